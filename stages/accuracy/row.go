@@ -1,0 +1,23 @@
+package accuracy
+
+// Row is one model × crop mode accuracy: the accuracy stage's table.
+// The first nine columns are the stable accuracy.csv contract.
+type Row struct {
+	Model string `parquet:"model"`
+	// Dataset is the dataset folder or, for published values, the dataset name.
+	Dataset string `parquet:"dataset"`
+	// Crop is "center" or "ten".
+	Crop string `parquet:"crop"`
+	// N is the number of images scored (0 for published values).
+	N int64 `parquet:"n"`
+	// Top1 and Top5 are percentages.
+	Top1 float64 `parquet:"top1"`
+	Top5 float64 `parquet:"top5"`
+	// Top1CI95 is the half-width of the binomial 95% interval of Top1, in points.
+	Top1CI95 float64 `parquet:"top1_ci95"`
+	// Source is "measured" or "published:<reference>".
+	Source string `parquet:"source"`
+	// Skipped counts images that could not be read.
+	Skipped  int64  `parquet:"skipped"`
+	Warnings string `parquet:"warnings"`
+}

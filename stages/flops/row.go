@@ -1,0 +1,41 @@
+package flops
+
+// Row is one model's complexity: the flops stage's main table.
+// The first eight columns are the stable flops.csv contract.
+type Row struct {
+	Model string `parquet:"model"`
+	// Params counts float initializer elements, excluding BatchNormalization
+	// running mean/var and integer shape constants.
+	Params int64 `parquet:"params"`
+	// FileBytes is the ONNX file size (plus external data), in bytes.
+	FileBytes int64 `parquet:"file_bytes"`
+	// MACs is multiply-accumulates of Conv, ConvTranspose, Gemm and MatMul at batch 1.
+	MACs int64 `parquet:"macs"`
+	// FLOPs is 2×MACs plus one per output element of the other counted ops, at batch 1.
+	FLOPs int64 `parquet:"flops"`
+	// ActivationBytes is the sum of all intermediate tensor sizes at batch 1, in bytes.
+	ActivationBytes int64 `parquet:"activation_bytes"`
+	// UnknownOps lists op types that were not counted, space-separated; empty when all were.
+	UnknownOps string `parquet:"unknown_ops"`
+	// Warnings are the stage's warnings for this model, "; "-separated.
+	Warnings string `parquet:"warnings"`
+	// PeakActivationBytes is a liveness-based estimate of the largest set of
+	// simultaneously live intermediate tensors at batch 1, in bytes.
+	PeakActivationBytes int64 `parquet:"peak_activation_bytes"`
+	// PaperMACs counts convolution MACs only, as the paper's code did.
+	PaperMACs int64 `parquet:"paper_macs"`
+}
+
+// OpRow is one op type's share of a model's counts: flops_ops.csv.
+type OpRow struct {
+	Model string `parquet:"model"`
+	// Op is the ONNX op type (domain-qualified when not the default domain).
+	Op string `parquet:"op"`
+	// Nodes is the number of nodes of this type.
+	Nodes  int64 `parquet:"nodes"`
+	Params int64 `parquet:"params"`
+	MACs   int64 `parquet:"macs"`
+	FLOPs  int64 `parquet:"flops"`
+	// Counted is false when the op type is unknown and contributes nothing.
+	Counted bool `parquet:"counted"`
+}

@@ -1,0 +1,25 @@
+package memory
+
+// Row is one model × device × batch memory measurement: the memory stage's table.
+// The first nine columns are the stable memory.csv contract.
+type Row struct {
+	Model  string `parquet:"model"`
+	Device string `parquet:"device"`
+	Batch  int64  `parquet:"batch"`
+	// BaselineBytes is the process (or GPU) memory before the session exists.
+	BaselineBytes int64 `parquet:"baseline_bytes"`
+	// StaticBytes is the increase over baseline after session creation: the model's allocation.
+	StaticBytes int64 `parquet:"static_bytes"`
+	// PeakBytes is the peak increase over baseline during inference: the total.
+	PeakBytes int64 `parquet:"peak_bytes"`
+	// Sampler is "proc", "nvml" or "tegrastats".
+	Sampler string `parquet:"sampler"`
+	// Status is "ok", "oom", "error" or "skipped".
+	Status string `parquet:"status"`
+	Error  string `parquet:"error"`
+	// ArenaGrowOnly records that the allocator arena grew only as requested.
+	ArenaGrowOnly bool `parquet:"arena_grow_only"`
+	// Samples is how many readings the sampler took during inference.
+	Samples  int64  `parquet:"samples"`
+	Warnings string `parquet:"warnings"`
+}
