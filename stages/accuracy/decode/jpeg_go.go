@@ -1,0 +1,34 @@
+//go:build nolibjpeg
+
+package decode
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"image/jpeg"
+	"io"
+)
+
+// Backend names the JPEG decoder this build uses.
+const Backend = "image/jpeg"
+
+// jpegDecoder decodes with Go's image/jpeg: pure Go, slower, and a level or
+// two away from libjpeg on some pixels (different chroma upsampling and
+// colour conversion rounding).
+type jpegDecoder struct{}
+
+func newJPEGDecoder() (jpegDecoder, error) { return jpegDecoder{}, nil }
+
+func (jpegDecoder) close() error { return nil }
+
+func (jpegDecoder) decode(data []byte) (*Image, error) {
+	im, err := jpeg.Decode(bytes.NewReader(data))
+	if err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			return nil, ErrTruncated
+		}
+		return nil, fmt.Errorf("decode: jpeg: %w", err)
+	}
+	return fromImage(im), nil
+}
