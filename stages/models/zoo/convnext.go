@@ -1,0 +1,4 @@
+package zoo
+
+// convnextArchs lists the convnext family. (To be written.)
+func convnextArchs() []Arch { return nil }

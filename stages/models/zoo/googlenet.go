@@ -1,0 +1,4 @@
+package zoo
+
+// googlenetArchs lists the googlenet family. (To be written.)
+func googlenetArchs() []Arch { return nil }

@@ -1,0 +1,4 @@
+package zoo
+
+// nasnetArchs lists the nasnet family. (To be written.)
+func nasnetArchs() []Arch { return nil }

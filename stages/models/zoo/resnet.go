@@ -1,0 +1,4 @@
+package zoo
+
+// resnetArchs lists the resnet family. (To be written.)
+func resnetArchs() []Arch { return nil }

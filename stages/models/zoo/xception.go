@@ -1,0 +1,4 @@
+package zoo
+
+// xceptionArchs lists the xception family. (To be written.)
+func xceptionArchs() []Arch { return nil }
