@@ -16,7 +16,7 @@ type ConvSpec struct {
 	K, KW    int64
 	Stride   int64
 	StrideW  int64
-	Pad      int64 // symmetric padding on every side
+	Pad      int64   // symmetric padding on every side
 	Pads     []int64 // explicit [top, left, bottom, right]; overrides Pad
 	Dilation int64
 	Groups   int64

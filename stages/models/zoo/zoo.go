@@ -154,4 +154,3 @@ func Build(name, path string, seed uint64) (info Info, err error) {
 	}
 	return Info{Arch: a.Name, Params: g.Params(), Bytes: n, Size: g.input.H()}, nil
 }
-
