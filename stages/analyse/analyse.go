@@ -1,0 +1,290 @@
+// Package analyse joins the stage tables into the paper's analysis: accuracy
+// density, Pareto fronts, the constraint table (Table 3), the memory fit of
+// Figure 4, rank correlations, Tables 1 and 2, and the paper's findings
+// re-tested on the measured data.
+package analyse
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/dnnbench/dnnbench/stages/accuracy"
+	"github.com/dnnbench/dnnbench/stages/flops"
+	"github.com/dnnbench/dnnbench/stages/memory"
+	"github.com/dnnbench/dnnbench/stages/models"
+	"github.com/dnnbench/dnnbench/stages/timing"
+)
+
+// ErrNoModels is returned when no stage table names any model.
+var ErrNoModels = errors.New("analyse: no models in the stage tables")
+
+// Inputs are the stage tables, as read from the cache.
+type Inputs struct {
+	Models   []models.Row
+	Flops    []flops.Row
+	Ops      []flops.OpRow
+	Accuracy []accuracy.Row
+	Timing   []timing.Row
+	Memory   []memory.Row
+}
+
+// Config holds the analysis settings.
+type Config struct {
+	// MemoryGB are Table 3's memory limits, in GB (10^9 bytes); default 0.7, 1.0, 1.4.
+	MemoryGB []float64
+	// FPS are Table 3's speed floors, in images per second at batch 1; default 15, 30, 60.
+	FPS []float64
+	// TopN is how many models each Table 3 cell lists; default 5.
+	TopN int
+}
+
+// WithDefaults returns c with every unset field given its documented default.
+func (c Config) WithDefaults() Config {
+	if len(c.MemoryGB) == 0 {
+		c.MemoryGB = []float64{0.7, 1.0, 1.4}
+	}
+	if len(c.FPS) == 0 {
+		c.FPS = []float64{15, 30, 60}
+	}
+	if c.TopN == 0 {
+		c.TopN = 5
+	}
+	return c
+}
+
+// Validate reports a configuration that cannot be analysed.
+func (c Config) Validate() error {
+	for _, v := range c.MemoryGB {
+		if !(v > 0) || math.IsInf(v, 0) {
+			return fmt.Errorf("analyse: memory_gb %v: must be a positive number of GB", v)
+		}
+	}
+	for _, v := range c.FPS {
+		if !(v > 0) || math.IsInf(v, 0) {
+			return fmt.Errorf("analyse: fps %v: must be a positive number of images per second", v)
+		}
+	}
+	if c.TopN < 0 {
+		return fmt.Errorf("analyse: top_n %d: must be positive", c.TopN)
+	}
+	return nil
+}
+
+// Result is the whole analysis; every slice is sorted.
+type Result struct {
+	// Config is the configuration used, with defaults applied.
+	Config Config
+	// Devices are the devices found in the timing and memory tables, sorted.
+	Devices []string
+	// TimingBatches and MemoryBatches are the batch sizes found, ascending.
+	TimingBatches []int64
+	MemoryBatches []int64
+	// Models has one row per model with a flops row, sorted by name.
+	Models []ModelRow
+	// DeviceModels has one row per device × model, sorted by device then model.
+	DeviceModels []DeviceModelRow
+	// Fronts lists the Pareto-optimal models of each device and axis.
+	Fronts []FrontRow
+	// Constraints is Table 3.
+	Constraints []ConstraintRow
+	// MemoryFits are Figure 4's fits, one per device.
+	MemoryFits []FitRow
+	// Correlations are Spearman rank correlations of top-1 accuracy.
+	Correlations []CorrelationRow
+	// Table1 is ms per image vs batch size; Table2 is memory vs batch size.
+	Table1 []BatchCell
+	Table2 []BatchCell
+	// Findings are the paper's seven findings re-tested.
+	Findings []Finding
+	// Warnings are collected from every stage and from this analysis.
+	Warnings []Warning
+}
+
+// ModelRow is one model's device-independent figures.
+type ModelRow struct {
+	Model  string `parquet:"model"`
+	Params int64  `parquet:"params"`
+	MACs   int64  `parquet:"macs"`
+	FLOPs  int64  `parquet:"flops"`
+	// Weights is "random" or "pretrained" (empty when the models table lacks the model).
+	Weights string `parquet:"weights"`
+	// HasAccuracy is false when no accuracy row exists; Top1, Top5 and Density are then 0.
+	HasAccuracy bool `parquet:"has_accuracy"`
+	// Top1 and Top5 are percentages.
+	Top1 float64 `parquet:"top1"`
+	Top5 float64 `parquet:"top5"`
+	// AccuracySource is "measured" or "published:<reference>".
+	AccuracySource string `parquet:"accuracy_source"`
+	// Density is top-1 accuracy per million parameters, in % / M.
+	Density float64 `parquet:"top1_per_mparams"`
+}
+
+// DeviceModelRow is one model on one device at batch 1.
+type DeviceModelRow struct {
+	Device      string  `parquet:"device"`
+	Model       string  `parquet:"model"`
+	HasAccuracy bool    `parquet:"has_accuracy"`
+	Top1        float64 `parquet:"top1"`
+	Params      int64   `parquet:"params"`
+	FLOPs       int64   `parquet:"flops"`
+	// FPS is images per second at batch 1 (0 unless TimingStatus is "ok").
+	FPS        float64 `parquet:"fps_b1"`
+	MsPerImage float64 `parquet:"ms_per_image_b1"`
+	// TimingStatus is "ok", "oom", "error", "skipped" or "not run".
+	TimingStatus string `parquet:"timing_status"`
+	// PeakBytes is the total memory at batch 1 (0 unless MemoryStatus is "ok").
+	PeakBytes    int64  `parquet:"peak_bytes_b1"`
+	MemoryStatus string `parquet:"memory_status"`
+}
+
+// FrontRow is one Pareto-optimal model: no other model is at least as
+// accurate and at least as cheap on the axis, and better on one of them.
+type FrontRow struct {
+	// Device is empty for the device-independent FLOPs axis.
+	Device string `parquet:"device"`
+	// Axis is "flops" (x in FLOPs), "fps" (x in images/s at batch 1) or "memory" (x in bytes at batch 1).
+	Axis  string  `parquet:"axis"`
+	Model string  `parquet:"model"`
+	X     float64 `parquet:"x"`
+	Top1  float64 `parquet:"top1"`
+}
+
+// ConstraintRow is one Table 3 entry. A cell no model meets has one row with
+// Rank 0, no model and a Note.
+type ConstraintRow struct {
+	Device   string  `parquet:"device"`
+	MemoryGB float64 `parquet:"memory_gb_max"`
+	FPS      float64 `parquet:"fps_min"`
+	Rank     int     `parquet:"rank"`
+	Model    string  `parquet:"model"`
+	Top1     float64 `parquet:"top1"`
+	// PeakBytes and ModelFPS are the model's batch-1 memory and speed.
+	PeakBytes int64   `parquet:"peak_bytes_b1"`
+	ModelFPS  float64 `parquet:"fps_b1"`
+	Note      string  `parquet:"note"`
+}
+
+// FitRow is a least-squares line of total memory at batch 1 on parameters.
+type FitRow struct {
+	Device string `parquet:"device"`
+	N      int    `parquet:"n"`
+	// Slope is in bytes per parameter; Intercept in bytes.
+	Slope     float64 `parquet:"slope_bytes_per_param"`
+	Intercept float64 `parquet:"intercept_bytes"`
+	R2        float64 `parquet:"r2"`
+	// Note explains a fit that could not be made (then the numbers are 0).
+	Note string `parquet:"note"`
+}
+
+// CorrelationRow is Spearman's rank correlation of top-1 with another quantity.
+type CorrelationRow struct {
+	// Device is empty for device-independent quantities.
+	Device string `parquet:"device"`
+	// With is "flops", "params" or "fps_b1".
+	With string  `parquet:"with"`
+	N    int     `parquet:"n"`
+	Rho  float64 `parquet:"spearman_rho"`
+	Note string  `parquet:"note"`
+}
+
+// BatchCell is one Table 1 or Table 2 cell: a model on a device at a batch size.
+type BatchCell struct {
+	Device string `parquet:"device"`
+	Model  string `parquet:"model"`
+	Batch  int64  `parquet:"batch"`
+	// Value is ms per image (Table 1) or peak bytes (Table 2); Lo and Hi bound
+	// Table 1's median at 95% confidence (equal to Value when unknown).
+	Value float64 `parquet:"value"`
+	Lo    float64 `parquet:"lo"`
+	Hi    float64 `parquet:"hi"`
+	// Status is "ok", "oom", "error", "skipped" or "not run".
+	Status string `parquet:"status"`
+	// Reason is the error text, or why the cell was not run.
+	Reason string `parquet:"reason"`
+}
+
+// Warning is one warning from a stage or from the analysis.
+type Warning struct {
+	Stage   string `parquet:"stage"`
+	Model   string `parquet:"model"`
+	Device  string `parquet:"device"`
+	Batch   int64  `parquet:"batch"`
+	Message string `parquet:"message"`
+}
+
+// Run analyses the stage tables.
+func Run(in Inputs, cfg Config) (*Result, error) {
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := checkInputs(in); err != nil {
+		return nil, err
+	}
+	res := &Result{Config: cfg}
+	var warns []Warning
+	res.Models, warns = modelTable(in)
+	if len(res.Models) == 0 {
+		return nil, ErrNoModels
+	}
+	res.Devices, res.TimingBatches, res.MemoryBatches = devicesAndBatches(in)
+	res.DeviceModels = deviceModelTable(in, res.Models, res.Devices)
+	res.Table1, warns = table1(in, res.Models, res.Devices, res.TimingBatches, warns)
+	res.Table2 = table2(in, res.Models, res.Devices, res.MemoryBatches)
+	res.Fronts = fronts(res.Models, res.DeviceModels, res.Devices)
+	var err error
+	res.Constraints, err = constraintTable(res.DeviceModels, res.Devices, cfg)
+	if err != nil {
+		return nil, err
+	}
+	res.MemoryFits = memoryFits(res.DeviceModels, res.Devices)
+	res.Correlations = correlations(res.Models, res.DeviceModels, res.Devices)
+	res.Findings = findings(res)
+	res.Warnings = collectWarnings(in, warns)
+	return res, nil
+}
+
+// checkInputs rejects rows that would make the analysis meaningless.
+func checkInputs(in Inputs) error {
+	for _, r := range in.Flops {
+		if r.Model == "" {
+			return errors.New("analyse: flops table has a row without a model name")
+		}
+		if r.Params < 0 || r.FLOPs < 0 {
+			return fmt.Errorf("analyse: flops: %s: negative params or FLOPs; rerun the flops stage with --force", r.Model)
+		}
+	}
+	for _, r := range in.Accuracy {
+		if r.Top1 < 0 || r.Top1 > 100 || r.Top5 < 0 || r.Top5 > 100 || math.IsNaN(r.Top1) || math.IsNaN(r.Top5) {
+			return fmt.Errorf("analyse: accuracy: %s: top-1 %v / top-5 %v is not a percentage", r.Model, r.Top1, r.Top5)
+		}
+	}
+	for _, r := range in.Timing {
+		if r.Batch <= 0 {
+			return fmt.Errorf("analyse: timing: %s on %s: batch %d is not positive", r.Model, r.Device, r.Batch)
+		}
+		if r.Device == "" {
+			return fmt.Errorf("analyse: timing: %s batch %d: row has no device", r.Model, r.Batch)
+		}
+	}
+	for _, r := range in.Memory {
+		if r.Batch <= 0 {
+			return fmt.Errorf("analyse: memory: %s on %s: batch %d is not positive", r.Model, r.Device, r.Batch)
+		}
+		if r.Device == "" {
+			return fmt.Errorf("analyse: memory: %s batch %d: row has no device", r.Model, r.Batch)
+		}
+	}
+	return nil
+}
+
+func sortedKeys[K ~string | ~int64](m map[K]bool) []K {
+	out := make([]K, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}

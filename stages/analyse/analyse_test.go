@@ -1,0 +1,273 @@
+package analyse_test
+
+import (
+	"bytes"
+	"flag"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dnnbench/dnnbench/stages/accuracy"
+	"github.com/dnnbench/dnnbench/stages/analyse"
+	"github.com/dnnbench/dnnbench/stages/analyse/analysetest"
+	"github.com/dnnbench/dnnbench/stages/flops"
+	"github.com/dnnbench/dnnbench/stages/memory"
+	"github.com/dnnbench/dnnbench/stages/timing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// small builds hand-checkable tables: models a..e on device "d".
+//
+//	model  params  GFLOPs  top1  FPS(b1)  peak(b1) bytes
+//	a      1e6     1       60    100      0.3e9
+//	b      2e6     2       70    50       0.5e9
+//	c      3e6     3       65    40       0.7e9   (dominated on every axis by b)
+//	d      4e6     4       80    20       0.9e9
+//	e      5e6     5       80    10       1.1e9   (dominated by d: same top-1, more cost)
+func small() analyse.Inputs {
+	var in analyse.Inputs
+	rows := []struct {
+		name string
+		n    int64
+		top1 float64
+		fps  float64
+	}{{"a", 1, 60, 100}, {"b", 2, 70, 50}, {"c", 3, 65, 40}, {"d", 4, 80, 20}, {"e", 5, 80, 10}}
+	for _, r := range rows {
+		in.Flops = append(in.Flops, flops.Row{Model: r.name, Params: r.n * 1e6, FLOPs: r.n * 1e9, MACs: r.n * 5e8})
+		in.Accuracy = append(in.Accuracy, accuracy.Row{Model: r.name, Crop: "center", Top1: r.top1, Top5: r.top1 + 15, Source: "published:test"})
+		in.Timing = append(in.Timing, timing.Row{Model: r.name, Device: "d", Batch: 1, Status: "ok", FPS: r.fps, MsPerImage: 1000 / r.fps, LatencyMsMedian: 1000 / r.fps})
+		// Memory is exactly 200 bytes per parameter + 0.1 GB.
+		in.Memory = append(in.Memory, memory.Row{Model: r.name, Device: "d", Batch: 1, Status: "ok", PeakBytes: r.n*200e6 + 1e8})
+	}
+	return in
+}
+
+func run(t *testing.T, in analyse.Inputs, cfg analyse.Config) *analyse.Result {
+	t.Helper()
+	res, err := analyse.Run(in, cfg)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	return res
+}
+
+func frontModels(res *analyse.Result, device, axis string) string {
+	var names []string
+	for _, f := range res.Fronts {
+		if f.Device == device && f.Axis == axis {
+			names = append(names, f.Model)
+		}
+	}
+	return strings.Join(names, ",")
+}
+
+func TestParetoFronts(t *testing.T) {
+	res := run(t, small(), analyse.Config{})
+	for _, c := range []struct{ device, axis, want string }{
+		{"", "flops", "a,b,d"},
+		{"d", "memory", "a,b,d"},
+		// FPS front is listed from cheapest (fastest) to most accurate.
+		{"d", "fps", "a,b,d"},
+	} {
+		if got := frontModels(res, c.device, c.axis); got != c.want {
+			t.Errorf("front %q/%q = %s, want %s", c.device, c.axis, got, c.want)
+		}
+	}
+}
+
+func TestConstraintTable(t *testing.T) {
+	res := run(t, small(), analyse.Config{MemoryGB: []float64{0.2, 0.6, 1.0}, FPS: []float64{15, 45}, TopN: 2})
+	got := map[[2]float64][]string{}
+	notes := map[[2]float64]string{}
+	for _, c := range res.Constraints {
+		k := [2]float64{c.MemoryGB, c.FPS}
+		if c.Rank == 0 {
+			notes[k] = c.Note
+			continue
+		}
+		got[k] = append(got[k], c.Model)
+	}
+	want := map[[2]float64]string{
+		{0.6, 15}: "b,a", // a, b fit in 0.6 GB; c (0.7 GB) does not
+		{0.6, 45}: "b,a", // both ≥ 45 FPS
+		{1.0, 15}: "d,b", // d (80%), then b (70%): top 2 of a, b, c, d
+		{1.0, 45}: "b,a", // c (40 FPS) and d (20 FPS) are too slow
+		{0.2, 15}: "",    // nothing fits in 0.2 GB
+		{0.2, 45}: "",    //
+	}
+	for k, w := range want {
+		if g := strings.Join(got[k], ","); g != w {
+			t.Errorf("cell %v GB, %v FPS = %q, want %q", k[0], k[1], g, w)
+		}
+		if w == "" && !strings.Contains(notes[k], "no model") {
+			t.Errorf("empty cell %v has note %q, want one that says no model qualifies", k, notes[k])
+		}
+		if w != "" && notes[k] != "" {
+			t.Errorf("filled cell %v has a note %q", k, notes[k])
+		}
+	}
+}
+
+func TestMemoryFit(t *testing.T) {
+	res := run(t, small(), analyse.Config{})
+	if len(res.MemoryFits) != 1 {
+		t.Fatalf("got %d fits, want 1", len(res.MemoryFits))
+	}
+	f := res.MemoryFits[0]
+	if f.N != 5 || math.Abs(f.Slope-200) > 1e-6 || math.Abs(f.Intercept-1e8) > 1 || math.Abs(f.R2-1) > 1e-9 {
+		t.Errorf("fit = %+v, want n 5, slope 200 B/param, intercept 1e8 B, R² 1", f)
+	}
+}
+
+func TestMemoryFitTooFewModels(t *testing.T) {
+	in := small()
+	in.Memory = in.Memory[:2]
+	res := run(t, in, analyse.Config{})
+	if f := res.MemoryFits[0]; f.Note == "" || f.Slope != 0 {
+		t.Errorf("fit on 2 points = %+v, want zero numbers and a note", f)
+	}
+}
+
+func TestCorrelations(t *testing.T) {
+	res := run(t, small(), analyse.Config{})
+	// top1 ranks 1,3,2,4.5,4.5 against FLOPs ranks 1..5: ρ = 0.8721 (by hand:
+	// Pearson of (1,3,2,4.5,4.5) and (1,2,3,4,5)).
+	want := map[string]float64{"flops": 0.8720816, "params": 0.8720816, "fps_b1": -0.8720816}
+	for _, c := range res.Correlations {
+		if w, ok := want[c.With]; !ok || math.Abs(c.Rho-w) > 1e-6 {
+			t.Errorf("ρ(top1, %s) = %v, want %v", c.With, c.Rho, w)
+		}
+	}
+}
+
+func TestTableCellsCarryReasons(t *testing.T) {
+	res := run(t, analysetest.Inputs(), analyse.Config{})
+	status := map[string]string{}
+	for _, c := range res.Table1 {
+		status[c.Device+"/"+c.Model+"/"+itoa(c.Batch)] = c.Status + ":" + c.Reason
+	}
+	for k, want := range map[string]string{
+		"jetson-orin/vgg16/16":      "oom:CUDA failure 2: out of memory",
+		"jetson-orin/densenet121/8": "error:onnxruntime: [ONNXRuntimeError] : 1 : FAIL : cudnn",
+		"cpu/vgg16/16":              "skipped:batch 16 exceeds the configured max_seconds",
+		"cpu/resnet50/1":            "ok:",
+	} {
+		if status[k] != want {
+			t.Errorf("Table 1 %s = %q, want %q", k, status[k], want)
+		}
+	}
+	in := analysetest.Inputs()
+	in.Timing = in.Timing[1:] // drop alexnet cpu batch 1
+	res = run(t, in, analyse.Config{})
+	for _, c := range res.Table1 {
+		if c.Device == "cpu" && c.Model == "alexnet" && c.Batch == 1 && c.Status != analyse.StatusNotRun {
+			t.Errorf("missing row gives status %q, want %q", c.Status, analyse.StatusNotRun)
+		}
+	}
+}
+
+func itoa(v int64) string { return analyse.FormatFloat(float64(v)) }
+
+func TestFindingsOnFixture(t *testing.T) {
+	res := run(t, analysetest.Inputs(), analyse.Config{})
+	if len(res.Findings) != 7 {
+		t.Fatalf("got %d findings, want 7", len(res.Findings))
+	}
+	want := []string{analyse.Supported, analyse.Supported, analyse.Supported, analyse.Supported, analyse.Supported, analyse.Inconclusive, analyse.Inconclusive}
+	for i, f := range res.Findings {
+		if f.Verdict != want[i] {
+			t.Errorf("finding %d verdict %q, want %q (evidence: %s)", f.ID, f.Verdict, want[i], f.Evidence)
+		}
+		if f.Evidence == "" || f.Claim == "" || f.Citation == "" {
+			t.Errorf("finding %d lacks evidence, claim or citation: %+v", f.ID, f)
+		}
+	}
+}
+
+func TestAccuracyPrefersMeasured(t *testing.T) {
+	res := run(t, analysetest.Inputs(), analyse.Config{})
+	for _, m := range res.Models {
+		if m.Model == "resnet50" && (m.AccuracySource != "measured" || m.Top1 != 76.02) {
+			t.Errorf("resnet50 accuracy = %v from %q, want the measured 76.02", m.Top1, m.AccuracySource)
+		}
+		if m.Model == "edge<cnn>&v2" && m.HasAccuracy {
+			t.Errorf("edge<cnn>&v2 has an accuracy, want none")
+		}
+	}
+}
+
+func TestBadInputs(t *testing.T) {
+	in := small()
+	in.Accuracy[0].Top1 = 120
+	if _, err := analyse.Run(in, analyse.Config{}); err == nil || !strings.Contains(err.Error(), "a: top-1 120") {
+		t.Errorf("top-1 of 120%%: err = %v, want one naming the model", err)
+	}
+	if _, err := analyse.Run(small(), analyse.Config{FPS: []float64{-1}}); err == nil || !strings.Contains(err.Error(), "fps -1") {
+		t.Errorf("negative FPS floor: err = %v", err)
+	}
+	if _, err := analyse.Run(analyse.Inputs{}, analyse.Config{}); err != analyse.ErrNoModels {
+		t.Errorf("empty inputs: err = %v, want ErrNoModels", err)
+	}
+}
+
+func TestWarningsCollected(t *testing.T) {
+	res := run(t, analysetest.Inputs(), analyse.Config{})
+	stages := map[string]bool{}
+	for _, w := range res.Warnings {
+		stages[w.Stage] = true
+	}
+	for _, s := range []string{"analyse", "flops", "accuracy", "timing", "memory"} {
+		if !stages[s] {
+			t.Errorf("no warning from stage %s", s)
+		}
+	}
+}
+
+// TestCSVGolden compares every exported table of the fixture with testdata/csv/.
+func TestCSVGolden(t *testing.T) {
+	res := run(t, analysetest.Inputs(), analyse.Config{})
+	dir := t.TempDir()
+	if err := res.WriteCSV(dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, tab := range res.Tables() {
+		got, err := os.ReadFile(filepath.Join(dir, tab.Name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		golden(t, filepath.Join("testdata", "csv", tab.Name), got)
+	}
+}
+
+func golden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		os.WriteFile(path+".got", got, 0o644)
+		t.Errorf("%s differs from the golden file; wrote %s.got", path, path)
+	}
+}
+
+func BenchmarkRun40x2(b *testing.B) {
+	in := analysetest.Large(40)
+	for b.Loop() {
+		if _, err := analyse.Run(in, analyse.Config{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

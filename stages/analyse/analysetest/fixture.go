@@ -1,0 +1,157 @@
+// Package analysetest provides fixed stage tables for tests and benchmarks
+// of the analysis, its figures and its report.
+package analysetest
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/dnnbench/dnnbench/stages/accuracy"
+	"github.com/dnnbench/dnnbench/stages/analyse"
+	"github.com/dnnbench/dnnbench/stages/flops"
+	"github.com/dnnbench/dnnbench/stages/memory"
+	"github.com/dnnbench/dnnbench/stages/models"
+	"github.com/dnnbench/dnnbench/stages/timing"
+)
+
+// model is one fixture network. Params, GMACs and published accuracies are
+// torchvision 0.21's (configs/reference/torchvision.csv); the last entry is
+// a user model with a hostile name and no accuracy.
+type model struct {
+	name, ref   string
+	params      int64
+	gmacs       float64
+	top1, top5  float64
+	measured    bool
+	noAccuracy  bool
+	jetsonLimit int64 // largest batch that fits on the Jetson; 0 = all
+}
+
+var fixtureModels = []model{
+	{"alexnet", "torchvision:AlexNet_Weights.IMAGENET1K_V1", 61100840, 0.714, 56.522, 79.066, false, false, 0},
+	{"densenet121", "torchvision:DenseNet121_Weights.IMAGENET1K_V1", 7978856, 2.834, 74.434, 91.972, false, false, 0},
+	{"edge<cnn>&v2", "", 4210000, 0.410, 0, 0, false, true, 0},
+	{"efficientnet_b0", "torchvision:EfficientNet_B0_Weights.IMAGENET1K_V1", 5288548, 0.386, 77.692, 93.532, false, false, 0},
+	{"mobilenet_v2", "torchvision:MobileNet_V2_Weights.IMAGENET1K_V1", 3504872, 0.301, 71.878, 90.286, false, false, 0},
+	{"resnet18", "torchvision:ResNet18_Weights.IMAGENET1K_V1", 11689512, 1.814, 69.758, 89.078, false, false, 0},
+	{"resnet50", "torchvision:ResNet50_Weights.IMAGENET1K_V1", 25557032, 4.089, 76.020, 92.880, true, false, 0},
+	{"squeezenet1_1", "torchvision:SqueezeNet1_1_Weights.IMAGENET1K_V1", 1235496, 0.349, 58.178, 80.624, false, false, 0},
+	{"vgg16", "torchvision:VGG16_Weights.IMAGENET1K_V1", 138357544, 15.470, 71.592, 90.382, false, false, 8},
+}
+
+// Devices are the fixture's two devices.
+var Devices = []string{"cpu", "jetson-orin"}
+
+// TimingBatches and MemoryBatches are the fixture's batch sizes.
+var (
+	TimingBatches = []int64{1, 2, 4, 8, 16}
+	MemoryBatches = []int64{1, 16}
+)
+
+// Inputs returns the fixture: nine models (one without accuracy, one with a
+// measured accuracy), two devices, OOM cells on the Jetson, a skipped cell,
+// a timing error and warnings from every stage.
+func Inputs() analyse.Inputs {
+	return build(fixtureModels)
+}
+
+// Large returns n synthetic models on the fixture's two devices, for benchmarks.
+func Large(n int) analyse.Inputs {
+	ms := make([]model, n)
+	for i := range ms {
+		base := fixtureModels[i%len(fixtureModels)]
+		base.name = fmt.Sprintf("%s-%02d", base.name, i)
+		base.params += int64(i) * 250000
+		base.gmacs *= 1 + float64(i)/40
+		if !base.noAccuracy {
+			base.top1 = math.Min(base.top1+float64(i%7)/3, 90)
+		}
+		ms[i] = base
+	}
+	return build(ms)
+}
+
+func build(ms []model) analyse.Inputs {
+	var in analyse.Inputs
+	for i, m := range ms {
+		src, weights := "arch", "random"
+		if m.noAccuracy {
+			src, weights = "onnx", "pretrained"
+		}
+		in.Models = append(in.Models, models.Row{Model: m.name, Source: src, Arch: m.name, Path: "cache/models/" + fmt.Sprintf("%02d", i) + ".onnx",
+			SHA256: fmt.Sprintf("%064x", i+1), Bytes: 4*m.params + 20000, Weights: weights, Channels: 3, Height: 224, Width: 224,
+			Resize: 256, Crop: 224, Interpolation: "bilinear", Mean: "0.485 0.456 0.406", Std: "0.229 0.224 0.225", ColorOrder: "rgb", Scale: 255, Reference: m.ref})
+		macs := int64(m.gmacs * 1e9)
+		fr := flops.Row{Model: m.name, Params: m.params, FileBytes: 4*m.params + 20000, MACs: macs, FLOPs: 2*macs + macs/50,
+			ActivationBytes: int64(m.gmacs*9e6) + 4e6, PeakActivationBytes: int64(m.gmacs*2e6) + 1e6, PaperMACs: macs - macs/100}
+		if m.noAccuracy {
+			fr.UnknownOps = "com.example.Swish"
+			fr.Warnings = "unknown op com.example.Swish counted as zero"
+		}
+		in.Flops = append(in.Flops, fr)
+		in.Ops = append(in.Ops, flops.OpRow{Model: m.name, Op: "Conv", Nodes: 20, Params: m.params, MACs: macs, FLOPs: 2 * macs, Counted: true})
+		switch {
+		case m.noAccuracy:
+		case m.measured:
+			in.Accuracy = append(in.Accuracy,
+				accuracy.Row{Model: m.name, Dataset: "/data/imagenet/val", Crop: "center", N: 50000, Top1: m.top1, Top5: m.top5, Top1CI95: 0.37, Source: "measured", Skipped: 2, Warnings: "2 images unreadable"},
+				accuracy.Row{Model: m.name, Dataset: "imagenet-1k", Crop: "center", Top1: 76.13, Top5: 92.862, Source: "published:" + m.ref})
+		default:
+			in.Accuracy = append(in.Accuracy, accuracy.Row{Model: m.name, Dataset: "imagenet-1k", Crop: "center", Top1: m.top1, Top5: m.top5, Source: "published:" + m.ref})
+		}
+		for di, dev := range Devices {
+			speed := []float64{0.5, 3.2}[di]
+			for _, b := range TimingBatches {
+				r := timing.Row{Model: m.name, Device: dev, Batch: b, Threads: 2, Warmup: 10, Runs: 10, Provider: []string{"cpu", "cuda"}[di], Status: "ok"}
+				if dev == "jetson-orin" && m.jetsonLimit > 0 && b > m.jetsonLimit {
+					r.Status, r.Error = "oom", "CUDA failure 2: out of memory"
+					in.Timing = append(in.Timing, r)
+					continue
+				}
+				if dev == "jetson-orin" && m.name == "densenet121" && b == 8 {
+					r.Status, r.Error = "error", "onnxruntime: [ONNXRuntimeError] : 1 : FAIL : cudnn\nstack trace follows"
+					in.Timing = append(in.Timing, r)
+					continue
+				}
+				if dev == "cpu" && b == 16 && m.params > 1e8 {
+					r.Status, r.Error = "skipped", "batch 16 exceeds the configured max_seconds"
+					in.Timing = append(in.Timing, r)
+					continue
+				}
+				perImage := (m.gmacs*6.5 + 1.2) / speed * (0.55 + 0.45/math.Sqrt(float64(b)))
+				lat := perImage * float64(b)
+				r.LatencyMsMedian, r.LatencyMsMin, r.LatencyMsMean = lat, lat*0.97, lat*1.01
+				r.LatencyMsP90, r.LatencyMsP99 = lat*1.04, lat*1.08
+				r.LatencyMsCILow, r.LatencyMsCIHigh = lat*0.98, lat*1.02
+				r.MsPerImage, r.FPS = perImage, 1000/perImage
+				r.SessionMs, r.FirstRunMs = 40+m.gmacs*10, lat*3
+				if b == 1 {
+					for k := 0; k < 10; k++ {
+						r.SamplesMs = append(r.SamplesMs, lat*(0.97+0.007*float64((k*7)%10)))
+					}
+				}
+				if dev == "cpu" && b == 1 && m.name == "alexnet" {
+					r.Warnings = "large spread: p99 is 1.3× the median"
+				}
+				in.Timing = append(in.Timing, r)
+			}
+			for _, b := range MemoryBatches {
+				r := memory.Row{Model: m.name, Device: dev, Batch: b, Sampler: []string{"proc", "tegrastats"}[di], Status: "ok", Samples: 40,
+					BaselineBytes: []int64{31000000, 2100000000}[di]}
+				if dev == "jetson-orin" && m.jetsonLimit > 0 && b > m.jetsonLimit {
+					r.Status, r.Error = "oom", "CUDA failure 2: out of memory"
+					in.Memory = append(in.Memory, r)
+					continue
+				}
+				floor := []float64{12e6, 720e6}[di]
+				r.StaticBytes = int64(floor + 4.1*float64(m.params))
+				r.PeakBytes = r.StaticBytes + int64(m.gmacs*9e6*float64(b)*[]float64{0.5, 0.8}[di])
+				if dev == "jetson-orin" && b == 1 && m.name == "squeezenet1_1" {
+					r.Warnings = "tegrastats sampled only 3 times"
+				}
+				in.Memory = append(in.Memory, r)
+			}
+		}
+	}
+	return in
+}

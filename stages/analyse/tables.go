@@ -1,0 +1,309 @@
+package analyse
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"golang.org/x/perf/benchmath"
+
+	"github.com/dnnbench/dnnbench/stages/accuracy"
+	"github.com/dnnbench/dnnbench/stages/memory"
+	"github.com/dnnbench/dnnbench/stages/timing"
+)
+
+// Status values of Table 1 and Table 2 cells.
+const (
+	StatusOK      = "ok"
+	StatusOOM     = "oom"
+	StatusError   = "error"
+	StatusSkipped = "skipped"
+	StatusNotRun  = "not run"
+)
+
+// accuracyRank orders accuracy rows: measured before published, centre crop before ten-crop.
+func accuracyRank(r accuracy.Row) int {
+	rank := 0
+	if r.Source != "measured" {
+		rank += 2
+	}
+	if r.Crop != "center" {
+		rank++
+	}
+	return rank
+}
+
+// modelTable joins flops, models and accuracy rows into one row per model.
+func modelTable(in Inputs) ([]ModelRow, []Warning) {
+	var warns []Warning
+	weights := map[string]string{}
+	for _, m := range in.Models {
+		weights[m.Model] = m.Weights
+	}
+	best := map[string]accuracy.Row{}
+	for _, a := range in.Accuracy {
+		cur, ok := best[a.Model]
+		if !ok || accuracyRank(a) < accuracyRank(cur) ||
+			(accuracyRank(a) == accuracyRank(cur) && a.Source < cur.Source) {
+			best[a.Model] = a
+		}
+	}
+	seen := map[string]bool{}
+	var rows []ModelRow
+	for _, f := range in.Flops {
+		if seen[f.Model] {
+			warns = append(warns, Warning{Stage: "analyse", Model: f.Model, Message: "flops table has more than one row; the first is used"})
+			continue
+		}
+		seen[f.Model] = true
+		r := ModelRow{Model: f.Model, Params: f.Params, MACs: f.MACs, FLOPs: f.FLOPs, Weights: weights[f.Model]}
+		if a, ok := best[f.Model]; ok {
+			r.HasAccuracy = true
+			r.Top1, r.Top5 = a.Top1, a.Top5
+			r.AccuracySource = a.Source
+			if f.Params > 0 {
+				r.Density = a.Top1 / (float64(f.Params) / 1e6)
+			}
+		} else {
+			warns = append(warns, Warning{Stage: "analyse", Model: f.Model, Message: "no accuracy (measured or published); left out of accuracy figures and tables"})
+		}
+		rows = append(rows, r)
+	}
+	named := map[string]bool{}
+	for _, m := range in.Models {
+		named[m.Model] = true
+	}
+	for _, a := range in.Accuracy {
+		named[a.Model] = true
+	}
+	for _, t := range in.Timing {
+		named[t.Model] = true
+	}
+	for _, m := range in.Memory {
+		named[m.Model] = true
+	}
+	for _, m := range sortedKeys(named) {
+		if !seen[m] {
+			warns = append(warns, Warning{Stage: "analyse", Model: m, Message: "no flops row; left out of the analysis (run the flops stage)"})
+		}
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].Model < rows[j].Model })
+	return rows, warns
+}
+
+func devicesAndBatches(in Inputs) (devices []string, tb, mb []int64) {
+	dev := map[string]bool{}
+	tbs := map[int64]bool{}
+	mbs := map[int64]bool{}
+	for _, t := range in.Timing {
+		dev[t.Device] = true
+		tbs[t.Batch] = true
+	}
+	for _, m := range in.Memory {
+		dev[m.Device] = true
+		mbs[m.Batch] = true
+	}
+	return sortedKeys(dev), sortedKeys(tbs), sortedKeys(mbs)
+}
+
+type cellKey struct {
+	device, model string
+	batch         int64
+}
+
+func timingIndex(rows []timing.Row) map[cellKey]timing.Row {
+	idx := make(map[cellKey]timing.Row, len(rows))
+	for _, r := range rows {
+		idx[cellKey{r.Device, r.Model, r.Batch}] = r
+	}
+	return idx
+}
+
+func memoryIndex(rows []memory.Row) map[cellKey]memory.Row {
+	idx := make(map[cellKey]memory.Row, len(rows))
+	for _, r := range rows {
+		idx[cellKey{r.Device, r.Model, r.Batch}] = r
+	}
+	return idx
+}
+
+// normStatus maps a stage status to a cell status.
+func normStatus(s string) string {
+	switch s {
+	case StatusOK, StatusOOM, StatusError, StatusSkipped:
+		return s
+	case "":
+		return StatusOK
+	}
+	return StatusError
+}
+
+func deviceModelTable(in Inputs, ms []ModelRow, devices []string) []DeviceModelRow {
+	ti := timingIndex(in.Timing)
+	mi := memoryIndex(in.Memory)
+	var rows []DeviceModelRow
+	for _, d := range devices {
+		for _, m := range ms {
+			r := DeviceModelRow{Device: d, Model: m.Model, HasAccuracy: m.HasAccuracy, Top1: m.Top1,
+				Params: m.Params, FLOPs: m.FLOPs, TimingStatus: StatusNotRun, MemoryStatus: StatusNotRun}
+			if t, ok := ti[cellKey{d, m.Model, 1}]; ok {
+				r.TimingStatus = normStatus(t.Status)
+				if r.TimingStatus == StatusOK && t.FPS > 0 {
+					r.FPS, r.MsPerImage = t.FPS, t.MsPerImage
+				} else if r.TimingStatus == StatusOK {
+					r.TimingStatus = StatusError
+				}
+			}
+			if mm, ok := mi[cellKey{d, m.Model, 1}]; ok {
+				r.MemoryStatus = normStatus(mm.Status)
+				if r.MemoryStatus == StatusOK {
+					r.PeakBytes = mm.PeakBytes
+				}
+			}
+			rows = append(rows, r)
+		}
+	}
+	return rows
+}
+
+// table1 builds ms per image vs batch size. Where a row carries its latency
+// samples, the median and its 95% interval are recomputed with benchmath.
+func table1(in Inputs, ms []ModelRow, devices []string, batches []int64, warns []Warning) ([]BatchCell, []Warning) {
+	ti := timingIndex(in.Timing)
+	var cells []BatchCell
+	for _, d := range devices {
+		for _, m := range ms {
+			for _, b := range batches {
+				c := BatchCell{Device: d, Model: m.Model, Batch: b, Status: StatusNotRun, Reason: "no timing row in the cache"}
+				t, ok := ti[cellKey{d, m.Model, b}]
+				if ok {
+					c.Status, c.Reason = normStatus(t.Status), oneLine(t.Error)
+					if c.Status == StatusOK {
+						c.Value, c.Lo, c.Hi = t.MsPerImage, t.LatencyMsCILow/float64(b), t.LatencyMsCIHigh/float64(b)
+						if len(t.SamplesMs) > 0 {
+							vals := append([]float64(nil), t.SamplesMs...)
+							s := benchmath.AssumeNothing.Summary(benchmath.NewSample(vals, &benchmath.DefaultThresholds), 0.95)
+							c.Value, c.Lo, c.Hi = s.Center/float64(b), s.Lo/float64(b), s.Hi/float64(b)
+							for _, w := range s.Warnings {
+								warns = append(warns, Warning{Stage: "analyse", Model: m.Model, Device: d, Batch: b, Message: "latency median: " + w.Error()})
+							}
+						}
+						if c.Lo == 0 && c.Hi == 0 {
+							c.Lo, c.Hi = c.Value, c.Value
+						}
+						if !(c.Value > 0) {
+							c.Status, c.Reason = StatusError, "timing row has no latency"
+							c.Value, c.Lo, c.Hi = 0, 0, 0
+						}
+					}
+				}
+				cells = append(cells, c)
+			}
+		}
+	}
+	return cells, warns
+}
+
+func table2(in Inputs, ms []ModelRow, devices []string, batches []int64) []BatchCell {
+	mi := memoryIndex(in.Memory)
+	var cells []BatchCell
+	for _, d := range devices {
+		for _, m := range ms {
+			for _, b := range batches {
+				c := BatchCell{Device: d, Model: m.Model, Batch: b, Status: StatusNotRun, Reason: "no memory row in the cache"}
+				if r, ok := mi[cellKey{d, m.Model, b}]; ok {
+					c.Status, c.Reason = normStatus(r.Status), oneLine(r.Error)
+					if c.Status == StatusOK {
+						c.Value = float64(r.PeakBytes)
+						c.Lo, c.Hi = c.Value, c.Value
+					}
+				}
+				cells = append(cells, c)
+			}
+		}
+	}
+	return cells
+}
+
+// oneLine keeps the first line of an error message, at most 160 bytes.
+func oneLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > 160 {
+		s = strings.ToValidUTF8(s[:160], "") + "…"
+	}
+	return s
+}
+
+// collectWarnings gathers the stages' warnings and the analysis' own, sorted.
+func collectWarnings(in Inputs, own []Warning) []Warning {
+	ws := append([]Warning(nil), own...)
+	split := func(s string) []string {
+		var out []string
+		for _, p := range strings.Split(s, ";") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	for _, r := range in.Flops {
+		for _, w := range split(r.Warnings) {
+			ws = append(ws, Warning{Stage: "flops", Model: r.Model, Message: w})
+		}
+		if u := strings.TrimSpace(r.UnknownOps); u != "" {
+			ws = append(ws, Warning{Stage: "flops", Model: r.Model, Message: "ops not counted: " + u})
+		}
+	}
+	for _, r := range in.Accuracy {
+		for _, w := range split(r.Warnings) {
+			ws = append(ws, Warning{Stage: "accuracy", Model: r.Model, Message: w})
+		}
+		if r.Skipped > 0 {
+			ws = append(ws, Warning{Stage: "accuracy", Model: r.Model, Message: fmt.Sprintf("%d images could not be read and were skipped", r.Skipped)})
+		}
+	}
+	for _, r := range in.Timing {
+		for _, w := range split(r.Warnings) {
+			ws = append(ws, Warning{Stage: "timing", Model: r.Model, Device: r.Device, Batch: r.Batch, Message: w})
+		}
+		if normStatus(r.Status) == StatusError {
+			ws = append(ws, Warning{Stage: "timing", Model: r.Model, Device: r.Device, Batch: r.Batch, Message: "error: " + oneLine(r.Error)})
+		}
+	}
+	for _, r := range in.Memory {
+		for _, w := range split(r.Warnings) {
+			ws = append(ws, Warning{Stage: "memory", Model: r.Model, Device: r.Device, Batch: r.Batch, Message: w})
+		}
+		if normStatus(r.Status) == StatusError {
+			ws = append(ws, Warning{Stage: "memory", Model: r.Model, Device: r.Device, Batch: r.Batch, Message: "error: " + oneLine(r.Error)})
+		}
+	}
+	sort.SliceStable(ws, func(i, j int) bool {
+		a, b := ws[i], ws[j]
+		if a.Stage != b.Stage {
+			return a.Stage < b.Stage
+		}
+		if a.Model != b.Model {
+			return a.Model < b.Model
+		}
+		if a.Device != b.Device {
+			return a.Device < b.Device
+		}
+		if a.Batch != b.Batch {
+			return a.Batch < b.Batch
+		}
+		return a.Message < b.Message
+	})
+	// Drop exact duplicates.
+	out := ws[:0]
+	for i, w := range ws {
+		if i > 0 && w == ws[i-1] {
+			continue
+		}
+		out = append(out, w)
+	}
+	return out
+}
