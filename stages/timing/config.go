@@ -1,0 +1,88 @@
+// Package timing measures inference latency per model and batch size on one
+// device. Each model runs in a fresh child process (see Worker) so models
+// cannot disturb each other; the parent (see Sweep) turns the child's raw
+// samples into rows with medians, percentiles and confidence intervals.
+package timing
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+)
+
+// Recommended CPU defaults (the paper's 10 warm-up and 10 timed runs, plus a
+// minimum duration). See the package README for the time budget behind them.
+const (
+	DefaultWarmup     = 10
+	DefaultRuns       = 10
+	DefaultMinSeconds = 1.0
+)
+
+// Config is what one timing sweep needs. The pipeline fills it from the
+// config file and the device profile.
+type Config struct {
+	// Exe is the executable to re-execute as the worker with args
+	// "worker timing" (the pipeline binary; tests pass the test binary).
+	Exe string
+	// Env is extra environment for the child, as "KEY=value".
+	Env []string
+	// Device is the device profile's name, recorded in every row.
+	Device string
+	// LibPath is the ONNX Runtime shared library; "" finds it with onnxrt.Locate.
+	LibPath string
+	// Provider is "cpu" (default), "cuda" or "tensorrt".
+	Provider string
+	// ProviderOptions are passed to the execution provider.
+	ProviderOptions map[string]string
+	// IntraOpThreads and InterOpThreads are thread counts; 0 = runtime default.
+	IntraOpThreads, InterOpThreads int
+	// GraphOptimization is "all" (default), "extended", "basic" or "disabled".
+	GraphOptimization string
+	// Warmup is the minimum number of warm-up runs per batch size (recommended 10);
+	// the first of them is reported apart as the first run.
+	Warmup int
+	// Runs is the minimum number of timed runs per batch size (at least 1).
+	Runs int
+	// MinSeconds is the minimum duration, in seconds, of the warm-up and
+	// again of the timed runs, per batch size.
+	MinSeconds float64
+}
+
+// Model is one model to time.
+type Model struct {
+	// Name is the model's name in the config, recorded in every row.
+	Name string
+	// Path is the ONNX file.
+	Path string
+}
+
+// Validate checks the settings a sweep depends on.
+func (c Config) Validate() error {
+	var errs []string
+	if c.Exe == "" {
+		errs = append(errs, "no worker executable (Config.Exe)")
+	}
+	if c.Warmup < 0 {
+		errs = append(errs, fmt.Sprintf("warmup %d must be ≥ 0", c.Warmup))
+	}
+	if c.Runs < 1 {
+		errs = append(errs, fmt.Sprintf("runs %d must be ≥ 1", c.Runs))
+	}
+	if c.MinSeconds < 0 || math.IsNaN(c.MinSeconds) || math.IsInf(c.MinSeconds, 0) {
+		errs = append(errs, fmt.Sprintf("min_seconds %v must be a finite number ≥ 0", c.MinSeconds))
+	}
+	if c.IntraOpThreads < 0 || c.InterOpThreads < 0 {
+		errs = append(errs, "thread counts must be ≥ 0")
+	}
+	if len(errs) > 0 {
+		return errors.New("timing: config: " + strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// minDuration is MinSeconds as a Duration.
+func (c Config) minDuration() time.Duration {
+	return time.Duration(c.MinSeconds * float64(time.Second))
+}

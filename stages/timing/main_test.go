@@ -1,0 +1,82 @@
+package timing
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/dnnbench/dnnbench/internal/onnxrt"
+	"github.com/dnnbench/dnnbench/internal/testmodel"
+)
+
+// Environment variables that turn the test binary into a worker.
+const (
+	envWorker  = "DNNBENCH_TIMING_TEST_WORKER"
+	envCrashAt = "DNNBENCH_TIMING_TEST_CRASH_AT" // exit abruptly once this batch begins
+)
+
+// TestMain runs the real Worker when the test binary is re-executed as a
+// child, so the tests exercise the process protocol for real.
+func TestMain(m *testing.M) {
+	if os.Getenv(envWorker) == "1" {
+		var out io.Writer = os.Stdout
+		if at := os.Getenv(envCrashAt); at != "" {
+			n, _ := strconv.Atoi(at)
+			out = &crashWriter{w: os.Stdout, at: []byte(fmt.Sprintf(`"kind":"begin","batch":%d}`, n))}
+		}
+		if err := Worker(context.Background(), os.Stdin, out); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// crashWriter passes events through and kills the process right after the
+// event that begins the chosen batch, as a crashing runtime would.
+type crashWriter struct {
+	w  io.Writer
+	at []byte
+}
+
+func (c *crashWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	if bytes.Contains(p, c.at) {
+		fmt.Fprintln(os.Stderr, "simulated crash in the runtime")
+		os.Exit(3)
+	}
+	return n, err
+}
+
+// testConfig is a quick config that re-executes the test binary.
+func testConfig(t *testing.T, env ...string) Config {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib, err := onnxrt.Locate("")
+	if err != nil {
+		t.Fatalf("ONNX Runtime is needed for this test (run 'make setup'): %v", err)
+	}
+	return Config{
+		Exe: exe, Env: append([]string{envWorker + "=1"}, env...), Device: "cpu", LibPath: lib,
+		Provider: "cpu", IntraOpThreads: 1, Warmup: 2, Runs: 5, MinSeconds: 0,
+	}
+}
+
+// writeModel writes a test model into a temporary directory.
+func writeModel(t *testing.T, s testmodel.Spec) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "m.onnx")
+	if err := testmodel.Write(p, s); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

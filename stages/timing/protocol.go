@@ -1,0 +1,45 @@
+package timing
+
+import (
+	"github.com/dnnbench/dnnbench/internal/conditions"
+)
+
+// request is what the parent sends the worker on stdin.
+type request struct {
+	Model             string            `json:"model"`
+	Path              string            `json:"path"`
+	LibPath           string            `json:"lib_path"`
+	Provider          string            `json:"provider"`
+	ProviderOptions   map[string]string `json:"provider_options,omitempty"`
+	IntraOpThreads    int               `json:"intra_op_threads"`
+	InterOpThreads    int               `json:"inter_op_threads"`
+	GraphOptimization string            `json:"graph_optimization"`
+	Batches           []int             `json:"batches"`
+	Warmup            int               `json:"warmup"`
+	Runs              int               `json:"runs"`
+	MinSeconds        float64           `json:"min_seconds"`
+}
+
+// Event kinds the worker sends, one JSON line each.
+const (
+	evSession = "session" // session created: SessionMs, Conditions
+	evBegin   = "begin"   // starting Batch
+	evBatch   = "batch"   // Batch measured: FirstRunMs, Warmup, SamplesMs
+	evFailed  = "failed"  // Batch failed: OOM, Message; the worker stops
+	evFatal   = "fatal"   // the session could not be made: Message, Provider
+)
+
+// event is one line of worker output.
+type event struct {
+	Kind       string                 `json:"kind"`
+	Batch      int                    `json:"batch,omitempty"`
+	SessionMs  float64                `json:"session_ms,omitempty"`
+	Conditions *conditions.Conditions `json:"conditions,omitempty"`
+	FirstRunMs float64                `json:"first_run_ms,omitempty"`
+	Warmup     int                    `json:"warmup,omitempty"`
+	SamplesMs  []float64              `json:"samples_ms,omitempty"`
+	OOM        bool                   `json:"oom,omitempty"`
+	// ProviderMissing marks a fatal error caused by the device, not the model.
+	ProviderMissing bool   `json:"provider_missing,omitempty"`
+	Message         string `json:"message,omitempty"`
+}

@@ -1,0 +1,265 @@
+package timing
+
+import (
+	"context"
+	"errors"
+	"math"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dnnbench/dnnbench/internal/testmodel"
+)
+
+// collect runs a sweep and returns its rows and progress reports.
+func collect(t *testing.T, cfg Config, m Model, batches []int) ([]Row, []Progress, error) {
+	t.Helper()
+	var rows []Row
+	var prog []Progress
+	_, err := Sweep(context.Background(), cfg, m, batches, func(r Row) error {
+		rows = append(rows, r)
+		return nil
+	}, func(p Progress) { prog = append(prog, p) })
+	return rows, prog, err
+}
+
+func statuses(rows []Row) string {
+	var s []string
+	for _, r := range rows {
+		s = append(s, strings.Join([]string{itoa(r.Batch), r.Status}, ":"))
+	}
+	return strings.Join(s, " ")
+}
+
+func itoa(n int64) string { return strings.TrimSpace(strings.Repeat(" ", 0) + formatInt(n)) }
+
+func formatInt(n int64) string {
+	return strings.TrimLeft(strings.Replace(string(rune('0'+n%10)), "", "", 0), "") // replaced below
+}
+
+func TestSweepOK(t *testing.T) {
+	cfg := testConfig(t)
+	m := Model{Name: "tiny", Path: writeModel(t, testmodel.Spec{})}
+	cond, err := Sweep(context.Background(), cfg, m, []int{4, 1, 2, 2}, func(r Row) error {
+		if r.Status != StatusOK {
+			t.Errorf("batch %d: status %s (%s)", r.Batch, r.Status, r.Error)
+		}
+		if r.Runs < int64(cfg.Runs) || len(r.SamplesMs) != int(r.Runs) {
+			t.Errorf("batch %d: runs %d, %d samples; want ≥ %d and equal", r.Batch, r.Runs, len(r.SamplesMs), cfg.Runs)
+		}
+		if r.Warmup < int64(cfg.Warmup) {
+			t.Errorf("batch %d: warmup %d < %d", r.Batch, r.Warmup, cfg.Warmup)
+		}
+		if !(r.LatencyMsMin <= r.LatencyMsMedian && r.LatencyMsMedian <= r.LatencyMsP90 && r.LatencyMsP90 <= r.LatencyMsP99) {
+			t.Errorf("batch %d: order statistics out of order: %+v", r.Batch, r)
+		}
+		if math.Abs(r.MsPerImage*float64(r.Batch)-r.LatencyMsMedian) > 1e-9 || math.Abs(r.FPS*r.MsPerImage-1000) > 1e-6 {
+			t.Errorf("batch %d: ms per image %v, fps %v inconsistent with median %v", r.Batch, r.MsPerImage, r.FPS, r.LatencyMsMedian)
+		}
+		if r.SessionMs <= 0 || r.FirstRunMs <= 0 {
+			t.Errorf("batch %d: session %v ms, first run %v ms; want both > 0", r.Batch, r.SessionMs, r.FirstRunMs)
+		}
+		if r.Model != "tiny" || r.Device != "cpu" || r.Provider != "cpu" || r.Threads != 1 {
+			t.Errorf("batch %d: identity columns wrong: %+v", r.Batch, r)
+		}
+		return nil
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cond.ORTVersion == "" || cond.Provider != "cpu" || cond.IntraOpThreads != 1 || cond.LogicalCPUs < 1 {
+		t.Errorf("conditions not recorded: %+v", cond)
+	}
+}
+
+func TestSweepRowsInOrderWithProgress(t *testing.T) {
+	cfg := testConfig(t)
+	m := Model{Name: "tiny", Path: writeModel(t, testmodel.Spec{})}
+	rows, prog, err := collect(t, cfg, m, []int{8, 1, 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := batchList(rows); got != "1 2 8" {
+		t.Errorf("batches %q, want ascending 1 2 8", got)
+	}
+	last := prog[len(prog)-1]
+	if last.Done != 3 || last.Total != 3 || last.ETA != 0 || last.Model != "tiny" {
+		t.Errorf("final progress %+v, want done 3/3 with no ETA", last)
+	}
+	for i := 1; i < len(prog); i++ {
+		if prog[i].Done < prog[i-1].Done {
+			t.Errorf("progress went backwards: %+v then %+v", prog[i-1], prog[i])
+		}
+	}
+}
+
+func batchList(rows []Row) string {
+	var s []string
+	for _, r := range rows {
+		s = append(s, strconvI(r.Batch))
+	}
+	return strings.Join(s, " ")
+}
+
+func rowStatuses(rows []Row) string {
+	var s []string
+	for _, r := range rows {
+		s = append(s, strconvI(r.Batch)+":"+r.Status)
+	}
+	return strings.Join(s, " ")
+}
+
+func TestSweepErrorThenSkipped(t *testing.T) {
+	cfg := testConfig(t)
+	m := Model{Name: "failsabove4", Path: writeModel(t, testmodel.Spec{Fail: testmodel.GatherOutOfRange, Limit: 4})}
+	rows, _, err := collect(t, cfg, m, []int{1, 2, 4, 8, 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := rowStatuses(rows), "1:ok 2:ok 4:ok 8:error 16:skipped"; got != want {
+		t.Fatalf("statuses %q, want %q", got, want)
+	}
+	if !strings.Contains(rows[3].Error, "Gather") && !strings.Contains(strings.ToLower(rows[3].Error), "indices") {
+		t.Errorf("error row message %q does not say what failed", rows[3].Error)
+	}
+	if !strings.Contains(rows[4].Error, "batch 8") {
+		t.Errorf("skipped row message %q does not name the failed batch", rows[4].Error)
+	}
+}
+
+func TestSweepOOMThenSkipped(t *testing.T) {
+	cfg := testConfig(t)
+	m := Model{Name: "hugeabove2", Path: writeModel(t, testmodel.Spec{Fail: testmodel.HugeAllocation, Limit: 2})}
+	rows, _, err := collect(t, cfg, m, []int{1, 2, 4, 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := rowStatuses(rows), "1:ok 2:ok 4:oom 8:skipped"; got != want {
+		t.Fatalf("statuses %q, want %q (messages: %q)", got, want, rows[len(rows)-2].Error)
+	}
+	t.Logf("oom message: %s", rows[2].Error)
+}
+
+func TestSweepChildCrash(t *testing.T) {
+	cfg := testConfig(t, envCrashAt+"=4")
+	m := Model{Name: "tiny", Path: writeModel(t, testmodel.Spec{})}
+	rows, _, err := collect(t, cfg, m, []int{1, 2, 4, 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := rowStatuses(rows), "1:ok 2:ok 4:error 8:skipped"; got != want {
+		t.Fatalf("statuses %q, want %q", got, want)
+	}
+	msg := rows[2].Error
+	for _, want := range []string{"exited with status 3", "simulated crash in the runtime", "batch 4 in flight"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("crash message %q lacks %q", msg, want)
+		}
+	}
+	if len(rows[0].SamplesMs) == 0 {
+		t.Errorf("rows received before the crash lost their samples")
+	}
+}
+
+func TestSweepBadModelIsRowsNotError(t *testing.T) {
+	cfg := testConfig(t)
+	m := Model{Name: "missing", Path: "/nonexistent/model.onnx"}
+	rows, _, err := collect(t, cfg, m, []int{1, 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := rowStatuses(rows), "1:error 2:skipped"; got != want {
+		t.Fatalf("statuses %q, want %q", got, want)
+	}
+	if !strings.Contains(rows[0].Error, "/nonexistent/model.onnx") {
+		t.Errorf("error %q does not name the file", rows[0].Error)
+	}
+}
+
+func TestSweepCUDAOnCPUBuildIsDeviceError(t *testing.T) {
+	for _, p := range []string{"cuda", "tensorrt"} {
+		cfg := testConfig(t)
+		cfg.Provider, cfg.Device = p, p
+		m := Model{Name: "tiny", Path: writeModel(t, testmodel.Spec{})}
+		rows, _, err := collect(t, cfg, m, []int{1})
+		if !errors.Is(err, ErrDevice) {
+			t.Fatalf("%s: err %v, want ErrDevice", p, err)
+		}
+		for _, want := range []string{"GPU build of ONNX Runtime 1.24.x", "ONNXRUNTIME_LIB", "libonnxruntime_providers_"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: error %q lacks %q", p, err, want)
+			}
+		}
+		if len(rows) != 0 {
+			t.Errorf("%s: a device error wrote rows: %v", p, rowStatuses(rows))
+		}
+	}
+}
+
+func TestSweepCancelled(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.MinSeconds = 30
+	m := Model{Name: "tiny", Path: writeModel(t, testmodel.Spec{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	var rows []Row
+	start := time.Now()
+	_, err := Sweep(ctx, cfg, m, []int{1}, func(r Row) error { rows = append(rows, r); return nil },
+		func(p Progress) {
+			if p.Done == 0 {
+				cancel()
+			}
+		})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v, want context.Canceled", err)
+	}
+	if len(rows) != 0 {
+		t.Errorf("a cancelled sweep wrote rows for the batch in flight: %v", rowStatuses(rows))
+	}
+	if time.Since(start) > 20*time.Second {
+		t.Errorf("cancellation did not stop the child")
+	}
+}
+
+func TestSweepOnRowErrorStops(t *testing.T) {
+	cfg := testConfig(t)
+	m := Model{Name: "tiny", Path: writeModel(t, testmodel.Spec{})}
+	boom := errors.New("disk full")
+	n := 0
+	_, err := Sweep(context.Background(), cfg, m, []int{1, 2}, func(Row) error { n++; return boom }, nil)
+	if !errors.Is(err, boom) || n != 1 {
+		t.Fatalf("err %v after %d rows; want the callback's error after 1", err, n)
+	}
+}
+
+func TestSweepRejectsBadInput(t *testing.T) {
+	cfg := testConfig(t)
+	m := Model{Name: "tiny", Path: "x.onnx"}
+	if _, _, err := collect(t, cfg, m, []int{1, 0}); err == nil || !strings.Contains(err.Error(), "batch size 0") {
+		t.Errorf("batch 0: err %v", err)
+	}
+	bad := cfg
+	bad.Runs = 0
+	if _, _, err := collect(t, bad, m, []int{1}); err == nil || !strings.Contains(err.Error(), "runs 0") {
+		t.Errorf("runs 0: err %v", err)
+	}
+	bad = cfg
+	bad.Exe = ""
+	if _, _, err := collect(t, bad, m, []int{1}); err == nil || !strings.Contains(err.Error(), "Config.Exe") {
+		t.Errorf("no exe: err %v", err)
+	}
+}
+
+func TestEstimate(t *testing.T) {
+	cfg := Config{Warmup: 10, Runs: 10, MinSeconds: 1}
+	// Before any measurement every batch costs the 2 s floor.
+	if got := estimate(cfg, []int{1, 2, 4}, 0); got != 6*time.Second {
+		t.Errorf("no data: %v, want 6s", got)
+	}
+	// 20 runs × 10 ms/image × 64 images = 12.8 s beats the floor; batch 1 stays at 2 s.
+	if got := estimate(cfg, []int{1, 64}, 10); got != 2*time.Second+12800*time.Millisecond {
+		t.Errorf("with data: %v, want 14.8s", got)
+	}
+}
+
+func strconvI(n int64) string { return strconv.FormatInt(n, 10) }
