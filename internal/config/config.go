@@ -1,0 +1,339 @@
+// Package config decodes dnnbench's YAML run configurations and device
+// profiles strictly: unknown keys, wrong types and invalid values are errors
+// naming the file and line, found before any work starts.
+package config
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// Config is one run configuration (configs/*.yaml).
+type Config struct {
+	// Name names the run; outputs go to <out>/<name>/. Required.
+	Name string `yaml:"name"`
+	// Device is the default device profile (configs/devices/<device>.yaml); default "cpu".
+	Device string `yaml:"device"`
+	// Seed draws the zoo's random weights; default 20180101.
+	Seed uint64 `yaml:"seed"`
+	// Models are the networks to benchmark, in report order. At least one.
+	Models []Model `yaml:"models"`
+	// Accuracy configures the accuracy stage.
+	Accuracy Accuracy `yaml:"accuracy"`
+	// Timing configures the timing stage.
+	Timing Timing `yaml:"timing"`
+	// Memory configures the memory stage.
+	Memory Memory `yaml:"memory"`
+	// Report configures analysis and rendering.
+	Report Report `yaml:"report"`
+}
+
+// Model is one network: exactly one of Arch, ONNX or URL.
+type Model struct {
+	// Name identifies the model in every table: letters, digits, '.', '_', '-'.
+	Name string `yaml:"name"`
+	// Arch is a zoo architecture built with random weights.
+	Arch string `yaml:"arch"`
+	// ONNX is a path to a user's ONNX file (pretrained weights).
+	ONNX string `yaml:"onnx"`
+	// URL is downloaded into the cache and checked against SHA256.
+	URL string `yaml:"url"`
+	// SHA256 is the hex digest a URL's file must have; required with URL.
+	SHA256 string `yaml:"sha256"`
+	// Reference names published accuracy, e.g. "torchvision:ResNet50_Weights.IMAGENET1K_V2";
+	// defaults to the zoo architecture's reference.
+	Reference string `yaml:"reference"`
+	// Preprocess overrides the preprocessing derived from the reference.
+	Preprocess *Preprocess `yaml:"preprocess"`
+}
+
+// Preprocess is how images are turned into the model's input.
+type Preprocess struct {
+	// Resize is the shorter side after resizing, in pixels.
+	Resize int `yaml:"resize"`
+	// Crop is the square crop size, in pixels.
+	Crop int `yaml:"crop"`
+	// Interpolation is "bilinear" or "bicubic".
+	Interpolation string `yaml:"interpolation"`
+	// Mean and Std are per-channel, in the range given by Scale.
+	Mean []float64 `yaml:"mean"`
+	Std  []float64 `yaml:"std"`
+	// Channels is "rgb" or "bgr".
+	Channels string `yaml:"channels"`
+	// Scale is the pixel maximum before normalisation: 1 or 255.
+	Scale float64 `yaml:"scale"`
+}
+
+// Accuracy configures the accuracy stage.
+type Accuracy struct {
+	// Dataset is an ImageNet validation folder; empty means published accuracy only.
+	Dataset string `yaml:"dataset"`
+	// Crops are "center" and/or "ten"; default [center].
+	Crops []string `yaml:"crops"`
+	// Limit caps the number of images (0 = all).
+	Limit int `yaml:"limit"`
+	// BatchSize is the inference batch; default 32.
+	BatchSize int `yaml:"batch_size"`
+	// Workers decode and preprocess images; default the number of cores.
+	Workers int `yaml:"workers"`
+}
+
+// Timing configures the timing stage.
+type Timing struct {
+	// BatchSizes to sweep; default [1, 2, 4, 8, 16, 32, 64].
+	BatchSizes []int `yaml:"batch_sizes"`
+	// Warmup runs per batch size; default 10.
+	Warmup int `yaml:"warmup"`
+	// Runs timed per batch size (at least); default 10.
+	Runs int `yaml:"runs"`
+	// MinSeconds is the least time spent both warming up and timing; default 1.
+	MinSeconds float64 `yaml:"min_seconds"`
+}
+
+// Memory configures the memory stage.
+type Memory struct {
+	// BatchSizes to measure; default [1, 16, 64].
+	BatchSizes []int `yaml:"batch_sizes"`
+}
+
+// Report configures analysis and rendering.
+type Report struct {
+	// Formats are any of md, html, pdf; default all three.
+	Formats []string `yaml:"formats"`
+	// Constraints are Table 3's thresholds.
+	Constraints Constraints `yaml:"constraints"`
+}
+
+// Constraints are the memory and speed thresholds of Table 3.
+type Constraints struct {
+	// MemoryGB thresholds; default [0.7, 1.0, 1.4].
+	MemoryGB []float64 `yaml:"memory_gb"`
+	// FPS thresholds; default [15, 30, 60].
+	FPS []float64 `yaml:"fps"`
+}
+
+// Device is a device profile (configs/devices/*.yaml).
+type Device struct {
+	// Name is the profile's name, equal to its file name without .yaml.
+	Name string `yaml:"name"`
+	// Description says what hardware the profile is for.
+	Description string `yaml:"description"`
+	// Provider is the execution provider: cpu, cuda or tensorrt.
+	Provider string `yaml:"provider"`
+	// ProviderOptions are passed to the execution provider.
+	ProviderOptions map[string]string `yaml:"provider_options"`
+	// IntraOpThreads and InterOpThreads are thread counts; 0 = runtime default.
+	IntraOpThreads int `yaml:"intra_op_threads"`
+	InterOpThreads int `yaml:"inter_op_threads"`
+	// GraphOptimization is all, extended, basic or disabled; default all.
+	GraphOptimization string `yaml:"graph_optimization"`
+	// MemorySampler is proc, nvml or tegrastats; default proc.
+	MemorySampler string `yaml:"memory_sampler"`
+	// PeakGFLOPS is the nominal peak in GFLOP/s for efficiency figures; 0 = unknown.
+	PeakGFLOPS float64 `yaml:"peak_gflops"`
+	// Arch is the machine architecture the profile runs on: amd64, arm64 or any.
+	Arch string `yaml:"arch"`
+}
+
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+
+// ValidName reports whether s is safe as a model, config or device name
+// (it becomes part of file names under cache/ and out/).
+func ValidName(s string) bool { return nameRE.MatchString(s) && !strings.Contains(s, "..") }
+
+// applyDefaults fills zero values with the documented defaults.
+func (c *Config) applyDefaults() {
+	if c.Device == "" {
+		c.Device = "cpu"
+	}
+	if c.Seed == 0 {
+		c.Seed = 20180101
+	}
+	if len(c.Accuracy.Crops) == 0 {
+		c.Accuracy.Crops = []string{"center"}
+	}
+	if c.Accuracy.BatchSize == 0 {
+		c.Accuracy.BatchSize = 32
+	}
+	if len(c.Timing.BatchSizes) == 0 {
+		c.Timing.BatchSizes = []int{1, 2, 4, 8, 16, 32, 64}
+	}
+	if c.Timing.Warmup == 0 {
+		c.Timing.Warmup = 10
+	}
+	if c.Timing.Runs == 0 {
+		c.Timing.Runs = 10
+	}
+	if c.Timing.MinSeconds == 0 {
+		c.Timing.MinSeconds = 1
+	}
+	if len(c.Memory.BatchSizes) == 0 {
+		c.Memory.BatchSizes = []int{1, 16, 64}
+	}
+	if len(c.Report.Formats) == 0 {
+		c.Report.Formats = []string{"md", "html", "pdf"}
+	}
+	if len(c.Report.Constraints.MemoryGB) == 0 {
+		c.Report.Constraints.MemoryGB = []float64{0.7, 1.0, 1.4}
+	}
+	if len(c.Report.Constraints.FPS) == 0 {
+		c.Report.Constraints.FPS = []float64{15, 30, 60}
+	}
+}
+
+// validate checks values; at reports the line of a key path for messages.
+func (c *Config) validate(at func(path ...string) string) error {
+	var errs []string
+	bad := func(where, format string, args ...any) {
+		errs = append(errs, where+": "+fmt.Sprintf(format, args...))
+	}
+	if !ValidName(c.Name) {
+		bad(at("name"), "name %q must be 1–128 letters, digits, '.', '_' or '-'", c.Name)
+	}
+	if !ValidName(c.Device) {
+		bad(at("device"), "device %q is not a valid profile name", c.Device)
+	}
+	if len(c.Models) == 0 {
+		bad(at("models"), "models: list at least one model")
+	}
+	seen := map[string]bool{}
+	for i, m := range c.Models {
+		idx := fmt.Sprint(i)
+		where := at("models", idx)
+		if !ValidName(m.Name) {
+			bad(at("models", idx, "name"), "models[%d].name %q must be 1–128 letters, digits, '.', '_' or '-'", i, m.Name)
+		}
+		if seen[m.Name] {
+			bad(at("models", idx, "name"), "models[%d]: duplicate name %q", i, m.Name)
+		}
+		seen[m.Name] = true
+		n := 0
+		for _, s := range []string{m.Arch, m.ONNX, m.URL} {
+			if s != "" {
+				n++
+			}
+		}
+		if n != 1 {
+			bad(where, "model %q: set exactly one of arch, onnx or url", m.Name)
+		}
+		if m.URL != "" {
+			if !strings.HasPrefix(m.URL, "https://") && !strings.HasPrefix(m.URL, "http://") {
+				bad(at("models", idx, "url"), "model %q: url must be http(s)", m.Name)
+			}
+			if !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(strings.ToLower(m.SHA256)) {
+				bad(at("models", idx, "sha256"), "model %q: a url needs sha256: the file's 64-hex-digit checksum", m.Name)
+			}
+		}
+		if p := m.Preprocess; p != nil {
+			w := at("models", idx, "preprocess")
+			if p.Resize < 0 || p.Crop < 0 || (p.Crop > 0 && p.Resize > 0 && p.Crop > p.Resize) {
+				bad(w, "model %q: preprocess resize %d / crop %d invalid (crop must be ≤ resize)", m.Name, p.Resize, p.Crop)
+			}
+			if p.Interpolation != "" && p.Interpolation != "bilinear" && p.Interpolation != "bicubic" {
+				bad(w, "model %q: interpolation %q must be bilinear or bicubic", m.Name, p.Interpolation)
+			}
+			if (p.Mean != nil && len(p.Mean) != 3) || (p.Std != nil && len(p.Std) != 3) {
+				bad(w, "model %q: mean and std need three values", m.Name)
+			}
+			for _, s := range p.Std {
+				if s <= 0 {
+					bad(w, "model %q: std values must be positive", m.Name)
+				}
+			}
+			if p.Channels != "" && p.Channels != "rgb" && p.Channels != "bgr" {
+				bad(w, "model %q: channels %q must be rgb or bgr", m.Name, p.Channels)
+			}
+			if p.Scale != 0 && p.Scale != 1 && p.Scale != 255 {
+				bad(w, "model %q: scale %v must be 1 or 255", m.Name, p.Scale)
+			}
+		}
+	}
+	for _, cr := range c.Accuracy.Crops {
+		if cr != "center" && cr != "ten" {
+			bad(at("accuracy", "crops"), "accuracy.crops: %q must be center or ten", cr)
+		}
+	}
+	if c.Accuracy.Limit < 0 || c.Accuracy.BatchSize < 1 || c.Accuracy.Workers < 0 {
+		bad(at("accuracy"), "accuracy: limit, batch_size and workers must not be negative (batch_size ≥ 1)")
+	}
+	checkBatches := func(key string, bs []int) {
+		for _, b := range bs {
+			if b < 1 || b > 4096 {
+				bad(at(key, "batch_sizes"), "%s.batch_sizes: %d must be between 1 and 4096", key, b)
+			}
+		}
+		if !slices.IsSorted(bs) {
+			bad(at(key, "batch_sizes"), "%s.batch_sizes must be in increasing order (later batches are skipped after an out-of-memory one)", key)
+		}
+	}
+	checkBatches("timing", c.Timing.BatchSizes)
+	checkBatches("memory", c.Memory.BatchSizes)
+	if c.Timing.Warmup < 0 || c.Timing.Runs < 1 || c.Timing.MinSeconds < 0 {
+		bad(at("timing"), "timing: warmup ≥ 0, runs ≥ 1 and min_seconds ≥ 0 are required")
+	}
+	for _, f := range c.Report.Formats {
+		if f != "md" && f != "html" && f != "pdf" {
+			bad(at("report", "formats"), "report.formats: %q must be md, html or pdf", f)
+		}
+	}
+	for _, v := range c.Report.Constraints.MemoryGB {
+		if v <= 0 {
+			bad(at("report", "constraints", "memory_gb"), "report.constraints.memory_gb: %v must be positive", v)
+		}
+	}
+	for _, v := range c.Report.Constraints.FPS {
+		if v <= 0 {
+			bad(at("report", "constraints", "fps"), "report.constraints.fps: %v must be positive", v)
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%s", strings.Join(errs, "\n"))
+	}
+	return nil
+}
+
+func (d *Device) applyDefaults() {
+	if d.Provider == "" {
+		d.Provider = "cpu"
+	}
+	if d.GraphOptimization == "" {
+		d.GraphOptimization = "all"
+	}
+	if d.MemorySampler == "" {
+		d.MemorySampler = "proc"
+	}
+	if d.Arch == "" {
+		d.Arch = "any"
+	}
+}
+
+func (d *Device) validate(at func(path ...string) string) error {
+	var errs []string
+	bad := func(where, format string, args ...any) {
+		errs = append(errs, where+": "+fmt.Sprintf(format, args...))
+	}
+	if !ValidName(d.Name) {
+		bad(at("name"), "name %q must be letters, digits, '.', '_' or '-'", d.Name)
+	}
+	if !slices.Contains([]string{"cpu", "cuda", "tensorrt"}, d.Provider) {
+		bad(at("provider"), "provider %q must be cpu, cuda or tensorrt", d.Provider)
+	}
+	if !slices.Contains([]string{"all", "extended", "basic", "disabled"}, d.GraphOptimization) {
+		bad(at("graph_optimization"), "graph_optimization %q must be all, extended, basic or disabled", d.GraphOptimization)
+	}
+	if !slices.Contains([]string{"proc", "nvml", "tegrastats"}, d.MemorySampler) {
+		bad(at("memory_sampler"), "memory_sampler %q must be proc, nvml or tegrastats", d.MemorySampler)
+	}
+	if !slices.Contains([]string{"amd64", "arm64", "any"}, d.Arch) {
+		bad(at("arch"), "arch %q must be amd64, arm64 or any", d.Arch)
+	}
+	if d.IntraOpThreads < 0 || d.InterOpThreads < 0 || d.PeakGFLOPS < 0 {
+		bad(at(), "thread counts and peak_gflops must not be negative")
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%s", strings.Join(errs, "\n"))
+	}
+	return nil
+}

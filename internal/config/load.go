@@ -1,0 +1,251 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Load reads and validates a run configuration file.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse decodes a run configuration; name is used in error messages.
+func Parse(name string, data []byte) (*Config, error) {
+	var c Config
+	at, err := decode(name, data, &c)
+	if err != nil {
+		return nil, err
+	}
+	c.applyDefaults()
+	if err := c.validate(at); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// ParseDevice decodes a device profile; name is used in error messages.
+func ParseDevice(name string, data []byte) (*Device, error) {
+	var d Device
+	at, err := decode(name, data, &d)
+	if err != nil {
+		return nil, err
+	}
+	d.applyDefaults()
+	if err := d.validate(at); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// Devices lists the device profile names in dir (on disk) merged with the
+// embedded ones, sorted.
+func Devices(dir string, embedded fs.FS) []string {
+	set := map[string]bool{}
+	add := func(names []string) {
+		for _, n := range names {
+			base := strings.TrimSuffix(filepath.Base(n), ".yaml")
+			if ValidName(base) {
+				set[base] = true
+			}
+		}
+	}
+	if dir != "" {
+		m, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
+		add(m)
+	}
+	if embedded != nil {
+		m, _ := fs.Glob(embedded, "devices/*.yaml")
+		add(m)
+	}
+	var out []string
+	for n := range set {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// LoadDevice reads the profile name from dir (when the file exists there)
+// or from embedded devices/<name>.yaml. An unknown name lists the known ones.
+func LoadDevice(name, dir string, embedded fs.FS) (*Device, error) {
+	known := Devices(dir, embedded)
+	if !ValidName(name) {
+		return nil, fmt.Errorf("config: unknown device %q; known devices: %s", name, strings.Join(known, ", "))
+	}
+	var data []byte
+	file := filepath.Join(dir, name+".yaml")
+	var err error
+	if dir != "" {
+		data, err = os.ReadFile(file)
+	}
+	if dir == "" || errors.Is(err, fs.ErrNotExist) {
+		file = "configs/devices/" + name + ".yaml (embedded)"
+		if embedded == nil {
+			err = fs.ErrNotExist
+		} else {
+			data, err = fs.ReadFile(embedded, "devices/"+name+".yaml")
+		}
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("config: unknown device %q; known devices: %s (add configs/devices/%s.yaml to define it)", name, strings.Join(known, ", "), name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	d, err := ParseDevice(file, data)
+	if err != nil {
+		return nil, err
+	}
+	if d.Name != name {
+		return nil, fmt.Errorf("%s: name %q must equal the file name %q", file, d.Name, name)
+	}
+	return d, nil
+}
+
+var yamlLineRE = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+
+// decode checks keys against v's type, then decodes. It returns a function
+// giving "file:line" for a key path, for validation messages.
+func decode(name string, data []byte, v any) (func(path ...string) string, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, yamlError(name, err)
+	}
+	if len(root.Content) == 0 {
+		return nil, fmt.Errorf("%s: empty configuration", name)
+	}
+	doc := root.Content[0]
+	if err := checkKeys(name, doc, reflect.TypeOf(v).Elem(), ""); err != nil {
+		return nil, err
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(v); err != nil {
+		return nil, yamlError(name, err)
+	}
+	at := func(path ...string) string {
+		n := doc
+		line := doc.Line
+		for _, p := range path {
+			n = child(n, p)
+			if n == nil {
+				break
+			}
+			line = n.Line
+		}
+		return fmt.Sprintf("%s:%d", name, line)
+	}
+	return at, nil
+}
+
+// child finds a mapping value by key or a sequence item by index.
+func child(n *yaml.Node, key string) *yaml.Node {
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == key {
+				return n.Content[i+1]
+			}
+		}
+	case yaml.SequenceNode:
+		if i, err := strconv.Atoi(key); err == nil && i >= 0 && i < len(n.Content) {
+			return n.Content[i]
+		}
+	}
+	return nil
+}
+
+func yamlError(name string, err error) error {
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		var lines []string
+		for _, e := range te.Errors {
+			lines = append(lines, located(name, e))
+		}
+		return errors.New(strings.Join(lines, "\n"))
+	}
+	return errors.New(located(name, strings.TrimPrefix(err.Error(), "yaml: ")))
+}
+
+func located(name, msg string) string {
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("%s:%s: %s", name, m[1], m[2])
+	}
+	return fmt.Sprintf("%s: %s", name, msg)
+}
+
+// checkKeys rejects mapping keys that t has no field for, naming file, line,
+// the key's path and the keys that are allowed.
+func checkKeys(name string, n *yaml.Node, t reflect.Type, path string) error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+				return nil
+			}
+			return fmt.Errorf("%s:%d: %s must be a mapping of keys", name, n.Line, orTop(path))
+		}
+		fields := map[string]reflect.Type{}
+		var allowed []string
+		for i := 0; i < t.NumField(); i++ {
+			tag := strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0]
+			if tag == "" || tag == "-" {
+				continue
+			}
+			fields[tag] = t.Field(i).Type
+			allowed = append(allowed, tag)
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			ft, ok := fields[k.Value]
+			if !ok {
+				return fmt.Errorf("%s:%d: unknown key %q in %s (allowed: %s)", name, k.Line, k.Value, orTop(path), strings.Join(allowed, ", "))
+			}
+			if err := checkKeys(name, n.Content[i+1], ft, join(path, k.Value)); err != nil {
+				return err
+			}
+		}
+	case reflect.Slice:
+		if n.Kind == yaml.SequenceNode {
+			for i, item := range n.Content {
+				if err := checkKeys(name, item, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func orTop(path string) string {
+	if path == "" {
+		return "the top level"
+	}
+	return path
+}
