@@ -24,6 +24,9 @@ type Row struct {
 	PeakActivationBytes int64 `parquet:"peak_activation_bytes"`
 	// PaperMACs counts convolution MACs only, as the paper's code did.
 	PaperMACs int64 `parquet:"paper_macs"`
+	// UncountedNodes is the number of nodes that contribute nothing because
+	// their op is unknown or their shapes could not be inferred.
+	UncountedNodes int64 `parquet:"uncounted_nodes"`
 }
 
 // OpRow is one op type's share of a model's counts: flops_ops.csv.

@@ -1,0 +1,431 @@
+package flops
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Options configure counting.
+type Options struct {
+	// Batch is the batch size symbolic batch dims are bound to; 0 means 1.
+	Batch int64
+}
+
+// opKind says how an op type is counted.
+type opKind int
+
+const (
+	kindUnknown   opKind = iota // not counted: listed in unknown_ops
+	kindMAC                     // Conv, ConvTranspose, Gemm, MatMul: 2 FLOPs per MAC
+	kindPerOutput               // one FLOP per output element
+	kindFree                    // data movement and shape ops: zero FLOPs
+)
+
+// kindOf classifies an op type; see the package documentation for the rules.
+func kindOf(n *Node) opKind {
+	if d := n.Proto.GetDomain(); d != "" && d != "ai.onnx" {
+		return kindUnknown
+	}
+	switch n.Proto.GetOpType() {
+	case "Conv", "ConvTranspose", "Gemm", "MatMul":
+		return kindMAC
+	case "Constant", "Identity", "Dropout", "Cast", "CastLike", "Reshape", "Flatten", "Transpose",
+		"Squeeze", "Unsqueeze", "Concat", "Split", "Slice", "Gather", "Pad", "Shape", "Size",
+		"Expand", "Tile", "ConstantOfShape", "Range":
+		return kindFree
+	case "Relu", "LeakyRelu", "Elu", "Selu", "Celu", "ThresholdedRelu", "Sigmoid", "HardSigmoid", "HardSwish",
+		"Gelu", "Erf", "Tanh", "Softplus", "Softsign", "Mish", "Exp", "Log", "Sin", "Cos", "Tan",
+		"Sqrt", "Reciprocal", "Neg", "Abs", "Floor", "Ceil", "Round", "Sign", "Not", "IsNaN", "IsInf",
+		"Clip", "Softmax", "LogSoftmax", "Hardmax", "LRN", "InstanceNormalization", "MeanVarianceNormalization",
+		"Add", "Sub", "Mul", "Div", "Pow", "Mod", "PRelu", "Max", "Min", "Sum", "Mean",
+		"Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "BitShift", "Where",
+		"BatchNormalization", "LayerNormalization",
+		"MaxPool", "AveragePool", "LpPool", "GlobalAveragePool", "GlobalMaxPool", "GlobalLpPool",
+		"ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
+		"ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare", "ArgMax", "ArgMin",
+		"Resize", "Upsample":
+		return kindPerOutput
+	}
+	return kindUnknown
+}
+
+// aliasOp reports ops whose output 0 the runtime stores in its input's
+// buffer, so it adds no live memory.
+func aliasOp(op string) bool {
+	switch op {
+	case "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout":
+		return true
+	}
+	return false
+}
+
+// NodeCount is one node's share of the counts.
+type NodeCount struct {
+	// Index is the node's position in the file.
+	Index int
+	Name  string
+	// Op is the op type, domain-qualified outside the default domain.
+	Op     string
+	Params int64
+	MACs   int64
+	FLOPs  int64
+	// Counted is false when the op is unknown or its shapes could not be inferred.
+	Counted bool
+	// Folded is true when every output was evaluated as a constant (shape arithmetic).
+	Folded bool
+	// Output is the inferred dims of output 0, nil when unknown.
+	Output []int64
+}
+
+// Result is everything Analyze computes for one model.
+type Result struct {
+	Row   Row
+	Ops   []OpRow
+	Nodes []NodeCount
+	// Warnings are sorted; Row.Warnings is them joined with "; ".
+	Warnings []string
+	Shapes   *Inference
+}
+
+// Count reads one ONNX file and returns its row (Model left empty for the
+// caller to fill) and per-op rows, sorted by op type.
+func Count(path string, opt Options) (Row, []OpRow, error) {
+	m, err := Read(path)
+	if err != nil {
+		return Row{}, nil, err
+	}
+	res, err := Analyze(m, opt)
+	if err != nil {
+		return Row{}, nil, fmt.Errorf("flops: %s: %w", path, err)
+	}
+	return res.Row, res.Ops, nil
+}
+
+// Analyze infers shapes and counts parameters, MACs, FLOPs and activation
+// memory of a model read by Read or ReadBytes.
+func Analyze(m *Model, opt Options) (*Result, error) {
+	batch := opt.Batch
+	if batch == 0 {
+		batch = 1
+	}
+	inf, err := InferShapes(m, batch)
+	if err != nil {
+		return nil, err
+	}
+	g := &m.Graph
+	res := &Result{Shapes: inf}
+	warn := map[string]bool{}
+	for _, w := range inf.Warnings {
+		warn[w] = true
+	}
+
+	// Parameters: float initializers, minus BatchNormalization running statistics.
+	inits := map[string]*Tensor{}
+	for _, t := range g.Initializers {
+		inits[t.Name()] = t
+	}
+	runningStats := map[string]bool{}
+	for _, n := range g.Nodes {
+		if kindOf(n) != kindUnknown && n.Proto.GetOpType() == "BatchNormalization" {
+			for j, name := range n.Proto.GetInput() {
+				if j == 3 || j == 4 {
+					runningStats[name] = true
+				}
+			}
+		}
+	}
+	isParam := func(name string) bool {
+		t, ok := inits[name]
+		return ok && isFloatType(t.Header.GetDataType()) && !runningStats[name]
+	}
+	seenInit := map[string]bool{}
+	for _, t := range g.Initializers {
+		if !seenInit[t.Name()] && isParam(t.Name()) {
+			res.Row.Params = addSat(res.Row.Params, t.Elements())
+		}
+		seenInit[t.Name()] = true
+	}
+
+	attributed := map[string]bool{}
+	unknown := map[string]int{}
+	uncounted := map[string][]string{}
+	for _, i := range inf.Order {
+		n := g.Nodes[i]
+		nc := NodeCount{Index: i, Name: n.Proto.GetName(), Op: n.OpType()}
+		for _, name := range n.Proto.GetInput() {
+			if name != "" && !attributed[name] && isParam(name) {
+				attributed[name] = true
+				nc.Params = addSat(nc.Params, inits[name].Elements())
+			}
+		}
+		outs := n.Proto.GetOutput()
+		if len(outs) > 0 {
+			if d, ok := inf.Shape(outs[0]); ok {
+				nc.Output = d
+			}
+		}
+		nc.Folded = len(outs) > 0
+		for _, o := range outs {
+			if v := inf.values[o]; o != "" && (v == nil || !v.isConst) {
+				nc.Folded = false
+			}
+		}
+		if n.Subgraphs > 0 {
+			warn[fmt.Sprintf("%s: ops inside its subgraphs are not counted", n.OpType())] = true
+		}
+		kind := kindOf(n)
+		switch {
+		case kind == kindUnknown:
+			unknown[nc.Op]++
+		case nc.Folded || kind == kindFree:
+			nc.Counted = true
+		default:
+			macs, flops, err := countNode(n, inf)
+			if err != nil {
+				reason := err.Error()
+				if why, ok := inf.failed[i]; ok {
+					reason = why
+				}
+				uncounted[nc.Op] = append(uncounted[nc.Op], nodeLabel(n, i)+": "+reason)
+			} else {
+				nc.Counted, nc.MACs, nc.FLOPs = true, macs, flops
+			}
+		}
+		res.Row.MACs = addSat(res.Row.MACs, nc.MACs)
+		res.Row.FLOPs = addSat(res.Row.FLOPs, nc.FLOPs)
+		if nc.Op == "Conv" || nc.Op == "ConvTranspose" {
+			res.Row.PaperMACs = addSat(res.Row.PaperMACs, nc.MACs)
+		}
+		if !nc.Counted {
+			res.Row.UncountedNodes++
+		}
+		res.Nodes = append(res.Nodes, nc)
+	}
+	for _, op := range sortedKeys(unknown) {
+		warn[fmt.Sprintf("unknown op %s (%d nodes) not counted", op, unknown[op])] = true
+	}
+	for _, op := range sortedKeys(uncounted) {
+		list := uncounted[op]
+		more := ""
+		if len(list) > 3 {
+			more = fmt.Sprintf(" and %d more", len(list)-3)
+			list = list[:3]
+		}
+		warn[fmt.Sprintf("%s: %d nodes not counted, shapes unknown (%s%s)", op, len(uncounted[op]), strings.Join(list, ", "), more)] = true
+	}
+
+	act, peak, missing := activationMemory(g, inf)
+	res.Row.ActivationBytes, res.Row.PeakActivationBytes = act, peak
+	if missing > 0 {
+		warn[fmt.Sprintf("%d intermediate tensors of unknown shape are left out of activation bytes", missing)] = true
+	}
+
+	res.Row.FileBytes = m.FileBytes
+	res.Row.UnknownOps = strings.Join(sortedKeys(unknown), " ")
+	res.Warnings = sortedKeys(warn)
+	res.Row.Warnings = strings.Join(res.Warnings, "; ")
+	res.Ops = opRows(res.Nodes, unknown)
+	return res, nil
+}
+
+// opRows sums node counts per op type, sorted by op type.
+func opRows(nodes []NodeCount, unknown map[string]int) []OpRow {
+	byOp := map[string]*OpRow{}
+	for _, nc := range nodes {
+		r, ok := byOp[nc.Op]
+		if !ok {
+			_, isUnknown := unknown[nc.Op]
+			r = &OpRow{Op: nc.Op, Counted: !isUnknown}
+			byOp[nc.Op] = r
+		}
+		r.Nodes++
+		r.Params = addSat(r.Params, nc.Params)
+		r.MACs = addSat(r.MACs, nc.MACs)
+		r.FLOPs = addSat(r.FLOPs, nc.FLOPs)
+	}
+	rows := make([]OpRow, 0, len(byOp))
+	for _, op := range sortedKeys(byOp) {
+		rows = append(rows, *byOp[op])
+	}
+	return rows
+}
+
+// countNode returns one node's MACs and FLOPs.
+func countNode(n *Node, inf *Inference) (macs, flops int64, err error) {
+	val := func(i int, outputs bool) (*value, error) {
+		names := n.Proto.GetInput()
+		what := "input"
+		if outputs {
+			names, what = n.Proto.GetOutput(), "output"
+		}
+		if i >= len(names) || names[i] == "" {
+			return nil, fmt.Errorf("%s %d is missing", what, i)
+		}
+		v := inf.values[names[i]]
+		if !v.known() {
+			return nil, fmt.Errorf("%s %d has unknown shape", what, i)
+		}
+		return v, nil
+	}
+	hasInput := func(i int) bool {
+		ins := n.Proto.GetInput()
+		return i < len(ins) && ins[i] != ""
+	}
+	out, err := val(0, true)
+	if err != nil {
+		return 0, 0, err
+	}
+	outElems := out.elems()
+	switch n.Proto.GetOpType() {
+	case "Conv", "ConvTranspose":
+		w, err := val(1, false)
+		if err != nil {
+			return 0, 0, err
+		}
+		perOut := int64(1)
+		for _, d := range w.dims[1:] {
+			perOut = mulSat(perOut, d)
+		}
+		if n.Proto.GetOpType() == "Conv" {
+			macs = mulSat(outElems, perOut)
+		} else {
+			x, err := val(0, false)
+			if err != nil {
+				return 0, 0, err
+			}
+			macs = mulSat(x.elems(), perOut)
+		}
+		flops = mulSat(2, macs)
+		if hasInput(2) {
+			flops = addSat(flops, outElems)
+		}
+		return macs, flops, nil
+	case "Gemm":
+		a, err := val(0, false)
+		if err != nil {
+			return 0, 0, err
+		}
+		k := a.dims[1]
+		if (attrs{n}).int("transA", 0) != 0 {
+			k = a.dims[0]
+		}
+		macs = mulSat(outElems, k)
+		flops = mulSat(2, macs)
+		if hasInput(2) {
+			flops = addSat(flops, outElems)
+		}
+		return macs, flops, nil
+	case "MatMul":
+		a, err := val(0, false)
+		if err != nil {
+			return 0, 0, err
+		}
+		b, err := val(1, false)
+		if err != nil {
+			return 0, 0, err
+		}
+		_, batch, m, k, nn, err := matmulShape(a.dims, b.dims)
+		if err != nil {
+			return 0, 0, err
+		}
+		macs = mulSat(mulSat(m, k), nn)
+		for _, d := range batch {
+			macs = mulSat(macs, d)
+		}
+		return macs, mulSat(2, macs), nil
+	}
+	return 0, outElems, nil
+}
+
+// activationMemory returns the bytes of all tensors nodes produce at run
+// time, a liveness-based peak of simultaneously live tensors (graph inputs
+// included, alias ops sharing their input's buffer), and how many tensors
+// were left out because their shape or type is unknown.
+func activationMemory(g *Graph, inf *Inference) (total, peak int64, missing int) {
+	bytesOf := func(name string) (int64, bool) {
+		v := inf.values[name]
+		if v == nil || !v.known() {
+			return 0, false
+		}
+		b := byteSize(v.dtype, v.elems())
+		return b, b >= 0
+	}
+	runtime := func(name string) bool {
+		v := inf.values[name]
+		return name != "" && v != nil && !v.isConst && !v.stored
+	}
+	// storage maps a tensor name to the buffer holding it.
+	storage := map[string]string{}
+	bufBytes := map[string]int64{}
+	lastUse := map[string]int{}
+	for _, vi := range g.Inputs {
+		name := vi.GetName()
+		if runtime(name) {
+			storage[name] = name
+			b, _ := bytesOf(name)
+			bufBytes[name] = b
+			lastUse[name] = -1
+		}
+	}
+	for step, i := range inf.Order {
+		n := g.Nodes[i]
+		for j, o := range n.Proto.GetOutput() {
+			if !runtime(o) {
+				continue
+			}
+			if j == 0 && aliasOp(n.Proto.GetOpType()) && len(n.Proto.GetInput()) > 0 {
+				if s, ok := storage[n.Proto.GetInput()[0]]; ok {
+					storage[o] = s
+				}
+			}
+			b, ok := bytesOf(o)
+			if !ok {
+				missing++
+			}
+			total = addSat(total, b)
+			if _, ok := storage[o]; !ok {
+				storage[o] = o
+				bufBytes[o] = b
+				lastUse[o] = step
+			}
+		}
+		for _, name := range n.Proto.GetInput() {
+			if s, ok := storage[name]; ok {
+				lastUse[s] = max(lastUse[s], step)
+			}
+		}
+	}
+	end := len(inf.Order)
+	for _, vi := range g.Outputs {
+		if s, ok := storage[vi.GetName()]; ok {
+			lastUse[s] = end
+		}
+	}
+	// Free lists per step, in a deterministic order.
+	frees := map[int][]string{}
+	for _, s := range sortedKeys(lastUse) {
+		frees[lastUse[s]] = append(frees[lastUse[s]], s)
+	}
+	live := int64(0)
+	for _, vi := range g.Inputs {
+		if s, ok := storage[vi.GetName()]; ok && s == vi.GetName() {
+			live = addSat(live, bufBytes[s])
+		}
+	}
+	peak = live
+	for _, s := range frees[-1] {
+		live -= bufBytes[s]
+	}
+	for step, i := range inf.Order {
+		for _, o := range g.Nodes[i].Proto.GetOutput() {
+			if s, ok := storage[o]; ok && s == o {
+				live = addSat(live, bufBytes[s])
+			}
+		}
+		peak = max(peak, live)
+		for _, s := range frees[step] {
+			live -= bufBytes[s]
+		}
+	}
+	return total, peak, missing
+}

@@ -1,0 +1,78 @@
+// Package flops counts the parameters, multiply-accumulates, FLOPs and
+// activation memory of an ONNX model, from the graph the runtime executes.
+//
+// # Reading
+//
+// Read maps the file read-only and walks ModelProto and GraphProto with
+// protowire. Nodes, value_info, inputs, outputs and tensor headers are
+// unmarshalled with the generated types of
+// github.com/advancedclimatesystems/gonnx/onnx; the payload of every large
+// tensor (raw_data, float_data, …) is skipped, so memory stays far below
+// the file size. Tensors of at most MaxDecodedElements elements keep their
+// values, which shape folding needs. External data files must lie inside
+// the model's directory; only their sizes and the values of small integer
+// tensors are read. Graph-valued attributes (If, Loop, Scan bodies) are not
+// read; such nodes are unknown ops.
+//
+// # Shapes
+//
+// InferShapes binds the symbolic (or missing) leading dim of every graph
+// input to the batch size and infers each node's output shapes in
+// topological order. Shape subgraphs (Shape, Gather, Slice, Concat,
+// Unsqueeze, Squeeze, Reshape, Cast, Range, ConstantOfShape, Constant,
+// Expand, Where, Equal and integer or float arithmetic) are evaluated on
+// their constant values. Attributes that became inputs in later opsets
+// (Split's split and Squeeze/Unsqueeze's axes at 13, Reduce axes at 18,
+// Pad's pads at 11, Slice's starts/ends at 10, Clip's min/max at 11) are
+// accepted in either form. Where a node cannot be inferred, dims recorded in
+// the file's value_info or graph outputs are used.
+//
+// # Counting rules
+//
+// All counts are for Options.Batch (default 1), the batch of flops.csv.
+//
+//   - Params: elements of floating-point initializers (float, float16,
+//     bfloat16, double, float8/4), whether or not a node uses them, except
+//     those a BatchNormalization node takes as input 3 or 4 (running mean
+//     and variance). BatchNormalization scale and bias are parameters.
+//     Integer and bool initializers (shape constants) are not. Float
+//     tensors held in Constant nodes are not initializers and are not
+//     counted. Per op type, an initializer is credited to the first node
+//     that reads it.
+//   - MACs: Conv: output elements × (input channels / group) × kernel
+//     elements, which covers grouped, depthwise and dilated convolutions
+//     (dilation changes the output size, not the work per output).
+//     ConvTranspose: input elements × (output channels / group) × kernel
+//     elements. Gemm: M × K × N. MatMul: broadcast batch dims × M × K × N,
+//     with numpy's rules for 1-D operands.
+//   - FLOPs: 2 per MAC; plus one per output element for a bias added by
+//     Conv, ConvTranspose or Gemm (input 2 present); Gemm's alpha and beta
+//     scalings are free. Every other counted op costs one FLOP per element
+//     of its first output: elementwise arithmetic and comparisons,
+//     activations (Relu, Clip, Sigmoid, HardSigmoid, HardSwish, Gelu, Erf,
+//     Tanh, Softmax, …), normalisations (BatchNormalization,
+//     LayerNormalization, InstanceNormalization, LRN), pooling (MaxPool,
+//     AveragePool and the global pools: one per output element, not per
+//     window element), reductions (ReduceMean, …) and Resize. Data movement
+//     (Reshape, Flatten, Transpose, Squeeze, Unsqueeze, Concat, Split, Slice,
+//     Gather, Pad, Expand, Tile, Cast, Identity, Dropout) and shape ops
+//     (Shape, Size, Constant, ConstantOfShape, Range) cost zero. A node
+//     whose outputs inference evaluated to constants (shape arithmetic)
+//     costs zero whatever its type.
+//   - PaperMACs: MACs of Conv and ConvTranspose only, as the paper's code
+//     counted them.
+//   - ActivationBytes: bytes of every tensor a node produces at run time
+//     (graph outputs included; graph inputs, initializers and folded
+//     constants excluded).
+//   - PeakActivationBytes: walking the nodes in topological order, the
+//     largest total of simultaneously live tensors, graph inputs included.
+//     A tensor is live from the node that produces it until its last
+//     reader (graph outputs until the end); Reshape, Flatten, Squeeze,
+//     Unsqueeze, Identity and Dropout share their input's buffer.
+//
+// An op type outside these rules (or outside the default domain) is listed
+// in unknown_ops and warned about, and contributes zero; its outputs take
+// shapes from value_info where the file has them so the rest of the model
+// is still counted. A known node whose shapes cannot be inferred is named in
+// a warning and counted in UncountedNodes. Warnings never stop counting.
+package flops
