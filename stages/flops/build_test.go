@@ -182,7 +182,7 @@ func (b *builder) writeStreamed(t testing.TB, path string) int64 {
 		p := part{head: h, payload: b.payload[tp.GetName()]}
 		tensorLen := int64(len(h))
 		if p.payload > 0 {
-			tensorLen += int64(protowire.SizeTag(9) + protowire.SizeVarint(uint64(p.payload))) + p.payload
+			tensorLen += int64(protowire.SizeTag(9)+protowire.SizeVarint(uint64(p.payload))) + p.payload
 		}
 		graphLen += int64(protowire.SizeTag(5)+protowire.SizeVarint(uint64(tensorLen))) + tensorLen
 		parts[i] = part{head: h, payload: p.payload}

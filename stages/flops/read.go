@@ -398,7 +398,7 @@ func decodeTensor(b []byte) (*Tensor, error) {
 
 // externalRef is one tensor's location in an external data file.
 type externalRef struct {
-	location      string
+	location       string
 	offset, length int64
 }
 
