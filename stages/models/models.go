@@ -1,0 +1,264 @@
+// Package models resolves each configured model to a local ONNX file: built
+// by the zoo (random weights), a user's file, or a checksummed download, with
+// the preprocessing and published-accuracy reference that go with it.
+package models
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/dnnbench/dnnbench/stages/models/zoo"
+)
+
+// Spec is one configured model: exactly one of Arch, ONNX or URL.
+type Spec struct {
+	Name, Arch, ONNX, URL, SHA256, Reference string
+	// Override replaces preprocessing fields that are set (non-zero).
+	Override *Preprocess
+}
+
+// Options configure resolution.
+type Options struct {
+	// Dir holds built and downloaded models (inside the cache).
+	Dir string
+	// Seed draws zoo weights.
+	Seed uint64
+	// Reference holds reference/*.csv (configs.FS).
+	Reference fs.FS
+	// Client downloads URLs; nil means http.DefaultClient.
+	Client *http.Client
+	// Progress reports download or build progress in bytes (may be nil).
+	Progress func(done, total int64)
+}
+
+// Resolve returns the model's row, building or downloading its file if it is
+// not already in opt.Dir. Warnings are returned as data.
+func Resolve(ctx context.Context, s Spec, opt Options) (Row, []string, error) {
+	row := Row{Model: s.Name, Reference: s.Reference}
+	var warnings []string
+	var err error
+	switch {
+	case s.Arch != "":
+		a, lerr := zoo.Lookup(s.Arch)
+		if lerr != nil {
+			return Row{}, nil, fmt.Errorf("models: %s: %w", s.Name, lerr)
+		}
+		row.Source, row.Arch, row.Weights = "arch", a.Name, "random"
+		if row.Reference == "" {
+			row.Reference = a.Reference
+		}
+		row.Path, row.SHA256, row.Bytes, err = buildArch(a.Name, opt)
+		size := a.Size
+		if size == 0 {
+			size = 224
+		}
+		row.Channels, row.Height, row.Width = 3, size, size
+	case s.ONNX != "":
+		row.Source, row.Weights, row.Path = "onnx", "pretrained", s.ONNX
+		row.SHA256, row.Bytes, err = hashFile(s.ONNX)
+		if errors.Is(err, fs.ErrNotExist) {
+			err = fmt.Errorf("file %s does not exist; check the onnx: path in the config (relative paths are from the working directory)", s.ONNX)
+		}
+	case s.URL != "":
+		row.Source, row.Weights = "url", "pretrained"
+		row.Path, row.Bytes, err = download(ctx, s.URL, strings.ToLower(s.SHA256), opt)
+		row.SHA256 = strings.ToLower(s.SHA256)
+	default:
+		return Row{}, nil, fmt.Errorf("models: %s: set one of arch, onnx or url", s.Name)
+	}
+	if err != nil {
+		return Row{}, nil, fmt.Errorf("models: %s: %w", s.Name, err)
+	}
+	shape, err := inputShape(row.Path)
+	if err != nil {
+		return Row{}, nil, fmt.Errorf("models: %s: %s: %w", s.Name, row.Path, err)
+	}
+	if row.Source != "arch" {
+		if len(shape) != 4 || shape[1] <= 0 || shape[2] <= 0 || shape[3] <= 0 {
+			return Row{}, nil, fmt.Errorf("models: %s: input shape %v: want N×C×H×W with fixed C, H and W", s.Name, shape)
+		}
+		row.Channels, row.Height, row.Width = shape[1], shape[2], shape[3]
+	}
+
+	var p Preprocess
+	if row.Reference != "" {
+		p, err = ReferencePreprocess(opt.Reference, row.Reference)
+		if err != nil {
+			return Row{}, nil, fmt.Errorf("models: %s: %w", s.Name, err)
+		}
+	} else {
+		p = Preprocess{Resize: row.Height * 256 / 224, Crop: row.Height, Interpolation: "bilinear",
+			Mean: imagenetMean, Std: imagenetStd, ColorOrder: "rgb", Scale: 1}
+		if s.Override == nil {
+			warnings = append(warnings, fmt.Sprintf("%s: no reference or preprocess given; assuming torchvision's ImageNet preprocessing (resize %d, crop %d, bilinear, ImageNet mean/std, RGB)", s.Name, p.Resize, p.Crop))
+		}
+	}
+	if o := s.Override; o != nil {
+		p = merge(p, *o)
+	}
+	if p.Crop != row.Height || p.Crop != row.Width {
+		warnings = append(warnings, fmt.Sprintf("%s: crop %d differs from the model input %d×%d", s.Name, p.Crop, row.Height, row.Width))
+	}
+	row.Resize, row.Crop, row.Interpolation = p.Resize, p.Crop, p.Interpolation
+	row.Mean, row.Std, row.ColorOrder, row.Scale = fmtTriple(p.Mean), fmtTriple(p.Std), p.ColorOrder, p.Scale
+	return row, warnings, nil
+}
+
+// PreprocessOf reads a row's preprocessing back.
+func PreprocessOf(r Row) (Preprocess, error) {
+	mean, err := triple(r.Mean, " ")
+	if err != nil {
+		return Preprocess{}, err
+	}
+	std, err := triple(r.Std, " ")
+	if err != nil {
+		return Preprocess{}, err
+	}
+	return Preprocess{Resize: r.Resize, Crop: r.Crop, Interpolation: r.Interpolation, Mean: mean, Std: std, ColorOrder: r.ColorOrder, Scale: r.Scale}, nil
+}
+
+func merge(p, o Preprocess) Preprocess {
+	if o.Resize != 0 {
+		p.Resize = o.Resize
+	}
+	if o.Crop != 0 {
+		p.Crop = o.Crop
+	}
+	if o.Interpolation != "" {
+		p.Interpolation = o.Interpolation
+	}
+	if o.Mean != [3]float64{} {
+		p.Mean = o.Mean
+	}
+	if o.Std != [3]float64{} {
+		p.Std = o.Std
+	}
+	if o.ColorOrder != "" {
+		p.ColorOrder = o.ColorOrder
+	}
+	if o.Scale != 0 {
+		p.Scale = o.Scale
+	}
+	return p
+}
+
+// buildArch builds the zoo model once per arch, seed and builder version; a
+// sidecar file records the sha256 so later runs need not rehash.
+func buildArch(arch string, opt Options) (path, sum string, size int64, err error) {
+	if err := os.MkdirAll(opt.Dir, 0o755); err != nil {
+		return "", "", 0, err
+	}
+	base := fmt.Sprintf("%s-seed%d-%s", arch, opt.Seed, zoo.BuilderVersion)
+	path = filepath.Join(opt.Dir, base+".onnx")
+	sidecar := path + ".sha256"
+	if b, err := os.ReadFile(sidecar); err == nil {
+		if st, err := os.Stat(path); err == nil {
+			return path, strings.TrimSpace(string(b)), st.Size(), nil
+		}
+	}
+	if _, err := zoo.Build(arch, path, opt.Seed); err != nil {
+		return "", "", 0, err
+	}
+	sum, size, err = hashFile(path)
+	if err != nil {
+		return "", "", 0, err
+	}
+	if err := writeAtomic(sidecar, []byte(sum+"\n")); err != nil {
+		return "", "", 0, err
+	}
+	return path, sum, size, nil
+}
+
+// download fetches url into opt.Dir as url-<sha256>.onnx unless present,
+// verifying the checksum; a mismatch deletes the file.
+func download(ctx context.Context, url, want string, opt Options) (string, int64, error) {
+	if err := os.MkdirAll(opt.Dir, 0o755); err != nil {
+		return "", 0, err
+	}
+	path := filepath.Join(opt.Dir, "url-"+want+".onnx")
+	if sum, size, err := hashFile(path); err == nil && sum == want {
+		return path, size, nil
+	}
+	client := opt.Client
+	if client == nil {
+		client = http.DefaultClient
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return "", 0, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return "", 0, fmt.Errorf("downloading %s: %w (check the url and your network, or download it yourself and use onnx: PATH)", url, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return "", 0, fmt.Errorf("downloading %s: %s", url, resp.Status)
+	}
+	tmp, err := os.CreateTemp(opt.Dir, ".download-*.tmp")
+	if err != nil {
+		return "", 0, err
+	}
+	defer os.Remove(tmp.Name())
+	h := sha256.New()
+	pw := &progressWriter{total: resp.ContentLength, fn: opt.Progress}
+	n, err := io.Copy(io.MultiWriter(tmp, h, pw), resp.Body)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return "", 0, fmt.Errorf("downloading %s: %w", url, err)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != want {
+		return "", 0, fmt.Errorf("downloading %s: sha256 %s does not match the configured %s; the file was deleted (fix sha256 in the config if the file is right)", url, got, want)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return "", 0, err
+	}
+	return path, n, nil
+}
+
+type progressWriter struct {
+	done, total int64
+	fn          func(done, total int64)
+}
+
+func (p *progressWriter) Write(b []byte) (int, error) {
+	p.done += int64(len(b))
+	if p.fn != nil {
+		p.fn(p.done, p.total)
+	}
+	return len(b), nil
+}
+
+func hashFile(path string) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", 0, err
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
+}
+
+func writeAtomic(path string, data []byte) error {
+	tmp := path + ".tmp" + strconv.Itoa(os.Getpid())
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}

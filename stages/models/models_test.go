@@ -1,0 +1,129 @@
+package models
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dnnbench/dnnbench/configs"
+	"github.com/dnnbench/dnnbench/stages/models/zoo"
+)
+
+// tinyONNX writes a small classifier with input N×3×size×size.
+func tinyONNX(t *testing.T, size int64) []byte {
+	t.Helper()
+	g := zoo.NewGraph(3, size, size)
+	logits := g.Linear(g.Flatten(g.GlobalAvgPool(g.Conv(g.Input(), 8, 3, 1, 1))), 1000, true)
+	var buf bytes.Buffer
+	if _, err := g.WriteTo(&buf, "tiny", logits, 1); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func opts(t *testing.T) Options {
+	return Options{Dir: t.TempDir(), Seed: 1, Reference: configs.FS}
+}
+
+func TestResolveUserONNX(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "mine.onnx")
+	if err := os.WriteFile(path, tinyONNX(t, 32), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	row, warns, err := Resolve(context.Background(), Spec{Name: "mine", ONNX: path}, opts(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if row.Weights != "pretrained" || row.Height != 32 || row.Width != 32 || row.Channels != 3 {
+		t.Errorf("row %+v", row)
+	}
+	if len(warns) == 0 || !strings.Contains(warns[0], "no reference") {
+		t.Errorf("warnings %v, want one about the assumed preprocessing", warns)
+	}
+}
+
+func TestResolveBadInputs(t *testing.T) {
+	dir := t.TempDir()
+	notONNX := filepath.Join(dir, "notes.onnx")
+	os.WriteFile(notONNX, []byte("this is a text file, not a model\n"), 0o644)
+	truncated := filepath.Join(dir, "trunc.onnx")
+	os.WriteFile(truncated, tinyONNX(t, 32)[:200], 0o644)
+	cases := []struct {
+		spec Spec
+		want string
+	}{
+		{Spec{Name: "a", Arch: "resnet5O"}, `unknown architecture "resnet5O"; closest:`},
+		{Spec{Name: "b", ONNX: filepath.Join(dir, "missing.onnx")}, "does not exist"},
+		{Spec{Name: "c", ONNX: notONNX}, "not an ONNX model"},
+		{Spec{Name: "d", ONNX: truncated}, "not an ONNX model"},
+		{Spec{Name: "e", URL: "http://127.0.0.1:1/x.onnx", SHA256: strings.Repeat("0", 64)}, "downloading http://127.0.0.1:1/x.onnx"},
+	}
+	for _, tc := range cases {
+		_, _, err := Resolve(context.Background(), tc.spec, opts(t))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want %q", tc.spec.Name, err, tc.want)
+		}
+	}
+}
+
+func TestResolveURL(t *testing.T) {
+	model := tinyONNX(t, 16)
+	sum := sha256.Sum256(model)
+	good := hex.EncodeToString(sum[:])
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(model) }))
+	defer srv.Close()
+	o := opts(t)
+	var progressed int64
+	o.Progress = func(done, total int64) { progressed = done }
+	row, _, err := Resolve(context.Background(), Spec{Name: "u", URL: srv.URL + "/m.onnx", SHA256: good, Reference: "torchvision:ResNet50_Weights.IMAGENET1K_V2"}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if row.SHA256 != good || row.Bytes != int64(len(model)) || progressed != int64(len(model)) {
+		t.Errorf("row %+v, progress %d", row, progressed)
+	}
+	if row.Resize != 232 || row.Crop != 224 || row.Interpolation != "bilinear" {
+		t.Errorf("torchvision preprocessing not applied: %+v", row)
+	}
+
+	bad := strings.Repeat("ab", 32)
+	_, _, err = Resolve(context.Background(), Spec{Name: "v", URL: srv.URL + "/m.onnx", SHA256: bad}, o)
+	if err == nil || !strings.Contains(err.Error(), "does not match") {
+		t.Fatalf("checksum mismatch error %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(o.Dir, "url-"+bad+".onnx")); !os.IsNotExist(err) {
+		t.Errorf("mismatched download left on disk: %v", err)
+	}
+	left, _ := filepath.Glob(filepath.Join(o.Dir, ".download-*"))
+	if len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+}
+
+func TestReferencePreprocess(t *testing.T) {
+	p, err := ReferencePreprocess(configs.FS, "timm:legacy_xception.tf_in1k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// timm: img_size 299, crop_pct 0.897 → resize floor(299/0.897) = 333.
+	if p.Crop != 299 || p.Resize != 333 || p.Interpolation != "bicubic" || p.Mean != [3]float64{0.5, 0.5, 0.5} {
+		t.Errorf("xception preprocessing %+v", p)
+	}
+	p, err = ReferencePreprocess(configs.FS, "paper:BN-Inception")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.ColorOrder != "bgr" || p.Scale != 255 || p.Mean[0] != 104 {
+		t.Errorf("BN-Inception preprocessing %+v", p)
+	}
+	if _, err := ReferencePreprocess(configs.FS, "torchvision:NoSuch"); err == nil {
+		t.Error("unknown reference accepted")
+	}
+}

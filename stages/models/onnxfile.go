@@ -1,0 +1,201 @@
+package models
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/advancedclimatesystems/gonnx/onnx"
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+)
+
+// errNotONNX is returned for files that are not ONNX models.
+var errNotONNX = errors.New("not an ONNX model (expected a protobuf ModelProto with a graph)")
+
+// scanner reads protobuf fields from a file without loading it, skipping
+// length-delimited payloads by seeking.
+type scanner struct {
+	f   *os.File
+	r   *bufio.Reader
+	pos int64
+}
+
+func (s *scanner) varint() (uint64, error) {
+	var v uint64
+	for shift := 0; shift < 64; shift += 7 {
+		b, err := s.r.ReadByte()
+		if err != nil {
+			return 0, err
+		}
+		s.pos++
+		v |= uint64(b&0x7f) << shift
+		if b < 0x80 {
+			return v, nil
+		}
+	}
+	return 0, errors.New("varint overflow")
+}
+
+func (s *scanner) skip(n int64) error {
+	if n <= int64(s.r.Buffered()) {
+		_, err := s.r.Discard(int(n))
+		s.pos += n
+		return err
+	}
+	s.pos += n
+	if _, err := s.f.Seek(s.pos, io.SeekStart); err != nil {
+		return err
+	}
+	s.r.Reset(s.f)
+	return nil
+}
+
+func (s *scanner) bytes(n int64) ([]byte, error) {
+	b := make([]byte, n)
+	_, err := io.ReadFull(s.r, b)
+	s.pos += n
+	return b, err
+}
+
+// field reads one tag and returns its number, type and, for length-delimited
+// fields, the payload length (the payload is not consumed).
+func (s *scanner) field(end int64) (protowire.Number, protowire.Type, int64, error) {
+	tag, err := s.varint()
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	num, typ := protowire.Number(tag>>3), protowire.Type(tag&7)
+	if num < 1 {
+		return 0, 0, 0, errNotONNX
+	}
+	switch typ {
+	case protowire.VarintType:
+		_, err = s.varint()
+		return num, typ, 0, err
+	case protowire.Fixed32Type:
+		return num, typ, 0, s.skip(4)
+	case protowire.Fixed64Type:
+		return num, typ, 0, s.skip(8)
+	case protowire.BytesType:
+		n, err := s.varint()
+		if err != nil {
+			return 0, 0, 0, err
+		}
+		if int64(n) > end-s.pos {
+			return 0, 0, 0, errNotONNX
+		}
+		return num, typ, int64(n), nil
+	}
+	return 0, 0, 0, errNotONNX
+}
+
+// inputShape checks that path is an ONNX model and returns the shape of its
+// first graph input that is not an initializer (dynamic dims are -1).
+func inputShape(path string) ([]int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	s := &scanner{f: f, r: bufio.NewReaderSize(f, 1<<16)}
+	end := st.Size()
+	var graphStart, graphLen int64 = -1, 0
+	sawIR := false
+	for s.pos < end {
+		num, typ, n, err := s.field(end)
+		if err != nil {
+			return nil, errNotONNX
+		}
+		if num == 1 && typ == protowire.VarintType {
+			sawIR = true
+		}
+		if typ == protowire.BytesType {
+			if num == 7 {
+				graphStart, graphLen = s.pos, n
+			}
+			if err := s.skip(n); err != nil {
+				return nil, errNotONNX
+			}
+		}
+	}
+	if graphStart < 0 || !sawIR {
+		return nil, errNotONNX
+	}
+	if _, err := f.Seek(graphStart, io.SeekStart); err != nil {
+		return nil, err
+	}
+	s = &scanner{f: f, r: bufio.NewReaderSize(f, 1<<16), pos: graphStart}
+	gend := graphStart + graphLen
+	var inputs []*onnx.ValueInfoProto
+	inits := map[string]bool{}
+	for s.pos < gend {
+		num, typ, n, err := s.field(gend)
+		if err != nil {
+			return nil, fmt.Errorf("corrupt graph: %w", err)
+		}
+		if typ != protowire.BytesType {
+			continue
+		}
+		switch num {
+		case 11: // input
+			b, err := s.bytes(n)
+			if err != nil {
+				return nil, err
+			}
+			vi := &onnx.ValueInfoProto{}
+			if err := proto.Unmarshal(b, vi); err != nil {
+				return nil, fmt.Errorf("corrupt graph input: %w", err)
+			}
+			inputs = append(inputs, vi)
+		case 5: // initializer: read only its name (field 8) from the header
+			start := s.pos
+			for s.pos < start+n {
+				tn, tt, tl, err := s.field(start + n)
+				if err != nil {
+					return nil, fmt.Errorf("corrupt initializer: %w", err)
+				}
+				if tt == protowire.BytesType {
+					if tn == 8 {
+						b, err := s.bytes(tl)
+						if err != nil {
+							return nil, err
+						}
+						inits[string(b)] = true
+					} else if err := s.skip(tl); err != nil {
+						return nil, err
+					}
+				}
+			}
+		default:
+			if err := s.skip(n); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, in := range inputs {
+		if inits[in.GetName()] {
+			continue
+		}
+		tt := in.GetType().GetTensorType()
+		if tt == nil {
+			return nil, fmt.Errorf("input %q is not a tensor", in.GetName())
+		}
+		var shape []int64
+		for _, d := range tt.GetShape().GetDim() {
+			if v, ok := d.GetValue().(*onnx.TensorShapeProto_Dimension_DimValue); ok && v.DimValue > 0 {
+				shape = append(shape, v.DimValue)
+			} else {
+				shape = append(shape, -1)
+			}
+		}
+		return shape, nil
+	}
+	return nil, errors.New("model has no graph input")
+}
