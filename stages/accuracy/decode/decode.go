@@ -97,6 +97,33 @@ func fromImage(im image.Image) *Image {
 			}
 		}
 		return out
+	case *image.NRGBA:
+		out := &Image{Width: w, Height: h, Channels: 3, Pix: make([]uint8, w*h*3)}
+		for y := 0; y < h; y++ {
+			row := src.Pix[y*src.Stride:]
+			for x := 0; x < w; x++ {
+				copy(out.Pix[(y*w+x)*3:(y*w+x)*3+3], row[4*x:4*x+3])
+			}
+		}
+		return out
+	case *image.Paletted:
+		out := &Image{Width: w, Height: h, Channels: 3, Pix: make([]uint8, w*h*3)}
+		pal := make([][3]uint8, len(src.Palette))
+		for i, c := range src.Palette {
+			n := color.NRGBAModel.Convert(c).(color.NRGBA)
+			if nc, ok := c.(color.NRGBA); ok {
+				n = nc
+			}
+			pal[i] = [3]uint8{n.R, n.G, n.B}
+		}
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				if p := int(src.Pix[y*src.Stride+x]); p < len(pal) {
+					copy(out.Pix[(y*w+x)*3:(y*w+x)*3+3], pal[p][:])
+				}
+			}
+		}
+		return out
 	case *image.CMYK:
 		out := &Image{Width: w, Height: h, Channels: 3, Pix: make([]uint8, w*h*3)}
 		for y := 0; y < h; y++ {
@@ -108,7 +135,10 @@ func fromImage(im image.Image) *Image {
 	i := 0
 	for y := b.Min.Y; y < b.Max.Y; y++ {
 		for x := b.Min.X; x < b.Max.X; x++ {
-			c := color.NRGBA64Model.Convert(im.At(x, y)).(color.NRGBA64)
+			c, ok := im.At(x, y).(color.NRGBA64)
+			if !ok {
+				c = color.NRGBA64Model.Convert(im.At(x, y)).(color.NRGBA64)
+			}
 			out.Pix[i] = uint8(c.R >> 8)
 			out.Pix[i+1] = uint8(c.G >> 8)
 			out.Pix[i+2] = uint8(c.B >> 8)

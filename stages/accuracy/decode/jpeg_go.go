@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"image/jpeg"
 	"io"
+	"strings"
 )
 
 // Backend names the JPEG decoder this build uses.
@@ -25,7 +26,8 @@ func (jpegDecoder) close() error { return nil }
 func (jpegDecoder) decode(data []byte) (*Image, error) {
 	im, err := jpeg.Decode(bytes.NewReader(data))
 	if err != nil {
-		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		// image/jpeg reports running out of data as EOF or as short data.
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || strings.Contains(err.Error(), "short") {
 			return nil, ErrTruncated
 		}
 		return nil, fmt.Errorf("decode: jpeg: %w", err)
