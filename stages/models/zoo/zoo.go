@@ -40,7 +40,7 @@ func Archs() []Arch {
 		alexnetArchs(), vggArchs(), resnetArchs(), squeezenetArchs(), densenetArchs(),
 		googlenetArchs(), inceptionArchs(), mobilenetArchs(), shufflenetArchs(), mnasnetArchs(),
 		efficientnetArchs(), convnextArchs(), vitArchs(), regnetArchs(), senetArchs(),
-		xceptionArchs(), dpnArchs(), nasnetArchs(),
+		xceptionArchs(), dpnArchs(), nasnetArchs(), inceptionTFArchs(),
 	} {
 		all = append(all, family...)
 	}
