@@ -40,6 +40,9 @@ func valueInfo(name string, dt int32, dims ...any) *onnx.ValueInfoProto {
 			panic(fmt.Sprintf("dim %v", d))
 		}
 	}
+	if len(dims) == 0 {
+		shape = nil // unknown rank; a scalar is written as dims ()
+	}
 	return &onnx.ValueInfoProto{Name: name, Type: &onnx.TypeProto{Value: &onnx.TypeProto_TensorType{
 		TensorType: &onnx.TypeProto_Tensor{ElemType: dt, Shape: shape}}}}
 }
