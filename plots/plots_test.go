@@ -1,0 +1,165 @@
+package plots_test
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dnnbench/dnnbench/plots"
+	"github.com/dnnbench/dnnbench/stages/analyse"
+	"github.com/dnnbench/dnnbench/stages/analyse/analysetest"
+)
+
+var (
+	update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+	outDir = flag.String("out", "", "also write the figures into this folder, to look at them")
+)
+
+func fixture(t testing.TB) []plots.Figure {
+	t.Helper()
+	res, err := analyse.Run(analysetest.Inputs(), analyse.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	figs, err := plots.Render(res, plots.Options{Epoch: time.Unix(1700000000, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return figs
+}
+
+func TestRenderFixture(t *testing.T) {
+	figs := fixture(t)
+	var names []string
+	for _, f := range figs {
+		names = append(names, f.Name)
+		if f.Missing != "" {
+			t.Errorf("%s missing: %s", f.Name, f.Missing)
+			continue
+		}
+		if !bytes.HasPrefix(f.PNG, []byte("\x89PNG")) || !bytes.HasPrefix(f.PDF, []byte("%PDF-")) || !bytes.Contains(f.SVG, []byte("<svg")) {
+			t.Errorf("%s: bad SVG, PNG or PDF header", f.Name)
+		}
+		if len(f.Drawing.Ops) == 0 || f.Drawing.Width <= 0 {
+			t.Errorf("%s: empty drawing", f.Name)
+		}
+		golden(t, filepath.Join("testdata", f.Name+".svg"), f.SVG)
+	}
+	if got := strings.Join(names, ","); got != "fig1a,fig1b,fig2a,fig2b,fig3,fig4" {
+		t.Errorf("figures = %s", got)
+	}
+	if *outDir != "" {
+		if _, err := plots.WriteFiles(*outDir, figs); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestLabelsEscapedAndPresent checks that every model with an accuracy is
+// labelled in Figure 1a and that a hostile name is escaped in the SVG.
+func TestLabelsEscapedAndPresent(t *testing.T) {
+	res, err := analyse.Run(analysetest.Inputs(), analyse.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	figs := fixture(t)
+	var texts []string
+	for _, op := range figs[0].Drawing.Ops {
+		if op.Kind == plots.OpText {
+			texts = append(texts, op.Text)
+		}
+	}
+	all := strings.Join(texts, "\n")
+	for _, m := range res.Models {
+		if m.HasAccuracy && !strings.Contains(all, m.Model) {
+			t.Errorf("figure 1a has no label %q", m.Model)
+		}
+	}
+	// edge<cnn>&v2 has no accuracy, so it appears only in Figure 4's data, not as a label;
+	// the memory figure must still be valid XML text.
+	for _, f := range figs {
+		if bytes.Contains(f.SVG, []byte("<cnn>")) {
+			t.Errorf("%s: unescaped model name in SVG", f.Name)
+		}
+	}
+}
+
+// TestLabelsDoNotOverlap checks the placement on the fixture: no two label
+// boxes of Figure 1a intersect.
+func TestLabelsDoNotOverlap(t *testing.T) {
+	figs := fixture(t)
+	type box struct{ x0, y0, x1, y1 float64 }
+	var boxes []box
+	var labels []string
+	for _, op := range figs[0].Drawing.Ops {
+		if op.Kind != plots.OpText || op.Size != 8 {
+			continue
+		}
+		w := 0.5 * op.Size * float64(len(op.Text)) // generous lower bound of Helvetica widths
+		boxes = append(boxes, box{op.At.X, op.At.Y, op.At.X + w, op.At.Y + op.Size*0.7})
+		labels = append(labels, op.Text)
+	}
+	if len(boxes) < 8 {
+		t.Fatalf("found %d ball labels, want 8", len(boxes))
+	}
+	for i := range boxes {
+		for j := i + 1; j < len(boxes); j++ {
+			a, b := boxes[i], boxes[j]
+			if a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1 {
+				t.Errorf("labels %q and %q overlap", labels[i], labels[j])
+			}
+		}
+	}
+}
+
+func TestRenderReproducible(t *testing.T) {
+	a, b := fixture(t), fixture(t)
+	for i := range a {
+		if !bytes.Equal(a[i].PDF, b[i].PDF) || !bytes.Equal(a[i].SVG, b[i].SVG) || !bytes.Equal(a[i].PNG, b[i].PNG) {
+			t.Errorf("%s differs between two renders", a[i].Name)
+		}
+		if !bytes.Contains(a[i].PDF, []byte("/CreationDate (D:20231114221320)")) {
+			t.Errorf("%s: PDF creation date is not the epoch", a[i].Name)
+		}
+	}
+}
+
+func TestMissingFigures(t *testing.T) {
+	in := analysetest.Inputs()
+	in.Accuracy, in.Memory = nil, nil
+	res, err := analyse.Run(in, analyse.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	figs, err := plots.Render(res, plots.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range figs {
+		if f.Missing == "" || f.SVG != nil {
+			t.Errorf("%s: drawn without data (missing %q)", f.Name, f.Missing)
+		}
+	}
+}
+
+func golden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		os.WriteFile(path+".got", got, 0o644)
+		t.Errorf("%s differs from the golden file; wrote %s.got", path, path)
+	}
+}

@@ -1,0 +1,210 @@
+package plots
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"time"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgpdf"
+	"gonum.org/v1/plot/vg/vgsvg"
+
+	"github.com/dnnbench/dnnbench/stages/analyse"
+)
+
+// Options controls rendering.
+type Options struct {
+	// Epoch is the creation date written into figure PDFs (from
+	// SOURCE_DATE_EPOCH); the zero time writes 1970-01-01.
+	Epoch time.Time
+	// DPI is the PNG resolution; default 150.
+	DPI int
+}
+
+// Figure is one rendered figure.
+type Figure struct {
+	// Name is the file stem, e.g. "fig1a".
+	Name string
+	// Number is the paper's figure number, e.g. "1a".
+	Number string
+	// Title is the figure's caption.
+	Title string
+	// Missing says why the figure was not drawn (no data); then SVG, PNG,
+	// PDF and Drawing are empty.
+	Missing string
+	SVG     []byte
+	PNG     []byte
+	PDF     []byte
+	// Drawing is the figure as vector operations, for embedding in a PDF.
+	Drawing Drawing
+}
+
+// figureSpec is a figure to draw: its size and a function that draws it.
+type figureSpec struct {
+	name, number, title string
+	w, h                vg.Length
+	n                   int // data points; 0 means nothing to draw
+	missing             string
+	draw                func(dc draw.Canvas)
+}
+
+func single(p *plot.Plot) func(draw.Canvas) { return func(dc draw.Canvas) { p.Draw(dc) } }
+
+// Render draws Figures 1a, 1b, 2a, 2b, 3 and 4 of the analysis.
+func Render(res *analyse.Result, opt Options) ([]Figure, error) {
+	if res == nil {
+		return nil, fmt.Errorf("plots: no analysis result")
+	}
+	if opt.DPI == 0 {
+		opt.DPI = 150
+	}
+	noAcc := "no model has an accuracy (measured or published)"
+	var specs []figureSpec
+
+	p1a, n := ballFigure(res, false)
+	specs = append(specs, figureSpec{"fig1a", "1a", "Top-1 accuracy vs. operations (GFLOPs) at batch 1; ball area is proportional to the number of parameters.", 7 * vg.Inch, 5 * vg.Inch, n, noAcc, single(p1a)})
+	p1b, n := ballFigure(res, true)
+	specs = append(specs, figureSpec{"fig1b", "1b", "Top-5 accuracy vs. operations (GFLOPs) at batch 1; ball area is proportional to the number of parameters.", 7 * vg.Inch, 5 * vg.Inch, n, noAcc, single(p1b)})
+	p2a, n, err := densityBars(res)
+	if err != nil {
+		return nil, fmt.Errorf("plots: %w", err)
+	}
+	h2a := max(3*vg.Inch, vg.Length(n)*0.2*vg.Inch+1.2*vg.Inch)
+	specs = append(specs, figureSpec{"fig2a", "2a", "Accuracy density: top-1 accuracy per million parameters, per model.", 6 * vg.Inch, h2a, n, noAcc, single(p2a)})
+	p2b, n := densityScatter(res)
+	specs = append(specs, figureSpec{"fig2b", "2b", "Top-1 accuracy vs. accuracy density.", 6.5 * vg.Inch, 4.5 * vg.Inch, n, noAcc, single(p2b)})
+
+	// Figure 3: one panel per device, at most three per row.
+	var panels []*plot.Plot
+	n3 := 0
+	for _, d := range res.Devices {
+		p, n, err := fpsPanel(res, d)
+		if err != nil {
+			return nil, fmt.Errorf("plots: %w", err)
+		}
+		if n > 0 {
+			panels = append(panels, p)
+			n3 += n
+		}
+	}
+	cols := min(max(len(panels), 1), 3)
+	rows := (len(panels) + cols - 1) / cols
+	grid := make([][]*plot.Plot, rows)
+	for i, p := range panels {
+		grid[i/cols] = append(grid[i/cols], p)
+	}
+	for r := range grid {
+		for len(grid[r]) < cols {
+			grid[r] = append(grid[r], nil)
+		}
+	}
+	draw3 := func(dc draw.Canvas) {
+		tiles := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Millimeter * 4, PadY: vg.Millimeter * 4, PadTop: 2, PadBottom: 2, PadLeft: 2, PadRight: 2}
+		cs := plot.Align(grid, tiles, dc)
+		for r := range grid {
+			for c, p := range grid[r] {
+				if p != nil {
+					p.Draw(cs[r][c])
+				}
+			}
+		}
+	}
+	specs = append(specs, figureSpec{"fig3", "3", "Top-1 accuracy vs. images per second at batch 1 (log scale), one panel per device; the dashed line is the accuracy upper bound: the best top-1 of any model at least that fast.",
+		vg.Length(cols) * 3.4 * vg.Inch, vg.Length(max(rows, 1)) * 3.6 * vg.Inch, n3, "no model has both an accuracy and a batch-1 timing", draw3})
+
+	p4, n, err := memoryFigure(res)
+	if err != nil {
+		return nil, fmt.Errorf("plots: %w", err)
+	}
+	specs = append(specs, figureSpec{"fig4", "4", "Total memory at batch 1 vs. parameters, per device, with the least-squares line of each device.", 6.5 * vg.Inch, 4.5 * vg.Inch, n, "no batch-1 memory measurement", single(p4)})
+
+	figs := make([]Figure, 0, len(specs))
+	for _, s := range specs {
+		f := Figure{Name: s.name, Number: s.number, Title: s.title}
+		if s.n == 0 {
+			f.Missing = s.missing
+			figs = append(figs, f)
+			continue
+		}
+		if f.SVG, f.PNG, f.PDF, f.Drawing, err = renderSpec(s, opt); err != nil {
+			return nil, fmt.Errorf("plots: %s: %w", s.name, err)
+		}
+		figs = append(figs, f)
+	}
+	return figs, nil
+}
+
+var pdfDate = regexp.MustCompile(`/(CreationDate|ModDate) \(D:[0-9]{14}\)`)
+
+func renderSpec(s figureSpec, opt Options) (svg, png, pdf []byte, dr Drawing, err error) {
+	var buf bytes.Buffer
+	sc := vgsvg.New(s.w, s.h)
+	s.draw(draw.New(sc))
+	if _, err = sc.WriteTo(&buf); err != nil {
+		return
+	}
+	svg = append([]byte(nil), buf.Bytes()...)
+
+	buf.Reset()
+	ic := vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(s.w, s.h), vgimg.UseDPI(opt.DPI))}
+	s.draw(draw.New(ic))
+	if _, err = ic.WriteTo(&buf); err != nil {
+		return
+	}
+	png = append([]byte(nil), buf.Bytes()...)
+
+	buf.Reset()
+	pc := vgpdf.New(s.w, s.h)
+	s.draw(draw.New(pc))
+	if _, err = pc.WriteTo(&buf); err != nil {
+		return
+	}
+	// vgpdf stamps the wall-clock time; replace it, keeping the length so
+	// the cross-reference offsets stay valid.
+	stamp := opt.Epoch.UTC().Format("20060102150405")
+	pdf = pdfDate.ReplaceAll(buf.Bytes(), []byte("/$1 (D:"+stamp+")"))
+
+	rc := newRecorder(s.w, s.h)
+	s.draw(draw.New(rc))
+	dr = rc.drawing()
+	return
+}
+
+// WriteFiles writes every drawn figure as <name>.svg, .png and .pdf into dir
+// and returns the paths written, in order.
+func WriteFiles(dir string, figs []Figure) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("plots: %w", err)
+	}
+	var paths []string
+	for _, f := range figs {
+		if f.Missing != "" {
+			continue
+		}
+		for _, out := range []struct {
+			ext  string
+			data []byte
+		}{{".svg", f.SVG}, {".png", f.PNG}, {".pdf", f.PDF}} {
+			p := filepath.Join(dir, f.Name+out.ext)
+			if err := writeFile(p, out.data); err != nil {
+				return nil, fmt.Errorf("plots: %w", err)
+			}
+			paths = append(paths, p)
+		}
+	}
+	return paths, nil
+}
+
+func writeFile(path string, data []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
