@@ -1,0 +1,114 @@
+// Package memory measures the memory a model needs per batch size on one
+// device: a baseline before the session exists, the static allocation after
+// session creation, and the peak during inference. Every batch size runs in
+// a fresh child process (see Worker; the parent side is Sweep), because a
+// process's peak resident set (VmHWM) cannot be reset.
+package memory
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Recommended defaults.
+const (
+	// DefaultIntervalMs samples every 5 ms (200 Hz).
+	DefaultIntervalMs = 5
+	// DefaultRuns is the number of inferences watched for the peak.
+	DefaultRuns = 3
+)
+
+// Config is what one memory sweep needs. The pipeline fills it from the
+// config file and the device profile.
+type Config struct {
+	// Exe is the executable to re-execute as the worker with args
+	// "worker memory" (the pipeline binary; tests pass the test binary).
+	Exe string
+	// Env is extra environment for the child, as "KEY=value".
+	Env []string
+	// Device is the device profile's name, recorded in every row.
+	Device string
+	// LibPath is the ONNX Runtime shared library; "" finds it with onnxrt.Locate.
+	LibPath string
+	// Provider is "cpu" (default), "cuda" or "tensorrt".
+	Provider string
+	// ProviderOptions are passed to the execution provider; "device_id"
+	// also picks the GPU the nvml sampler watches.
+	ProviderOptions map[string]string
+	// IntraOpThreads and InterOpThreads are thread counts; 0 = runtime default.
+	IntraOpThreads, InterOpThreads int
+	// GraphOptimization is "all" (default), "extended", "basic" or "disabled".
+	GraphOptimization string
+	// Sampler is "proc" (CPU resident memory), "nvml" (GPU memory of the
+	// process) or "tegrastats" (Jetson shared RAM).
+	Sampler string
+	// IntervalMs is the sampling interval in milliseconds (default 5; at most
+	// 10, i.e. at least 100 Hz).
+	IntervalMs int
+	// Runs is how many inferences are watched for the peak (default 3).
+	Runs int
+}
+
+// Model is one model to measure.
+type Model struct {
+	// Name is the model's name in the config, recorded in every row.
+	Name string
+	// Path is the ONNX file.
+	Path string
+}
+
+// withDefaults fills zero fields with the documented defaults.
+func (c Config) withDefaults() Config {
+	if c.IntervalMs == 0 {
+		c.IntervalMs = DefaultIntervalMs
+	}
+	if c.Runs == 0 {
+		c.Runs = DefaultRuns
+	}
+	if c.Sampler == "" {
+		c.Sampler = SamplerProc
+	}
+	return c
+}
+
+// Validate checks the settings a sweep depends on (after defaults).
+func (c Config) Validate() error {
+	c = c.withDefaults()
+	var errs []string
+	if c.Exe == "" {
+		errs = append(errs, "no worker executable (Config.Exe)")
+	}
+	switch c.Sampler {
+	case SamplerProc, SamplerNVML, SamplerTegrastats:
+	default:
+		errs = append(errs, fmt.Sprintf("unknown sampler %q (want proc, nvml or tegrastats)", c.Sampler))
+	}
+	if c.IntervalMs < 1 || c.IntervalMs > 10 {
+		errs = append(errs, fmt.Sprintf("interval %d ms must be 1–10 ms (≥ 100 Hz)", c.IntervalMs))
+	}
+	if c.Runs < 1 {
+		errs = append(errs, fmt.Sprintf("runs %d must be ≥ 1", c.Runs))
+	}
+	if _, err := c.gpuIndex(); err != nil {
+		errs = append(errs, err.Error())
+	}
+	if len(errs) > 0 {
+		return errors.New("memory: config: " + strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// gpuIndex is provider option device_id, 0 when absent.
+func (c Config) gpuIndex() (int, error) {
+	v, ok := c.ProviderOptions["device_id"]
+	if !ok {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("provider option device_id %q must be a GPU index ≥ 0", v)
+	}
+	return n, nil
+}

@@ -1,0 +1,294 @@
+package memory
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dnnbench/dnnbench/internal/nvidia"
+)
+
+// Sampler names.
+const (
+	SamplerProc       = "proc"
+	SamplerNVML       = "nvml"
+	SamplerTegrastats = "tegrastats"
+)
+
+// Sampler reads memory in use, in bytes, as seen by one method.
+type Sampler interface {
+	// Read returns the memory in use now, in bytes.
+	Read() (int64, error)
+	// HighWater returns the method's own peak since the process started, if
+	// it keeps one (VmHWM for proc); ok is false otherwise.
+	HighWater() (bytes int64, ok bool, err error)
+	// Close releases what the sampler holds.
+	Close() error
+}
+
+// OpenSampler opens the named sampler for this process. gpu is the GPU
+// index the nvml sampler watches; intervalMs is tegrastats' interval.
+func OpenSampler(ctx context.Context, name string, gpu, intervalMs int) (Sampler, error) {
+	switch name {
+	case SamplerProc:
+		return procSampler{path: "/proc/self/status"}, nil
+	case SamplerNVML:
+		return openNVML(gpu)
+	case SamplerTegrastats:
+		return openTegrastats(ctx, "tegrastats", intervalMs)
+	}
+	return nil, fmt.Errorf("memory: unknown sampler %q (want proc, nvml or tegrastats)", name)
+}
+
+// ProcStatus holds the fields of /proc/<pid>/status the proc sampler uses.
+type ProcStatus struct {
+	// RSS is VmRSS and HWM is VmHWM (peak RSS), in bytes.
+	RSS, HWM int64
+}
+
+// ParseProcStatus reads VmRSS and VmHWM (kB) from /proc/<pid>/status text.
+func ParseProcStatus(r io.Reader) (ProcStatus, error) {
+	var s ProcStatus
+	var haveRSS, haveHWM bool
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), ":")
+		if !ok || (k != "VmRSS" && k != "VmHWM") {
+			continue
+		}
+		f := strings.Fields(v)
+		if len(f) != 2 || f[1] != "kB" {
+			return s, fmt.Errorf("memory: /proc status: %s: want \"<n> kB\", got %q", k, strings.TrimSpace(v))
+		}
+		kb, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil {
+			return s, fmt.Errorf("memory: /proc status: %s: %w", k, err)
+		}
+		if k == "VmRSS" {
+			s.RSS, haveRSS = kb<<10, true
+		} else {
+			s.HWM, haveHWM = kb<<10, true
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return s, fmt.Errorf("memory: /proc status: %w", err)
+	}
+	if !haveRSS || !haveHWM {
+		return s, errors.New("memory: /proc status: VmRSS or VmHWM missing (not Linux, or a kernel thread?)")
+	}
+	return s, nil
+}
+
+// procSampler reads this process's resident set from /proc/self/status.
+type procSampler struct{ path string }
+
+// ResetHighWater sets VmHWM to the current VmRSS by writing "5" to
+// /proc/self/clear_refs (Linux ≥ 4.0), so the high-water mark covers only
+// what follows, not the transient buffers of loading the model.
+func (procSampler) ResetHighWater() error {
+	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
+		return fmt.Errorf("memory: resetting VmHWM: %w", err)
+	}
+	return nil
+}
+
+func (p procSampler) status() (ProcStatus, error) {
+	b, err := os.ReadFile(p.path)
+	if err != nil {
+		return ProcStatus{}, fmt.Errorf("memory: proc sampler: %w", err)
+	}
+	return ParseProcStatus(bytes.NewReader(b))
+}
+
+func (p procSampler) Read() (int64, error) {
+	s, err := p.status()
+	return s.RSS, err
+}
+
+func (p procSampler) HighWater() (int64, bool, error) {
+	s, err := p.status()
+	return s.HWM, err == nil, err
+}
+
+func (procSampler) Close() error { return nil }
+
+// nvmlSampler reads the GPU memory this process holds on one GPU.
+type nvmlSampler struct {
+	lib *nvidia.Library
+	gpu int
+	pid int
+}
+
+func openNVML(gpu int) (Sampler, error) {
+	lib, err := nvidia.Open()
+	if err != nil {
+		return nil, fmt.Errorf("memory: nvml sampler: %w", err)
+	}
+	return &nvmlSampler{lib: lib, gpu: gpu, pid: os.Getpid()}, nil
+}
+
+func (n *nvmlSampler) Read() (int64, error) {
+	procs, err := n.lib.Processes(n.gpu)
+	if err != nil {
+		return 0, fmt.Errorf("memory: nvml sampler: %w", err)
+	}
+	return nvidia.UsedBy(procs, n.pid)
+}
+
+func (*nvmlSampler) HighWater() (int64, bool, error) { return 0, false, nil }
+
+func (n *nvmlSampler) Close() error { return n.lib.Close() }
+
+// TegraRAM is the RAM figure of one tegrastats line.
+type TegraRAM struct {
+	// Used and Total are in bytes (tegrastats prints MB = MiB).
+	Used, Total int64
+}
+
+var tegraRAM = regexp.MustCompile(`\bRAM (\d+)/(\d+)MB\b`)
+
+// ParseTegrastats reads "RAM used/totalMB" from one tegrastats line (Jetson
+// Nano, TX1/TX2, Xavier and Orin formats, with or without a leading date).
+func ParseTegrastats(line string) (TegraRAM, error) {
+	m := tegraRAM.FindStringSubmatch(line)
+	if m == nil {
+		return TegraRAM{}, fmt.Errorf("memory: tegrastats: no \"RAM <used>/<total>MB\" in %q", truncate(line, 80))
+	}
+	used, err1 := strconv.ParseInt(m[1], 10, 64)
+	total, err2 := strconv.ParseInt(m[2], 10, 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return TegraRAM{}, fmt.Errorf("memory: tegrastats: %w", err)
+	}
+	if used > total {
+		return TegraRAM{}, fmt.Errorf("memory: tegrastats: used %d MB exceeds total %d MB", used, total)
+	}
+	return TegraRAM{Used: used << 20, Total: total << 20}, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// tegraSampler runs tegrastats and keeps its latest RAM reading. Jetsons
+// share RAM between CPU and GPU, so this is system-wide memory in use.
+type tegraSampler struct {
+	cmd    *exec.Cmd
+	cancel context.CancelFunc
+	mu     sync.Mutex
+	latest int64
+	have   chan struct{}
+	once   sync.Once
+	err    error
+	done   chan struct{}
+}
+
+func openTegrastats(ctx context.Context, exe string, intervalMs int) (Sampler, error) {
+	path, err := exec.LookPath(exe)
+	if err != nil {
+		return nil, fmt.Errorf("memory: tegrastats sampler: %s not found (it ships with JetPack on NVIDIA Jetson boards; use memory_sampler proc elsewhere): %w", exe, err)
+	}
+	if intervalMs < 1 {
+		intervalMs = 10
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	cmd := exec.CommandContext(ctx, path, "--interval", strconv.Itoa(intervalMs))
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("memory: tegrastats sampler: %w", err)
+	}
+	if err := cmd.Start(); err != nil {
+		cancel()
+		return nil, fmt.Errorf("memory: tegrastats sampler: starting %s: %w", path, err)
+	}
+	t := &tegraSampler{cmd: cmd, cancel: cancel, have: make(chan struct{}), done: make(chan struct{})}
+	go t.read(out)
+	select {
+	case <-t.have:
+	case <-t.done:
+	case <-time.After(5*time.Second + 3*time.Duration(intervalMs)*time.Millisecond):
+		t.Close()
+		return nil, errors.New("memory: tegrastats sampler: no output within 5 s")
+	}
+	if _, err := t.Read(); err != nil {
+		t.Close()
+		return nil, err
+	}
+	return t, nil
+}
+
+func (t *tegraSampler) read(r io.Reader) {
+	defer close(t.done)
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		ram, err := ParseTegrastats(sc.Text())
+		t.mu.Lock()
+		if err != nil {
+			t.err = err
+		} else {
+			t.latest, t.err = ram.Used, nil
+		}
+		t.mu.Unlock()
+		t.once.Do(func() { close(t.have) })
+	}
+}
+
+func (t *tegraSampler) Read() (int64, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	select {
+	case <-t.have:
+	default:
+		return 0, errors.New("memory: tegrastats sampler: tegrastats exited before its first line")
+	}
+	return t.latest, t.err
+}
+
+func (*tegraSampler) HighWater() (int64, bool, error) { return 0, false, nil }
+
+func (t *tegraSampler) Close() error {
+	t.cancel()
+	_ = t.cmd.Wait()
+	return nil
+}
+
+// poll reads s every interval until stop is closed and reports the highest
+// reading and how many readings were taken.
+func poll(s Sampler, interval time.Duration, stop <-chan struct{}) (peak int64, n int64, err error) {
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	read := func() {
+		v, e := s.Read()
+		if e != nil {
+			if err == nil {
+				err = e
+			}
+			return
+		}
+		n++
+		peak = max(peak, v)
+	}
+	read()
+	for {
+		select {
+		case <-stop:
+			read()
+			return peak, n, err
+		case <-tick.C:
+			read()
+		}
+	}
+}

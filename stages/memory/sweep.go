@@ -1,0 +1,180 @@
+package memory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/dnnbench/dnnbench/internal/childproc"
+	"github.com/dnnbench/dnnbench/internal/onnxrt"
+)
+
+// Row statuses.
+const (
+	StatusOK      = "ok"
+	StatusOOM     = "oom"
+	StatusError   = "error"
+	StatusSkipped = "skipped"
+)
+
+// ErrDevice wraps errors that come from the device (a missing execution
+// provider, library or sampler), not from one model: the pipeline should stop.
+var ErrDevice = errors.New("memory: device unusable")
+
+// Progress reports how a model's sweep is going.
+type Progress struct {
+	// Model is the model being measured; Batch the batch size starting or just done.
+	Model string
+	Batch int
+	// Done of Total batch sizes of this model have a row.
+	Done, Total int
+	// Elapsed is the time since the sweep started; ETA estimates what is
+	// left of this model's sweep from the batch sizes done so far.
+	Elapsed, ETA time.Duration
+}
+
+// Sweep measures model m at each batch size, each in a fresh child process,
+// and delivers one row per batch size to onRow as soon as it is known, in
+// ascending batch order. A batch size that runs out of memory or fails
+// gives an "oom" or "error" row and the larger ones "skipped" rows. Pass
+// only the batch sizes still missing from the cache. progress may be nil.
+// The error is non-nil when the sweep could not run at all (bad config,
+// device unusable, ctx cancelled) or onRow failed.
+func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(Row) error, progress func(Progress)) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	cfg = cfg.withDefaults()
+	bs, err := sortBatches(batches)
+	if err != nil {
+		return fmt.Errorf("memory: %s: %w", m.Name, err)
+	}
+	lib := cfg.LibPath
+	if lib == "" && len(bs) > 0 {
+		if lib, err = onnxrt.Locate(""); err != nil {
+			return fmt.Errorf("%w: %w", ErrDevice, err)
+		}
+	}
+	if err := onnxrt.CheckProvider(lib, cfg.Provider); err != nil {
+		return fmt.Errorf("%w: %s: %w", ErrDevice, cfg.Device, err)
+	}
+	if progress == nil {
+		progress = func(Progress) {}
+	}
+	gpu, _ := cfg.gpuIndex()
+	start := time.Now()
+	base := func(batch int) Row {
+		return Row{Model: m.Name, Device: cfg.Device, Batch: int64(batch), Sampler: cfg.Sampler, ArenaGrowOnly: true}
+	}
+	for i, b := range bs {
+		elapsed := time.Since(start)
+		var eta time.Duration
+		if i > 0 {
+			eta = elapsed / time.Duration(i) * time.Duration(len(bs)-i)
+		}
+		progress(Progress{Model: m.Name, Batch: b, Done: i, Total: len(bs), Elapsed: elapsed, ETA: eta})
+		req := request{
+			Model: m.Name, Path: m.Path, LibPath: lib, Provider: cfg.Provider, ProviderOptions: cfg.ProviderOptions,
+			IntraOpThreads: cfg.IntraOpThreads, InterOpThreads: cfg.InterOpThreads, GraphOptimization: cfg.GraphOptimization,
+			Sampler: cfg.Sampler, GPU: gpu, IntervalMs: cfg.IntervalMs, Runs: cfg.Runs, Batch: b,
+		}
+		ev, err := runChild(ctx, cfg, req)
+		if err != nil {
+			return fmt.Errorf("memory: %s batch %d: %w", m.Name, b, err)
+		}
+		r := base(b)
+		switch ev.Kind {
+		case evResult:
+			r.Status = StatusOK
+			r.BaselineBytes = ev.Baseline
+			r.StaticBytes = ev.Static - ev.Baseline
+			r.PeakBytes = ev.Peak - ev.Baseline
+			r.Samples = ev.Samples
+			w := ev.Warnings
+			if r.StaticBytes < 0 {
+				w = append(w, fmt.Sprintf("memory fell by %d bytes during session creation; static recorded as 0", -r.StaticBytes))
+				r.StaticBytes = 0
+			}
+			r.PeakBytes = max(r.PeakBytes, r.StaticBytes)
+			r.Warnings = strings.Join(w, "; ")
+		case evFailed:
+			r.Status, r.Error = StatusError, ev.Message
+			if ev.OOM {
+				r.Status = StatusOOM
+			}
+		case evFatal:
+			if ev.DeviceProblem {
+				return fmt.Errorf("%w: %s: %s", ErrDevice, cfg.Device, ev.Message)
+			}
+			r.Status, r.Error = StatusError, "session: "+ev.Message
+		default:
+			return fmt.Errorf("memory: %s batch %d: unknown worker event %q", m.Name, b, ev.Kind)
+		}
+		if err := onRow(r); err != nil {
+			return fmt.Errorf("memory: %s batch %d: %w", m.Name, b, err)
+		}
+		if r.Status != StatusOK {
+			for _, larger := range bs[i+1:] {
+				s := base(larger)
+				s.Status = StatusSkipped
+				s.Error = fmt.Sprintf("skipped: batch %d failed (%s)", b, r.Status)
+				if err := onRow(s); err != nil {
+					return fmt.Errorf("memory: %s batch %d: %w", m.Name, larger, err)
+				}
+			}
+			break
+		}
+	}
+	if len(bs) > 0 {
+		progress(Progress{Model: m.Name, Batch: bs[len(bs)-1], Done: len(bs), Total: len(bs), Elapsed: time.Since(start)})
+	}
+	return nil
+}
+
+// runChild runs one worker and returns its event; a child that dies
+// without one yields a failed event carrying its exit and stderr.
+func runChild(ctx context.Context, cfg Config, req request) (event, error) {
+	child, err := childproc.Start(ctx, cfg.Exe, []string{"worker", "memory"}, cfg.Env, req)
+	if err != nil {
+		return event{}, err
+	}
+	defer child.Kill()
+	var ev event
+	err = child.Next(&ev)
+	werr := child.Wait()
+	if cerr := ctx.Err(); cerr != nil {
+		return event{}, cerr
+	}
+	switch {
+	case err == io.EOF:
+		msg := "worker ended without a result"
+		if werr != nil {
+			msg = werr.Error()
+		}
+		return event{Kind: evFailed, Message: msg}, nil
+	case err != nil:
+		return event{}, err
+	}
+	return ev, nil
+}
+
+// sortBatches returns the distinct batch sizes in ascending order.
+func sortBatches(batches []int) ([]int, error) {
+	seen := map[int]bool{}
+	var out []int
+	for _, b := range batches {
+		if b < 1 {
+			return nil, fmt.Errorf("batch size %d must be at least 1", b)
+		}
+		if !seen[b] {
+			seen[b] = true
+			out = append(out, b)
+		}
+	}
+	sort.Ints(out)
+	return out, nil
+}

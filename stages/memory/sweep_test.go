@@ -1,0 +1,169 @@
+package memory
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/dnnbench/dnnbench/internal/testmodel"
+	"github.com/dnnbench/dnnbench/stages/models/zoo"
+)
+
+func collect(t *testing.T, cfg Config, m Model, batches []int) ([]Row, []Progress, error) {
+	t.Helper()
+	var rows []Row
+	var prog []Progress
+	err := Sweep(context.Background(), cfg, m, batches, func(r Row) error { rows = append(rows, r); return nil },
+		func(p Progress) { prog = append(prog, p) })
+	return rows, prog, err
+}
+
+func rowStatuses(rows []Row) string {
+	var s []string
+	for _, r := range rows {
+		s = append(s, strconv.FormatInt(r.Batch, 10)+":"+r.Status)
+	}
+	return strings.Join(s, " ")
+}
+
+// checkSane asserts the memory sanity rules on ok rows.
+func checkSane(t *testing.T, rows []Row, weightBytes int64) {
+	t.Helper()
+	for _, r := range rows {
+		if r.Status != StatusOK {
+			t.Fatalf("batch %d: %s: %s", r.Batch, r.Status, r.Error)
+		}
+		if r.StaticBytes < weightBytes*9/10 {
+			t.Errorf("batch %d: static %d bytes < 0.9 × weights %d", r.Batch, r.StaticBytes, weightBytes)
+		}
+		if r.PeakBytes < r.StaticBytes {
+			t.Errorf("batch %d: peak %d < static %d", r.Batch, r.PeakBytes, r.StaticBytes)
+		}
+		if r.BaselineBytes <= 0 || r.Samples < 1 || !r.ArenaGrowOnly || r.Sampler != SamplerProc {
+			t.Errorf("batch %d: baseline %d, %d samples, arena grow-only %v, sampler %q", r.Batch, r.BaselineBytes, r.Samples, r.ArenaGrowOnly, r.Sampler)
+		}
+	}
+}
+
+func TestSweepSmallModel(t *testing.T) {
+	spec := testmodel.Spec{Size: 64, Hidden: 2048} // 8.2 MB of weights
+	cfg := testConfig(t)
+	rows, prog, err := collect(t, cfg, Model{Name: "small", Path: writeModel(t, spec)}, []int{64, 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rowStatuses(rows); got != "1:ok 64:ok" {
+		t.Fatalf("statuses %q", got)
+	}
+	checkSane(t, rows, spec.WeightBytes())
+	// 64 inputs of 3×64×64 floats are 3 MiB more than one.
+	if d := rows[1].PeakBytes - rows[0].PeakBytes; d < 2<<20 {
+		t.Errorf("peak grew by %d bytes from batch 1 to 64, want ≥ 2 MiB", d)
+	}
+	if last := prog[len(prog)-1]; last.Done != 2 || last.Total != 2 {
+		t.Errorf("final progress %+v", last)
+	}
+}
+
+func TestSweepOOMThenSkipped(t *testing.T) {
+	cfg := testConfig(t)
+	m := Model{Name: "hugeabove2", Path: writeModel(t, testmodel.Spec{Fail: testmodel.HugeAllocation, Limit: 2})}
+	rows, _, err := collect(t, cfg, m, []int{1, 4, 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := rowStatuses(rows), "1:ok 4:oom 8:skipped"; got != want {
+		t.Fatalf("statuses %q, want %q", got, want)
+	}
+	if !strings.Contains(rows[1].Error, "allocate") || !strings.Contains(rows[2].Error, "batch 4") {
+		t.Errorf("messages %q / %q", rows[1].Error, rows[2].Error)
+	}
+}
+
+func TestSweepErrorThenSkipped(t *testing.T) {
+	cfg := testConfig(t)
+	m := Model{Name: "failsabove4", Path: writeModel(t, testmodel.Spec{Fail: testmodel.GatherOutOfRange, Limit: 4})}
+	rows, _, err := collect(t, cfg, m, []int{4, 8, 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := rowStatuses(rows), "4:ok 8:error 16:skipped"; got != want {
+		t.Fatalf("statuses %q, want %q", got, want)
+	}
+}
+
+func TestSweepChildCrash(t *testing.T) {
+	cfg := testConfig(t, envCrashAt+"=2")
+	m := Model{Name: "tiny", Path: writeModel(t, testmodel.Spec{})}
+	rows, _, err := collect(t, cfg, m, []int{1, 2, 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := rowStatuses(rows), "1:ok 2:error 4:skipped"; got != want {
+		t.Fatalf("statuses %q, want %q", got, want)
+	}
+	for _, want := range []string{"exited with status 3", "simulated crash in the runtime"} {
+		if !strings.Contains(rows[1].Error, want) {
+			t.Errorf("crash message %q lacks %q", rows[1].Error, want)
+		}
+	}
+}
+
+func TestSweepDeviceErrors(t *testing.T) {
+	m := Model{Name: "tiny", Path: writeModel(t, testmodel.Spec{})}
+	cfg := testConfig(t)
+	cfg.Provider, cfg.Device, cfg.Sampler = "cuda", "cuda", SamplerNVML
+	rows, _, err := collect(t, cfg, m, []int{1})
+	if !errors.Is(err, ErrDevice) || !strings.Contains(err.Error(), "GPU build of ONNX Runtime") || len(rows) != 0 {
+		t.Errorf("cuda on a CPU build: err %v, %d rows", err, len(rows))
+	}
+	cfg = testConfig(t)
+	cfg.Sampler, cfg.Device = SamplerTegrastats, "jetson"
+	cfg.Env = append(cfg.Env, "PATH="+t.TempDir()) // no tegrastats here
+	rows, _, err = collect(t, cfg, m, []int{1})
+	if !errors.Is(err, ErrDevice) || !strings.Contains(err.Error(), "tegrastats") || len(rows) != 0 {
+		t.Errorf("tegrastats missing: err %v, %d rows", err, len(rows))
+	}
+	cfg = testConfig(t)
+	cfg.IntervalMs = 50
+	if _, _, err := collect(t, cfg, m, []int{1}); err == nil || !strings.Contains(err.Error(), "100 Hz") {
+		t.Errorf("20 Hz sampling: err %v", err)
+	}
+}
+
+// TestMemoryResNet50 is the sanity check on a real network: static
+// ≥ 0.9 × weight bytes, peak ≥ static, and peak at batch 16 > batch 1.
+func TestMemoryResNet50(t *testing.T) {
+	if testing.Short() {
+		t.Log("short mode: ResNet-50 runs with batch 1 and 2 only")
+	}
+	path := filepath.Join(t.TempDir(), "resnet50.onnx")
+	info, err := zoo.Build("resnet50", path, zoo.DefaultSeed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig(t)
+	cfg.IntraOpThreads = 0
+	cfg.Runs = 1
+	big := 16
+	if testing.Short() {
+		big = 2
+	}
+	rows, _, err := collect(t, cfg, Model{Name: "resnet50", Path: path}, []int{1, big})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSane(t, rows, 4*info.Params)
+	if rows[1].PeakBytes <= rows[0].PeakBytes {
+		t.Errorf("peak at batch %d (%d) not above batch 1 (%d)", big, rows[1].PeakBytes, rows[0].PeakBytes)
+	}
+	for _, r := range rows {
+		t.Logf("resnet50 batch %d: baseline %.1f MiB, static %.1f MiB, peak %.1f MiB (weights %.1f MiB), %d samples",
+			r.Batch, mib(r.BaselineBytes), mib(r.StaticBytes), mib(r.PeakBytes), mib(4*info.Params), r.Samples)
+	}
+}
+
+func mib(b int64) float64 { return float64(b) / (1 << 20) }
