@@ -19,6 +19,10 @@ type published struct {
 	exact    bool    // torchvision: params must be equal
 	paramTol float64 // absolute tolerance in parameters
 	macTol   float64 // relative tolerance
+	// macRound is half a unit of the last published digit of gmacs (in
+	// GMACs): a count that rounds to the published figure passes even
+	// where that is more than macTol away (shufflenet_v2_x0_5: 0.0405 vs 0.04).
+	macRound float64
 }
 
 func readCSV(t testing.TB, name string) []map[string]string {
@@ -64,7 +68,7 @@ func reference(t testing.TB, a Arch) published {
 		for _, r := range readCSV(t, "torchvision.csv") {
 			if r["name"] == key {
 				params := num(t, r["num_params"]) - float64(trainingOnlyParams(a.Name))
-				return published{params: params, gmacs: num(t, r["gmacs"]), exact: true, macTol: 0.01}
+				return published{params: params, gmacs: num(t, r["gmacs"]), exact: true, macTol: 0.01, macRound: 0.0005}
 			}
 		}
 	case "timm":
@@ -104,7 +108,7 @@ func TestArchitectures(t *testing.T) {
 				t.Errorf("params %.0f, want %.0f ± %.0f", p, ref.params, ref.paramTol)
 			}
 			macs := float64(g.MACs()) / 1e9
-			if rel := math.Abs(macs-ref.gmacs) / ref.gmacs; rel > ref.macTol {
+			if rel := math.Abs(macs-ref.gmacs) / ref.gmacs; rel > ref.macTol && math.Abs(macs-ref.gmacs) > ref.macRound {
 				t.Errorf("GMACs %.4f, want %.4f (off by %.2f%%, tolerance %.0f%%)", macs, ref.gmacs, 100*rel, 100*ref.macTol)
 			}
 			path := filepath.Join(t.TempDir(), a.Name+".onnx")
