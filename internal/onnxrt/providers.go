@@ -65,3 +65,27 @@ func minor() string {
 	}
 	return Version
 }
+
+// IsProviderUnavailable reports whether err says an execution provider
+// could not be loaded (its library missing or broken, or the build lacks
+// it): a problem of the device setup, not of one model.
+func IsProviderUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	s := err.Error()
+	for _, m := range []string{"execution provider unavailable", "libonnxruntime_providers_", "was not registered", "is not enabled in this build"} {
+		if strings.Contains(s, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// ProviderHint explains how to get a build of ONNX Runtime with provider.
+func ProviderHint(provider string) string {
+	if p := strings.ToLower(provider); p == "cuda" || p == "tensorrt" {
+		return gpuBuildHint()
+	}
+	return "run 'make setup' or set ONNXRUNTIME_LIB to a libonnxruntime.so"
+}

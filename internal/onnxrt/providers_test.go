@@ -1,6 +1,7 @@
 package onnxrt
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -35,5 +36,21 @@ func TestCheckProvider(t *testing.T) {
 	}
 	if err := CheckProvider(lib, "rocm"); err == nil || !strings.Contains(err.Error(), "want cpu, cuda or tensorrt") {
 		t.Errorf("unknown provider: %v", err)
+	}
+}
+
+func TestIsProviderUnavailable(t *testing.T) {
+	for _, c := range []struct {
+		msg  string
+		want bool
+	}{
+		// Recorded from ONNX Runtime 1.24.1 when the CUDA provider's library is broken.
+		{"onnxrt: /onnxruntime_src/onnxruntime/core/session/provider_bridge_ort.cc:1957 onnxruntime::Provider& onnxruntime::ProviderLibrary::Get() [ONNXRuntimeError] : 1 : FAIL : Failed to load library /tmp/x/libonnxruntime_providers_shared.so with error: /tmp/x/libonnxruntime_providers_shared.so: file too short", true},
+		{"onnxrt: CUDA execution provider unavailable (install the GPU build ...): boom", true},
+		{"onnxrt: m.onnx: Load model from m.onnx failed: No such file or directory", false},
+	} {
+		if got := IsProviderUnavailable(errors.New(c.msg)); got != c.want {
+			t.Errorf("%q: %v, want %v", c.msg, got, c.want)
+		}
 	}
 }

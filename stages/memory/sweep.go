@@ -108,7 +108,11 @@ func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(R
 			}
 		case evFatal:
 			if ev.DeviceProblem {
-				return fmt.Errorf("%w: %s: %s", ErrDevice, cfg.Device, ev.Message)
+				msg := ev.Message
+				if onnxrt.IsProviderUnavailable(errors.New(msg)) {
+					msg += " (" + onnxrt.ProviderHint(cfg.Provider) + ")"
+				}
+				return fmt.Errorf("%w: %s: %s", ErrDevice, cfg.Device, msg)
 			}
 			r.Status, r.Error = StatusError, "session: "+ev.Message
 		default:

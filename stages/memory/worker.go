@@ -73,7 +73,7 @@ func measure(ctx context.Context, req request) event {
 	}
 	sess, err := onnxrt.NewSession(req.Path, opts)
 	if err != nil {
-		return fatal(err, strings.Contains(err.Error(), "execution provider unavailable"))
+		return fatal(err, onnxrt.IsProviderUnavailable(err))
 	}
 	defer sess.Close()
 	// Loading parses the model file into buffers that are freed again;

@@ -126,7 +126,7 @@ func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(R
 			}
 		case evFatal:
 			if ev.ProviderMissing {
-				return cond, fmt.Errorf("%w: %s: %s", ErrDevice, cfg.Device, ev.Message)
+				return cond, fmt.Errorf("%w: %s: %s (%s)", ErrDevice, cfg.Device, ev.Message, onnxrt.ProviderHint(cfg.Provider))
 			}
 			if err := s.failRest(StatusError, "session: "+ev.Message); err != nil {
 				return cond, err

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"math"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -263,3 +265,28 @@ func TestEstimate(t *testing.T) {
 }
 
 func strconvI(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestSweepCUDAPastTheFileCheck goes one step further than the file check:
+// with (empty) provider libraries beside the CPU library, ONNX Runtime is
+// asked for the CUDA provider for real and its refusal is a device error.
+func TestSweepCUDAPastTheFileCheck(t *testing.T) {
+	cfg := testConfig(t)
+	dir := t.TempDir()
+	lib := filepath.Join(dir, "libonnxruntime.so.1")
+	if err := os.Symlink(cfg.LibPath, lib); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"libonnxruntime_providers_shared.so", "libonnxruntime_providers_cuda.so"} {
+		if err := os.WriteFile(filepath.Join(dir, n), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg.LibPath, cfg.Provider, cfg.Device = lib, "cuda", "cuda"
+	cfg.ProviderOptions = map[string]string{"device_id": "0"}
+	m := Model{Name: "tiny", Path: writeModel(t, testmodel.Spec{})}
+	rows, _, err := collect(t, cfg, m, []int{1})
+	if !errors.Is(err, ErrDevice) || !strings.Contains(err.Error(), "GPU build of ONNX Runtime") || len(rows) != 0 {
+		t.Fatalf("err %v, %d rows (%+v); want ErrDevice saying the CUDA provider is unavailable", err, len(rows), rows)
+	}
+	t.Logf("%v", err)
+}

@@ -44,7 +44,7 @@ func Worker(ctx context.Context, in io.Reader, out io.Writer) error {
 		GraphOptimization: req.GraphOptimization,
 	})
 	if err != nil {
-		return fatal(err, strings.Contains(err.Error(), "execution provider unavailable"))
+		return fatal(err, onnxrt.IsProviderUnavailable(err))
 	}
 	defer sess.Close()
 	if err := enc.Send(event{Kind: evSession, SessionMs: ms(time.Since(t0)), Conditions: &cond}); err != nil {
