@@ -1,0 +1,588 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"text/template"
+
+	"github.com/dnnbench/dnnbench/plots"
+	"github.com/dnnbench/dnnbench/stages/analyse"
+)
+
+// esc escapes text for Markdown: every ASCII punctuation character is
+// backslash-escaped, so untrusted names can neither format nor inject HTML;
+// line breaks become spaces.
+func esc(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\n' || r == '\r' || r == '\t':
+			b.WriteByte(' ')
+		case r < 0x20 || r == 0x7f:
+		case r < 0x80 && strings.ContainsRune("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", r):
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// table is a Markdown table: header and rows of already escaped cells.
+type table struct {
+	Header []string
+	Align  []string // "l" or "r" per column
+	Rows   [][]string
+}
+
+func (t table) String() string {
+	var b strings.Builder
+	b.WriteString("| " + strings.Join(t.Header, " | ") + " |\n|")
+	for i := range t.Header {
+		if i < len(t.Align) && t.Align[i] == "r" {
+			b.WriteString("---:|")
+		} else {
+			b.WriteString("---|")
+		}
+	}
+	b.WriteByte('\n')
+	for _, r := range t.Rows {
+		b.WriteString("| " + strings.Join(r, " | ") + " |\n")
+	}
+	return b.String()
+}
+
+type deviceTable struct {
+	Device string
+	Table  table
+	Notes  []string
+}
+
+type figureView struct {
+	Number, Title, Link, Missing string
+}
+
+type findingView struct {
+	ID                             int
+	Claim, Citation, Verdict, Test string
+	Evidence                       string
+}
+
+// view is everything the template prints, already escaped.
+type view struct {
+	Title      string
+	Abstract   []string
+	Setup      table
+	Figures    map[string]figureView
+	Table1     []deviceTable
+	Table2     []deviceTable
+	Table3     []deviceTable
+	Fronts     []string
+	Fits       []string
+	Corr       []string
+	Findings   []findingView
+	Warnings   table
+	NWarnings  int
+	Accuracies table
+	Models     table
+	Method     []string
+	Appendix   []string
+}
+
+const markdownTemplate = `# {{.Title}}
+
+## Abstract
+
+{{range .Abstract}}{{.}}
+{{end}}
+## 1. Experimental setup
+
+{{.Setup}}
+## 2. Accuracy and computational complexity
+
+{{fig .Figures "1a"}}
+{{fig .Figures "1b"}}
+Figures 1a and 1b place each model's accuracy against the operations of one forward pass at batch 1; the area of each ball is proportional to the model's parameters.
+
+### Pareto fronts
+
+{{range .Fronts}}- {{.}}
+{{end}}
+### Rank correlations
+
+{{range .Corr}}- {{.}}
+{{end}}
+## 3. Accuracy density
+
+{{fig .Figures "2a"}}
+{{fig .Figures "2b"}}
+Accuracy density is top-1 accuracy divided by millions of parameters: how much accuracy each parameter buys.
+
+## 4. Inference time
+
+{{fig .Figures "3"}}
+### Table 1. Milliseconds per image vs. batch size
+
+Each cell is the median batch latency divided by the batch size. OOM: out of memory; error and skipped: see the note under the table; – : not run.
+
+{{range .Table1}}**{{.Device}}**
+
+{{.Table}}{{range .Notes}}
+- {{.}}{{end}}
+{{if .Notes}}
+{{end}}{{end}}
+## 5. Memory
+
+{{fig .Figures "4"}}
+{{range .Fits}}- {{.}}
+{{end}}
+### Table 2. Total memory (MB) vs. batch size
+
+Peak memory above the process (or GPU) baseline during inference, in MB (10⁶ bytes).
+
+{{range .Table2}}**{{.Device}}**
+
+{{.Table}}{{range .Notes}}
+- {{.}}{{end}}
+{{if .Notes}}
+{{end}}{{end}}
+## 6. Models under memory and speed constraints
+
+### Table 3. Most accurate models within a memory limit and above a speed floor
+
+Batch 1; models ranked by top-1 accuracy (in parentheses, %).
+
+{{range .Table3}}**{{.Device}}**
+
+{{.Table}}{{range .Notes}}
+- {{.}}{{end}}
+{{if .Notes}}
+{{end}}{{end}}
+## 7. The paper's findings, re-tested
+
+{{range .Findings}}{{.ID}}. **{{.Claim}}** ({{.Citation}}) Verdict: **{{.Verdict}}**. {{.Evidence}}. *Test:* {{.Test}}.
+{{end}}
+## 8. Warnings
+
+{{if .NWarnings}}{{.Warnings}}{{else}}No stage reported a warning.
+{{end}}
+## 9. Methodology
+
+{{range .Method}}{{.}}
+
+{{end}}### Accuracy sources
+
+{{.Accuracies}}
+## Appendix: reproducibility
+
+{{range .Appendix}}- {{.}}
+{{end}}
+### Models
+
+{{.Models}}`
+
+func figLink(figs map[string]figureView, number string) string {
+	f, ok := figs[number]
+	if !ok {
+		return fmt.Sprintf("*Figure %s was not drawn.*\n", number)
+	}
+	if f.Missing != "" {
+		return fmt.Sprintf("*Figure %s. %s Not drawn: %s.*\n", number, f.Title, f.Missing)
+	}
+	return fmt.Sprintf("![Figure %s. %s](%s)\n\n*Figure %s. %s*\n", number, f.Title, f.Link, number, f.Title)
+}
+
+// markdown renders the report's Markdown source.
+func markdown(opt Options, setup Setup, res *analyse.Result, figs []plots.Figure) ([]byte, error) {
+	v := buildView(opt, setup, res, figs)
+	t, err := template.New("report").Funcs(template.FuncMap{"fig": figLink}).Parse(markdownTemplate)
+	if err != nil {
+		return nil, fmt.Errorf("report: template: %w", err)
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, v); err != nil {
+		return nil, fmt.Errorf("report: template: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func f1(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
+func f2(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
+
+func mparams(n int64) string { return f2(float64(n) / 1e6) }
+func gflops(n int64) string  { return f2(float64(n) / 1e9) }
+
+func buildView(opt Options, setup Setup, res *analyse.Result, figs []plots.Figure) view {
+	v := view{Title: esc(opt.Title), Figures: map[string]figureView{}}
+	for _, f := range figs {
+		v.Figures[f.Number] = figureView{Number: f.Number, Title: esc(f.Title), Missing: esc(f.Missing),
+			Link: path.Join(opt.FigureDir, f.Name+".svg")}
+	}
+	v.Abstract = abstract(setup, res)
+	v.Setup = setupTable(setup, res)
+	v.Fronts = frontLines(res)
+	v.Corr = corrLines(res)
+	v.Table1 = batchTables(res, res.Table1, res.TimingBatches, func(x float64) string { return f2(x) })
+	v.Table2 = batchTables(res, res.Table2, res.MemoryBatches, func(x float64) string { return strconv.FormatFloat(x/1e6, 'f', 0, 64) })
+	v.Table3 = constraintTables(res)
+	for _, f := range res.MemoryFits {
+		if f.Note != "" {
+			v.Fits = append(v.Fits, fmt.Sprintf("%s: no fit: %s.", esc(f.Device), esc(f.Note)))
+			continue
+		}
+		v.Fits = append(v.Fits, fmt.Sprintf("%s: total memory at batch 1 = %s bytes per parameter × parameters + %s MB; R² = %s over %d models.",
+			esc(f.Device), f2(f.Slope), strconv.FormatFloat(f.Intercept/1e6, 'f', 0, 64), f2(f.R2), f.N))
+	}
+	for _, f := range res.Findings {
+		v.Findings = append(v.Findings, findingView{ID: f.ID, Claim: esc(f.Claim), Citation: esc(f.Citation),
+			Verdict: esc(f.Verdict), Test: esc(f.Test), Evidence: esc(f.Evidence)})
+	}
+	v.NWarnings = len(res.Warnings)
+	v.Warnings = table{Header: []string{"Stage", "Model", "Device", "Batch", "Warning"}, Align: []string{"l", "l", "l", "r", "l"}}
+	for _, w := range res.Warnings {
+		b := ""
+		if w.Batch > 0 {
+			b = strconv.FormatInt(w.Batch, 10)
+		}
+		v.Warnings.Rows = append(v.Warnings.Rows, []string{esc(w.Stage), esc(w.Model), esc(w.Device), b, esc(w.Message)})
+	}
+	v.Method = methodology(res)
+	v.Accuracies = accuracyTable(res)
+	v.Appendix = appendix(setup, res)
+	v.Models = modelTable(res)
+	return v
+}
+
+func abstract(setup Setup, res *analyse.Result) []string {
+	var withAcc, measured int
+	var best *analyse.ModelRow
+	for i, m := range res.Models {
+		if !m.HasAccuracy {
+			continue
+		}
+		withAcc++
+		if m.AccuracySource == "measured" {
+			measured++
+		}
+		if best == nil || m.Top1 > best.Top1 {
+			best = &res.Models[i]
+		}
+	}
+	devs := make([]string, len(res.Devices))
+	for i, d := range res.Devices {
+		devs[i] = esc(d)
+	}
+	devText := "no device"
+	if len(devs) > 0 {
+		devText = strings.Join(devs, ", ")
+	}
+	p := []string{fmt.Sprintf("This report repeats the benchmark analysis of Bianco et al. (IEEE Access, 2018) on %d models and %d device(s) (%s). %d models have an accuracy: %d measured here and %d published (sources in Section 9).",
+		len(res.Models), len(res.Devices), devText, withAcc, measured, withAcc-measured)}
+	if best != nil {
+		p = append(p, fmt.Sprintf("The most accurate model is %s (top-1 %s%%, %s GFLOPs, %s M parameters).", esc(best.Model), f2(best.Top1), gflops(best.FLOPs), mparams(best.Params)))
+	}
+	for _, d := range res.Devices {
+		var fastest, bestRT *analyse.DeviceModelRow
+		for i, r := range res.DeviceModels {
+			if r.Device != d || r.TimingStatus != analyse.StatusOK {
+				continue
+			}
+			if fastest == nil || r.FPS > fastest.FPS {
+				fastest = &res.DeviceModels[i]
+			}
+			if r.HasAccuracy && r.FPS >= analyse.RealTimeFPS && (bestRT == nil || r.Top1 > bestRT.Top1) {
+				bestRT = &res.DeviceModels[i]
+			}
+		}
+		if fastest == nil {
+			continue
+		}
+		s := fmt.Sprintf("On %s the fastest model at batch 1 is %s (%s images/s)", esc(d), esc(fastest.Model), f1(fastest.FPS))
+		if bestRT != nil {
+			s += fmt.Sprintf("; the most accurate model reaching %.0f images/s is %s (top-1 %s%%).", analyse.RealTimeFPS, esc(bestRT.Model), f2(bestRT.Top1))
+		} else {
+			s += fmt.Sprintf("; no model with an accuracy reaches %.0f images/s.", analyse.RealTimeFPS)
+		}
+		p = append(p, s)
+	}
+	count := map[string]int{}
+	for _, f := range res.Findings {
+		count[f.Verdict]++
+	}
+	p = append(p, fmt.Sprintf("Of the paper's seven findings, %d are supported, %d contradicted and %d inconclusive on this data, and %d could not be tested (Section 7).",
+		count[analyse.Supported], count[analyse.Contradicted], count[analyse.Inconclusive], count[analyse.NotTested]))
+	return []string{strings.Join(p, " ") + "\n"}
+}
+
+func orNotSet(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "not set"
+	}
+	return esc(s)
+}
+
+func setupTable(s Setup, res *analyse.Result) table {
+	t := table{Header: []string{"Item", "Value"}}
+	date := "not set"
+	if !s.Date.IsZero() {
+		date = esc(s.Date.UTC().Format("2006-01-02 15:04 UTC"))
+	}
+	mem := "not set"
+	if s.HostMemoryBytes > 0 {
+		mem = f1(float64(s.HostMemoryBytes)/(1<<30)) + " GiB"
+	}
+	cores := "not set"
+	if s.HostCores > 0 {
+		cores = strconv.Itoa(s.HostCores)
+	}
+	t.Rows = [][]string{
+		{"dnnbench", orNotSet(s.ToolVersion)},
+		{"Go", orNotSet(s.GoVersion)},
+		{"ONNX Runtime", orNotSet(s.ORTVersion)},
+		{"Host CPU", orNotSet(s.HostCPU)},
+		{"Logical CPUs", cores},
+		{"Memory", mem},
+		{"OS", orNotSet(s.OS)},
+		{"Kernel", orNotSet(s.Kernel)},
+		{"Configuration", orNotSet(s.ConfigName)},
+		{"Configuration sha256", orNotSet(s.ConfigHash)},
+		{"Date", date},
+	}
+	profiles := map[string]DeviceProfile{}
+	for _, d := range s.Devices {
+		profiles[d.Name] = d
+	}
+	for _, d := range res.DeviceInfo {
+		p := profiles[d.Device]
+		desc := esc(p.Description)
+		if desc == "" {
+			desc = "no profile"
+		}
+		val := fmt.Sprintf("%s; provider %s, %d threads, %d warm-up + %d timed runs per batch; memory sampler %s",
+			desc, orNotSet(d.Provider), d.Threads, d.Warmup, d.Runs, orNotSet(d.Sampler))
+		if p.PeakFLOPS > 0 {
+			val += fmt.Sprintf("; nominal peak %s GFLOP/s", strconv.FormatFloat(p.PeakFLOPS/1e9, 'f', 0, 64))
+		}
+		t.Rows = append(t.Rows, []string{"Device " + esc(d.Device), val})
+	}
+	return t
+}
+
+func frontLines(res *analyse.Result) []string {
+	type key struct{ dev, axis string }
+	var keys []key
+	names := map[key][]string{}
+	for _, f := range res.Fronts {
+		k := key{f.Device, f.Axis}
+		if _, ok := names[k]; !ok {
+			keys = append(keys, k)
+		}
+		names[k] = append(names[k], esc(f.Model))
+	}
+	axis := map[string]string{"flops": "top-1 vs. FLOPs", "fps": "top-1 vs. images/s at batch 1", "memory": "top-1 vs. memory at batch 1"}
+	var out []string
+	for _, k := range keys {
+		where := ""
+		if k.dev != "" {
+			where = " on " + esc(k.dev)
+		}
+		out = append(out, fmt.Sprintf("%s%s: %s.", axis[k.axis], where, strings.Join(names[k], ", ")))
+	}
+	if len(out) == 0 {
+		out = append(out, "No front: no model has an accuracy.")
+	}
+	return out
+}
+
+func corrLines(res *analyse.Result) []string {
+	with := map[string]string{"flops": "FLOPs", "params": "parameters", "fps_b1": "images/s at batch 1"}
+	var out []string
+	for _, c := range res.Correlations {
+		where := ""
+		if c.Device != "" {
+			where = " on " + esc(c.Device)
+		}
+		if c.Note != "" {
+			out = append(out, fmt.Sprintf("Spearman ρ(top-1, %s)%s: %s.", with[c.With], where, esc(c.Note)))
+			continue
+		}
+		out = append(out, fmt.Sprintf("Spearman ρ(top-1, %s)%s = %s over %d models.", with[c.With], where, f2(c.Rho), c.N))
+	}
+	return out
+}
+
+// batchTables lays out Table 1 or 2 per device: models as rows, batch sizes as columns.
+func batchTables(res *analyse.Result, cells []analyse.BatchCell, batches []int64, format func(float64) string) []deviceTable {
+	var out []deviceTable
+	for _, d := range res.Devices {
+		dt := deviceTable{Device: esc(d)}
+		dt.Table.Header = []string{"Model"}
+		dt.Table.Align = []string{"l"}
+		for _, b := range batches {
+			dt.Table.Header = append(dt.Table.Header, strconv.FormatInt(b, 10))
+			dt.Table.Align = append(dt.Table.Align, "r")
+		}
+		rows := map[string][]string{}
+		var order []string
+		for _, c := range cells {
+			if c.Device != d {
+				continue
+			}
+			if _, ok := rows[c.Model]; !ok {
+				rows[c.Model] = []string{esc(c.Model)}
+				order = append(order, c.Model)
+			}
+			var cell string
+			switch c.Status {
+			case analyse.StatusOK:
+				cell = format(c.Value)
+			case analyse.StatusOOM:
+				cell = "OOM"
+			case analyse.StatusNotRun:
+				cell = "–"
+			default:
+				dt.Notes = append(dt.Notes, fmt.Sprintf("(%d) %s, batch %d, %s: %s", len(dt.Notes)+1, esc(c.Model), c.Batch, esc(c.Status), orNotSet(c.Reason)))
+				cell = fmt.Sprintf("%s (%d)", esc(c.Status), len(dt.Notes))
+			}
+			rows[c.Model] = append(rows[c.Model], cell)
+		}
+		for _, m := range order {
+			dt.Table.Rows = append(dt.Table.Rows, rows[m])
+		}
+		if len(batches) > 0 {
+			out = append(out, dt)
+		}
+	}
+	return out
+}
+
+func constraintTables(res *analyse.Result) []deviceTable {
+	var out []deviceTable
+	for _, d := range res.Devices {
+		dt := deviceTable{Device: esc(d), Table: table{Header: []string{"Memory ≤ (GB)", "Speed ≥ (images/s)", "Models (top-1 %)"}, Align: []string{"r", "r", "l"}}}
+		type key struct{ m, f float64 }
+		var keys []key
+		cells := map[key][]string{}
+		notes := map[key]string{}
+		for _, c := range res.Constraints {
+			if c.Device != d {
+				continue
+			}
+			k := key{c.MemoryGB, c.FPS}
+			if _, ok := cells[k]; !ok {
+				if _, ok := notes[k]; !ok {
+					keys = append(keys, k)
+				}
+			}
+			if c.Rank == 0 {
+				notes[k] = c.Note
+				continue
+			}
+			cells[k] = append(cells[k], fmt.Sprintf("%s (%s)", esc(c.Model), f1(c.Top1)))
+		}
+		for _, k := range keys {
+			cell := strings.Join(cells[k], ", ")
+			if n, ok := notes[k]; ok {
+				dt.Notes = append(dt.Notes, esc(n)+".")
+				cell = fmt.Sprintf("none (see note %d)", len(dt.Notes))
+			}
+			dt.Table.Rows = append(dt.Table.Rows, []string{strconv.FormatFloat(k.m, 'f', -1, 64), strconv.FormatFloat(k.f, 'f', -1, 64), cell})
+		}
+		for i := range dt.Notes {
+			dt.Notes[i] = fmt.Sprintf("(%d) %s", i+1, dt.Notes[i])
+		}
+		out = append(out, dt)
+	}
+	return out
+}
+
+func methodology(res *analyse.Result) []string {
+	return []string{
+		"**Accuracy.** Top-1 and top-5 are percentages of the ImageNet-1k validation images whose label is the first, or among the five first, predictions, with one centre crop unless noted. Measured values come from the accuracy stage, with a 95% binomial interval; where no validation set was given, or a model has random weights, the published value of the model's reference is shown instead and marked *published*. A measured value is preferred over a published one.",
+		"**Complexity.** Parameters count the float initializers of the ONNX graph (BatchNormalization running statistics excluded). Operations are FLOPs at batch 1: two per multiply-accumulate of Conv, ConvTranspose, Gemm and MatMul plus one per output element of the other counted ops; ops the counter does not know are counted as zero and reported as warnings. The paper counted convolution multiply-accumulates only; the flops table's paper_macs column gives that convention.",
+		"**Inference time.** The timing stage runs each model through ONNX Runtime with random input already in memory, after warm-up runs, timing only the session's Run call. Each cell of Table 1 is the median batch latency divided by the batch size; where the latency samples are cached their median and 95% confidence interval are recomputed with golang.org/x/perf/benchmath (see analysis/table1_ms_per_image.csv). Images per second at batch 1 are 1000 divided by the median latency in ms. Data loading and host-to-device copies are not timed, as in the paper.",
+		"**Memory.** The memory stage samples the process resident memory (proc), the GPU memory of the process (nvml) or the board's memory (tegrastats) during inference, and reports the peak above the baseline taken before the session existed: the total used by the model, its workspace and the runtime. GB are 10⁹ bytes, MB 10⁶ bytes.",
+		"**Analysis.** Pareto fronts keep the models that no other model beats on both accuracy and cost. Table 3 ranks, per device, the models whose batch-1 total memory and speed meet each pair of limits. The Figure 4 line is an ordinary least-squares fit of batch-1 total memory on parameters; correlations are Spearman rank correlations over the models with an accuracy.",
+		"**Findings.** The seven findings are those of the paper's conclusion (" + esc(analyse.PaperCitation) + "), paraphrased; each is re-tested with the rule given next to its verdict.",
+	}
+}
+
+func accuracyTable(res *analyse.Result) table {
+	t := table{Header: []string{"Model", "Top-1 (%)", "Top-5 (%)", "Source"}, Align: []string{"l", "r", "r", "l"}}
+	for _, m := range res.Models {
+		if !m.HasAccuracy {
+			t.Rows = append(t.Rows, []string{esc(m.Model), "–", "–", "none"})
+			continue
+		}
+		t.Rows = append(t.Rows, []string{esc(m.Model), f2(m.Top1), f2(m.Top5), esc(sourceText(m.AccuracySource))})
+	}
+	return t
+}
+
+// sourceText expands a published:<reference> source with where the reference table came from
+// (configs/reference/README.md).
+func sourceText(src string) string {
+	ref, ok := strings.CutPrefix(src, "published:")
+	if !ok {
+		return src
+	}
+	origin := map[string]string{
+		"torchvision": "torchvision 0.21.0 weights metadata",
+		"timm":        "huggingface/pytorch-image-models results-imagenet.csv @aa4b5850",
+		"paper":       "CeLuigi/models-comparison.pytorch README @66e1626 (the paper's own evaluation)",
+	}
+	prefix, _, _ := strings.Cut(ref, ":")
+	if o, ok := origin[prefix]; ok {
+		return "published: " + ref + " (" + o + ")"
+	}
+	return "published: " + ref
+}
+
+func appendix(s Setup, res *analyse.Result) []string {
+	cmd := "not set"
+	if s.Command != "" {
+		cmd = "`" + strings.ReplaceAll(strings.ReplaceAll(s.Command, "`", "'"), "\n", " ") + "`"
+	}
+	warnBatches := make([]string, 0, len(res.TimingBatches))
+	for _, b := range res.TimingBatches {
+		warnBatches = append(warnBatches, strconv.FormatInt(b, 10))
+	}
+	mem := make([]string, 0, len(res.MemoryBatches))
+	for _, b := range res.MemoryBatches {
+		mem = append(mem, strconv.FormatInt(b, 10))
+	}
+	lims := func(v []float64) string {
+		s := make([]string, len(v))
+		for i, x := range v {
+			s[i] = strconv.FormatFloat(x, 'f', -1, 64)
+		}
+		return strings.Join(s, ", ")
+	}
+	return []string{
+		"Command: " + cmd + ".",
+		"Configuration " + orNotSet(s.ConfigName) + ", sha256 " + orNotSet(s.ConfigHash) + ".",
+		"Timing batch sizes: " + strings.Join(warnBatches, ", ") + "; memory batch sizes: " + strings.Join(mem, ", ") + ".",
+		"Table 3 limits: memory ≤ " + lims(res.Config.MemoryGB) + " GB; speed ≥ " + lims(res.Config.FPS) + " images/s; top " + strconv.Itoa(res.Config.TopN) + ".",
+		"Every number in this report is in the CSV files next to it (models.csv, flops.csv, accuracy.csv, timing.csv, memory.csv and analysis/*.csv); the stage outputs are cached in Parquet, keyed by the model file's sha256, the stage settings, the device and the ONNX Runtime version, so rerunning the command reuses them and reproduces this report byte for byte.",
+		"The date above comes from SOURCE_DATE_EPOCH; no other clock reading enters the report.",
+	}
+}
+
+func modelTable(res *analyse.Result) table {
+	t := table{Header: []string{"Model", "Source", "Weights", "Params (M)", "GFLOPs", "ONNX sha256"}, Align: []string{"l", "l", "l", "r", "r", "l"}}
+	ms := append([]analyse.ModelRow(nil), res.Models...)
+	sort.SliceStable(ms, func(i, j int) bool { return ms[i].Model < ms[j].Model })
+	for _, m := range ms {
+		sha := m.SHA256
+		if len(sha) > 16 {
+			sha = sha[:16] + "…"
+		}
+		t.Rows = append(t.Rows, []string{esc(m.Model), orNotSet(m.Source), orNotSet(m.Weights), mparams(m.Params), gflops(m.FLOPs), orNotSet(sha)})
+	}
+	return t
+}

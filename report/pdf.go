@@ -1,0 +1,550 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"codeberg.org/go-pdf/fpdf"
+	"github.com/yuin/goldmark/ast"
+	east "github.com/yuin/goldmark/extension/ast"
+	"github.com/yuin/goldmark/util"
+
+	"github.com/dnnbench/dnnbench/plots"
+)
+
+// Page geometry in points (A4 portrait).
+const (
+	marginLeft   = 50.0
+	marginRight  = 50.0
+	marginTop    = 50.0
+	marginBottom = 50.0
+	bodySize     = 10.0
+	bodyLeading  = 13.0
+	tableSize    = 8.0
+	minTableSize = 6.0
+)
+
+// pdfWriter walks a goldmark syntax tree and draws it with fpdf.
+type pdfWriter struct {
+	pdf   *fpdf.Fpdf
+	src   []byte
+	figs  map[string]plots.Figure
+	tr    func(string) string
+	style string // current font style: "", "B", "I", "BI"
+	mono  bool
+	size  float64
+	left  float64 // current left margin
+}
+
+// cp1252 maps characters the PDF's core fonts lack to close equivalents.
+var cp1252 = strings.NewReplacer("≥", ">=", "≤", "<=", "ρ", "rho", "⁶", "^6", "⁹", "^9", "∝", "~", "→", "->", "−", "-")
+
+func (w *pdfWriter) text(s string) string { return w.tr(cp1252.Replace(s)) }
+
+func (w *pdfWriter) font() {
+	family := "Helvetica"
+	if w.mono {
+		family = "Courier"
+	}
+	w.pdf.SetFont(family, w.style, w.size)
+}
+
+// toPDF draws the Markdown as a PDF; date is the fixed creation date.
+func toPDF(title string, md []byte, figs map[string]plots.Figure, date time.Time) ([]byte, error) {
+	pdf := fpdf.New("P", "pt", "A4", "")
+	pdf.SetCompression(false)
+	pdf.SetCatalogSort(true)
+	if date.IsZero() {
+		date = time.Unix(0, 0)
+	}
+	pdf.SetCreationDate(date.UTC())
+	pdf.SetModificationDate(date.UTC())
+	pdf.SetMargins(marginLeft, marginTop, marginRight)
+	pdf.SetAutoPageBreak(true, marginBottom)
+	// Table cells are padded explicitly; SplitText would otherwise subtract the margin again.
+	pdf.SetCellMargin(0)
+	w := &pdfWriter{pdf: pdf, src: md, figs: figs, tr: pdf.UnicodeTranslatorFromDescriptor(""), size: bodySize, left: marginLeft}
+	pdf.SetTitle(w.text(title), false)
+	pdf.SetCreator("dnnbench", false)
+	pdf.SetFooterFunc(func() {
+		pdf.SetY(-marginBottom + 15)
+		pdf.SetFont("Helvetica", "", 8)
+		pdf.SetTextColor(90, 90, 90)
+		pdf.CellFormat(0, 10, "dnnbench report - page "+strconv.Itoa(pdf.PageNo()), "", 0, "C", false, 0, "")
+		pdf.SetTextColor(0, 0, 0)
+	})
+	pdf.AddPage()
+	w.font()
+	doc := parse(md)
+	for n := doc.FirstChild(); n != nil; n = n.NextSibling() {
+		w.block(n)
+	}
+	if err := pdf.Error(); err != nil {
+		return nil, fmt.Errorf("report: pdf: %w", err)
+	}
+	var buf bytes.Buffer
+	if err := pdf.Output(&buf); err != nil {
+		return nil, fmt.Errorf("report: pdf: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (w *pdfWriter) pageBottom() float64 {
+	_, h := w.pdf.GetPageSize()
+	return h - marginBottom
+}
+
+func (w *pdfWriter) contentWidth() float64 {
+	pw, _ := w.pdf.GetPageSize()
+	return pw - w.left - marginRight
+}
+
+// ensure starts a new page unless h points fit below the cursor.
+func (w *pdfWriter) ensure(h float64) {
+	if w.pdf.GetY()+h > w.pageBottom() {
+		w.pdf.AddPage()
+	}
+}
+
+func (w *pdfWriter) block(n ast.Node) {
+	switch n := n.(type) {
+	case *ast.Heading:
+		sizes := map[int]float64{1: 17, 2: 13.5, 3: 11.5}
+		size := sizes[n.Level]
+		if size == 0 {
+			size = 10.5
+		}
+		w.ensure(size*3 + bodyLeading*8) // keep a heading with what follows
+		w.pdf.Ln(size * 0.6)
+		w.size, w.style, w.mono = size, "B", false
+		w.font()
+		w.pdf.SetX(w.left)
+		w.inlines(n, size*1.25)
+		w.pdf.Ln(size * 1.5)
+		w.size, w.style = bodySize, ""
+		w.font()
+	case *ast.Paragraph:
+		if img := onlyImage(n); img != nil {
+			w.figure(img)
+			return
+		}
+		w.pdf.SetX(w.left)
+		w.inlines(n, bodyLeading)
+		w.pdf.Ln(bodyLeading * 1.5)
+	case *ast.TextBlock:
+		w.pdf.SetX(w.left)
+		w.inlines(n, bodyLeading)
+		w.pdf.Ln(bodyLeading)
+	case *ast.List:
+		w.list(n)
+		w.pdf.Ln(bodyLeading * 0.5)
+	case *east.Table:
+		w.table(n)
+	case *ast.ThematicBreak:
+		y := w.pdf.GetY() + 4
+		w.pdf.Line(w.left, y, w.left+w.contentWidth(), y)
+		w.pdf.Ln(10)
+	case *ast.FencedCodeBlock, *ast.CodeBlock:
+		w.mono, w.size = true, 8
+		w.font()
+		lines := n.Lines()
+		for i := 0; i < lines.Len(); i++ {
+			seg := lines.At(i)
+			w.pdf.SetX(w.left)
+			w.pdf.Write(10, w.text(strings.TrimRight(string(seg.Value(w.src)), "\n")))
+			w.pdf.Ln(10)
+		}
+		w.mono, w.size = false, bodySize
+		w.font()
+		w.pdf.Ln(6)
+	default:
+		for c := n.FirstChild(); c != nil; c = c.NextSibling() {
+			w.block(c)
+		}
+	}
+}
+
+func onlyImage(p ast.Node) *ast.Image {
+	if p.ChildCount() != 1 {
+		return nil
+	}
+	img, _ := p.FirstChild().(*ast.Image)
+	return img
+}
+
+// inlines writes a block's inline content as flowing text.
+func (w *pdfWriter) inlines(n ast.Node, h float64) {
+	for c := n.FirstChild(); c != nil; c = c.NextSibling() {
+		w.inline(c, h)
+	}
+}
+
+func (w *pdfWriter) inline(n ast.Node, h float64) {
+	switch n := n.(type) {
+	case *ast.Text:
+		w.pdf.Write(h, w.text(string(util.UnescapePunctuations(n.Segment.Value(w.src)))))
+		if n.HardLineBreak() {
+			w.pdf.Ln(h)
+			w.pdf.SetX(w.left)
+		} else if n.SoftLineBreak() {
+			w.pdf.Write(h, " ")
+		}
+	case *ast.String:
+		w.pdf.Write(h, w.text(string(n.Value)))
+	case *ast.Emphasis:
+		old := w.style
+		add := "I"
+		if n.Level >= 2 {
+			add = "B"
+		}
+		b := strings.Contains(w.style+add, "B")
+		i := strings.Contains(w.style+add, "I")
+		w.style = ""
+		if b {
+			w.style += "B"
+		}
+		if i {
+			w.style += "I"
+		}
+		w.font()
+		w.inlines(n, h)
+		w.style = old
+		w.font()
+	case *ast.CodeSpan:
+		w.mono = true
+		w.font()
+		w.pdf.Write(h, w.text(string(plainText(n, w.src))))
+		w.mono = false
+		w.font()
+	case *ast.Image:
+		w.pdf.Ln(h)
+		w.figure(n)
+	case *ast.Link:
+		w.inlines(n, h)
+	case *ast.AutoLink:
+		w.pdf.Write(h, w.text(string(n.Label(w.src))))
+	case *ast.RawHTML:
+		// Raw HTML is not rendered (the HTML output omits it too).
+	default:
+		w.inlines(n, h)
+	}
+}
+
+func (w *pdfWriter) list(l *ast.List) {
+	i := l.Start
+	if i == 0 {
+		i = 1
+	}
+	base := w.left
+	for item := l.FirstChild(); item != nil; item = item.NextSibling() {
+		marker := "\x95" // bullet in cp1252
+		if l.IsOrdered() {
+			marker = strconv.Itoa(i) + "."
+			i++
+		}
+		w.ensure(bodyLeading * 2)
+		w.pdf.SetX(base)
+		w.pdf.Write(bodyLeading, marker)
+		w.left = base + 16
+		w.pdf.SetLeftMargin(w.left)
+		w.pdf.SetX(w.left)
+		for c := item.FirstChild(); c != nil; c = c.NextSibling() {
+			switch c := c.(type) {
+			case *ast.TextBlock, *ast.Paragraph:
+				w.inlines(c, bodyLeading)
+				w.pdf.Ln(bodyLeading)
+			default:
+				w.block(c)
+			}
+		}
+		w.left = base
+		w.pdf.SetLeftMargin(base)
+		w.pdf.Ln(2)
+	}
+}
+
+// figure draws a report figure as vectors, scaled to the text width.
+func (w *pdfWriter) figure(img *ast.Image) {
+	f, ok := w.figs[string(img.Destination)]
+	if !ok || len(f.Drawing.Ops) == 0 {
+		w.pdf.SetX(w.left)
+		w.pdf.Write(bodyLeading, w.text("[figure: "+string(plainText(img, w.src))+"]"))
+		w.pdf.Ln(bodyLeading)
+		return
+	}
+	d := f.Drawing
+	// At most half a page, so two figures share a page.
+	maxH := (w.pageBottom()-marginTop)/2 - 30
+	s := math.Min(w.contentWidth()/d.Width, maxH/d.Height)
+	s = math.Min(s, 1)
+	wd, ht := d.Width*s, d.Height*s
+	w.ensure(ht + 6)
+	x0 := w.left + (w.contentWidth()-wd)/2
+	y0 := w.pdf.GetY() + 3
+	drawFigure(w.pdf, w.tr, d, x0, y0, s)
+	w.pdf.SetY(y0 + ht + 3)
+	w.font()
+}
+
+// drawFigure replays a Drawing onto the page with its top-left corner at (x0, y0), scaled by s.
+func drawFigure(pdf *fpdf.Fpdf, tr func(string) string, d plots.Drawing, x0, y0, s float64) {
+	px := func(p plots.Point) (float64, float64) { return x0 + p.X*s, y0 + (d.Height-p.Y)*s }
+	alpha := 1.0
+	setAlpha := func(a float64) {
+		if a != alpha {
+			pdf.SetAlpha(a, "Normal")
+			alpha = a
+		}
+	}
+	for _, op := range d.Ops {
+		switch op.Kind {
+		case plots.OpStroke, plots.OpFill:
+			if len(op.Path) == 0 {
+				continue
+			}
+			setAlpha(op.A)
+			for _, sg := range op.Path {
+				switch sg.Kind {
+				case plots.SegMove:
+					x, y := px(sg.Pts[0])
+					pdf.MoveTo(x, y)
+				case plots.SegLine:
+					x, y := px(sg.Pts[0])
+					pdf.LineTo(x, y)
+				case plots.SegCurve:
+					x1, y1 := px(sg.Pts[0])
+					x2, y2 := px(sg.Pts[1])
+					x3, y3 := px(sg.Pts[2])
+					pdf.CurveBezierCubicTo(x1, y1, x2, y2, x3, y3)
+				case plots.SegClose:
+					pdf.ClosePath()
+				}
+			}
+			if op.Kind == plots.OpFill {
+				pdf.SetFillColor(int(op.R), int(op.G), int(op.B))
+				pdf.DrawPath("f")
+			} else {
+				pdf.SetDrawColor(int(op.R), int(op.G), int(op.B))
+				pdf.SetLineWidth(op.LineWidth * s)
+				dash := make([]float64, len(op.Dashes))
+				for i, v := range op.Dashes {
+					dash[i] = v * s
+				}
+				pdf.SetDashPattern(dash, op.DashOffset*s)
+				pdf.DrawPath("D")
+			}
+		case plots.OpText:
+			setAlpha(op.A)
+			family := map[string]string{"Sans": "Helvetica", "Serif": "Times", "Mono": "Courier"}[op.Family]
+			if family == "" {
+				family = "Helvetica"
+			}
+			style := ""
+			if op.Bold {
+				style += "B"
+			}
+			if op.Italic {
+				style += "I"
+			}
+			pdf.SetFont(family, style, op.Size*s)
+			pdf.SetTextColor(int(op.R), int(op.G), int(op.B))
+			x, y := px(op.At)
+			if op.Angle != 0 {
+				pdf.TransformBegin()
+				pdf.TransformRotate(op.Angle*180/math.Pi, x, y)
+				pdf.Text(x, y, tr(cp1252.Replace(op.Text)))
+				pdf.TransformEnd()
+			} else {
+				pdf.Text(x, y, tr(cp1252.Replace(op.Text)))
+			}
+		}
+	}
+	setAlpha(1)
+	pdf.SetDashPattern(nil, 0)
+	pdf.SetDrawColor(0, 0, 0)
+	pdf.SetTextColor(0, 0, 0)
+	pdf.SetLineWidth(0.5)
+}
+
+// table draws a GFM table with columns sized to their content; the font
+// shrinks (to 6 pt) before cells wrap, and the header repeats on each page.
+func (w *pdfWriter) table(t *east.Table) {
+	var rows [][]string
+	var header int
+	for r := t.FirstChild(); r != nil; r = r.NextSibling() {
+		var cells []string
+		for c := r.FirstChild(); c != nil; c = c.NextSibling() {
+			cells = append(cells, w.text(strings.TrimSpace(string(plainText(c, w.src)))))
+		}
+		if _, ok := r.(*east.TableHeader); ok {
+			header = 1
+		}
+		rows = append(rows, cells)
+	}
+	if len(rows) == 0 {
+		return
+	}
+	ncol := len(rows[0])
+	avail := w.contentWidth()
+	const pad = 3.0
+	size := tableSize
+	var natural []float64
+	for {
+		natural = make([]float64, ncol)
+		w.pdf.SetFont("Helvetica", "", size)
+		for ri, r := range rows {
+			if ri < header {
+				w.pdf.SetFont("Helvetica", "B", size)
+			} else if ri == header {
+				w.pdf.SetFont("Helvetica", "", size)
+			}
+			for ci := 0; ci < ncol && ci < len(r); ci++ {
+				natural[ci] = math.Max(natural[ci], w.pdf.GetStringWidth(r[ci])+2*pad)
+			}
+		}
+		total := 0.0
+		for _, v := range natural {
+			total += v
+		}
+		if total <= avail || size <= minTableSize {
+			break
+		}
+		size -= 0.5
+	}
+	widths := fitColumns(natural, avail)
+	lh := size * 1.25
+	align := make([]string, ncol)
+	for i := range align {
+		align[i] = "L"
+		if i < len(t.Alignments) && t.Alignments[i] == east.AlignRight {
+			align[i] = "R"
+		}
+	}
+	drawRow := func(r []string, bold bool) {
+		style := ""
+		if bold {
+			style = "B"
+		}
+		w.pdf.SetFont("Helvetica", style, size)
+		lines := make([][]string, ncol)
+		n := 1
+		for ci := 0; ci < ncol; ci++ {
+			txt := ""
+			if ci < len(r) {
+				txt = r[ci]
+			}
+			lines[ci] = w.pdf.SplitText(txt, widths[ci]-2*pad+0.01)
+			if len(lines[ci]) == 0 {
+				lines[ci] = []string{""}
+			}
+			n = max(n, len(lines[ci]))
+		}
+		h := float64(n)*lh + 2
+		if w.pdf.GetY()+h > w.pageBottom() {
+			w.pdf.AddPage()
+			if !bold && header > 0 {
+				w.drawHeader(rows[0], widths, align, size, lh, pad)
+				w.pdf.SetFont("Helvetica", style, size)
+			}
+		}
+		x, y := w.left, w.pdf.GetY()
+		if bold {
+			w.pdf.SetFillColor(235, 235, 235)
+		}
+		for ci := 0; ci < ncol; ci++ {
+			mode := "D"
+			if bold {
+				mode = "FD"
+			}
+			w.pdf.SetDrawColor(170, 170, 170)
+			w.pdf.Rect(x, y, widths[ci], h, mode)
+			for li, l := range lines[ci] {
+				w.pdf.SetXY(x+pad, y+1+float64(li)*lh)
+				w.pdf.CellFormat(widths[ci]-2*pad, lh, l, "", 0, align[ci], false, 0, "")
+			}
+			x += widths[ci]
+		}
+		w.pdf.SetDrawColor(0, 0, 0)
+		w.pdf.SetXY(w.left, y+h)
+	}
+	w.ensure(lh*6 + 8)
+	for ri, r := range rows {
+		drawRow(r, ri < header)
+	}
+	w.pdf.Ln(lh)
+	w.size, w.style, w.mono = bodySize, "", false
+	w.font()
+}
+
+func (w *pdfWriter) drawHeader(r []string, widths []float64, align []string, size, lh, pad float64) {
+	w.pdf.SetFont("Helvetica", "B", size)
+	x, y := w.left, w.pdf.GetY()
+	n := 1
+	lines := make([][]string, len(widths))
+	for ci := range widths {
+		if ci < len(r) {
+			lines[ci] = w.pdf.SplitText(r[ci], widths[ci]-2*pad+0.01)
+		}
+		n = max(n, len(lines[ci]))
+	}
+	h := float64(n)*lh + 2
+	w.pdf.SetFillColor(235, 235, 235)
+	w.pdf.SetDrawColor(170, 170, 170)
+	for ci := range widths {
+		w.pdf.Rect(x, y, widths[ci], h, "FD")
+		for li, l := range lines[ci] {
+			w.pdf.SetXY(x+pad, y+1+float64(li)*lh)
+			w.pdf.CellFormat(widths[ci]-2*pad, lh, l, "", 0, align[ci], false, 0, "")
+		}
+		x += widths[ci]
+	}
+	w.pdf.SetDrawColor(0, 0, 0)
+	w.pdf.SetXY(w.left, y+h)
+}
+
+// fitColumns shrinks the widest columns until the widths fit avail: columns
+// narrower than an equal share keep their natural width.
+func fitColumns(natural []float64, avail float64) []float64 {
+	total := 0.0
+	for _, v := range natural {
+		total += v
+	}
+	out := append([]float64(nil), natural...)
+	if total <= avail {
+		return out
+	}
+	fixed := make([]bool, len(out))
+	for {
+		rest, n := avail, 0
+		for i, v := range out {
+			if fixed[i] {
+				rest -= v
+			} else {
+				n++
+			}
+		}
+		if n == 0 {
+			return out
+		}
+		share := rest / float64(n)
+		changed := false
+		for i, v := range natural {
+			if !fixed[i] && v <= share {
+				fixed[i], out[i] = true, v
+				changed = true
+			}
+		}
+		if !changed {
+			for i := range out {
+				if !fixed[i] {
+					out[i] = share
+				}
+			}
+			return out
+		}
+	}
+}

@@ -1,0 +1,226 @@
+package report_test
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dnnbench/dnnbench/plots"
+	"github.com/dnnbench/dnnbench/report"
+	"github.com/dnnbench/dnnbench/stages/analyse"
+	"github.com/dnnbench/dnnbench/stages/analyse/analysetest"
+)
+
+var (
+	update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+	outDir = flag.String("out", "", "also write the report and figures into this folder, to look at them")
+)
+
+func setup() report.Setup {
+	return report.Setup{
+		ToolVersion: "0.1.0-test", GoVersion: "go1.26.8", ORTVersion: "1.24.1",
+		HostCPU: "Intel(R) Xeon(R) CPU @ 2.20GHz", HostCores: 2, HostMemoryBytes: 8 << 30,
+		OS: "linux/amd64", Kernel: "6.8.0-test",
+		Devices: []report.DeviceProfile{
+			{Name: "cpu", Description: "host CPU, ONNX Runtime CPU EP", Provider: "cpu", Sampler: "proc"},
+			{Name: "jetson-orin", Description: "NVIDIA Jetson Orin Nano 8 GB", Provider: "cuda", Sampler: "tegrastats", PeakFLOPS: 1.28e12},
+		},
+		ConfigName: "fixture", ConfigHash: strings.Repeat("ab", 32),
+		Command: "go run ./pipeline --config configs/quick.yaml",
+		Date:    time.Unix(1700000000, 0),
+	}
+}
+
+func render(t testing.TB, in analyse.Inputs) (*report.Output, []plots.Figure) {
+	t.Helper()
+	res, err := analyse.Run(in, analyse.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	figs, err := plots.Render(res, plots.Options{Epoch: time.Unix(1700000000, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := report.Render(report.Options{}, setup(), res, figs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out, figs
+}
+
+var tjString = regexp.MustCompile(`\(((?:[^()\\]|\\.)*)\) ?Tj`)
+
+// pdfText extracts the text shown by Tj operators of an uncompressed PDF, one string a line.
+func pdfText(pdf []byte) string {
+	var b strings.Builder
+	for _, m := range tjString.FindAllSubmatch(pdf, -1) {
+		s := string(m[1])
+		s = strings.NewReplacer(`\(`, "(", `\)`, ")", `\\`, `\`, `\r`, "", `\n`, "").Replace(s)
+		b.WriteString(s)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+var pageObject = regexp.MustCompile(`/Type /Page\b[^s]`)
+
+func TestReportGolden(t *testing.T) {
+	out, figs := render(t, analysetest.Inputs())
+	golden(t, "testdata/report.md", out.Markdown)
+	text := pdfText(out.PDF)
+	golden(t, "testdata/report.pdf.txt", []byte(text))
+	pages := len(pageObject.FindAll(out.PDF, -1))
+	if pages < 8 || pages > 20 {
+		t.Errorf("PDF has %d pages, want 8 to 20", pages)
+	}
+	if *outDir != "" {
+		if _, err := plots.WriteFiles(filepath.Join(*outDir, "figures"), figs); err != nil {
+			t.Fatal(err)
+		}
+		for name, data := range map[string][]byte{"report.md": out.Markdown, "report.html": out.HTML, "report.pdf": out.PDF} {
+			if err := os.WriteFile(filepath.Join(*outDir, name), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+func TestPDFContents(t *testing.T) {
+	out, _ := render(t, analysetest.Inputs())
+	text := strings.ReplaceAll(pdfText(out.PDF), "\n", " ")
+	for _, want := range []string{
+		"Abstract", "Table 1. Milliseconds per image vs. batch size", "Table 2. Total memory (MB) vs. batch size",
+		"Table 3. Most accurate models within a memory limit and above a speed floor",
+		"The paper's findings, re-tested", "Warnings", "Methodology", "Appendix: reproducibility",
+		"OOM", "efficientnet_b0", "edge<cnn>&v2", "accuracy upper bound", "jetson-orin",
+		"dnnbench report - page 1",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("PDF text lacks %q", want)
+		}
+	}
+	if !bytes.Contains(out.PDF, []byte("/CreationDate (D:20231114221320)")) {
+		t.Errorf("PDF creation date is not SOURCE_DATE_EPOCH")
+	}
+	// Figures are vectors: no image XObjects, and figure text is drawn as text.
+	if bytes.Contains(out.PDF, []byte("/Subtype /Image")) {
+		t.Errorf("PDF embeds a raster image")
+	}
+}
+
+func TestHTMLStandsAloneAndEscapes(t *testing.T) {
+	out, _ := render(t, analysetest.Inputs())
+	h := string(out.HTML)
+	if strings.Contains(h, "<cnn>") {
+		t.Errorf("model name edge<cnn>&v2 reached the HTML unescaped")
+	}
+	if !strings.Contains(h, "edge&lt;cnn&gt;&amp;v2") {
+		t.Errorf("escaped model name missing from the HTML")
+	}
+	if n := strings.Count(h, "<svg "); n != 6 {
+		t.Errorf("HTML has %d inline SVG figures, want 6", n)
+	}
+	if strings.Contains(h, `src="figures/`) {
+		t.Errorf("HTML links a figure file instead of embedding it")
+	}
+	for _, want := range []string{"<table>", "<th>Model</th>", "<h2 id=\"abstract\">Abstract</h2>"} {
+		if !strings.Contains(h, want) {
+			t.Errorf("HTML lacks %q", want)
+		}
+	}
+}
+
+// TestHostileNames checks that Markdown and HTML syntax in a model name is
+// shown literally and never becomes markup.
+func TestHostileNames(t *testing.T) {
+	in := analysetest.Inputs()
+	bad := "x|y*z_<script>alert(1)</script>[l](javascript:x)"
+	for i := range in.Flops {
+		if in.Flops[i].Model == "alexnet" {
+			in.Flops[i].Model = bad
+		}
+	}
+	for i := range in.Accuracy {
+		if in.Accuracy[i].Model == "alexnet" {
+			in.Accuracy[i].Model = bad
+		}
+	}
+	out, _ := render(t, in)
+	h := string(out.HTML)
+	if strings.Contains(h, "<script>") || strings.Contains(h, `href="javascript`) {
+		t.Errorf("hostile model name became markup in the HTML")
+	}
+	if !strings.Contains(h, "x|y*z_&lt;script&gt;alert(1)&lt;/script&gt;[l](javascript:x)") {
+		t.Errorf("hostile model name is not shown literally in the HTML")
+	}
+}
+
+func TestByteIdentical(t *testing.T) {
+	a, _ := render(t, analysetest.Inputs())
+	b, _ := render(t, analysetest.Inputs())
+	if !bytes.Equal(a.Markdown, b.Markdown) || !bytes.Equal(a.HTML, b.HTML) || !bytes.Equal(a.PDF, b.PDF) {
+		t.Errorf("two renders of the same inputs differ")
+	}
+}
+
+func TestGenerateWritesFormats(t *testing.T) {
+	res, err := analyse.Run(analysetest.Inputs(), analyse.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := report.Generate(report.Options{Formats: []string{"md", "pdf"}}, setup(), res, nil, dir); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]bool{"report.md": true, "report.pdf": true, "report.html": false} {
+		_, err := os.Stat(filepath.Join(dir, name))
+		if (err == nil) != want {
+			t.Errorf("%s written = %v, want %v", name, err == nil, want)
+		}
+	}
+	if err := report.Generate(report.Options{Formats: []string{"docx"}}, setup(), res, nil, dir); err == nil || !strings.Contains(err.Error(), `"docx"`) {
+		t.Errorf("unknown format: err = %v", err)
+	}
+}
+
+func golden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		os.WriteFile(path+".got", got, 0o644)
+		t.Errorf("%s differs from the golden file; wrote %s.got", path, path)
+	}
+}
+
+// BenchmarkReport40x2 is the report stage from cache-equivalent inputs:
+// analysis, figures and all three formats for 40 models on 2 devices.
+func BenchmarkReport40x2(b *testing.B) {
+	in := analysetest.Large(40)
+	for b.Loop() {
+		res, err := analyse.Run(in, analyse.Config{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		figs, err := plots.Render(res, plots.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := report.Render(report.Options{}, setup(), res, figs); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,96 @@
+// Package report renders the analysis as one Markdown source, in the
+// paper's order, and from it HTML (goldmark) and PDF (fpdf, by walking the
+// same goldmark syntax tree), with the figures embedded as vectors.
+package report
+
+import (
+	"fmt"
+	"time"
+)
+
+// Setup describes where and how the numbers were measured; the pipeline
+// fills it from its manifest.
+type Setup struct {
+	// ToolVersion is dnnbench's version; GoVersion and ORTVersion the Go
+	// toolchain's and ONNX Runtime's.
+	ToolVersion string
+	GoVersion   string
+	ORTVersion  string
+	// HostCPU is the CPU model name; HostCores the logical CPUs;
+	// HostMemoryBytes the physical memory, in bytes.
+	HostCPU         string
+	HostCores       int
+	HostMemoryBytes int64
+	// OS and Kernel, e.g. "linux/amd64" and "6.8.0-45-generic".
+	OS     string
+	Kernel string
+	// Devices are the device profiles used.
+	Devices []DeviceProfile
+	// ConfigName and ConfigHash identify the configuration (hash: hex sha256).
+	ConfigName string
+	ConfigHash string
+	// Command is the command line that produced the report.
+	Command string
+	// Date is the report's date, from SOURCE_DATE_EPOCH; it is also the PDF
+	// creation date. The zero time prints as "not set".
+	Date time.Time
+}
+
+// DeviceProfile is one device profile of configs/devices.
+type DeviceProfile struct {
+	// Name is the profile name, as in the stage tables' device column.
+	Name string
+	// Description is a free text, e.g. "NVIDIA Jetson Orin Nano 8 GB".
+	Description string
+	// Provider is the execution provider: "cpu", "cuda", "tensorrt".
+	Provider string
+	// Sampler is the memory sampler: "proc", "nvml", "tegrastats".
+	Sampler string
+	// PeakFLOPS is the nominal peak FLOP/s; 0 when unknown.
+	PeakFLOPS float64
+}
+
+// Options controls what is written.
+type Options struct {
+	// Formats lists the outputs: "md", "html", "pdf"; default all three.
+	Formats []string
+	// Title is the report title; default "Benchmark analysis of deep neural
+	// network architectures on this machine".
+	Title string
+	// FigureDir is where the figures lie, relative to the report, for the
+	// Markdown's image links; default "figures".
+	FigureDir string
+}
+
+func (o Options) withDefaults() Options {
+	if len(o.Formats) == 0 {
+		o.Formats = []string{"md", "html", "pdf"}
+	}
+	if o.Title == "" {
+		o.Title = "Benchmark analysis of deep neural network architectures on this machine"
+	}
+	if o.FigureDir == "" {
+		o.FigureDir = "figures"
+	}
+	return o
+}
+
+func (o Options) validate() error {
+	for _, f := range o.Formats {
+		switch f {
+		case "md", "html", "pdf":
+		default:
+			return fmt.Errorf("report: format %q: want md, html or pdf", f)
+		}
+	}
+	return nil
+}
+
+func (o Options) wants(format string) bool {
+	for _, f := range o.Formats {
+		if f == format {
+			return true
+		}
+	}
+	return false
+}
