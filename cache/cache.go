@@ -1,0 +1,400 @@
+// Package cache stores the pipeline's stage outputs as content-addressed
+// Parquet files and exports tables as CSV.
+//
+// # Layout
+//
+// A store is a directory with one subdirectory per stage:
+//
+//	<dir>/.lock                            the run lock (see Lock)
+//	<dir>/<stage>/<key>.parquet            a loose entry, one per Put
+//	<dir>/<stage>/packs/pack-<sha>.parquet many entries compacted into one file
+//	<dir>/<stage>/files/…                  artifacts such as ONNX files (see Path)
+//
+// The key is the hash Key returns over everything that determines the entry.
+// Put writes an entry to a temporary file in the stage directory, syncs it and
+// renames it into place, so a reader sees the whole entry or none, and a run
+// killed mid-write leaves at most a stray temporary file (".tmp-…") that
+// readers ignore and the next Lock removes.
+//
+// # Compaction
+//
+// Reading one small Parquet file costs a few hundred microseconds, so a stage
+// with thousands of loose entries would take seconds to read back. Compact
+// merges a stage's loose entries and packs into a single pack, whose footer
+// lists each entry's key and row count; Get and All read packs and loose
+// entries alike, and a loose entry wins over a packed one with the same key.
+// Compact runs only under the lock: unlock compacts every stage, and All
+// compacts first when the store holds the lock and finds many loose entries.
+//
+// # Merging devices
+//
+// Entries and packs copied from another machine's cache (a Jetson, say) are
+// ordinary files, so All merges them: it returns every entry of a stage, each
+// key once, in key order.
+//
+// # Locking model
+//
+// One pipeline run holds the store's lock (Lock) for its whole run, so two
+// concurrent runs never measure at the same time, never overwrite each other's
+// entries and never compact under each other; the second run waits until the
+// first finishes or its context ends. Within a process, Get, Put and All may
+// run concurrently; Compact excludes them for its duration. Readers that do not
+// take the lock still never see a partial entry, because every write is a
+// rename.
+package cache
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/parquet-go/parquet-go"
+)
+
+// ErrCorrupt marks an entry or pack file that exists but cannot be read as
+// the requested row type: truncated, not Parquet, or written with other
+// columns by another version of the program.
+var ErrCorrupt = errors.New("cache: corrupt entry")
+
+const (
+	entryExt   = ".parquet"
+	tmpPrefix  = ".tmp-"
+	packsDir   = "packs"
+	packPrefix = "pack-"
+	filesDir   = "files"
+	lockName   = ".lock"
+)
+
+// Store is a cache directory. Its methods and the package's functions may be
+// called from several goroutines.
+type Store struct {
+	dir string
+	// mu is held shared by Get, Put and All and exclusively by Compact, so a
+	// compaction never deletes an entry written while it ran.
+	mu sync.RWMutex
+	// held counts the locks this Store holds (Lock), which Compact requires.
+	held atomic.Int32
+	// packs caches pack indexes by path; packs are immutable.
+	packsMu sync.Mutex
+	packs   map[string]*packIndex
+}
+
+// Open returns the store in dir, creating the directory if needed.
+func Open(dir string) (*Store, error) {
+	if dir == "" {
+		return nil, errors.New("cache: empty cache directory; pass a directory such as --cache cache")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("cache: %w", err)
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("cache: %w", err)
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("cache: %s is not a directory; pass a directory with --cache", dir)
+	}
+	return &Store{dir: filepath.Clean(dir), packs: map[string]*packIndex{}}, nil
+}
+
+// Dir returns the store's directory.
+func (s *Store) Dir() string { return s.dir }
+
+// stageDir validates stage and returns its directory (which may not exist).
+func (s *Store) stageDir(stage string) (string, error) {
+	if !validStage(stage) {
+		return "", fmt.Errorf("cache: invalid stage name %q: want 1-32 characters of a-z, 0-9, '_' or '-', starting with a letter", stage)
+	}
+	return filepath.Join(s.dir, stage), nil
+}
+
+func validStage(stage string) bool {
+	if len(stage) == 0 || len(stage) > 32 || stage[0] < 'a' || stage[0] > 'z' {
+		return false
+	}
+	for i := 0; i < len(stage); i++ {
+		c := stage[i]
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '_' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// entryPath validates stage and key and returns the stage directory and the
+// loose entry's file name.
+func (s *Store) entryPath(stage, key string) (dir, path string, err error) {
+	dir, err = s.stageDir(stage)
+	if err != nil {
+		return "", "", err
+	}
+	if !validKey(key) {
+		return "", "", fmt.Errorf("cache: %s: invalid key %q: want the 64 hex digits Key returns", stage, key)
+	}
+	return dir, filepath.Join(dir, key+entryExt), nil
+}
+
+// Get reads entry key of stage as rows of T. It returns ok=false and no error
+// when the entry does not exist. An entry that exists but cannot be read as T
+// is an error wrapping ErrCorrupt that names the file and tells the user to
+// delete it or rerun with --force; a caller that prefers to recompute can test
+// for it with errors.Is.
+func Get[T any](s *Store, stage, key string) (rows []T, ok bool, err error) {
+	dir, path, err := s.entryPath(stage, key)
+	if err != nil {
+		return nil, false, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	rows, err = readEntry[T](path)
+	if err == nil {
+		return rows, true, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, false, err
+	}
+	packs, err := listPacks(dir)
+	if err != nil {
+		return nil, false, err
+	}
+	// The last pack in name order wins, as in All.
+	for i := len(packs) - 1; i >= 0; i-- {
+		idx, err := s.packIndex(packs[i])
+		if err != nil {
+			return nil, false, err
+		}
+		if e, ok := idx.find(key); ok {
+			rows, err := readPackRows[T](packs[i], e.start, e.rows)
+			if err != nil {
+				return nil, false, err
+			}
+			return rows, true, nil
+		}
+	}
+	return nil, false, nil
+}
+
+// Put writes rows as entry key of stage, replacing any previous entry. The
+// write is atomic: rows go to a temporary file in the stage directory, which
+// is synced and renamed over the entry, so an interrupted Put leaves the old
+// entry or none, never a partial one.
+func Put[T any](s *Store, stage, key string, rows []T) error {
+	dir, path, err := s.entryPath(stage, key)
+	if err != nil {
+		return err
+	}
+	if err := checkRowType[T](); err != nil {
+		return fmt.Errorf("cache: %s: %w", stage, err)
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	err = writeAtomic(path, func(w io.Writer) error {
+		return parquet.Write(w, rows, parquet.MaxRowsPerRowGroup(packRowGroup))
+	})
+	if err != nil {
+		return fmt.Errorf("cache: %s: %w", stage, err)
+	}
+	return nil
+}
+
+// All reads every entry of stage and returns their rows concatenated in key
+// order, each key once (a loose entry wins over a packed one; among packs,
+// the last in name order wins): the merge of every run and device whose
+// entries are in the store. A missing stage directory gives no rows.
+// Temporary and unrelated files are ignored; an unreadable entry is an error
+// wrapping ErrCorrupt. When this Store holds the lock and the stage has many
+// loose entries, All compacts the stage first.
+func All[T any](s *Store, stage string) ([]T, error) {
+	dir, err := s.stageDir(stage)
+	if err != nil {
+		return nil, err
+	}
+	if s.held.Load() > 0 {
+		loose, err := listEntries(dir)
+		if err != nil {
+			return nil, err
+		}
+		if len(loose) >= autoCompact {
+			if err := s.Compact(stage); err != nil {
+				return nil, err
+			}
+		}
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	loose, err := listEntries(dir)
+	if err != nil {
+		return nil, err
+	}
+	packs, err := listPacks(dir)
+	if err != nil {
+		return nil, err
+	}
+	// Collect each key's rows; later sources override earlier ones.
+	byKey := map[string][]T{}
+	var keys []string
+	add := func(key string, rows []T) {
+		if _, dup := byKey[key]; !dup {
+			keys = append(keys, key)
+		}
+		byKey[key] = rows
+	}
+	for _, p := range packs {
+		idx, err := s.packIndex(p)
+		if err != nil {
+			return nil, err
+		}
+		rows, err := readPack[T](p, idx)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range idx.entries {
+			add(e.key, rows[e.start:e.start+e.rows:e.start+e.rows])
+		}
+	}
+	for _, key := range loose {
+		rows, err := readEntry[T](filepath.Join(dir, key+entryExt))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // replaced by a pack since the listing; the pack was read first
+		}
+		if err != nil {
+			return nil, err
+		}
+		add(key, rows)
+	}
+	if len(packs) == 0 {
+		// Loose keys come sorted from the listing; no merge needed.
+		var out []T
+		for _, k := range keys {
+			out = append(out, byKey[k]...)
+		}
+		return out, nil
+	}
+	slices.Sort(keys)
+	n := 0
+	for _, k := range keys {
+		n += len(byKey[k])
+	}
+	out := make([]T, 0, n)
+	for _, k := range keys {
+		out = append(out, byKey[k]...)
+	}
+	return out, nil
+}
+
+// autoCompact is the number of loose entries from which All compacts a stage
+// (when the store holds the lock): reading that many small files costs about
+// as much as reading a pack of thousands of rows.
+const autoCompact = 64
+
+// listEntries returns the keys of a stage directory's loose entries, sorted.
+func listEntries(dir string) ([]string, error) {
+	des, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cache: %w", err)
+	}
+	var keys []string
+	for _, de := range des {
+		name := de.Name()
+		key, ok := strings.CutSuffix(name, entryExt)
+		if !ok || !de.Type().IsRegular() || !validKey(key) {
+			continue
+		}
+		keys = append(keys, key)
+	}
+	return keys, nil // os.ReadDir sorts by name
+}
+
+// listPacks returns the paths of a stage directory's packs, sorted by name.
+func listPacks(dir string) ([]string, error) {
+	pdir := filepath.Join(dir, packsDir)
+	des, err := os.ReadDir(pdir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cache: %w", err)
+	}
+	var paths []string
+	for _, de := range des {
+		name := de.Name()
+		sum, ok := strings.CutPrefix(name, packPrefix)
+		if !ok || !de.Type().IsRegular() {
+			continue
+		}
+		if sum, ok = strings.CutSuffix(sum, entryExt); !ok || !validKey(sum) {
+			continue
+		}
+		paths = append(paths, filepath.Join(pdir, name))
+	}
+	return paths, nil
+}
+
+// writeAtomic writes path through write into a synced temporary file in the
+// same directory and renames it into place. On any error the temporary file
+// is removed and path is untouched.
+func writeAtomic(path string, write func(io.Writer) error) error {
+	tmp, err := writeTemp(filepath.Dir(path), write)
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	syncDir(filepath.Dir(path))
+	return nil
+}
+
+// writeTemp writes through write into a new synced temporary file in dir and
+// returns its name; on error nothing is left behind.
+func writeTemp(dir string, write func(io.Writer) error) (_ string, err error) {
+	f, err := os.CreateTemp(dir, tmpPrefix+"*")
+	if err != nil {
+		return "", err
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if err = write(f); err != nil {
+		return "", err
+	}
+	if err = f.Sync(); err != nil {
+		return "", err
+	}
+	if err = f.Close(); err != nil {
+		return "", err
+	}
+	if err = os.Chmod(tmp, 0o644); err != nil {
+		return "", err
+	}
+	return tmp, nil
+}
+
+// syncDir makes a rename in dir durable where the platform allows it; a
+// failure only weakens durability after a power loss, never atomicity.
+func syncDir(dir string) {
+	d, err := os.Open(dir)
+	if err != nil {
+		return
+	}
+	d.Sync()
+	d.Close()
+}

@@ -1,0 +1,14 @@
+//go:build !unix
+
+package cache
+
+import (
+	"errors"
+	"os"
+)
+
+func tryLock(f *os.File) (busy bool, err error) {
+	return false, errors.New("cache: locking needs flock, which this platform lacks")
+}
+
+func unlockFile(f *os.File) error { return nil }
