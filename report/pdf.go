@@ -282,7 +282,7 @@ func (w *pdfWriter) figure(img *ast.Image) {
 	s := math.Min(w.contentWidth()/d.Width, maxH/d.Height)
 	s = math.Min(s, 1)
 	wd, ht := d.Width*s, d.Height*s
-	w.ensure(ht + 6)
+	w.ensure(ht + 40) // the figure and its caption
 	x0 := w.left + (w.contentWidth()-wd)/2
 	y0 := w.pdf.GetY() + 3
 	drawFigure(w.pdf, w.tr, d, x0, y0, s)
@@ -437,7 +437,7 @@ func (w *pdfWriter) table(t *east.Table) {
 			if ci < len(r) {
 				txt = r[ci]
 			}
-			lines[ci] = w.pdf.SplitText(txt, widths[ci]-2*pad+0.01)
+			lines[ci] = w.wrap(txt, widths[ci]-2*pad+0.01)
 			if len(lines[ci]) == 0 {
 				lines[ci] = []string{""}
 			}
@@ -487,7 +487,7 @@ func (w *pdfWriter) drawHeader(r []string, widths []float64, align []string, siz
 	lines := make([][]string, len(widths))
 	for ci := range widths {
 		if ci < len(r) {
-			lines[ci] = w.pdf.SplitText(r[ci], widths[ci]-2*pad+0.01)
+			lines[ci] = w.wrap(r[ci], widths[ci]-2*pad+0.01)
 		}
 		n = max(n, len(lines[ci]))
 	}
@@ -547,4 +547,36 @@ func fitColumns(natural []float64, avail float64) []float64 {
 			return out
 		}
 	}
+}
+
+// wrap breaks cp1252 text into lines no wider than width in the current
+// font, at spaces where it can and inside words where it must. (fpdf's
+// SplitText decodes UTF-8 and so mangles cp1252 bytes.)
+func (w *pdfWriter) wrap(s string, width float64) []string {
+	var lines []string
+	line := ""
+	fits := func(t string) bool { return w.pdf.GetStringWidth(t) <= width }
+	for _, word := range strings.Split(s, " ") {
+		cand := word
+		if line != "" {
+			cand = line + " " + word
+		}
+		if fits(cand) {
+			line = cand
+			continue
+		}
+		if line != "" {
+			lines = append(lines, line)
+		}
+		line = word
+		for !fits(line) && len(line) > 1 {
+			n := len(line) - 1
+			for n > 1 && !fits(line[:n]) {
+				n--
+			}
+			lines = append(lines, line[:n])
+			line = line[n:]
+		}
+	}
+	return append(lines, line)
 }

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/text/encoding/charmap"
+
 	"github.com/dnnbench/dnnbench/plots"
 	"github.com/dnnbench/dnnbench/report"
 	"github.com/dnnbench/dnnbench/stages/analyse"
@@ -55,12 +57,16 @@ func render(t testing.TB, in analyse.Inputs) (*report.Output, []plots.Figure) {
 
 var tjString = regexp.MustCompile(`\(((?:[^()\\]|\\.)*)\) ?Tj`)
 
-// pdfText extracts the text shown by Tj operators of an uncompressed PDF, one string a line.
+// pdfText extracts the text shown by Tj operators of an uncompressed PDF,
+// one string a line, decoded from the core fonts' cp1252.
 func pdfText(pdf []byte) string {
 	var b strings.Builder
 	for _, m := range tjString.FindAllSubmatch(pdf, -1) {
 		s := string(m[1])
 		s = strings.NewReplacer(`\(`, "(", `\)`, ")", `\\`, `\`, `\r`, "", `\n`, "").Replace(s)
+		if u, err := charmap.Windows1252.NewDecoder().String(s); err == nil {
+			s = u
+		}
 		b.WriteString(s)
 		b.WriteByte('\n')
 	}
