@@ -10,6 +10,7 @@ package decode
 import "C"
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -77,10 +78,12 @@ func (d jpegDecoder) decode(data []byte) (*Image, error) {
 		msg := d.errorString()
 		// Warnings still leave a decoded image; PIL accepts all of them
 		// except running out of data, which it reports as truncation.
+		// TurboJPEG keeps only the first warning's text, so truncation is
+		// recognised from the data: the last scan never reaches an EOI marker.
 		if C.tjGetErrorCode(d.h) != C.TJERR_WARNING {
 			return nil, fmt.Errorf("decode: jpeg: %s", msg)
 		}
-		if strings.Contains(msg, "Premature end") {
+		if strings.Contains(msg, "Premature end of JPEG file") || missingEOI(data) {
 			return nil, ErrTruncated
 		}
 	}
@@ -90,4 +93,11 @@ func (d jpegDecoder) decode(data []byte) (*Image, error) {
 		buf, ch = rgb, 3
 	}
 	return &Image{Width: int(w), Height: int(h), Channels: ch, Pix: buf}, nil
+}
+
+// missingEOI reports whether no end-of-image marker follows the last
+// start-of-scan marker. Entropy-coded data never holds an unstuffed 0xFF
+// other than restart markers, so the last 0xFFDA is a real scan header.
+func missingEOI(data []byte) bool {
+	return bytes.LastIndex(data, []byte{0xFF, 0xD9}) < bytes.LastIndex(data, []byte{0xFF, 0xDA})
 }

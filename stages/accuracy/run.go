@@ -1,0 +1,516 @@
+// Package accuracy measures top-1/top-5 ImageNet accuracy of an ONNX image
+// classifier with preprocessing that reproduces the PIL/torchvision recipe
+// bit for bit, and looks up published accuracy for models whose weights are
+// random.
+package accuracy
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/dnnbench/dnnbench/configs"
+	"github.com/dnnbench/dnnbench/internal/onnxrt"
+	"github.com/dnnbench/dnnbench/stages/accuracy/dataset"
+	"github.com/dnnbench/dnnbench/stages/accuracy/decode"
+)
+
+// Model is one classifier to score.
+type Model struct {
+	// Name is the model's name from the config.
+	Name string
+	// Path is the ONNX file.
+	Path string
+	// Weights is "random" or "pretrained"; random weights are never measured.
+	Weights string
+	// Reference is the published-accuracy key (see Published); may be empty.
+	Reference string
+	// Preprocess makes the network input from an image.
+	Preprocess Preprocess
+}
+
+// Config configures a run.
+type Config struct {
+	// Dataset is the ImageNet validation folder; empty means published values only.
+	Dataset string
+	// Crops are the crop modes to score, "center" and/or "ten"; default center.
+	Crops []string
+	// Limit scores a deterministic, evenly spread subset of this many images; 0 = all.
+	Limit int
+	// BatchSize is the number of network inputs per inference (a ten-crop
+	// image takes ten); default 32. A model with a fixed batch uses its own.
+	BatchSize int
+	// Workers decode and preprocess in parallel; default runtime.GOMAXPROCS(0).
+	Workers int
+	// ChunkSize is the number of images per checkpointed chunk; default 1000.
+	ChunkSize int
+	// Library is the ONNX Runtime library; empty means onnxrt.Locate("").
+	Library string
+	// Session configures the inference session.
+	Session onnxrt.Options
+}
+
+// Chunk identifies one checkpointed piece of a run.
+type Chunk struct {
+	// Crop is the crop mode.
+	Crop string
+	// Index is the chunk's position; chunks cover the image list in order.
+	Index int
+	// Images is the number of images in the chunk.
+	Images int
+	// Key is a hex SHA-256 of the crop mode, the preprocessing and the
+	// chunk's image names and labels. A checkpoint store must add the model
+	// file's identity and the runtime version to it.
+	Key string
+}
+
+// ChunkResult is the outcome of one chunk.
+type ChunkResult struct {
+	// Scored, Top1 and Top5 count images scored and those right at 1 and 5.
+	Scored, Top1, Top5 int64
+	// Skipped lists "name: reason" for images that could not be read, sorted.
+	Skipped []string
+}
+
+// Checkpoint stores chunk results so an interrupted run resumes where it
+// stopped. Load reports ok=false for a chunk never saved.
+type Checkpoint interface {
+	Load(c Chunk) (r ChunkResult, ok bool, err error)
+	Save(c Chunk, r ChunkResult) error
+}
+
+// Run scores model m on the dataset in cfg for each crop mode and returns
+// one row per mode, plus warnings (skipped images, dataset oddities). A model
+// with random weights, or a run without a dataset, gets its published row
+// instead (none when it has no reference). cp may be nil. progress, if not
+// nil, is called with the images done and the total over all crop modes.
+func Run(ctx context.Context, cfg Config, m Model, cp Checkpoint, progress func(done, total int)) ([]Row, []string, error) {
+	if m.Weights == "random" || cfg.Dataset == "" {
+		why := "no dataset configured"
+		if m.Weights == "random" {
+			why = "random weights"
+		}
+		if m.Reference == "" {
+			return nil, []string{fmt.Sprintf("accuracy: %s: %s and no published reference; no accuracy", m.Name, why)}, nil
+		}
+		row, ok, err := Published(m.Reference)
+		if err != nil {
+			return nil, nil, fmt.Errorf("accuracy: %s: %w", m.Name, err)
+		}
+		if !ok {
+			return nil, []string{fmt.Sprintf("accuracy: %s: reference %q not found in the published tables", m.Name, m.Reference)}, nil
+		}
+		row.Model = m.Name
+		return []Row{row}, nil, nil
+	}
+	classes, err := dataset.LoadClasses(configs.FS)
+	if err != nil {
+		return nil, nil, err
+	}
+	ds, err := dataset.Open(cfg.Dataset, classes)
+	if err != nil {
+		return nil, nil, err
+	}
+	items := ds.Subset(cfg.Limit)
+	lib := cfg.Library
+	if lib == "" {
+		if lib, err = onnxrt.Locate(""); err != nil {
+			return nil, nil, err
+		}
+	}
+	if _, err := onnxrt.Init(lib); err != nil {
+		return nil, nil, err
+	}
+	sess, err := onnxrt.NewSession(m.Path, cfg.Session)
+	if err != nil {
+		return nil, nil, fmt.Errorf("accuracy: %s: %w", m.Name, err)
+	}
+	defer sess.Close()
+	in, err := newSessionInfer(sess, m.Preprocess.Crop, cfg.BatchSize)
+	if err != nil {
+		return nil, nil, fmt.Errorf("accuracy: %s: %w", m.Name, err)
+	}
+	defer in.close()
+	rows, warns, err := measure(ctx, cfg, m, ds, items, classes.Len(), in, cp, progress)
+	return rows, append(append([]string(nil), ds.Warnings...), warns...), err
+}
+
+// inferer runs a classifier on batches of fixed size.
+type inferer interface {
+	// size is the number of inputs per run.
+	size() int
+	// input is the batch input buffer, size()×3×crop×crop.
+	input() []float32
+	// run runs the batch and returns size()×classes scores.
+	run() ([]float32, error)
+}
+
+type sessionInfer struct {
+	b *onnxrt.Batch
+	n int
+}
+
+func newSessionInfer(s *onnxrt.Session, crop, batch int) (*sessionInfer, error) {
+	shape := s.InputShape()
+	if len(shape) != 4 || (shape[1] > 0 && shape[1] != 3) {
+		return nil, fmt.Errorf("input shape %v is not N×3×H×W", shape)
+	}
+	if (shape[2] > 0 && shape[2] != int64(crop)) || (shape[3] > 0 && shape[3] != int64(crop)) {
+		return nil, fmt.Errorf("input shape %v does not match the %d-pixel crop of its preprocessing", shape, crop)
+	}
+	if shape[2] < 0 || shape[3] < 0 {
+		return nil, fmt.Errorf("input shape %v has dynamic height or width; the accuracy stage needs them fixed", shape)
+	}
+	n := batch
+	if n <= 0 {
+		n = 32
+	}
+	if shape[0] > 0 {
+		n = int(shape[0])
+	}
+	b, err := s.NewBatch(n)
+	if err != nil {
+		return nil, err
+	}
+	return &sessionInfer{b: b, n: n}, nil
+}
+
+func (s *sessionInfer) size() int        { return s.n }
+func (s *sessionInfer) input() []float32 { return s.b.Input() }
+func (s *sessionInfer) close() error     { return s.b.Close() }
+func (s *sessionInfer) run() ([]float32, error) {
+	if err := s.b.Run(); err != nil {
+		return nil, err
+	}
+	return s.b.Output(), nil
+}
+
+// measure scores items in chunks for every crop mode.
+func measure(ctx context.Context, cfg Config, m Model, ds *dataset.Dataset, items []dataset.Item, nclass int, in inferer, cp Checkpoint, progress func(done, total int)) ([]Row, []string, error) {
+	if err := m.Preprocess.Validate(); err != nil {
+		return nil, nil, fmt.Errorf("accuracy: %s: %w", m.Name, err)
+	}
+	crops := cfg.Crops
+	if len(crops) == 0 {
+		crops = []string{CropCenter}
+	}
+	for _, c := range crops {
+		if _, err := Crops(c); err != nil {
+			return nil, nil, err
+		}
+	}
+	chunk := cfg.ChunkSize
+	if chunk <= 0 {
+		chunk = 1000
+	}
+	workers := cfg.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	reader, err := ds.NewReader()
+	if err != nil {
+		return nil, nil, err
+	}
+	defer reader.Close()
+	total := len(items) * len(crops)
+	done := 0
+	var rows []Row
+	var warns []string
+	for _, mode := range crops {
+		var sum ChunkResult
+		for ci, start := 0, 0; start < len(items); ci, start = ci+1, start+chunk {
+			part := items[start:min(start+chunk, len(items))]
+			c := Chunk{Crop: mode, Index: ci, Images: len(part), Key: chunkKey(mode, m.Preprocess, part)}
+			r, ok := ChunkResult{}, false
+			if cp != nil {
+				if r, ok, err = cp.Load(c); err != nil {
+					return nil, nil, fmt.Errorf("accuracy: %s: loading checkpoint: %w", m.Name, err)
+				}
+			}
+			if !ok {
+				r, err = score(ctx, m.Preprocess, mode, part, reader, nclass, in, workers)
+				if err != nil {
+					return nil, nil, fmt.Errorf("accuracy: %s %s crop: %w", m.Name, mode, err)
+				}
+				if cp != nil {
+					if err := cp.Save(c, r); err != nil {
+						return nil, nil, fmt.Errorf("accuracy: %s: saving checkpoint: %w", m.Name, err)
+					}
+				}
+			}
+			sum.Scored += r.Scored
+			sum.Top1 += r.Top1
+			sum.Top5 += r.Top5
+			sum.Skipped = append(sum.Skipped, r.Skipped...)
+			done += len(part)
+			if progress != nil {
+				progress(done, total)
+			}
+		}
+		row := Row{Model: m.Name, Dataset: cfg.Dataset, Crop: mode, N: sum.Scored, Source: "measured", Skipped: int64(len(sum.Skipped))}
+		if sum.Scored > 0 {
+			row.Top1 = 100 * float64(sum.Top1) / float64(sum.Scored)
+			row.Top5 = 100 * float64(sum.Top5) / float64(sum.Scored)
+			row.Top1CI95 = 100 * WilsonHalfWidth(sum.Top1, sum.Scored)
+		}
+		for _, s := range sum.Skipped {
+			warns = append(warns, fmt.Sprintf("accuracy: %s %s crop: skipped %s", m.Name, mode, s))
+		}
+		row.Warnings = skippedSummary(sum.Skipped)
+		rows = append(rows, row)
+	}
+	return rows, warns, nil
+}
+
+// skippedSummary lists up to ten skipped images for the row's warnings column.
+func skippedSummary(skipped []string) string {
+	if len(skipped) == 0 {
+		return ""
+	}
+	const most = 10
+	s := "skipped " + strings.Join(skipped[:min(len(skipped), most)], "; ")
+	if len(skipped) > most {
+		s += fmt.Sprintf("; and %d more", len(skipped)-most)
+	}
+	return s
+}
+
+// WilsonHalfWidth is the half-width of the Wilson score 95% interval
+// (z = 1.96) for k successes in n trials, as a fraction. The Wilson interval
+// stays inside [0, 1] and behaves at accuracies near 0 or 100%, where the
+// normal approximation does not; its centre is not exactly k/n, so the
+// half-width reported is half the interval's length.
+func WilsonHalfWidth(k, n int64) float64 {
+	if n <= 0 {
+		return 0
+	}
+	const z = 1.959963984540054
+	p := float64(k) / float64(n)
+	nn := float64(n)
+	return z / (1 + z*z/nn) * math.Sqrt(p*(1-p)/nn+z*z/(4*nn*nn))
+}
+
+func chunkKey(mode string, p Preprocess, items []dataset.Item) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "accuracy chunk v1\x00%s\x00%+v\x00", mode, p)
+	var b [8]byte
+	for _, it := range items {
+		h.Write([]byte(it.Name))
+		binary.LittleEndian.PutUint64(b[:], uint64(it.Label))
+		h.Write(b[:])
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// prepared is one image's tensor (or why it has none).
+type prepared struct {
+	index  int
+	tensor []float32 // crops×3×c×c, from the pool
+	err    error
+}
+
+// score decodes and preprocesses items on workers goroutines and feeds the
+// tensors to in, in batches, on the calling goroutine. Memory stays bounded
+// by a fixed pool of tensor buffers.
+func score(ctx context.Context, p Preprocess, mode string, items []dataset.Item, r *dataset.Reader, nclass int, in inferer, workers int) (ChunkResult, error) {
+	k, _ := Crops(mode)
+	size := 3 * p.Crop * p.Crop
+	n := in.size()
+	if len(in.input()) != n*size {
+		return ChunkResult{}, fmt.Errorf("batch input holds %d values, want %d×3×%d×%d", len(in.input()), n, p.Crop, p.Crop)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// Enough buffers to keep every worker busy while a batch fills.
+	nbuf := 2*workers + (n+k-1)/k + 1
+	pool := make(chan []float32, nbuf)
+	for i := 0; i < nbuf; i++ {
+		pool <- make([]float32, k*size)
+	}
+	jobs := make(chan int)
+	results := make(chan prepared, nbuf)
+	norm := p.normaliser()
+	var wg sync.WaitGroup
+	var initErr error
+	var initOnce sync.Once
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			dec, err := decode.NewDecoder()
+			if err != nil {
+				initOnce.Do(func() { initErr = err })
+				cancel()
+				return
+			}
+			defer dec.Close()
+			for i := range jobs {
+				var buf []float32
+				select {
+				case buf = <-pool:
+				case <-ctx.Done():
+					return
+				}
+				res := prepared{index: i, tensor: buf}
+				data, err := r.ReadFile(items[i])
+				if err == nil {
+					var im *decode.Image
+					if im, err = dec.Decode(data); err == nil {
+						_, err = p.fill(buf, im, mode, norm)
+					}
+				}
+				if err != nil {
+					res.err = err
+				}
+				select {
+				case results <- res:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	go func() {
+		defer close(jobs)
+		for i := range items {
+			select {
+			case jobs <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	go func() {
+		wg.Wait()
+		close(results)
+	}()
+
+	var res ChunkResult
+	// Pending images whose crops are in the batch or waiting for it.
+	type pending struct {
+		label  int
+		sum    []float64
+		left   int
+		tensor []float32
+	}
+	type slot struct {
+		img  *pending
+		crop int
+	}
+	batch := make([]slot, 0, n)
+	input := in.input()
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		clear(input[len(batch)*size:])
+		out, err := in.run()
+		if err != nil {
+			return fmt.Errorf("inference: %w", err)
+		}
+		if len(out) != n*nclass && len(out) != n*(nclass+1) {
+			return fmt.Errorf("model output has %d values for a batch of %d; want %d classes per input", len(out), n, nclass)
+		}
+		per := len(out) / n
+		skip := per - nclass // a 1001-class output has background at index 0
+		for j, s := range batch {
+			o := out[j*per+skip : (j+1)*per]
+			for c, v := range o {
+				s.img.sum[c] += float64(v)
+			}
+			s.img.left--
+			if s.img.left == 0 {
+				res.Scored++
+				rank := labelRank(s.img.sum, s.img.label)
+				if rank < 1 {
+					res.Top1++
+				}
+				if rank < 5 {
+					res.Top5++
+				}
+			}
+		}
+		batch = batch[:0]
+		return nil
+	}
+	received := 0
+	for received < len(items) {
+		var pr prepared
+		var ok bool
+		select {
+		case pr, ok = <-results:
+		case <-ctx.Done():
+			return res, ctx.Err()
+		}
+		if !ok {
+			break
+		}
+		received++
+		if pr.err != nil {
+			res.Skipped = append(res.Skipped, fmt.Sprintf("%s: %v", items[pr.index].Name, reason(pr.err)))
+			pool <- pr.tensor
+			continue
+		}
+		img := &pending{label: items[pr.index].Label, sum: make([]float64, nclass), left: k}
+		for c := 0; c < k; c++ {
+			copy(input[len(batch)*size:(len(batch)+1)*size], pr.tensor[c*size:(c+1)*size])
+			batch = append(batch, slot{img: img, crop: c})
+			if len(batch) == n {
+				if err := flush(); err != nil {
+					return res, err
+				}
+			}
+		}
+		pool <- pr.tensor
+	}
+	if initErr != nil {
+		return res, initErr
+	}
+	if received < len(items) {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		return res, errors.New("workers stopped early")
+	}
+	if err := flush(); err != nil {
+		return res, err
+	}
+	sort.Strings(res.Skipped)
+	return res, nil
+}
+
+// reason shortens a skip error for the warnings.
+func reason(err error) string {
+	switch {
+	case errors.Is(err, decode.ErrTruncated):
+		return "truncated image file"
+	case errors.Is(err, decode.ErrUnknownFormat):
+		return "not a JPEG or PNG image"
+	}
+	return err.Error()
+}
+
+// labelRank is the number of classes ranked above the label: those with a
+// higher score, and those with an equal score and a lower index (the order
+// a stable descending sort gives). A NaN label score ranks last.
+func labelRank(scores []float64, label int) int {
+	s := scores[label]
+	if math.IsNaN(s) {
+		return len(scores)
+	}
+	rank := 0
+	for c, v := range scores {
+		if v > s || (v == s && c < label) {
+			rank++
+		}
+	}
+	return rank
+}
