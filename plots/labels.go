@@ -94,11 +94,12 @@ type placed struct {
 
 type circle struct{ x, y, r float64 }
 
-// placeLabels chooses a box for each label (w×h) near its circle. It tries
-// positions around the circle at growing distances and takes the first that
-// stays inside area, overlaps no earlier label and covers no circle; failing
-// that, the first covering no label; failing that, the least overlapping.
-// Labels are placed from the most crowded point outwards.
+// placeLabels chooses a box for each label (w×h) near its circle. Among
+// positions around the circle at growing distances that stay inside area and
+// overlap no earlier label, it takes the one nearest the circle, counting
+// each circle the label would cover as 30 pt further; when every position
+// overlaps a label, the least overlapping. Labels are placed from the most
+// crowded point outwards.
 func placeLabels(cs []circle, ws, hs []float64, area rect) []placed {
 	out := make([]placed, len(cs))
 	order := make([]int, len(cs))
@@ -115,12 +116,14 @@ func placeLabels(cs []circle, ws, hs []float64, area rect) []placed {
 	}
 	sort.SliceStable(order, func(a, b int) bool { return crowd[order[a]] > crowd[order[b]] })
 	var boxes []rect
-	gaps := []float64{2, 5, 10, 16, 24, 34, 46, 60}
-	dirs := [][2]float64{{1, 0}, {-1, 0}, {0, 1}, {0, -1}, {1, 1}, {-1, 1}, {1, -1}, {-1, -1}, {1, 0.5}, {-1, 0.5}, {1, -0.5}, {-1, -0.5}}
+	gaps := []float64{2, 5, 10, 16, 24, 34, 46, 60, 80, 100, 125, 150, 180, 220}
+	dirs := [][2]float64{{1, 0}, {-1, 0}, {0, 1}, {0, -1}, {1, 1}, {-1, 1}, {1, -1}, {-1, -1}, {1, 0.5}, {-1, 0.5}, {1, -0.5}, {-1, -0.5},
+		{0.5, 1}, {-0.5, 1}, {0.5, -1}, {-0.5, -1}}
 	for _, i := range order {
 		c, w, h := cs[i], ws[i], hs[i]
 		type cand struct {
 			r      rect
+			gap    float64
 			leader bool
 		}
 		var cands []cand
@@ -134,34 +137,34 @@ func placeLabels(cs []circle, ws, hs []float64, area rect) []placed {
 				if d[0] == 0 {
 					x0 = ax - w/2
 				}
-				cands = append(cands, cand{rect{x0, y0, x0 + w, y0 + h}, gi >= 3})
+				cands = append(cands, cand{rect{x0, y0, x0 + w, y0 + h}, g, gi >= 3})
 			}
 		}
+		// Cost: distance from the ball, plus 30 pt for each ball the label
+		// covers; a label may never overlap another label when it can help it.
 		best, bestCost := -1, math.Inf(1)
-		for pass := 0; pass < 2 && best < 0; pass++ {
-			for k, cd := range cands {
-				if !cd.r.inside(area) {
-					continue
-				}
-				ok := true
-				for _, b := range boxes {
-					if b.overlap(cd.r) > 0 {
-						ok = false
-						break
-					}
-				}
-				if ok && pass == 0 {
-					for _, o := range cs {
-						if cd.r.hitsCircle(o.x, o.y, o.r) {
-							ok = false
-							break
-						}
-					}
-				}
-				if ok {
-					best = k
+		for k, cd := range cands {
+			if !cd.r.inside(area) {
+				continue
+			}
+			clash := false
+			for _, b := range boxes {
+				if b.overlap(cd.r) > 0 {
+					clash = true
 					break
 				}
+			}
+			if clash {
+				continue
+			}
+			cost := cd.gap
+			for _, o := range cs {
+				if cd.r.hitsCircle(o.x, o.y, o.r) {
+					cost += 30
+				}
+			}
+			if cost < bestCost {
+				best, bestCost = k, cost
 			}
 		}
 		if best < 0 {
