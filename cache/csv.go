@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -50,7 +51,11 @@ func csvColumns(t reflect.Type) ([]csvColumn, error) {
 		default:
 			return nil, fmt.Errorf("row type %s: field %s is a %s, which CSV cannot hold; tag it csv:\"-\"", t, f.Name, f.Type)
 		}
-		cols = append(cols, csvColumn{index: i, name: name, kind: k, bits: f.Type.Bits()})
+		c := csvColumn{index: i, name: name, kind: k}
+		if k == reflect.Float32 || k == reflect.Float64 {
+			c.bits = f.Type.Bits()
+		}
+		cols = append(cols, c)
 	}
 	return cols, nil
 }
@@ -58,7 +63,7 @@ func csvColumns(t reflect.Type) ([]csvColumn, error) {
 // WriteCSV writes rows as a CSV table to path: a header of the fields'
 // parquet tag names in field order, then one line per row, skipping fields
 // tagged csv:"-". Floats are written in the shortest form that reads back
-// exactly (strconv 'g', -1), booleans as true/false, so equal rows give equal
+// exactly (see formatFloat), booleans as true/false, so equal rows give equal
 // files. Like Put, it writes a temporary file and renames it, creating the
 // parent directory if needed.
 func WriteCSV[T any](path string, rows []T) error {
@@ -108,10 +113,20 @@ func formatField(v reflect.Value, c csvColumn) string {
 	case reflect.Bool:
 		return strconv.FormatBool(v.Bool())
 	case reflect.Float32, reflect.Float64:
-		return strconv.FormatFloat(v.Float(), 'g', -1, c.bits)
+		return formatFloat(v.Float(), c.bits)
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		return strconv.FormatUint(v.Uint(), 10)
 	default:
 		return strconv.FormatInt(v.Int(), 10)
 	}
+}
+
+// formatFloat writes the shortest decimal that reads back as f: plain
+// notation for magnitudes in [1e-6, 1e21) (as JSON numbers do), exponent
+// notation beyond, and NaN, +Inf and -Inf.
+func formatFloat(f float64, bits int) string {
+	if a := math.Abs(f); a == 0 || (a >= 1e-6 && a < 1e21) {
+		return strconv.FormatFloat(f, 'f', -1, bits)
+	}
+	return strconv.FormatFloat(f, 'g', -1, bits)
 }

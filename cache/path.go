@@ -83,7 +83,7 @@ func safeName(n string) (string, error) {
 	sum := sha256.Sum256([]byte(n))
 	tag := "-" + hex.EncodeToString(sum[:4])
 	ext := filepath.Ext(out)
-	if len(ext) > 16 || ext == out {
+	if len(ext) < 2 || len(ext) > 16 || ext == out {
 		ext = ""
 	}
 	stem := strings.TrimSuffix(out, ext)
