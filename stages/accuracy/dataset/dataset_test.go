@@ -1,0 +1,198 @@
+package dataset
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// configsFS is the repository's configs folder, where the class list lives.
+func configsFS(t *testing.T) *Classes {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for !exists(filepath.Join(dir, "go.mod")) {
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("cannot find go.mod above the test directory")
+		}
+		dir = parent
+	}
+	c, err := LoadClasses(os.DirFS(filepath.Join(dir, "configs")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func write(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+const jpegHead = "\xff\xd8\xff\xe0 rest"
+
+func TestClasses(t *testing.T) {
+	c := configsFS(t)
+	if c.Len() != 1000 || c.WNIDs[0] != "n01440764" || c.WNIDs[999] != "n15075141" {
+		t.Fatalf("got %d classes, first %s, last %s", c.Len(), c.WNIDs[0], c.WNIDs[c.Len()-1])
+	}
+	if i, ok := c.Index("n01443537"); !ok || i != 1 {
+		t.Errorf("n01443537 → %d %v, want 1", i, ok)
+	}
+	if _, ok := c.Index("n99999999"); ok {
+		t.Error("unknown WNID found")
+	}
+}
+
+func TestImageFolder(t *testing.T) {
+	c := configsFS(t)
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "n01443537", "b.JPEG"), jpegHead)
+	write(t, filepath.Join(dir, "n01443537", "a.png"), "\x89PNG\r\n\x1a\nxx")
+	write(t, filepath.Join(dir, "n01440764", "z.JPEG"), "garbage")
+	write(t, filepath.Join(dir, "n01440764", "notes.txt"), "x")
+	write(t, filepath.Join(dir, "extra", "q.JPEG"), jpegHead)
+	d, err := Open(dir, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Item{{"n01440764/z.JPEG", 0}, {"n01443537/a.png", 1}, {"n01443537/b.JPEG", 1}}
+	if d.Layout != ImageFolder || !reflect.DeepEqual(d.Items, want) {
+		t.Fatalf("layout %s items %v, want %v", d.Layout, d.Items, want)
+	}
+	if len(d.Warnings) != 2 {
+		t.Errorf("warnings %q, want the unknown folder and the .txt file", d.Warnings)
+	}
+	rep, err := d.Check(d.Items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Images != 3 || rep.Classes != 2 || !reflect.DeepEqual(rep.Unreadable, []string{"n01440764/z.JPEG"}) {
+		t.Errorf("check %+v", rep)
+	}
+}
+
+func TestKaggle(t *testing.T) {
+	c := configsFS(t)
+	dir := t.TempDir()
+	img := filepath.Join(dir, "ILSVRC", "Data", "CLS-LOC", "val")
+	write(t, filepath.Join(img, "ILSVRC2012_val_00000002.JPEG"), jpegHead)
+	write(t, filepath.Join(dir, KaggleSolution), "ImageId,PredictionString\n"+
+		"ILSVRC2012_val_00000002,n01443537 1 2 3 4 n01443537 5 6 7 8 \n"+
+		"ILSVRC2012_val_00000001,n15075141 1 2 3 4\n")
+	d, err := Open(dir, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Item{{"ILSVRC2012_val_00000001.JPEG", 999}, {"ILSVRC2012_val_00000002.JPEG", 1}}
+	if d.Layout != Kaggle || d.ImageDir != img || !reflect.DeepEqual(d.Items, want) {
+		t.Fatalf("layout %s dir %s items %v", d.Layout, d.ImageDir, d.Items)
+	}
+	rep, err := d.Check(d.Items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(rep.Unreadable, []string{"ILSVRC2012_val_00000001.JPEG"}) || rep.Classes != 2 {
+		t.Errorf("check %+v: the missing file must be unreadable", rep)
+	}
+}
+
+func TestValTxt(t *testing.T) {
+	c := configsFS(t)
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, CaffeList), "b.JPEG 65\n\na.JPEG 0\n")
+	d, err := Open(dir, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []Item{{"a.JPEG", 0}, {"b.JPEG", 65}}; d.Layout != ValTxt || !reflect.DeepEqual(d.Items, want) {
+		t.Fatalf("layout %s items %v", d.Layout, d.Items)
+	}
+}
+
+func TestBadLists(t *testing.T) {
+	c := configsFS(t)
+	cases := []struct{ file, content, want string }{
+		{CaffeList, "../../etc/passwd 1\n", "not a plain path"},
+		{CaffeList, "/etc/passwd 1\n", "not a plain path"},
+		{CaffeList, "a.JPEG 1000\n", "val.txt:1: label"},
+		{CaffeList, "a.JPEG x\n", "label"},
+		{CaffeList, "a.JPEG 1 2\n", "want \"filename label\""},
+		{CaffeList, "a.JPEG 1\na.JPEG 2\n", "listed twice"},
+		{CaffeList, "\n", "no images"},
+		{KaggleSolution, "ImageId,PredictionString\n../x,n01440764 1 2 3 4\n", "not a plain path"},
+		{KaggleSolution, "ImageId,PredictionString\nx,n00000000 1 2 3 4\n", "not an ImageNet class"},
+		{KaggleSolution, "id,label\n", "header"},
+	}
+	for _, tc := range cases {
+		dir := t.TempDir()
+		write(t, filepath.Join(dir, tc.file), tc.content)
+		_, err := Open(dir, c)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s %q: error %v, want one containing %q", tc.file, tc.content, err, tc.want)
+		}
+	}
+	if _, err := Open(t.TempDir(), c); err == nil || !strings.Contains(err.Error(), "no layout recognised") {
+		t.Errorf("empty folder: %v", err)
+	}
+	if _, err := Open(filepath.Join(t.TempDir(), "missing"), c); err == nil {
+		t.Error("missing folder opened")
+	}
+}
+
+func TestReaderStaysInside(t *testing.T) {
+	c := configsFS(t)
+	outside := t.TempDir()
+	write(t, filepath.Join(outside, "secret.JPEG"), jpegHead)
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "n01440764", "ok.JPEG"), jpegHead)
+	if err := os.Symlink(filepath.Join(outside, "secret.JPEG"), filepath.Join(dir, "n01440764", "link.JPEG")); err != nil {
+		t.Fatal(err)
+	}
+	d, err := Open(dir, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := d.NewReader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for _, it := range d.Items {
+		_, err := r.ReadFile(it)
+		if strings.HasSuffix(it.Name, "link.JPEG") != (err != nil) {
+			t.Errorf("%s: read error %v; only the link leaving the folder must fail", it.Name, err)
+		}
+	}
+	if _, err := r.ReadFile(Item{Name: "../" + filepath.Base(outside) + "/secret.JPEG"}); err == nil {
+		t.Error("read a file outside the dataset folder")
+	}
+}
+
+func TestSubset(t *testing.T) {
+	d := &Dataset{}
+	for i := 0; i < 10; i++ {
+		d.Items = append(d.Items, Item{Name: string(rune('a' + i)), Label: i})
+	}
+	got := d.Subset(4)
+	var names []string
+	for _, it := range got {
+		names = append(names, it.Name)
+	}
+	if want := []string{"a", "c", "f", "h"}; !reflect.DeepEqual(names, want) {
+		t.Errorf("subset of 4: %v, want %v", names, want)
+	}
+	if len(d.Subset(0)) != 10 || len(d.Subset(20)) != 10 {
+		t.Error("limit 0 or beyond the size must return everything")
+	}
+}
