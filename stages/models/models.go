@@ -114,6 +114,30 @@ func Resolve(ctx context.Context, s Spec, opt Options) (Row, []string, error) {
 	return row, warnings, nil
 }
 
+// SpecPreprocess gives a zoo model's preprocessing without building it;
+// other models need Resolve, which reads their input size.
+func SpecPreprocess(s Spec, ref fs.FS) (Preprocess, error) {
+	if s.Arch == "" {
+		return Preprocess{}, fmt.Errorf("models: %s: not a zoo model", s.Name)
+	}
+	a, err := zoo.Lookup(s.Arch)
+	if err != nil {
+		return Preprocess{}, fmt.Errorf("models: %s: %w", s.Name, err)
+	}
+	reference := s.Reference
+	if reference == "" {
+		reference = a.Reference
+	}
+	p, err := ReferencePreprocess(ref, reference)
+	if err != nil {
+		return Preprocess{}, fmt.Errorf("models: %s: %w", s.Name, err)
+	}
+	if s.Override != nil {
+		p = merge(p, *s.Override)
+	}
+	return p, nil
+}
+
 // PreprocessOf reads a row's preprocessing back.
 func PreprocessOf(r Row) (Preprocess, error) {
 	mean, err := triple(r.Mean, " ")

@@ -1,0 +1,181 @@
+// Command pipeline runs dnnbench: it loads a configuration, runs the stages
+// in dependency order (models → flops, accuracy, timing, memory → analyse →
+// report), caching every result, and writes CSV tables, figures and the
+// report under --out.
+//
+// Usage:
+//
+//	go run ./pipeline [--config configs/default.yaml] [--stage all|models|flops|accuracy|timing|memory|analyse|report]
+//	                  [--device cpu|cuda|tensorrt|jetson|<name>] [--models a,b,c]
+//	                  [--out out] [--cache cache] [--force] [--quiet]
+//	go run ./pipeline preprocess --model NAME [--crop center|ten] IMAGE... --out DIR
+//	go run ./pipeline setup
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+	"syscall"
+
+	"github.com/dnnbench/dnnbench/configs"
+	"github.com/dnnbench/dnnbench/internal/config"
+	"github.com/dnnbench/dnnbench/internal/onnxrt"
+	"github.com/dnnbench/dnnbench/stages/memory"
+	"github.com/dnnbench/dnnbench/stages/timing"
+)
+
+// stageNames are the --stage values in dependency order.
+var stageNames = []string{"models", "flops", "accuracy", "timing", "memory", "analyse", "report"}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Stdout, os.Stderr, os.Args[1:])
+	stop()
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintf(os.Stderr, "pipeline: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+// options are the parsed command-line flags of a run.
+type options struct {
+	config, stage, device, models, out, cache string
+	force, quiet                              bool
+}
+
+// run is main without the process: tests drive it.
+func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "worker":
+			return runWorker(ctx, args[1:])
+		case "setup":
+			return runSetup(ctx, stderr)
+		case "preprocess":
+			return runPreprocess(ctx, stdout, stderr, args[1:])
+		}
+	}
+	var o options
+	fs := flag.NewFlagSet("pipeline", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.config, "config", "configs/default.yaml", "run configuration (YAML)")
+	fs.StringVar(&o.stage, "stage", "all", "stage to run, with whatever it needs that is not cached: all, "+strings.Join(stageNames, ", "))
+	fs.StringVar(&o.device, "device", "", "device profile from configs/devices (default: the config's device, else cpu)")
+	fs.StringVar(&o.models, "models", "", "comma-separated model names to run (default: all in the config)")
+	fs.StringVar(&o.out, "out", "out", "output directory; results go to <out>/<config name>/")
+	fs.StringVar(&o.cache, "cache", "cache", "cache directory")
+	fs.BoolVar(&o.force, "force", false, "recompute cached results of the selected stages")
+	fs.BoolVar(&o.quiet, "quiet", false, "print only errors")
+	fs.Usage = func() { usage(fs, stderr) }
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (subcommands: setup, preprocess; see --help)", fs.Arg(0))
+	}
+	if o.stage != "all" && !slices.Contains(stageNames, o.stage) {
+		return fmt.Errorf("unknown stage %q; stages: all, %s", o.stage, strings.Join(stageNames, ", "))
+	}
+	cfg, err := config.Load(o.config)
+	if err != nil {
+		return err
+	}
+	devName := cfg.Device
+	if o.device != "" {
+		devName = o.device
+	}
+	dev, err := config.LoadDevice(devName, deviceDir(), configs.FS)
+	if err != nil {
+		return err
+	}
+	if o.models != "" {
+		if cfg.Models, err = selectModels(cfg.Models, o.models); err != nil {
+			return err
+		}
+	}
+	r, err := newRunner(o, cfg, dev, stderr)
+	if err != nil {
+		return err
+	}
+	return r.run(ctx)
+}
+
+// deviceDir is configs/devices relative to the working directory, where
+// users add profiles; embedded profiles are used when it is absent.
+func deviceDir() string {
+	if st, err := os.Stat("configs/devices"); err == nil && st.IsDir() {
+		return "configs/devices"
+	}
+	return ""
+}
+
+func usage(fs *flag.FlagSet, w io.Writer) {
+	fmt.Fprintf(w, `dnnbench: benchmark image-classification networks as Bianco et al. (2018) did.
+
+Usage:
+  go run ./pipeline [flags]                       run the configured stages
+  go run ./pipeline preprocess --model NAME [--crop center|ten] [--config FILE] IMAGE... --out DIR
+                                                  write the exact input tensors (.npy) and crops (.png)
+  go run ./pipeline setup                         locate or fetch the ONNX Runtime library
+
+Stages (in dependency order): %s
+Devices (configs/devices): %s
+
+Flags:
+`, strings.Join(stageNames, ", "), strings.Join(config.Devices(deviceDir(), configs.FS), ", "))
+	fs.PrintDefaults()
+}
+
+func selectModels(all []config.Model, list string) ([]config.Model, error) {
+	var out []config.Model
+	for _, name := range strings.Split(list, ",") {
+		name = strings.TrimSpace(name)
+		i := slices.IndexFunc(all, func(m config.Model) bool { return m.Name == name })
+		if i < 0 {
+			var names []string
+			for _, m := range all {
+				names = append(names, m.Name)
+			}
+			return nil, fmt.Errorf("--models: no model %q in the config (have: %s)", name, strings.Join(names, ", "))
+		}
+		out = append(out, all[i])
+	}
+	return out, nil
+}
+
+// runWorker is the child side of the timing and memory stages.
+func runWorker(ctx context.Context, args []string) error {
+	if len(args) != 1 {
+		return errors.New("worker: want one stage name (timing or memory)")
+	}
+	switch args[0] {
+	case "timing":
+		return timing.Worker(ctx, os.Stdin, os.Stdout)
+	case "memory":
+		return memory.Worker(ctx, os.Stdin, os.Stdout)
+	}
+	return fmt.Errorf("worker: unknown stage %q", args[0])
+}
+
+func runSetup(ctx context.Context, stderr io.Writer) error {
+	path, err := onnxrt.Setup(ctx, "", func(s string) { fmt.Fprintln(stderr, "setup:", s) })
+	if err != nil {
+		return err
+	}
+	v, err := onnxrt.Init(path)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "setup: ONNX Runtime %s at %s\n", v, path)
+	return nil
+}

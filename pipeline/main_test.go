@@ -1,0 +1,194 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dnnbench/dnnbench/configs"
+	"github.com/dnnbench/dnnbench/internal/config"
+	"github.com/dnnbench/dnnbench/stages/models/zoo"
+)
+
+// TestMain lets the test binary act as the pipeline's worker child, as the
+// real binary does, so the timing and memory stages run for real.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 2 && os.Args[1] == "worker" {
+		if err := runWorker(context.Background(), os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "pipeline:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	// Tests run from pipeline/; the pipeline expects the repository root.
+	if err := os.Chdir(".."); err != nil {
+		panic(err)
+	}
+	os.Exit(m.Run())
+}
+
+func runArgs(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	err := run(context.Background(), &out, &errb, args)
+	return out.String() + errb.String(), err
+}
+
+func TestUnknownDeviceListsKnown(t *testing.T) {
+	_, err := runArgs(t, "--config", "configs/quick.yaml", "--device", "nosuch")
+	if err == nil {
+		t.Fatal("unknown device accepted")
+	}
+	for _, want := range []string{`unknown device "nosuch"`, "cpu", "cuda", "jetson", "tensorrt"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+}
+
+func TestMisspeltKeyNamesFileAndLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "typo.yaml")
+	os.WriteFile(path, []byte("name: typo\nmodels:\n  - name: r\n    arch: resnet18\ntiming:\n  warmups: 3\n"), 0o644)
+	_, err := runArgs(t, "--config", path)
+	if err == nil || !strings.Contains(err.Error(), path+`:6: unknown key "warmups" in timing`) {
+		t.Fatalf("error %v, want file:line and the key", err)
+	}
+}
+
+func TestHelpListsStagesAndDevices(t *testing.T) {
+	out, err := runArgs(t, "--help")
+	if err == nil || !strings.Contains(err.Error(), "help requested") {
+		t.Fatalf("--help returned %v", err)
+	}
+	for _, want := range []string{"models, flops, accuracy, timing, memory, analyse, report", "cpu, cuda, jetson, tensorrt", "--stage"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("--help output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestBadFlags(t *testing.T) {
+	if _, err := runArgs(t, "--stage", "timming"); err == nil || !strings.Contains(err.Error(), `unknown stage "timming"`) {
+		t.Errorf("bad stage: %v", err)
+	}
+	if _, err := runArgs(t, "--config", "configs/quick.yaml", "--models", "resnet18,nosuch"); err == nil || !strings.Contains(err.Error(), `no model "nosuch"`) {
+		t.Errorf("bad --models: %v", err)
+	}
+	if _, err := runArgs(t, "--config", "configs/missing.yaml"); err == nil || !strings.Contains(err.Error(), "missing.yaml") {
+		t.Errorf("missing config: %v", err)
+	}
+}
+
+// TestShippedConfigs checks that every config and device profile in
+// configs/ decodes and names only architectures the zoo builds.
+func TestShippedConfigs(t *testing.T) {
+	files, _ := filepath.Glob("configs/*.yaml")
+	if len(files) < 3 {
+		t.Fatalf("configs: %v, want default, quick and paper", files)
+	}
+	for _, f := range files {
+		c, err := config.Load(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range c.Models {
+			if m.Arch != "" {
+				if _, err := zoo.Lookup(m.Arch); err != nil {
+					t.Errorf("%s: %v", f, err)
+				}
+			}
+		}
+		if c.Name != strings.TrimSuffix(filepath.Base(f), ".yaml") {
+			t.Errorf("%s: name %q should match the file name", f, c.Name)
+		}
+	}
+	def, _ := config.Load("configs/default.yaml")
+	if len(def.Models) != len(zoo.Archs()) {
+		t.Errorf("default.yaml lists %d models, the zoo builds %d", len(def.Models), len(zoo.Archs()))
+	}
+	for _, d := range config.Devices("configs/devices", configs.FS) {
+		if _, err := config.LoadDevice(d, "configs/devices", configs.FS); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func readCSV(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return recs
+}
+
+// TestEndToEnd runs every stage on one small model, checks the outputs'
+// columns, then reruns and checks that cached measurements are reused.
+func TestEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "e2e.yaml")
+	os.WriteFile(cfg, []byte(`name: e2e
+models:
+  - {name: sq, arch: squeezenet1_1}
+timing: {batch_sizes: [1, 2], warmup: 1, runs: 3, min_seconds: 0.05}
+memory: {batch_sizes: [1, 2]}
+report: {formats: [md, html, pdf]}
+`), 0o644)
+	out, cacheDir := filepath.Join(dir, "out"), filepath.Join(dir, "cache")
+	args := []string{"--config", cfg, "--out", out, "--cache", cacheDir, "--quiet"}
+	if log, err := runArgs(t, args...); err != nil {
+		t.Fatalf("%v\n%s", err, log)
+	}
+	res := filepath.Join(out, "e2e")
+	wantHeaders := map[string]string{
+		"flops.csv":    "model,params,file_bytes,macs,flops,activation_bytes,unknown_ops,warnings",
+		"timing.csv":   "model,device,batch,threads,warmup,runs,latency_ms_median,latency_ms_p90,latency_ms_p99,latency_ms_min,latency_ms_mean,ms_per_image,fps,status,error",
+		"memory.csv":   "model,device,batch,baseline_bytes,static_bytes,peak_bytes,sampler,status,error",
+		"accuracy.csv": "model,dataset,crop,n,top1,top5,top1_ci95,source,skipped",
+	}
+	for file, want := range wantHeaders {
+		recs := readCSV(t, filepath.Join(res, file))
+		if got := strings.Join(recs[0], ","); !strings.HasPrefix(got, want) {
+			t.Errorf("%s header %q, want it to start with %q", file, got, want)
+		}
+	}
+	timing1 := readCSV(t, filepath.Join(res, "timing.csv"))
+	if len(timing1) != 3 || timing1[1][13] != "ok" || timing1[2][13] != "ok" {
+		t.Fatalf("timing.csv: %v", timing1)
+	}
+	acc := readCSV(t, filepath.Join(res, "accuracy.csv"))
+	if len(acc) != 2 || !strings.HasPrefix(acc[1][7], "published:torchvision:SqueezeNet1_1") {
+		t.Errorf("accuracy.csv: %v, want the published torchvision row", acc)
+	}
+	for _, f := range []string{"report.md", "report.html", "report.pdf", "manifest.json", "models.csv", "flops_ops.csv"} {
+		if st, err := os.Stat(filepath.Join(res, f)); err != nil || st.Size() == 0 {
+			t.Errorf("%s missing or empty: %v", f, err)
+		}
+	}
+	// A rerun reuses every cached measurement: identical timing rows.
+	if log, err := runArgs(t, args...); err != nil {
+		t.Fatalf("rerun: %v\n%s", err, log)
+	}
+	timing2 := readCSV(t, filepath.Join(res, "timing.csv"))
+	if fmt.Sprint(timing1) != fmt.Sprint(timing2) {
+		t.Errorf("rerun remeasured timing:\n%v\n%v", timing1, timing2)
+	}
+	// --force on timing remeasures (new samples give new figures).
+	if log, err := runArgs(t, append(args, "--stage", "timing", "--force")...); err != nil {
+		t.Fatalf("force: %v\n%s", err, log)
+	}
+	timing3 := readCSV(t, filepath.Join(res, "timing.csv"))
+	if fmt.Sprint(timing1) == fmt.Sprint(timing3) {
+		t.Errorf("--force did not remeasure")
+	}
+}

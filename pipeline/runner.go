@@ -1,0 +1,426 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/dnnbench/dnnbench/cache"
+	"github.com/dnnbench/dnnbench/configs"
+	"github.com/dnnbench/dnnbench/internal/conditions"
+	"github.com/dnnbench/dnnbench/internal/config"
+	"github.com/dnnbench/dnnbench/internal/onnxrt"
+	"github.com/dnnbench/dnnbench/stages/accuracy"
+	"github.com/dnnbench/dnnbench/stages/flops"
+	"github.com/dnnbench/dnnbench/stages/memory"
+	"github.com/dnnbench/dnnbench/stages/models"
+	"github.com/dnnbench/dnnbench/stages/timing"
+)
+
+// Schema versions: bump one when its stage's rows or method change, so
+// cached entries are recomputed.
+const (
+	flopsSchema    = 1
+	timingSchema   = 1
+	memorySchema   = 1
+	accuracySchema = 1
+)
+
+// runner holds one run's settings and state.
+type runner struct {
+	o        options
+	cfg      *config.Config
+	dev      *config.Device
+	log      *progress
+	store    *cache.Store
+	outDir   string
+	lib      string
+	ortVer   string
+	host     hostInfo
+	warnings []string
+	// conds are the measurement conditions recorded by the timing children.
+	conds *conditions.Conditions
+}
+
+func newRunner(o options, cfg *config.Config, dev *config.Device, stderr io.Writer) (*runner, error) {
+	if dev.Arch != "any" && dev.Arch != runtime.GOARCH {
+		return nil, fmt.Errorf("device %q is for %s machines, this one is %s", dev.Name, dev.Arch, runtime.GOARCH)
+	}
+	store, err := cache.Open(o.cache)
+	if err != nil {
+		return nil, err
+	}
+	return &runner{o: o, cfg: cfg, dev: dev, log: newProgress(stderr, o.quiet), store: store,
+		outDir: filepath.Join(o.out, cfg.Name), host: readHost()}, nil
+}
+
+// wants reports whether stage s runs for --stage: the stage itself and
+// everything it needs.
+func (r *runner) wants(s string) bool {
+	switch r.o.stage {
+	case "all", "report":
+		return true
+	case "analyse":
+		return s != "report"
+	}
+	return s == "models" || s == r.o.stage
+}
+
+// forced reports whether --force applies to stage s (the selected stage, or every stage with all).
+func (r *runner) forced(s string) bool {
+	return r.o.force && (r.o.stage == "all" || r.o.stage == s)
+}
+
+func (r *runner) run(ctx context.Context) error {
+	start := time.Now()
+	r.log.Printf("dnnbench: config %s (%d models), device %s, stage %s", r.cfg.Name, len(r.cfg.Models), r.dev.Name, r.o.stage)
+	lockCtx, cancel := context.WithTimeout(ctx, 30*time.Minute)
+	defer cancel()
+	unlock, err := r.store.Lock(lockCtx)
+	if err != nil {
+		return fmt.Errorf("cache %s is locked by another run: %w", r.o.cache, err)
+	}
+	defer unlock()
+	if err := os.MkdirAll(r.outDir, 0o755); err != nil {
+		return err
+	}
+	if r.wants("flops") || r.wants("accuracy") || r.wants("timing") || r.wants("memory") {
+		if r.wants("accuracy") || r.wants("timing") || r.wants("memory") {
+			if err := r.initRuntime(); err != nil {
+				return err
+			}
+		}
+	}
+	rows, err := r.models(ctx)
+	if err != nil {
+		return err
+	}
+	t := tables{Models: rows}
+	if r.wants("flops") {
+		if t.Flops, t.Ops, err = r.flops(ctx, rows); err != nil {
+			return err
+		}
+	}
+	if r.wants("accuracy") {
+		if t.Accuracy, err = r.accuracy(ctx, rows); err != nil {
+			return err
+		}
+	}
+	if r.wants("timing") {
+		if err := r.timing(ctx, rows); err != nil {
+			return err
+		}
+		if t.Timing, err = mergedRows[timing.Row](r, "timing", rows); err != nil {
+			return err
+		}
+	}
+	if r.wants("memory") {
+		if err := r.memory(ctx, rows); err != nil {
+			return err
+		}
+		if t.Memory, err = mergedRows[memory.Row](r, "memory", rows); err != nil {
+			return err
+		}
+	}
+	if err := r.export(t); err != nil {
+		return err
+	}
+	if r.wants("analyse") {
+		if err := r.analyseAndReport(ctx, t); err != nil {
+			return err
+		}
+	}
+	if err := r.writeManifest(); err != nil {
+		return err
+	}
+	r.log.Printf("done in %s: %s", time.Since(start).Round(time.Second), r.outDir)
+	return nil
+}
+
+// tables are the stage tables of this run.
+type tables struct {
+	Models   []models.Row
+	Flops    []flops.Row
+	Ops      []flops.OpRow
+	Accuracy []accuracy.Row
+	Timing   []timing.Row
+	Memory   []memory.Row
+}
+
+func (r *runner) initRuntime() error {
+	lib, err := onnxrt.Locate("")
+	if err != nil {
+		return err
+	}
+	v, err := onnxrt.Init(lib)
+	if err != nil {
+		return err
+	}
+	r.lib, r.ortVer = lib, v
+	return nil
+}
+
+// models resolves every configured model (building zoo models once).
+func (r *runner) models(ctx context.Context) ([]models.Row, error) {
+	opt := models.Options{Dir: filepath.Join(r.store.Dir(), "models", "files"), Seed: r.cfg.Seed, Reference: configs.FS}
+	var rows []models.Row
+	for i, m := range r.cfg.Models {
+		spec := models.Spec{Name: m.Name, Arch: m.Arch, ONNX: m.ONNX, URL: m.URL, SHA256: m.SHA256, Reference: m.Reference, Override: override(m.Preprocess)}
+		label := fmt.Sprintf("models   [%d/%d] %s", i+1, len(r.cfg.Models), m.Name)
+		opt.Progress = func(done, total int64) { r.log.Bytes(label+" downloading", done, total) }
+		r.log.Step(label)
+		row, warns, err := models.Resolve(ctx, spec, opt)
+		if err != nil {
+			return nil, err
+		}
+		r.warnings = append(r.warnings, warns...)
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
+func override(p *config.Preprocess) *models.Preprocess {
+	if p == nil {
+		return nil
+	}
+	o := &models.Preprocess{Resize: int64(p.Resize), Crop: int64(p.Crop), Interpolation: p.Interpolation, ColorOrder: p.Channels, Scale: p.Scale}
+	if len(p.Mean) == 3 {
+		o.Mean = [3]float64{p.Mean[0], p.Mean[1], p.Mean[2]}
+	}
+	if len(p.Std) == 3 {
+		o.Std = [3]float64{p.Std[0], p.Std[1], p.Std[2]}
+	}
+	return o
+}
+
+// flopsEntry is one model's cached flops rows.
+type flopsEntry struct {
+	Row flops.Row
+	Ops []flops.OpRow
+}
+
+func (r *runner) flops(ctx context.Context, rows []models.Row) ([]flops.Row, []flops.OpRow, error) {
+	var all []flops.Row
+	var ops []flops.OpRow
+	for i, m := range rows {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+		key, err := cache.Key(flopsSchema, "flops", m.SHA256, m.Bytes)
+		if err != nil {
+			return nil, nil, err
+		}
+		row, okRow, err := cache.Get[flops.Row](r.store, "flops", key)
+		if err != nil {
+			return nil, nil, err
+		}
+		opRows, okOps, err := cache.Get[flops.OpRow](r.store, "flops_ops", key)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !okRow || !okOps || len(row) != 1 || r.forced("flops") {
+			r.log.Step(fmt.Sprintf("flops    [%d/%d] %s", i+1, len(rows), m.Model))
+			fr, or, err := flops.Count(m.Path, flops.Options{Batch: 1})
+			if err != nil {
+				return nil, nil, fmt.Errorf("flops: %s: %w", m.Model, err)
+			}
+			row = []flops.Row{fr}
+			opRows = or
+			if err := cache.Put(r.store, "flops", key, row); err != nil {
+				return nil, nil, err
+			}
+			if err := cache.Put(r.store, "flops_ops", key, opRows); err != nil {
+				return nil, nil, err
+			}
+		}
+		// The model name is the config's, whatever file it came from.
+		row[0].Model = m.Model
+		for j := range opRows {
+			opRows[j].Model = m.Model
+		}
+		all = append(all, row[0])
+		ops = append(ops, opRows...)
+	}
+	return all, ops, nil
+}
+
+// fingerprint identifies the device a measurement ran on.
+func (r *runner) fingerprint() map[string]any {
+	return map[string]any{"device": *r.dev, "cpu": r.host.CPUModel, "cores": r.host.Cores, "ort": r.ortVer, "arch": runtime.GOARCH}
+}
+
+func (r *runner) exe() (string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", fmt.Errorf("cannot find the pipeline executable for worker processes: %w", err)
+	}
+	return exe, nil
+}
+
+func (r *runner) timing(ctx context.Context, rows []models.Row) error {
+	exe, err := r.exe()
+	if err != nil {
+		return err
+	}
+	tc := timing.Config{Exe: exe, Device: r.dev.Name, LibPath: r.lib, Provider: r.dev.Provider, ProviderOptions: r.dev.ProviderOptions,
+		IntraOpThreads: r.dev.IntraOpThreads, InterOpThreads: r.dev.InterOpThreads, GraphOptimization: r.dev.GraphOptimization,
+		Warmup: r.cfg.Timing.Warmup, Runs: r.cfg.Timing.Runs, MinSeconds: r.cfg.Timing.MinSeconds}
+	if err := tc.Validate(); err != nil {
+		return err
+	}
+	for i, m := range rows {
+		keys := map[int]string{}
+		var missing []int
+		for _, b := range r.cfg.Timing.BatchSizes {
+			key, err := cache.Key(timingSchema, "timing", m.SHA256, b, r.cfg.Timing.Warmup, r.cfg.Timing.Runs, r.cfg.Timing.MinSeconds, r.fingerprint())
+			if err != nil {
+				return err
+			}
+			keys[b] = key
+			_, ok, err := cache.Get[timing.Row](r.store, "timing", key)
+			if err != nil {
+				return err
+			}
+			if !ok || r.forced("timing") {
+				missing = append(missing, b)
+			}
+		}
+		if len(missing) == 0 {
+			continue
+		}
+		label := fmt.Sprintf("timing   [%d/%d] %s", i+1, len(rows), m.Model)
+		cond, err := timing.Sweep(ctx, tc, timing.Model{Name: m.Model, Path: m.Path}, missing, func(row timing.Row) error {
+			return cache.Put(r.store, "timing", keys[int(row.Batch)], []timing.Row{row})
+		}, func(p timing.Progress) {
+			r.log.Step(fmt.Sprintf("%s batch %d (%d/%d) ETA %s", label, p.Batch, p.Done, p.Total, p.ETA.Round(time.Second)))
+		})
+		if err != nil {
+			return err
+		}
+		if cond.ORTVersion != "" {
+			r.conds = &cond
+		}
+	}
+	return nil
+}
+
+func (r *runner) memory(ctx context.Context, rows []models.Row) error {
+	exe, err := r.exe()
+	if err != nil {
+		return err
+	}
+	mc := memory.Config{Exe: exe, Device: r.dev.Name, LibPath: r.lib, Provider: r.dev.Provider, ProviderOptions: r.dev.ProviderOptions,
+		IntraOpThreads: r.dev.IntraOpThreads, InterOpThreads: r.dev.InterOpThreads, GraphOptimization: r.dev.GraphOptimization,
+		Sampler: r.dev.MemorySampler}
+	if err := mc.Validate(); err != nil {
+		return err
+	}
+	for i, m := range rows {
+		keys := map[int]string{}
+		var missing []int
+		for _, b := range r.cfg.Memory.BatchSizes {
+			key, err := cache.Key(memorySchema, "memory", m.SHA256, b, r.fingerprint())
+			if err != nil {
+				return err
+			}
+			keys[b] = key
+			_, ok, err := cache.Get[memory.Row](r.store, "memory", key)
+			if err != nil {
+				return err
+			}
+			if !ok || r.forced("memory") {
+				missing = append(missing, b)
+			}
+		}
+		if len(missing) == 0 {
+			continue
+		}
+		label := fmt.Sprintf("memory   [%d/%d] %s", i+1, len(rows), m.Model)
+		err := memory.Sweep(ctx, mc, memory.Model{Name: m.Model, Path: m.Path}, missing, func(row memory.Row) error {
+			return cache.Put(r.store, "memory", keys[int(row.Batch)], []memory.Row{row})
+		}, func(p memory.Progress) {
+			r.log.Step(fmt.Sprintf("%s batch %d (%d/%d)", label, p.Batch, p.Done, p.Total))
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deviceRow is a row that names its model, device and batch.
+type deviceRow interface {
+	timing.Row | memory.Row
+}
+
+// mergedRows reads every device's rows of a stage from the cache for the
+// configured models. This device's rows are the ones of the current keys;
+// other devices' rows (e.g. a cache copied from a Jetson) are taken as found,
+// one per model × device × batch.
+func mergedRows[T deviceRow](r *runner, stage string, rows []models.Row) ([]T, error) {
+	all, err := cache.All[T](r.store, stage)
+	if err != nil {
+		return nil, err
+	}
+	want := map[string]bool{}
+	for _, m := range rows {
+		want[m.Model] = true
+	}
+	seen := map[string]bool{}
+	var out []T
+	// Current-device rows first, from exact keys.
+	var batches []int
+	if stage == "timing" {
+		batches = r.cfg.Timing.BatchSizes
+	} else {
+		batches = r.cfg.Memory.BatchSizes
+	}
+	for _, m := range rows {
+		for _, b := range batches {
+			var key string
+			if stage == "timing" {
+				key, err = cache.Key(timingSchema, "timing", m.SHA256, b, r.cfg.Timing.Warmup, r.cfg.Timing.Runs, r.cfg.Timing.MinSeconds, r.fingerprint())
+			} else {
+				key, err = cache.Key(memorySchema, "memory", m.SHA256, b, r.fingerprint())
+			}
+			if err != nil {
+				return nil, err
+			}
+			got, ok, err := cache.Get[T](r.store, stage, key)
+			if err != nil {
+				return nil, err
+			}
+			if ok && len(got) == 1 {
+				out = append(out, got[0])
+				seen[ident(got[0])] = true
+			}
+		}
+	}
+	for _, row := range all {
+		id := ident(row)
+		model, device, _ := strings.Cut(id, "\x00")
+		if !want[model] || device == r.dev.Name+"\x00" || strings.HasPrefix(device, r.dev.Name+"\x00") || seen[id] {
+			continue
+		}
+		seen[id] = true
+		out = append(out, row)
+	}
+	slices.SortStableFunc(out, func(a, b T) int { return strings.Compare(ident(a), ident(b)) })
+	return out, nil
+}
+
+func ident[T deviceRow](row T) string {
+	switch v := any(row).(type) {
+	case timing.Row:
+		return fmt.Sprintf("%s\x00%s\x00%08d", v.Model, v.Device, v.Batch)
+	case memory.Row:
+		return fmt.Sprintf("%s\x00%s\x00%08d", v.Model, v.Device, v.Batch)
+	}
+	return ""
+}

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/dnnbench/dnnbench/cache"
+	"github.com/dnnbench/dnnbench/internal/onnxrt"
+	"github.com/dnnbench/dnnbench/stages/accuracy"
+	"github.com/dnnbench/dnnbench/stages/models"
+)
+
+func (r *runner) accuracy(ctx context.Context, rows []models.Row) ([]accuracy.Row, error) {
+	ac := accuracy.Config{Dataset: r.cfg.Accuracy.Dataset, Crops: r.cfg.Accuracy.Crops, Limit: r.cfg.Accuracy.Limit,
+		BatchSize: r.cfg.Accuracy.BatchSize, Workers: r.cfg.Accuracy.Workers, Library: r.lib,
+		Session: onnxrt.Options{Provider: r.dev.Provider, ProviderOptions: r.dev.ProviderOptions, IntraOpThreads: r.dev.IntraOpThreads,
+			InterOpThreads: r.dev.InterOpThreads, GraphOptimization: r.dev.GraphOptimization}}
+	var out []accuracy.Row
+	for i, m := range rows {
+		p, err := accuracyPreprocess(m)
+		if err != nil {
+			return nil, err
+		}
+		am := accuracy.Model{Name: m.Model, Path: m.Path, Weights: m.Weights, Reference: m.Reference, Preprocess: p}
+		label := fmt.Sprintf("accuracy [%d/%d] %s", i+1, len(rows), m.Model)
+		cp := &checkpoint{r: r, sha: m.SHA256, force: r.forced("accuracy")}
+		got, warns, err := accuracy.Run(ctx, ac, am, cp, func(done, total int) { r.log.Count(label, done, total) })
+		if err != nil {
+			return nil, err
+		}
+		r.warnings = append(r.warnings, warns...)
+		out = append(out, got...)
+	}
+	return out, nil
+}
+
+func accuracyPreprocess(m models.Row) (accuracy.Preprocess, error) {
+	p, err := models.PreprocessOf(m)
+	if err != nil {
+		return accuracy.Preprocess{}, fmt.Errorf("accuracy: %s: %w", m.Model, err)
+	}
+	return accuracy.Preprocess{Resize: int(p.Resize), Crop: int(p.Crop), Interpolation: p.Interpolation,
+		Mean: p.Mean, Std: p.Std, BGR: p.ColorOrder == "bgr", Scale: p.Scale}, nil
+}
+
+// chunkRow is one accuracy chunk as cached.
+type chunkRow struct {
+	Scored  int64    `parquet:"scored"`
+	Top1    int64    `parquet:"top1"`
+	Top5    int64    `parquet:"top5"`
+	Skipped []string `parquet:"skipped,list"`
+}
+
+// checkpoint stores accuracy chunks in the cache, keyed by the chunk, the
+// model file and the runtime version.
+type checkpoint struct {
+	r     *runner
+	sha   string
+	force bool
+}
+
+func (c *checkpoint) key(ch accuracy.Chunk) (string, error) {
+	return cache.Key(accuracySchema, "accuracy", ch.Key, c.sha, c.r.ortVer, c.r.dev.Name)
+}
+
+func (c *checkpoint) Load(ch accuracy.Chunk) (accuracy.ChunkResult, bool, error) {
+	if c.force {
+		return accuracy.ChunkResult{}, false, nil
+	}
+	key, err := c.key(ch)
+	if err != nil {
+		return accuracy.ChunkResult{}, false, err
+	}
+	rows, ok, err := cache.Get[chunkRow](c.r.store, "accuracy_chunks", key)
+	if err != nil || !ok || len(rows) != 1 {
+		return accuracy.ChunkResult{}, false, err
+	}
+	return accuracy.ChunkResult{Scored: rows[0].Scored, Top1: rows[0].Top1, Top5: rows[0].Top5, Skipped: rows[0].Skipped}, true, nil
+}
+
+func (c *checkpoint) Save(ch accuracy.Chunk, res accuracy.ChunkResult) error {
+	key, err := c.key(ch)
+	if err != nil {
+		return err
+	}
+	return cache.Put(c.r.store, "accuracy_chunks", key, []chunkRow{{Scored: res.Scored, Top1: res.Top1, Top5: res.Top5, Skipped: res.Skipped}})
+}
+
+// export writes every stage table this run produced as CSV under the output directory.
+func (r *runner) export(t tables) error {
+	write := func(name string, fn func(string) error) error {
+		path := filepath.Join(r.outDir, name)
+		if err := fn(path); err != nil {
+			return fmt.Errorf("writing %s: %w", path, err)
+		}
+		return nil
+	}
+	sort.SliceStable(t.Ops, func(i, j int) bool {
+		if t.Ops[i].Model != t.Ops[j].Model {
+			return t.Ops[i].Model < t.Ops[j].Model
+		}
+		return t.Ops[i].Op < t.Ops[j].Op
+	})
+	if err := write("models.csv", func(p string) error { return cache.WriteCSV(p, t.Models) }); err != nil {
+		return err
+	}
+	if r.wants("flops") {
+		if err := write("flops.csv", func(p string) error { return cache.WriteCSV(p, t.Flops) }); err != nil {
+			return err
+		}
+		if err := write("flops_ops.csv", func(p string) error { return cache.WriteCSV(p, t.Ops) }); err != nil {
+			return err
+		}
+	}
+	if r.wants("accuracy") {
+		if err := write("accuracy.csv", func(p string) error { return cache.WriteCSV(p, t.Accuracy) }); err != nil {
+			return err
+		}
+	}
+	if r.wants("timing") {
+		if err := write("timing.csv", func(p string) error { return cache.WriteCSV(p, t.Timing) }); err != nil {
+			return err
+		}
+	}
+	if r.wants("memory") {
+		if err := write("memory.csv", func(p string) error { return cache.WriteCSV(p, t.Memory) }); err != nil {
+			return err
+		}
+	}
+	return os.MkdirAll(r.outDir, 0o755)
+}
