@@ -149,8 +149,10 @@ func densityScatter(res *analyse.Result) (*plot.Plot, int) {
 // fpsPanel is one panel of Figure 3: top-1 vs batch-1 FPS on a device, log x,
 // with the accuracy upper bound: the best top-1 of any model at least that fast.
 func fpsPanel(res *analyse.Result, device string) (*plot.Plot, int, error) {
-	p := newPlot(device, "Images per second at batch 1 [FPS, log scale]", "Top-1 accuracy [%]")
+	// A label wider than the panel would squeeze the data area: keep it short.
+	p := newPlot(device, "Images/s at batch 1 [FPS, log]", "Top-1 accuracy [%]")
 	p.Title.TextStyle.Font = font.From(sansFont, 11)
+	p.X.Label.TextStyle.Font = font.From(sansFont, 9)
 	p.X.Scale = plot.LogScale{}
 	p.X.Tick.Marker = logTicks{}
 	idx := map[string]int{}

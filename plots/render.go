@@ -116,7 +116,7 @@ func Render(res *analyse.Result, opt Options) ([]Figure, error) {
 		}
 	}
 	specs = append(specs, figureSpec{"fig3", "3", "Top-1 accuracy vs. images per second at batch 1 (log scale), one panel per device; the dashed line is the accuracy upper bound: the best top-1 of any model at least that fast.",
-		vg.Length(cols) * 3.4 * vg.Inch, vg.Length(max(rows, 1)) * 3.6 * vg.Inch, n3, "no model has both an accuracy and a batch-1 timing", draw3})
+		vg.Length(cols) * 3.6 * vg.Inch, vg.Length(max(rows, 1)) * panelHeight(n3/max(len(panels), 1)), n3, "no model has both an accuracy and a batch-1 timing", draw3})
 
 	p4, n, err := memoryFigure(res)
 	if err != nil {
@@ -138,6 +138,11 @@ func Render(res *analyse.Result, opt Options) ([]Figure, error) {
 		figs = append(figs, f)
 	}
 	return figs, nil
+}
+
+// panelHeight grows a Figure 3 panel with its number of labelled models.
+func panelHeight(n int) vg.Length {
+	return 3.6*vg.Inch + vg.Length(max(n-15, 0))*0.06*vg.Inch
 }
 
 var pdfDate = regexp.MustCompile(`/(CreationDate|ModDate) \(D:[0-9]{14}\)`)

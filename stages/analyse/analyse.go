@@ -78,6 +78,8 @@ type Result struct {
 	Config Config
 	// Devices are the devices found in the timing and memory tables, sorted.
 	Devices []string
+	// DeviceInfo describes how each device was measured, in Devices order.
+	DeviceInfo []DeviceRow
 	// TimingBatches and MemoryBatches are the batch sizes found, ascending.
 	TimingBatches []int64
 	MemoryBatches []int64
@@ -108,8 +110,11 @@ type ModelRow struct {
 	Params int64  `parquet:"params"`
 	MACs   int64  `parquet:"macs"`
 	FLOPs  int64  `parquet:"flops"`
-	// Weights is "random" or "pretrained" (empty when the models table lacks the model).
+	// Weights is "random" or "pretrained"; Source is "arch", "onnx" or "url";
+	// SHA256 is the ONNX file's digest (all empty when the models table lacks the model).
 	Weights string `parquet:"weights"`
+	Source  string `parquet:"source"`
+	SHA256  string `parquet:"sha256"`
 	// HasAccuracy is false when no accuracy row exists; Top1, Top5 and Density are then 0.
 	HasAccuracy bool `parquet:"has_accuracy"`
 	// Top1 and Top5 are percentages.
@@ -137,6 +142,20 @@ type DeviceModelRow struct {
 	// PeakBytes is the total memory at batch 1 (0 unless MemoryStatus is "ok").
 	PeakBytes    int64  `parquet:"peak_bytes_b1"`
 	MemoryStatus string `parquet:"memory_status"`
+}
+
+// DeviceRow summarises how a device was measured: the most common value of
+// each setting over its timing and memory rows.
+type DeviceRow struct {
+	Device   string `parquet:"device"`
+	Provider string `parquet:"provider"`
+	Threads  int64  `parquet:"threads"`
+	Warmup   int64  `parquet:"warmup"`
+	Runs     int64  `parquet:"runs"`
+	Sampler  string `parquet:"sampler"`
+	// TimingRows and MemoryRows count the rows found.
+	TimingRows int `parquet:"timing_rows"`
+	MemoryRows int `parquet:"memory_rows"`
 }
 
 // FrontRow is one Pareto-optimal model: no other model is at least as
@@ -230,6 +249,7 @@ func Run(in Inputs, cfg Config) (*Result, error) {
 		return nil, ErrNoModels
 	}
 	res.Devices, res.TimingBatches, res.MemoryBatches = devicesAndBatches(in)
+	res.DeviceInfo = deviceInfo(in, res.Devices)
 	res.DeviceModels = deviceModelTable(in, res.Models, res.Devices)
 	res.Table1, warns = table1(in, res.Models, res.Devices, res.TimingBatches, warns)
 	res.Table2 = table2(in, res.Models, res.Devices, res.MemoryBatches)

@@ -23,6 +23,7 @@ type Table struct {
 func (r *Result) Tables() []Table {
 	return []Table{
 		{"models.csv", r.Models},
+		{"devices.csv", r.DeviceInfo},
 		{"device_models.csv", r.DeviceModels},
 		{"pareto_fronts.csv", r.Fronts},
 		{"table1_ms_per_image.csv", r.Table1},

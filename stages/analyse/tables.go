@@ -36,9 +36,9 @@ func accuracyRank(r accuracy.Row) int {
 // modelTable joins flops, models and accuracy rows into one row per model.
 func modelTable(in Inputs) ([]ModelRow, []Warning) {
 	var warns []Warning
-	weights := map[string]string{}
-	for _, m := range in.Models {
-		weights[m.Model] = m.Weights
+	byName := map[string]int{}
+	for i, m := range in.Models {
+		byName[m.Model] = i
 	}
 	best := map[string]accuracy.Row{}
 	for _, a := range in.Accuracy {
@@ -56,7 +56,10 @@ func modelTable(in Inputs) ([]ModelRow, []Warning) {
 			continue
 		}
 		seen[f.Model] = true
-		r := ModelRow{Model: f.Model, Params: f.Params, MACs: f.MACs, FLOPs: f.FLOPs, Weights: weights[f.Model]}
+		r := ModelRow{Model: f.Model, Params: f.Params, MACs: f.MACs, FLOPs: f.FLOPs}
+		if i, ok := byName[f.Model]; ok {
+			r.Weights, r.Source, r.SHA256 = in.Models[i].Weights, in.Models[i].Source, in.Models[i].SHA256
+		}
 		if a, ok := best[f.Model]; ok {
 			r.HasAccuracy = true
 			r.Top1, r.Top5 = a.Top1, a.Top5
@@ -306,4 +309,46 @@ func collectWarnings(in Inputs, own []Warning) []Warning {
 		out = append(out, w)
 	}
 	return out
+}
+
+// mode returns the most frequent value, the smallest on ties; zero when empty.
+func mode[T ~string | ~int64](vs []T) T {
+	count := map[T]int{}
+	for _, v := range vs {
+		count[v]++
+	}
+	var best T
+	n := 0
+	for v, c := range count {
+		if c > n || (c == n && v < best) {
+			best, n = v, c
+		}
+	}
+	return best
+}
+
+func deviceInfo(in Inputs, devices []string) []DeviceRow {
+	var rows []DeviceRow
+	for _, d := range devices {
+		r := DeviceRow{Device: d}
+		var prov, samp []string
+		var th, wu, runs []int64
+		for _, t := range in.Timing {
+			if t.Device == d {
+				r.TimingRows++
+				if normStatus(t.Status) == StatusOK {
+					prov, th, wu, runs = append(prov, t.Provider), append(th, t.Threads), append(wu, t.Warmup), append(runs, t.Runs)
+				}
+			}
+		}
+		for _, m := range in.Memory {
+			if m.Device == d {
+				r.MemoryRows++
+				samp = append(samp, m.Sampler)
+			}
+		}
+		r.Provider, r.Threads, r.Warmup, r.Runs, r.Sampler = mode(prov), mode(th), mode(wu), mode(runs), mode(samp)
+		rows = append(rows, r)
+	}
+	return rows
 }
