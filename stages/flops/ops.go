@@ -356,7 +356,7 @@ func inferBroadcast(n *Node, ins []*value, op string) ([]*value, error) {
 	if op == "Max" || op == "Min" || op == "Sum" || op == "Mean" {
 		minIn = 1
 	}
-	if present < minIn {
+	if present < minIn || ins[0] == nil || (op == "Where" && (ins[1] == nil || ins[2] == nil)) {
 		return nil, fmt.Errorf("%d inputs; %s needs %d", present, op, minIn)
 	}
 	dims, err := broadcastDims(shapes...)
@@ -892,7 +892,10 @@ func reduceInts(op string, x *value, axes []int) []int64 {
 	}
 	total := int64(1)
 	for _, d := range outDims {
-		total *= d
+		total = mulSat(total, d)
+	}
+	if !foldable(total) {
+		return nil
 	}
 	res := make([]int64, total)
 	seen := make([]bool, total)
@@ -919,6 +922,13 @@ func reduceInts(op string, x *value, axes []int) []int64 {
 			res[o] = min(res[o], v)
 		}
 		seen[o] = true
+	}
+	if op == "ReduceProd" {
+		for o, ok := range seen {
+			if !ok {
+				res[o] = 1 // the product of no elements
+			}
+		}
 	}
 	return res
 }

@@ -103,6 +103,9 @@ func inferConcat(n *Node, ins []*value) ([]*value, error) {
 	if !allConst || !foldable(out.elems()) {
 		return []*value{out}, nil
 	}
+	if out.elems() == 0 {
+		return []*value{withInts(out.dtype, dims, nil)}, nil
+	}
 	anyFloat := false
 	for _, v := range vals {
 		anyFloat = anyFloat || v.floats != nil
@@ -155,8 +158,8 @@ func inferSplit(n *Node, ins []*value) ([]*value, error) {
 			return nil, errors.New("split axis length is unknown")
 		}
 		parts := int64(outs)
-		if k := (attrs{n}).int("num_outputs", 0); k > 0 {
-			parts = k
+		if k := (attrs{n}).int("num_outputs", 0); k != 0 && k != parts {
+			return nil, fmt.Errorf("num_outputs %d but %d outputs", k, parts)
 		}
 		if parts < 1 {
 			return nil, errors.New("no outputs")
