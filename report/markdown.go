@@ -13,17 +13,24 @@ import (
 	"github.com/dnnbench/dnnbench/stages/analyse"
 )
 
-// esc escapes text for Markdown: every ASCII punctuation character is
-// backslash-escaped, so untrusted names can neither format nor inject HTML;
-// line breaks become spaces.
+// esc escapes text for Markdown: the characters that can start markup
+// (\ ` * _ [ ] < > | # ! & ~) are backslash-escaped, as is a leading list
+// marker, so untrusted names can neither format nor inject HTML; line
+// breaks become spaces.
 func esc(s string) string {
 	var b strings.Builder
-	for _, r := range s {
+	for i, r := range s {
 		switch {
 		case r == '\n' || r == '\r' || r == '\t':
 			b.WriteByte(' ')
 		case r < 0x20 || r == 0x7f:
-		case r < 0x80 && strings.ContainsRune("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", r):
+		case strings.ContainsRune("\\`*_[]<>|#!&~", r):
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case i == 0 && (r == '-' || r == '+' || r == '=' || r == ':'):
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case (r == '.' || r == ')') && i > 0 && strings.TrimLeft(s[:i], "0123456789") == "":
 			b.WriteByte('\\')
 			b.WriteRune(r)
 		default:
@@ -242,8 +249,11 @@ func buildView(opt Options, setup Setup, res *analyse.Result, figs []plots.Figur
 		v.Findings = append(v.Findings, findingView{ID: f.ID, Claim: esc(f.Claim), Citation: esc(f.Citation),
 			Verdict: esc(f.Verdict), Test: esc(f.Test), Evidence: esc(f.Evidence)})
 	}
-	v.NWarnings = len(res.Warnings)
+	v.NWarnings = len(res.Warnings) + len(setup.Warnings)
 	v.Warnings = table{Header: []string{"Stage", "Model", "Device", "Batch", "Warning"}, Align: []string{"l", "l", "l", "r", "l"}}
+	for _, w := range setup.Warnings {
+		v.Warnings.Rows = append(v.Warnings.Rows, []string{"pipeline", "", "", "", esc(w)})
+	}
 	for _, w := range res.Warnings {
 		b := ""
 		if w.Batch > 0 {
@@ -342,6 +352,7 @@ func setupTable(s Setup, res *analyse.Result) table {
 	}
 	t.Rows = [][]string{
 		{"dnnbench", orNotSet(s.ToolVersion)},
+		{"Commit", orNotSet(s.Commit)},
 		{"Go", orNotSet(s.GoVersion)},
 		{"ONNX Runtime", orNotSet(s.ORTVersion)},
 		{"Host CPU", orNotSet(s.HostCPU)},
@@ -349,9 +360,17 @@ func setupTable(s Setup, res *analyse.Result) table {
 		{"Memory", mem},
 		{"OS", orNotSet(s.OS)},
 		{"Kernel", orNotSet(s.Kernel)},
+		{"Distribution", orNotSet(s.Distro)},
 		{"Configuration", orNotSet(s.ConfigName)},
 		{"Configuration sha256", orNotSet(s.ConfigHash)},
 		{"Date", date},
+	}
+	for _, c := range s.Conditions {
+		name, val, ok := strings.Cut(c, ":")
+		if !ok {
+			name, val = "Condition", c
+		}
+		t.Rows = append(t.Rows, []string{esc(strings.TrimSpace(name)), esc(strings.TrimSpace(val))})
 	}
 	profiles := map[string]DeviceProfile{}
 	for _, d := range s.Devices {

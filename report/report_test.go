@@ -27,7 +27,9 @@ func setup() report.Setup {
 	return report.Setup{
 		ToolVersion: "0.1.0-test", GoVersion: "go1.26.8", ORTVersion: "1.24.1",
 		HostCPU: "Intel(R) Xeon(R) CPU @ 2.20GHz", HostCores: 2, HostMemoryBytes: 8 << 30,
-		OS: "linux/amd64", Kernel: "6.8.0-test",
+		OS: "linux/amd64", Kernel: "6.8.0-test", Distro: "Debian GNU/Linux 13 (trixie)", Commit: "0123456789ab",
+		Conditions: []string{"cpu governor: performance", "load average: 0.12"},
+		Warnings:   []string{"CPU frequency scaling is not fixed"},
 		Devices: []report.DeviceProfile{
 			{Name: "cpu", Description: "host CPU, ONNX Runtime CPU EP", Provider: "cpu", Sampler: "proc"},
 			{Name: "jetson-orin", Description: "NVIDIA Jetson Orin Nano 8 GB", Provider: "cuda", Sampler: "tegrastats", PeakFLOPS: 1.28e12},

@@ -11,9 +11,10 @@ import (
 // Setup describes where and how the numbers were measured; the pipeline
 // fills it from its manifest.
 type Setup struct {
-	// ToolVersion is dnnbench's version; GoVersion and ORTVersion the Go
-	// toolchain's and ONNX Runtime's.
+	// ToolVersion is dnnbench's version, Commit its git commit; GoVersion
+	// and ORTVersion the Go toolchain's and ONNX Runtime's.
 	ToolVersion string
+	Commit      string
 	GoVersion   string
 	ORTVersion  string
 	// HostCPU is the CPU model name; HostCores the logical CPUs;
@@ -21,9 +22,15 @@ type Setup struct {
 	HostCPU         string
 	HostCores       int
 	HostMemoryBytes int64
-	// OS and Kernel, e.g. "linux/amd64" and "6.8.0-45-generic".
+	// OS, Kernel and Distro, e.g. "linux/amd64", "6.8.0-45-generic", "Debian GNU/Linux 13".
 	OS     string
 	Kernel string
+	Distro string
+	// Conditions are measurement conditions worth reporting, one
+	// "name: value" a line (CPU governor, load, temperature…).
+	Conditions []string
+	// Warnings are the pipeline's own warnings; the report lists them with the stages'.
+	Warnings []string
 	// Devices are the device profiles used.
 	Devices []DeviceProfile
 	// ConfigName and ConfigHash identify the configuration (hash: hex sha256).
