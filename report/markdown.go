@@ -30,7 +30,8 @@ func esc(s string) string {
 		case i == 0 && (r == '-' || r == '+' || r == '=' || r == ':'):
 			b.WriteByte('\\')
 			b.WriteRune(r)
-		case (r == '.' || r == ')') && i > 0 && strings.TrimLeft(s[:i], "0123456789") == "":
+		case (r == '.' || r == ')') && i > 0 && strings.TrimLeft(s[:i], "0123456789") == "" &&
+			(i+1 == len(s) || s[i+1] == ' '):
 			b.WriteByte('\\')
 			b.WriteRune(r)
 		default:
@@ -326,7 +327,7 @@ func abstract(setup Setup, res *analyse.Result) []string {
 	}
 	p = append(p, fmt.Sprintf("Of the paper's seven findings, %d are supported, %d contradicted and %d inconclusive on this data, and %d could not be tested (Section 7).",
 		count[analyse.Supported], count[analyse.Contradicted], count[analyse.Inconclusive], count[analyse.NotTested]))
-	return []string{strings.Join(p, " ") + "\n"}
+	return []string{strings.Join(p, " ")}
 }
 
 func orNotSet(s string) string {
