@@ -16,8 +16,9 @@ import (
 const (
 	// DefaultIntervalMs samples every 5 ms (200 Hz).
 	DefaultIntervalMs = 5
-	// DefaultRuns is the number of inferences watched for the peak.
-	DefaultRuns = 3
+	// DefaultRuns is the number of inferences watched for the peak: the
+	// first (which allocates) and one in steady state.
+	DefaultRuns = 2
 )
 
 // Config is what one memory sweep needs. The pipeline fills it from the
@@ -47,7 +48,7 @@ type Config struct {
 	// IntervalMs is the sampling interval in milliseconds (default 5; at most
 	// 10, i.e. at least 100 Hz).
 	IntervalMs int
-	// Runs is how many inferences are watched for the peak (default 3).
+	// Runs is how many inferences are watched for the peak (default 2).
 	Runs int
 }
 
