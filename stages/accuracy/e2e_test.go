@@ -47,6 +47,11 @@ var testPreprocess = Preprocess{Resize: 36, Crop: 32, Interpolation: "bilinear",
 
 // buildColourModel writes the test classifier as an ONNX file.
 func buildColourModel(t testing.TB, path string, nclass int) {
+	buildColourModelSize(t, path, nclass, 32)
+}
+
+// buildColourModelSize is buildColourModel for crops of the given size.
+func buildColourModelSize(t testing.TB, path string, nclass, size int) {
 	t.Helper()
 	w := make([]float32, nclass*3)
 	b := make([]float32, nclass)
@@ -87,7 +92,7 @@ func buildColourModel(t testing.TB, path string, nclass int) {
 				{Name: "W", Dims: []int64{int64(nclass), 3}, DataType: int32(onnx.TensorProto_FLOAT), FloatData: w},
 				{Name: "b", Dims: []int64{int64(nclass)}, DataType: int32(onnx.TensorProto_FLOAT), FloatData: b},
 			},
-			Input:  []*onnx.ValueInfoProto{vi("input", dim(0, "N"), dim(3, ""), dim(32, ""), dim(32, ""))},
+			Input:  []*onnx.ValueInfoProto{vi("input", dim(0, "N"), dim(3, ""), dim(int64(size), ""), dim(int64(size), ""))},
 			Output: []*onnx.ValueInfoProto{vi("logits", dim(0, "N"), dim(int64(nclass), ""))},
 		},
 	}

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"image"
 	"image/jpeg"
 	"io"
 	"strings"
@@ -14,9 +15,9 @@ import (
 // Backend names the JPEG decoder this build uses.
 const Backend = "image/jpeg"
 
-// jpegDecoder decodes with Go's image/jpeg: pure Go, slower, and a level or
-// two away from libjpeg on some pixels (different chroma upsampling and
-// colour conversion rounding).
+// jpegDecoder decodes with Go's image/jpeg: pure Go, slower, and a level
+// away from libjpeg on some pixels (a different IDCT). Chroma upsampling
+// and colour conversion follow libjpeg (see fromYCbCr).
 type jpegDecoder struct{}
 
 func newJPEGDecoder() (jpegDecoder, error) { return jpegDecoder{}, nil }
@@ -31,6 +32,11 @@ func (jpegDecoder) decode(data []byte) (*Image, error) {
 			return nil, ErrTruncated
 		}
 		return nil, fmt.Errorf("decode: jpeg: %w", err)
+	}
+	if ycc, ok := im.(*image.YCbCr); ok {
+		if out, ok := fromYCbCr(ycc); ok {
+			return out, nil
+		}
 	}
 	return fromImage(im), nil
 }
