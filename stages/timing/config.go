@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -40,6 +41,10 @@ type Config struct {
 	IntraOpThreads, InterOpThreads int
 	// GraphOptimization is "all" (default), "extended", "basic" or "disabled".
 	GraphOptimization string
+	// NVML asks the worker to record the GPU's name, clocks and driver
+	// through NVML (set it for devices whose memory_sampler is nvml); the GPU
+	// is provider option device_id (default 0).
+	NVML bool
 	// Warmup is the minimum number of warm-up runs per batch size (recommended 10);
 	// the first of them is reported apart as the first run.
 	Warmup int
@@ -72,6 +77,11 @@ func (c Config) Validate() error {
 	}
 	if c.MinSeconds < 0 || math.IsNaN(c.MinSeconds) || math.IsInf(c.MinSeconds, 0) {
 		errs = append(errs, fmt.Sprintf("min_seconds %v must be a finite number ≥ 0", c.MinSeconds))
+	}
+	if v, ok := c.ProviderOptions["device_id"]; ok {
+		if n, err := strconv.Atoi(v); err != nil || n < 0 {
+			errs = append(errs, fmt.Sprintf("provider option device_id %q must be a GPU index ≥ 0", v))
+		}
 	}
 	if c.IntraOpThreads < 0 || c.InterOpThreads < 0 {
 		errs = append(errs, "thread counts must be ≥ 0")

@@ -18,6 +18,8 @@ type request struct {
 	Warmup            int               `json:"warmup"`
 	Runs              int               `json:"runs"`
 	MinSeconds        float64           `json:"min_seconds"`
+	NVML              bool              `json:"nvml"`
+	GPU               int               `json:"gpu"`
 }
 
 // Event kinds the worker sends, one JSON line each.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -75,8 +76,9 @@ func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(R
 	req := request{
 		Model: m.Name, Path: m.Path, LibPath: lib, Provider: cfg.Provider, ProviderOptions: cfg.ProviderOptions,
 		IntraOpThreads: cfg.IntraOpThreads, InterOpThreads: cfg.InterOpThreads, GraphOptimization: cfg.GraphOptimization,
-		Batches: bs, Warmup: cfg.Warmup, Runs: cfg.Runs, MinSeconds: cfg.MinSeconds,
+		Batches: bs, Warmup: cfg.Warmup, Runs: cfg.Runs, MinSeconds: cfg.MinSeconds, NVML: cfg.NVML,
 	}
+	req.GPU, _ = strconv.Atoi(cfg.ProviderOptions["device_id"])
 	start := time.Now()
 	child, err := childproc.Start(ctx, cfg.Exe, []string{"worker", "timing"}, cfg.Env, req)
 	if err != nil {

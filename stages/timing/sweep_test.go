@@ -290,3 +290,26 @@ func TestSweepCUDAPastTheFileCheck(t *testing.T) {
 	}
 	t.Logf("%v", err)
 }
+
+func TestConfigRejectsBadDeviceID(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.ProviderOptions = map[string]string{"device_id": "first"}
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "device_id") {
+		t.Errorf("err %v", err)
+	}
+}
+
+// TestSweepRecordsNVMLNote: asking for GPU facts on a machine without the
+// NVIDIA driver records why they are missing instead of failing.
+func TestSweepRecordsNVMLNote(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.NVML = true
+	m := Model{Name: "tiny", Path: writeModel(t, testmodel.Spec{})}
+	cond, err := Sweep(context.Background(), cfg, m, []int{1}, func(Row) error { return nil }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cond.GPUs) == 0 && !strings.Contains(strings.Join(cond.Notes, " "), "libnvidia-ml.so.1") {
+		t.Errorf("no GPU facts and no note why: %+v", cond)
+	}
+}

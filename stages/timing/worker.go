@@ -36,6 +36,7 @@ func Worker(ctx context.Context, in io.Reader, out io.Writer) error {
 	cond := conditions.Read("/", conditions.Settings{
 		IntraOpThreads: req.IntraOpThreads, InterOpThreads: req.InterOpThreads,
 		Provider: providerName(req.Provider), ORTVersion: version,
+		GPU: req.NVML, GPUIndex: req.GPU,
 	})
 	t0 := time.Now()
 	sess, err := onnxrt.NewSession(req.Path, onnxrt.Options{
