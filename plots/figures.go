@@ -267,6 +267,7 @@ func memoryFigure(res *analyse.Result) (*plot.Plot, int, error) {
 	p.Legend.Top = true
 	p.Legend.Left = true
 	p.Legend.XOffs, p.Legend.YOffs = vg.Points(6), -vg.Points(4)
+	p.Legend.Padding = vg.Points(2)
 	p.X.Min, p.Y.Min = 0, 0
 	// Leave headroom above the data for the legend.
 	p.Y.Max *= 1 + 0.08*float64(len(res.Devices))

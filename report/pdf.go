@@ -307,6 +307,19 @@ func drawFigure(pdf *fpdf.Fpdf, tr func(string) string, d plots.Drawing, x0, y0,
 				continue
 			}
 			setAlpha(op.A)
+			// Colour, width and dashes must be set before the path starts:
+			// PDF allows no state change inside a path.
+			if op.Kind == plots.OpFill {
+				pdf.SetFillColor(int(op.R), int(op.G), int(op.B))
+			} else {
+				pdf.SetDrawColor(int(op.R), int(op.G), int(op.B))
+				pdf.SetLineWidth(op.LineWidth * s)
+				dash := make([]float64, len(op.Dashes))
+				for i, v := range op.Dashes {
+					dash[i] = v * s
+				}
+				pdf.SetDashPattern(dash, op.DashOffset*s)
+			}
 			for _, sg := range op.Path {
 				switch sg.Kind {
 				case plots.SegMove:
@@ -325,16 +338,8 @@ func drawFigure(pdf *fpdf.Fpdf, tr func(string) string, d plots.Drawing, x0, y0,
 				}
 			}
 			if op.Kind == plots.OpFill {
-				pdf.SetFillColor(int(op.R), int(op.G), int(op.B))
 				pdf.DrawPath("f")
 			} else {
-				pdf.SetDrawColor(int(op.R), int(op.G), int(op.B))
-				pdf.SetLineWidth(op.LineWidth * s)
-				dash := make([]float64, len(op.Dashes))
-				for i, v := range op.Dashes {
-					dash[i] = v * s
-				}
-				pdf.SetDashPattern(dash, op.DashOffset*s)
 				pdf.DrawPath("D")
 			}
 		case plots.OpText:

@@ -188,6 +188,9 @@ func table1(in Inputs, ms []ModelRow, devices []string, batches []int64, warns [
 							s := benchmath.AssumeNothing.Summary(benchmath.NewSample(vals, &benchmath.DefaultThresholds), 0.95)
 							c.Value, c.Lo, c.Hi = s.Center/float64(b), s.Lo/float64(b), s.Hi/float64(b)
 							for _, w := range s.Warnings {
+								if strings.Contains(t.Warnings, w.Error()) {
+									continue // the timing stage said so already
+								}
 								warns = append(warns, Warning{Stage: "analyse", Model: m.Model, Device: d, Batch: b, Message: "latency median: " + w.Error()})
 							}
 						}
