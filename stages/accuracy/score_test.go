@@ -71,7 +71,8 @@ func TestScoreBatchingAndBackgroundClass(t *testing.T) {
 		for _, workers := range []int{1, 3} {
 			f := &fakeInfer{n: 3, crop: 32}
 			f.in = make([]float32, 3*3*32*32)
-			res, err := score(context.Background(), testPreprocess, mode, ds.Items, r, 1000, f, workers)
+			var calls []int
+			res, err := score(context.Background(), testPreprocess, mode, ds.Items, r, 1000, f, workers, func(n int) { calls = append(calls, n) })
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -81,6 +82,9 @@ func TestScoreBatchingAndBackgroundClass(t *testing.T) {
 			}
 			if res.Scored != 9 || res.Top1 != want1 || res.Top5 != want5 || int64(len(res.Skipped)) != wantSkip {
 				t.Errorf("%s workers %d: %+v, want 9 scored, top1 %d, top5 %d, %d skipped", mode, workers, res, want1, want5, wantSkip)
+			}
+			if len(calls) != 1 || calls[0] != 12 {
+				t.Errorf("progress calls %v, want [12] (every %d images and at the end)", calls, progressEvery)
 			}
 			if !strings.Contains(res.Skipped[1], "truncated") {
 				t.Errorf("skipped %q: the second must be the truncated file", res.Skipped)
@@ -104,7 +108,7 @@ func TestScoreCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	f := &fakeInfer{n: 2, crop: 32, in: make([]float32, 2*3*32*32)}
-	if _, err := score(ctx, testPreprocess, CropCenter, ds.Items, r, 1000, f, 2); !errors.Is(err, context.Canceled) {
+	if _, err := score(ctx, testPreprocess, CropCenter, ds.Items, r, 1000, f, 2, nil); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled run: error %v, want context.Canceled", err)
 	}
 }

@@ -19,6 +19,10 @@ var ErrUnknownFormat = errors.New("decode: unknown image format (not JPEG or PNG
 // ErrTruncated reports image data that ends before the image is complete.
 var ErrTruncated = errors.New("decode: image file is truncated")
 
+// maxPixels bounds the images decoded (about 268 megapixels), so a hostile
+// header cannot make the decoder allocate without limit.
+const maxPixels = 1 << 28
+
 // Image is an 8-bit image with interleaved channels, row-major, no padding.
 type Image struct {
 	// Width and Height are in pixels.
@@ -67,6 +71,13 @@ func (d *Decoder) Decode(data []byte) (*Image, error) {
 	case "jpeg":
 		return d.jpeg.decode(data)
 	case "png":
+		cfg, err := png.DecodeConfig(bytes.NewReader(data))
+		if err != nil {
+			return nil, fmt.Errorf("decode: png: %w", err)
+		}
+		if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > maxPixels {
+			return nil, fmt.Errorf("decode: png: unsupported size %dx%d", cfg.Width, cfg.Height)
+		}
 		im, err := png.Decode(bytes.NewReader(data))
 		if err != nil {
 			return nil, fmt.Errorf("decode: png: %w", err)

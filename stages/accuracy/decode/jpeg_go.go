@@ -25,6 +25,10 @@ func newJPEGDecoder() (jpegDecoder, error) { return jpegDecoder{}, nil }
 func (jpegDecoder) close() error { return nil }
 
 func (jpegDecoder) decode(data []byte) (*Image, error) {
+	cfg, err := jpeg.DecodeConfig(bytes.NewReader(data))
+	if err == nil && (cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > maxPixels) {
+		return nil, fmt.Errorf("decode: jpeg: unsupported size %dx%d", cfg.Width, cfg.Height)
+	}
 	im, err := jpeg.Decode(bytes.NewReader(data))
 	if err != nil {
 		// image/jpeg reports running out of data as EOF or as short data.

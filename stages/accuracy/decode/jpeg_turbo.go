@@ -59,7 +59,7 @@ func (d jpegDecoder) decode(data []byte) (*Image, error) {
 	if C.tjDecompressHeader3(d.h, src, size, &w, &h, &subsamp, &cs) != 0 {
 		return nil, fmt.Errorf("decode: jpeg header: %s", d.errorString())
 	}
-	if w <= 0 || h <= 0 || int64(w)*int64(h) > 1<<28 {
+	if w <= 0 || h <= 0 || int64(w)*int64(h) > maxPixels {
 		return nil, fmt.Errorf("decode: jpeg: unsupported size %dx%d", w, h)
 	}
 	var pf C.int
