@@ -157,6 +157,9 @@ func InferShapes(m *Model, batch int64) (*Inference, error) {
 	g := &m.Graph
 	in := &Inference{Batch: batch, values: map[string]*value{}, failed: map[int]string{}}
 	warn := map[string]bool{}
+	if v := m.Opset(); v < 7 || v > 21 {
+		warn[fmt.Sprintf("opset %d is outside the supported 7–21; ops that changed may be miscounted", v)] = true
+	}
 	for _, t := range g.Initializers {
 		v := shaped(t.Header.GetDataType(), t.Header.GetDims())
 		v.stored = true
@@ -175,7 +178,7 @@ func InferShapes(m *Model, batch int64) (*Inference, error) {
 		dt, dims, ok := valueInfoShape(vi, nil)
 		if !ok {
 			in.values[vi.GetName()] = unknownValue()
-			warn[fmt.Sprintf("input %q has no tensor shape", vi.GetName())] = true
+			warn[fmt.Sprintf("input %q has no tensor shape", shorten(vi.GetName()))] = true
 			continue
 		}
 		tdims := vi.GetType().GetTensorType().GetShape().GetDim()
@@ -187,11 +190,11 @@ func InferShapes(m *Model, batch int64) (*Inference, error) {
 		if len(dims) > 0 && dims[0] < 0 {
 			dims[0] = batch
 		} else if len(dims) > 0 && dims[0] != batch && batch != 1 {
-			warn[fmt.Sprintf("input %q has a fixed batch of %d; counted at that size, not %d", vi.GetName(), dims[0], batch)] = true
+			warn[fmt.Sprintf("input %q has a fixed batch of %d; counted at that size, not %d", shorten(vi.GetName()), dims[0], batch)] = true
 		}
 		for _, d := range dims[min(1, len(dims)):] {
 			if d < 0 {
-				warn[fmt.Sprintf("input %q has symbolic non-batch dims; shapes that depend on them are unknown", vi.GetName())] = true
+				warn[fmt.Sprintf("input %q has symbolic non-batch dims; shapes that depend on them are unknown", shorten(vi.GetName()))] = true
 				break
 			}
 		}
@@ -352,12 +355,22 @@ func topoOrder(g *Graph, available map[string]*value) ([]int, error) {
 	return order, nil
 }
 
-// nodeLabel names a node for messages: its name, or #index when unnamed.
+// nodeLabel names a node for messages: its name (quoted, shortened), or
+// #index when unnamed.
 func nodeLabel(n *Node, i int) string {
 	if name := n.Proto.GetName(); name != "" {
-		return fmt.Sprintf("%q", name)
+		return fmt.Sprintf("%q", shorten(name))
 	}
 	return fmt.Sprintf("#%d", i)
+}
+
+// shorten cuts an untrusted name to at most 80 runes for messages.
+func shorten(s string) string {
+	r := []rune(s)
+	if len(r) <= 80 {
+		return s
+	}
+	return string(r[:79]) + "…"
 }
 
 // intHeap is a min-heap of ints.

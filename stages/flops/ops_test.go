@@ -632,3 +632,42 @@ func TestLargeTensorsKeepNoPayload(t *testing.T) {
 		t.Errorf("initializer keeps %d raw bytes, %d values; payload %d", len(w.Header.GetRawData()), len(w.Floats), w.PayloadBytes)
 	}
 }
+
+func TestOldOpsetModel(t *testing.T) {
+	// IR 3 / opset 7 style: initializers are also listed as graph inputs,
+	// Upsample takes scales as an attribute, Unsqueeze axes are attributes,
+	// BatchNormalization carries the old spatial attribute, Sum is variadic.
+	b := newBuilder(7).input("x", "N", 2, 3, 3).weight("w", 2, 2, 1, 1).weight("s", 2).weight("b", 2).weight("m", 2).weight("v", 2)
+	for _, name := range []string{"w", "s", "b", "m", "v"} {
+		b.g.Input = append(b.g.Input, valueInfo(name, dtFloat, 1))
+	}
+	b.node("Conv", []string{"x", "w"}, []string{"c"}).
+		node("BatchNormalization", []string{"c", "s", "b", "m", "v"}, []string{"n"}, aInt("spatial", 1)).
+		node("Sum", []string{"n", "x", "c"}, []string{"sum"}).
+		node("Upsample", []string{"sum"}, []string{"up"}, &onnx.AttributeProto{Name: "scales", Type: onnx.AttributeProto_FLOATS, Floats: []float32{1, 1, 2, 2}}).
+		output("up")
+	res := b.analyze(t, 1)
+	// Conv: 18 outputs × 2 = 36 MACs; BN 18, Sum 18, Upsample 72 FLOPs.
+	// Params: w 4 + scale 2 + bias 2 (running statistics excluded).
+	check(t, res, 8, 36, 72+18+18+72)
+	checkShape(t, res, "up", 1, 2, 6, 6)
+	if res.Row.Warnings != "" {
+		t.Errorf("warnings %q", res.Row.Warnings)
+	}
+	// Outside opsets 7–21 a warning says so.
+	b.opset = 6
+	if res := b.analyze(t, 1); !strings.Contains(res.Row.Warnings, "opset 6 is outside") {
+		t.Errorf("opset 6 warnings %q", res.Row.Warnings)
+	}
+}
+
+func TestLongNamesAreShortened(t *testing.T) {
+	long := strings.Repeat("n", 500)
+	b := newBuilder(13).input("x", "N", 4).node("Relu", []string{"missing_shape"}, []string{"y"}).output("y")
+	b.g.Input = append(b.g.Input, &onnx.ValueInfoProto{Name: "missing_shape"})
+	b.g.Node[0].Name = long
+	res := b.analyze(t, 1)
+	if strings.Contains(res.Row.Warnings, long) || !strings.Contains(res.Row.Warnings, "Relu: 1 nodes not counted") {
+		t.Errorf("warnings %q", res.Row.Warnings)
+	}
+}

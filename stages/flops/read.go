@@ -365,7 +365,7 @@ func decodeTensor(b []byte) (*Tensor, error) {
 		}
 		t.PayloadBytes = int64(len(full.GetRawData()))
 		if err := t.setValues(full); err != nil {
-			return nil, fmt.Errorf("tensor %q: %w", full.GetName(), err)
+			return nil, fmt.Errorf("tensor %q: %w", shorten(full.GetName()), err)
 		}
 		full.RawData, full.FloatData, full.Int32Data, full.StringData = nil, nil, nil, nil
 		full.Int64Data, full.DoubleData, full.Uint64Data = nil, nil, nil
@@ -390,7 +390,7 @@ func decodeTensor(b []byte) (*Tensor, error) {
 	t.External = t.Header.GetDataLocation() == onnx.TensorProto_EXTERNAL
 	for _, d := range t.Header.GetDims() {
 		if d < 0 {
-			return nil, fmt.Errorf("tensor %q: negative dim %d", t.Name(), d)
+			return nil, fmt.Errorf("tensor %q: negative dim %d", shorten(t.Name()), d)
 		}
 	}
 	return t, nil
@@ -460,11 +460,11 @@ func (m *Model) resolveExternal(dir string) error {
 		}
 		ref, err := externalLocation(t.Header)
 		if err != nil {
-			return fmt.Errorf("tensor %q: %w", t.Name(), err)
+			return fmt.Errorf("tensor %q: %w", shorten(t.Name()), err)
 		}
 		p, err := safeExternalPath(dir, ref.location)
 		if err != nil {
-			return fmt.Errorf("tensor %q: %w", t.Name(), err)
+			return fmt.Errorf("tensor %q: %w", shorten(t.Name()), err)
 		}
 		size, ok := sizes[p]
 		if !ok {
@@ -473,7 +473,7 @@ func (m *Model) resolveExternal(dir string) error {
 			}
 			st, err := os.Stat(p)
 			if err != nil {
-				return fmt.Errorf("tensor %q: external data: %w (keep data files next to the model)", t.Name(), err)
+				return fmt.Errorf("tensor %q: external data: %w (keep data files next to the model)", shorten(t.Name()), err)
 			}
 			size = st.Size()
 			sizes[p] = size
@@ -485,16 +485,16 @@ func (m *Model) resolveExternal(dir string) error {
 			length = size - ref.offset
 		}
 		if ref.offset > size || length > size-ref.offset || (need >= 0 && length < need) {
-			return fmt.Errorf("tensor %q: external data (offset %d, length %d) does not fit %s (%d bytes) or the tensor's %d bytes", t.Name(), ref.offset, length, ref.location, size, need)
+			return fmt.Errorf("tensor %q: external data (offset %d, length %d) does not fit %s (%d bytes) or the tensor's %d bytes", shorten(t.Name()), ref.offset, length, ref.location, size, need)
 		}
 		if t.Elements() <= MaxDecodedElements && isIntType(t.Header.GetDataType()) {
 			buf, err := readAt(p, ref.offset, length)
 			if err != nil {
-				return fmt.Errorf("tensor %q: external data: %w", t.Name(), err)
+				return fmt.Errorf("tensor %q: external data: %w", shorten(t.Name()), err)
 			}
 			full := &onnx.TensorProto{Dims: t.Header.GetDims(), DataType: t.Header.GetDataType(), RawData: buf}
 			if err := t.setValues(full); err != nil {
-				return fmt.Errorf("tensor %q: %w", t.Name(), err)
+				return fmt.Errorf("tensor %q: %w", shorten(t.Name()), err)
 			}
 		}
 	}
