@@ -58,6 +58,7 @@ func newPlot(title, xlabel, ylabel string) *plot.Plot {
 		ax.Tick.Label.Font = font.From(sansFont, 9)
 	}
 	p.Legend.TextStyle.Font = font.From(sansFont, 9)
+	p.X.Tick.Marker, p.Y.Tick.Marker = niceTicks{}, niceTicks{}
 	p.Add(plotter.NewGrid())
 	return p
 }
@@ -197,6 +198,40 @@ func fpsPanel(res *analyse.Result, device string) (*plot.Plot, int, error) {
 	p.Legend.Left = true
 	p.Add(newBalls(pts, 7.5))
 	return p, len(pts), nil
+}
+
+// niceTicks labels 4 to 10 round values (1, 2, 2.5 or 5 × 10^k apart) with
+// unlabelled ticks halfway between.
+type niceTicks struct{}
+
+// Ticks returns the ticks between min and max.
+func (niceTicks) Ticks(lo, hi float64) []plot.Tick {
+	if !(hi > lo) || math.IsInf(hi-lo, 0) {
+		return plot.DefaultTicks{}.Ticks(lo, hi)
+	}
+	span := hi - lo
+	var step float64
+	for k := math.Floor(math.Log10(span)) - 1; step == 0; k++ {
+		for _, m := range []float64{1, 2, 2.5, 5} {
+			if s := m * math.Pow(10, k); span/s <= 8 {
+				step = s
+				break
+			}
+		}
+	}
+	prec := max(0, -int(math.Floor(math.Log10(step)+1e-9)))
+	if step/math.Pow(10, math.Floor(math.Log10(step)+1e-9)) == 2.5 {
+		prec++
+	}
+	var ticks []plot.Tick
+	for v := math.Ceil(lo/step*2) * step / 2; v <= hi+step*1e-9; v += step / 2 {
+		t := plot.Tick{Value: v}
+		if r := v / step; math.Abs(r-math.Round(r)) < 1e-6 {
+			t.Label = strconv.FormatFloat(math.Round(r)*step, 'f', prec, 64)
+		}
+		ticks = append(ticks, t)
+	}
+	return ticks
 }
 
 // logTicks marks 1, 2 and 5 × 10^k with labels and the other integers × 10^k without.

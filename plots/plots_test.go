@@ -163,3 +163,25 @@ func golden(t *testing.T, path string, got []byte) {
 		t.Errorf("%s differs from the golden file; wrote %s.got", path, path)
 	}
 }
+
+func TestNiceTicks(t *testing.T) {
+	for _, c := range []struct {
+		min, max float64
+		want     string
+	}{
+		{56.5, 77.7, "60 65 70 75"},
+		{0, 1.4, "0.0 0.2 0.4 0.6 0.8 1.0 1.2 1.4"},
+		{0, 140, "0 20 40 60 80 100 120 140"},
+		{0.3, 31.3, "5 10 15 20 25 30"},
+	} {
+		var got []string
+		for _, tk := range plots.NiceTicks(c.min, c.max) {
+			if tk.Label != "" {
+				got = append(got, tk.Label)
+			}
+		}
+		if g := strings.Join(got, " "); g != c.want {
+			t.Errorf("ticks(%v, %v) = %q, want %q", c.min, c.max, g, c.want)
+		}
+	}
+}
