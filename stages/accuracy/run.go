@@ -66,8 +66,8 @@ type Chunk struct {
 	Index int
 	// Images is the number of images in the chunk.
 	Images int
-	// Key is a hex SHA-256 of the crop mode, the preprocessing and the
-	// chunk's image names and labels. A checkpoint store must add the model
+	// Key is a hex SHA-256 of Fingerprint, the crop mode, the preprocessing
+	// and the chunk's image names and labels. A checkpoint store must add the model
 	// file's identity and the runtime version to it.
 	Key string
 }
@@ -311,9 +311,17 @@ func WilsonHalfWidth(k, n int64) float64 {
 	return z / (1 + z*z/nn) * math.Sqrt(p*(1-p)/nn+z*z/(4*nn*nn))
 }
 
+// Fingerprint names what, besides the model, the dataset and the settings,
+// decides this stage's results: its schema version and the JPEG decoder
+// (the pure-Go fallback build differs from libjpeg-turbo on some pixels).
+// Cache keys for accuracy rows should include it.
+func Fingerprint() string {
+	return "accuracy v1 decoder " + decode.Backend
+}
+
 func chunkKey(mode string, p Preprocess, items []dataset.Item) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "accuracy chunk v1\x00%s\x00%+v\x00", mode, p)
+	fmt.Fprintf(h, "%s\x00%s\x00%+v\x00", Fingerprint(), mode, p)
 	var b [8]byte
 	for _, it := range items {
 		h.Write([]byte(it.Name))
