@@ -271,3 +271,24 @@ func BenchmarkRun40x2(b *testing.B) {
 		}
 	}
 }
+
+func TestNonPositivePeakIsAnError(t *testing.T) {
+	in := small()
+	in.Memory[0].PeakBytes = 0
+	res := run(t, in, analyse.Config{})
+	if f := res.MemoryFits[0]; f.N != 4 {
+		t.Errorf("fit over %d models, want 4 (model a has no usable peak)", f.N)
+	}
+	found := false
+	for _, w := range res.Warnings {
+		found = found || (w.Model == "a" && strings.Contains(w.Message, "not above the baseline"))
+	}
+	if !found {
+		t.Errorf("no warning about model a's zero peak: %+v", res.Warnings)
+	}
+	for _, c := range res.Table2 {
+		if c.Model == "a" && c.Status != analyse.StatusError {
+			t.Errorf("Table 2 cell of a: %q, want error", c.Status)
+		}
+	}
+}

@@ -159,6 +159,9 @@ func deviceModelTable(in Inputs, ms []ModelRow, devices []string) []DeviceModelR
 			}
 			if mm, ok := mi[cellKey{d, m.Model, 1}]; ok {
 				r.MemoryStatus = normStatus(mm.Status)
+				if r.MemoryStatus == StatusOK && mm.PeakBytes <= 0 {
+					r.MemoryStatus = StatusError
+				}
 				if r.MemoryStatus == StatusOK {
 					r.PeakBytes = mm.PeakBytes
 				}
@@ -219,6 +222,9 @@ func table2(in Inputs, ms []ModelRow, devices []string, batches []int64) []Batch
 				c := BatchCell{Device: d, Model: m.Model, Batch: b, Status: StatusNotRun, Reason: "no memory row in the cache"}
 				if r, ok := mi[cellKey{d, m.Model, b}]; ok {
 					c.Status, c.Reason = normStatus(r.Status), oneLine(r.Error)
+					if c.Status == StatusOK && r.PeakBytes <= 0 {
+						c.Status, c.Reason = StatusError, noPeak
+					}
 					if c.Status == StatusOK {
 						c.Value = float64(r.PeakBytes)
 						c.Lo, c.Hi = c.Value, c.Value
@@ -230,6 +236,9 @@ func table2(in Inputs, ms []ModelRow, devices []string, batches []int64) []Batch
 	}
 	return cells
 }
+
+// noPeak explains a memory row whose peak is not above the baseline.
+const noPeak = "peak memory is not above the baseline: the sampler missed the model's allocation"
 
 // oneLine keeps the first line of an error message, at most 160 bytes.
 func oneLine(s string) string {
@@ -280,6 +289,9 @@ func collectWarnings(in Inputs, own []Warning) []Warning {
 		}
 	}
 	for _, r := range in.Memory {
+		if normStatus(r.Status) == StatusOK && r.PeakBytes <= 0 {
+			ws = append(ws, Warning{Stage: "analyse", Model: r.Model, Device: r.Device, Batch: r.Batch, Message: noPeak + "; left out of Figure 4, Table 2 and Table 3"})
+		}
 		for _, w := range split(r.Warnings) {
 			ws = append(ws, Warning{Stage: "memory", Model: r.Model, Device: r.Device, Batch: r.Batch, Message: w})
 		}
