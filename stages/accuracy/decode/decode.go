@@ -88,8 +88,8 @@ func (d *Decoder) Decode(data []byte) (*Image, error) {
 }
 
 // fromImage converts a decoded Go image as PIL's convert("RGB") does:
-// grayscale stays one channel, alpha is dropped without compositing and
-// 16-bit samples keep their high byte.
+// grayscale stays one channel, alpha is dropped without compositing,
+// 16-bit colour samples keep their high byte and 16-bit gray is clipped.
 func fromImage(im image.Image) *Image {
 	b := im.Bounds()
 	w, h := b.Dx(), b.Dy()
@@ -101,10 +101,12 @@ func fromImage(im image.Image) *Image {
 		}
 		return out
 	case *image.Gray16:
+		// PIL opens 16-bit grayscale as 32-bit "I" and clips it to 0..255.
 		out := &Image{Width: w, Height: h, Channels: 1, Pix: make([]uint8, w*h)}
 		for y := 0; y < h; y++ {
 			for x := 0; x < w; x++ {
-				out.Pix[y*w+x] = src.Pix[y*src.Stride+2*x]
+				v := int(src.Pix[y*src.Stride+2*x])<<8 | int(src.Pix[y*src.Stride+2*x+1])
+				out.Pix[y*w+x] = clip8(v)
 			}
 		}
 		return out

@@ -161,3 +161,22 @@ func TestCMYKFormula(t *testing.T) {
 		}
 	}
 }
+
+func TestGray16PNGClipsLikePIL(t *testing.T) {
+	g := image.NewGray16(image.Rect(0, 0, 6, 1))
+	for i, v := range []uint16{0, 100, 255, 256, 1000, 65535} {
+		g.SetGray16(i, 0, color.Gray16{Y: v})
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, g); err != nil {
+		t.Fatal(err)
+	}
+	im, err := newDecoder(t).Decode(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// PIL 9.4: Image.open(...).convert('RGB') of these gives 0 100 255 255 255 255.
+	if want := []uint8{0, 100, 255, 255, 255, 255}; im.Channels != 1 || !bytes.Equal(im.Pix, want) {
+		t.Errorf("got %v (%d channels), want %v", im.Pix, im.Channels, want)
+	}
+}
