@@ -90,11 +90,11 @@ type Result struct {
 // Count reads one ONNX file and returns its row (Model left empty for the
 // caller to fill) and per-op rows, sorted by op type.
 func Count(path string, opt Options) (Row, []OpRow, error) {
-	m, err := Read(path)
+	m, err := read(path)
 	if err != nil {
-		return Row{}, nil, err
+		return Row{}, nil, fmt.Errorf("flops: %s: %w", path, err)
 	}
-	res, err := Analyze(m, opt)
+	res, err := analyze(m, opt)
 	if err != nil {
 		return Row{}, nil, fmt.Errorf("flops: %s: %w", path, err)
 	}
@@ -104,11 +104,19 @@ func Count(path string, opt Options) (Row, []OpRow, error) {
 // Analyze infers shapes and counts parameters, MACs, FLOPs and activation
 // memory of a model read by Read or ReadBytes.
 func Analyze(m *Model, opt Options) (*Result, error) {
+	res, err := analyze(m, opt)
+	if err != nil {
+		return nil, fmt.Errorf("flops: %w", err)
+	}
+	return res, nil
+}
+
+func analyze(m *Model, opt Options) (*Result, error) {
 	batch := opt.Batch
 	if batch == 0 {
 		batch = 1
 	}
-	inf, err := InferShapes(m, batch)
+	inf, err := inferShapes(m, batch)
 	if err != nil {
 		return nil, err
 	}

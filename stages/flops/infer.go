@@ -143,7 +143,7 @@ func (in *Inference) Constant(name string) ([]int64, bool) {
 }
 
 // errCycle reports a graph whose nodes cannot be ordered.
-var errCycle = errors.New("flops: graph has a cycle or a node input that is never produced")
+var errCycle = errors.New("graph has a cycle or a node input that is never produced")
 
 // InferShapes infers every tensor's shape in the model's main graph with the
 // batch dim bound to batch, folding shape subgraphs to constants. Symbolic
@@ -151,8 +151,16 @@ var errCycle = errors.New("flops: graph has a cycle or a node input that is neve
 // unknown. Where an op cannot be inferred, the shapes the file records in
 // value_info or graph outputs are used instead, and a warning says so.
 func InferShapes(m *Model, batch int64) (*Inference, error) {
+	in, err := inferShapes(m, batch)
+	if err != nil {
+		return nil, fmt.Errorf("flops: %w", err)
+	}
+	return in, nil
+}
+
+func inferShapes(m *Model, batch int64) (*Inference, error) {
 	if batch < 1 {
-		return nil, fmt.Errorf("flops: batch %d: must be at least 1", batch)
+		return nil, fmt.Errorf("batch %d must be at least 1", batch)
 	}
 	g := &m.Graph
 	in := &Inference{Batch: batch, values: map[string]*value{}, failed: map[int]string{}}
@@ -320,12 +328,12 @@ func topoOrder(g *Graph, available map[string]*value) ([]int, error) {
 			p, ok := producer[name]
 			if !ok {
 				if _, ok := available[name]; !ok {
-					return nil, fmt.Errorf("flops: node %s (%s): input %q is not a graph input, initializer or node output", nodeLabel(n, i), n.OpType(), name)
+					return nil, fmt.Errorf("node %s (%s): input %q is not a graph input, initializer or node output", nodeLabel(n, i), n.OpType(), name)
 				}
 				continue
 			}
 			if p == i {
-				return nil, fmt.Errorf("flops: node %s (%s): %w", nodeLabel(n, i), n.OpType(), errCycle)
+				return nil, fmt.Errorf("node %s (%s): %w", nodeLabel(n, i), n.OpType(), errCycle)
 			}
 			indeg[i]++
 			users[p] = append(users[p], i)
@@ -350,6 +358,11 @@ func topoOrder(g *Graph, available map[string]*value) ([]int, error) {
 		}
 	}
 	if len(order) != len(g.Nodes) {
+		for i, d := range indeg {
+			if d > 0 {
+				return nil, fmt.Errorf("node %s (%s): %w", nodeLabel(g.Nodes[i], i), g.Nodes[i].OpType(), errCycle)
+			}
+		}
 		return nil, errCycle
 	}
 	return order, nil

@@ -7,7 +7,7 @@ import (
 )
 
 // errUnknownOp reports an op type inference has no rule for.
-var errUnknownOp = errors.New("flops: unknown op")
+var errUnknownOp = errors.New("unknown op")
 
 // in returns input i, or nil when absent.
 func in(ins []*value, i int) *value {

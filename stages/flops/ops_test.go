@@ -577,10 +577,14 @@ func TestReadErrors(t *testing.T) {
 		if err := os.WriteFile(p, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := Count(p, Options{}); err == nil || !strings.Contains(err.Error(), name) {
+		_, _, err := Count(p, Options{})
+		switch {
+		case err == nil || !strings.Contains(err.Error(), name):
 			t.Errorf("%s: error %v does not name the file", name, err)
-		} else if name != "empty.onnx" && !errors.Is(err, ErrNotONNX) {
+		case !errors.Is(err, ErrNotONNX):
 			t.Errorf("%s: %v is not ErrNotONNX", name, err)
+		case !strings.HasPrefix(err.Error(), "flops: ") || strings.Count(err.Error(), "flops:") != 1:
+			t.Errorf("%s: %q should carry the package prefix once", name, err)
 		}
 	}
 	if _, _, err := Count(filepath.Join(dir, "missing.onnx"), Options{}); err == nil {
@@ -596,7 +600,7 @@ func TestReadErrors(t *testing.T) {
 	}
 	c := newBuilder(13).input("x", "N", 2).
 		node("Add", []string{"x", "b"}, []string{"a"}).node("Relu", []string{"a"}, []string{"b"}).output("b")
-	if _, err := Analyze(mustReadBytes(t, c.bytes(t)), Options{}); !errors.Is(err, errCycle) {
+	if _, err := Analyze(mustReadBytes(t, c.bytes(t)), Options{}); !errors.Is(err, errCycle) || err.Error() != `flops: node "n0_Add" (Add): graph has a cycle or a node input that is never produced` {
 		t.Errorf("cycle: %v", err)
 	}
 }

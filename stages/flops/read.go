@@ -111,47 +111,71 @@ func (t *Tensor) Elements() int64 {
 // copying weight payloads. External data files are located next to the
 // model; only their sizes (and the values of small integer tensors) are read.
 func Read(path string) (*Model, error) {
+	m, err := read(path)
+	if err != nil {
+		return nil, fmt.Errorf("flops: %s: %w", path, err)
+	}
+	return m, nil
+}
+
+func read(path string) (*Model, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("flops: %w", err)
+		return nil, err
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("flops: %w", err)
+		return nil, err
 	}
 	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("flops: %s: not a regular file", path)
+		return nil, errors.New("not a regular file")
 	}
 	size := st.Size()
 	if size == 0 {
-		return nil, fmt.Errorf("flops: %s: empty file: %w", path, ErrNotONNX)
+		return nil, notONNX{errors.New("empty file")}
 	}
 	if int64(int(size)) != size {
-		return nil, fmt.Errorf("flops: %s: file too large to map (%d bytes)", path, size)
+		return nil, fmt.Errorf("file too large to map (%d bytes)", size)
 	}
 	data, err := syscall.Mmap(int(f.Fd()), 0, int(size), syscall.PROT_READ, syscall.MAP_SHARED)
 	if err != nil {
-		return nil, fmt.Errorf("flops: %s: mmap: %w", path, err)
+		return nil, fmt.Errorf("mmap: %w", err)
 	}
-	m, perr := ReadBytes(data)
+	m, perr := readBytes(data)
 	if err := syscall.Munmap(data); err != nil && perr == nil {
-		perr = fmt.Errorf("flops: %s: munmap: %w", path, err)
+		perr = fmt.Errorf("munmap: %w", err)
 	}
 	if perr != nil {
-		return nil, fmt.Errorf("flops: %s: %w", filepath.Base(path), perr)
+		return nil, perr
 	}
 	m.FileBytes = size
 	if err := m.resolveExternal(filepath.Dir(path)); err != nil {
-		return nil, fmt.Errorf("flops: %s: %w", filepath.Base(path), err)
+		return nil, err
 	}
 	return m, nil
 }
+
+// notONNX marks a decoding failure: errors.Is(err, ErrNotONNX) holds
+// without the sentinel's prefix repeating in the message.
+type notONNX struct{ err error }
+
+func (e notONNX) Error() string { return "not an ONNX model: " + e.err.Error() }
+
+func (e notONNX) Unwrap() []error { return []error{ErrNotONNX, e.err} }
 
 // ReadBytes decodes a serialized ModelProto. Nothing in the result refers
 // to data, so data may be unmapped or reused afterwards. FileBytes is
 // len(data); external data is not resolved.
 func ReadBytes(data []byte) (*Model, error) {
+	m, err := readBytes(data)
+	if err != nil {
+		return nil, fmt.Errorf("flops: %w", err)
+	}
+	return m, nil
+}
+
+func readBytes(data []byte) (*Model, error) {
 	m := &Model{Opsets: map[string]int64{}, FileBytes: int64(len(data))}
 	var graph []byte
 	haveGraph := false
@@ -178,10 +202,10 @@ func ReadBytes(data []byte) (*Model, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrNotONNX, err)
+		return nil, notONNX{err}
 	}
 	if !haveGraph {
-		return nil, fmt.Errorf("%w: no graph", ErrNotONNX)
+		return nil, notONNX{errors.New("no graph")}
 	}
 	if err := m.Graph.decode(graph); err != nil {
 		return nil, fmt.Errorf("graph: %w", err)
