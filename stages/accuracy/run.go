@@ -365,15 +365,18 @@ func score(ctx context.Context, p Preprocess, mode string, items []dataset.Item,
 	results := make(chan prepared, nbuf)
 	norm := p.normaliser()
 	var wg sync.WaitGroup
-	var initErr error
-	var initOnce sync.Once
+	// initErr holds the first worker's failure to start.
+	initErr := make(chan error, 1)
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			dec, err := decode.NewDecoder()
 			if err != nil {
-				initOnce.Do(func() { initErr = err })
+				select {
+				case initErr <- err:
+				default:
+				}
 				cancel()
 				return
 			}
@@ -429,16 +432,11 @@ func score(ctx context.Context, p Preprocess, mode string, items []dataset.Item,
 	}
 	// Pending images whose crops are in the batch or waiting for it.
 	type pending struct {
-		label  int
-		sum    []float64
-		left   int
-		tensor []float32
+		label int
+		sum   []float64 // logits summed over the image's crops
+		left  int       // crops not yet run
 	}
-	type slot struct {
-		img  *pending
-		crop int
-	}
-	batch := make([]slot, 0, n)
+	batch := make([]*pending, 0, n)
 	input := in.input()
 	flush := func() error {
 		if len(batch) == 0 {
@@ -454,15 +452,15 @@ func score(ctx context.Context, p Preprocess, mode string, items []dataset.Item,
 		}
 		per := len(out) / n
 		skip := per - nclass // a 1001-class output has background at index 0
-		for j, s := range batch {
+		for j, img := range batch {
 			o := out[j*per+skip : (j+1)*per]
 			for c, v := range o {
-				s.img.sum[c] += float64(v)
+				img.sum[c] += float64(v)
 			}
-			s.img.left--
-			if s.img.left == 0 {
+			img.left--
+			if img.left == 0 {
 				res.Scored++
-				rank := labelRank(s.img.sum, s.img.label)
+				rank := labelRank(img.sum, img.label)
 				if rank < 1 {
 					res.Top1++
 				}
@@ -482,8 +480,10 @@ func score(ctx context.Context, p Preprocess, mode string, items []dataset.Item,
 		select {
 		case pr, ok = <-results:
 		case <-ctx.Done():
-			if initErr != nil {
-				return res, initErr
+			select {
+			case err := <-initErr:
+				return res, err
+			default:
 			}
 			return res, ctx.Err()
 		}
@@ -500,7 +500,7 @@ func score(ctx context.Context, p Preprocess, mode string, items []dataset.Item,
 		img := &pending{label: items[pr.index].Label, sum: make([]float64, nclass), left: k}
 		for c := 0; c < k; c++ {
 			copy(input[len(batch)*size:(len(batch)+1)*size], pr.tensor[c*size:(c+1)*size])
-			batch = append(batch, slot{img: img, crop: c})
+			batch = append(batch, img)
 			if len(batch) == n {
 				if err := flush(); err != nil {
 					return res, err
@@ -509,8 +509,10 @@ func score(ctx context.Context, p Preprocess, mode string, items []dataset.Item,
 		}
 		pool <- pr.tensor
 	}
-	if initErr != nil {
-		return res, initErr
+	select {
+	case err := <-initErr:
+		return res, err
+	default:
 	}
 	if received < len(items) {
 		if err := ctx.Err(); err != nil {
