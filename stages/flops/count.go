@@ -9,6 +9,10 @@ import (
 type Options struct {
 	// Batch is the batch size symbolic batch dims are bound to; 0 means 1.
 	Batch int64
+	// Dims binds other symbolic input dims by name, e.g. {"height": 224,
+	// "width": 224} for a model exported with dynamic spatial axes; nil
+	// leaves them unknown (and what depends on them uncounted, with a warning).
+	Dims map[string]int64
 }
 
 // opKind says how an op type is counted.
@@ -116,7 +120,7 @@ func analyze(m *Model, opt Options) (*Result, error) {
 	if batch == 0 {
 		batch = 1
 	}
-	inf, err := inferShapes(m, batch)
+	inf, err := inferShapes(m, batch, opt.Dims)
 	if err != nil {
 		return nil, err
 	}

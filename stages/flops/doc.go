@@ -17,7 +17,8 @@
 // # Shapes
 //
 // InferShapes binds the symbolic (or missing) leading dim of every graph
-// input to the batch size and infers each node's output shapes in
+// input to the batch size (and other symbolic dims named in Options.Dims to
+// their values) and infers each node's output shapes in
 // topological order. Shape subgraphs (Shape, Gather, Slice, Concat,
 // Unsqueeze, Squeeze, Reshape, Cast, Range, ConstantOfShape, Constant,
 // Expand, Where, Equal and integer or float arithmetic) are evaluated on

@@ -147,18 +147,19 @@ var errCycle = errors.New("graph has a cycle or a node input that is never produ
 
 // InferShapes infers every tensor's shape in the model's main graph with the
 // batch dim bound to batch, folding shape subgraphs to constants. Symbolic
-// leading dims of graph inputs are the batch; other symbolic input dims stay
-// unknown. Where an op cannot be inferred, the shapes the file records in
-// value_info or graph outputs are used instead, and a warning says so.
-func InferShapes(m *Model, batch int64) (*Inference, error) {
-	in, err := inferShapes(m, batch)
+// leading dims of graph inputs are the batch; other symbolic input dims take
+// their value from dims by name (nil binds none), or stay unknown. Where an
+// op cannot be inferred, the shapes the file records in value_info or graph
+// outputs are used instead, and a warning says so.
+func InferShapes(m *Model, batch int64, dims map[string]int64) (*Inference, error) {
+	in, err := inferShapes(m, batch, dims)
 	if err != nil {
 		return nil, fmt.Errorf("flops: %w", err)
 	}
 	return in, nil
 }
 
-func inferShapes(m *Model, batch int64) (*Inference, error) {
+func inferShapes(m *Model, batch int64, bind map[string]int64) (*Inference, error) {
 	if batch < 1 {
 		return nil, fmt.Errorf("batch %d must be at least 1", batch)
 	}
@@ -179,21 +180,26 @@ func inferShapes(m *Model, batch int64) (*Inference, error) {
 		in.values[t.Name()] = v
 	}
 	syms := map[string]int64{}
+	for _, name := range sortedKeys(bind) {
+		if bind[name] < 1 {
+			return nil, fmt.Errorf("dim %q = %d must be at least 1", shorten(name), bind[name])
+		}
+		syms[name] = bind[name]
+	}
 	for _, vi := range g.Inputs {
 		if _, isInit := in.values[vi.GetName()]; isInit {
 			continue
 		}
-		dt, dims, ok := valueInfoShape(vi, nil)
+		dt, dims, ok := valueInfoShape(vi, bind)
 		if !ok {
 			in.values[vi.GetName()] = unknownValue()
 			warn[fmt.Sprintf("input %q has no tensor shape", shorten(vi.GetName()))] = true
 			continue
 		}
 		tdims := vi.GetType().GetTensorType().GetShape().GetDim()
-		for i, d := range tdims {
-			if d.GetDimParam() != "" && i == 0 {
-				syms[d.GetDimParam()] = batch
-			}
+		if len(tdims) > 0 && tdims[0].GetDimParam() != "" {
+			syms[tdims[0].GetDimParam()] = batch
+			dims[0] = batch
 		}
 		if len(dims) > 0 && dims[0] < 0 {
 			dims[0] = batch
@@ -202,7 +208,7 @@ func inferShapes(m *Model, batch int64) (*Inference, error) {
 		}
 		for _, d := range dims[min(1, len(dims)):] {
 			if d < 0 {
-				warn[fmt.Sprintf("input %q has symbolic non-batch dims; shapes that depend on them are unknown", shorten(vi.GetName()))] = true
+				warn[fmt.Sprintf("input %q has symbolic non-batch dims; shapes that depend on them are unknown (bind them with Options.Dims)", shorten(vi.GetName()))] = true
 				break
 			}
 		}

@@ -675,3 +675,25 @@ func TestLongNamesAreShortened(t *testing.T) {
 		t.Errorf("warnings %q", res.Row.Warnings)
 	}
 }
+
+func TestSymbolicSpatialDims(t *testing.T) {
+	// A model exported with dynamic height and width: uncounted with a
+	// warning unless Options.Dims binds them.
+	b := newBuilder(13).input("x", "batch", 3, "height", "width").weight("w", 4, 3, 3, 3).
+		node("Conv", []string{"x", "w"}, []string{"y"}, aInts("pads", 1, 1, 1, 1)).
+		node("Relu", []string{"y"}, []string{"z"}).output("z", "batch", 4, "height", "width")
+	res := b.analyze(t, 1)
+	if res.Row.MACs != 0 || res.Row.UncountedNodes != 2 || !strings.Contains(res.Row.Warnings, "Options.Dims") {
+		t.Errorf("unbound: MACs %d uncounted %d warnings %q", res.Row.MACs, res.Row.UncountedNodes, res.Row.Warnings)
+	}
+	m := mustReadBytes(t, b.bytes(t))
+	res, err := Analyze(m, Options{Batch: 2, Dims: map[string]int64{"height": 8, "width": 6}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Out 2×4×8×6 = 384 elements × 27 MACs; Relu 384.
+	check(t, res, 108, 384*27, 2*384*27+384)
+	if _, err := Analyze(m, Options{Dims: map[string]int64{"height": 0}}); err == nil || !strings.Contains(err.Error(), `dim "height" = 0`) {
+		t.Errorf("zero dim: %v", err)
+	}
+}

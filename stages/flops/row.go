@@ -11,7 +11,8 @@ type Row struct {
 	FileBytes int64 `parquet:"file_bytes"`
 	// MACs is multiply-accumulates of Conv, ConvTranspose, Gemm and MatMul at batch 1.
 	MACs int64 `parquet:"macs"`
-	// FLOPs is 2×MACs plus one per output element of the other counted ops, at batch 1.
+	// FLOPs is 2×MACs plus one per output element of bias adds and of the
+	// other counted ops, at batch 1 (rules in the package documentation).
 	FLOPs int64 `parquet:"flops"`
 	// ActivationBytes is the sum of all intermediate tensor sizes at batch 1, in bytes.
 	ActivationBytes int64 `parquet:"activation_bytes"`
