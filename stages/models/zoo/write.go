@@ -1,7 +1,6 @@
 package zoo
 
 import (
-	"bufio"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -36,8 +35,9 @@ const irVersion = 8
 // from a PCG stream seeded by seed and streamed straight to w, so memory
 // stays small whatever the model's size.
 func (g *Graph) WriteTo(w io.Writer, name string, output Tensor, seed uint64) (int64, error) {
-	bw := bufio.NewWriterSize(w, 1<<20)
-	cw := &countWriter{w: bw}
+	aw := newAsyncWriter(w)
+	cw := &countWriter{w: aw}
+	defer aw.Close()
 
 	g.nodes = append(g.nodes, &onnx.NodeProto{OpType: "Identity", Name: "logits", Input: []string{output.Name}, Output: []string{"logits"}})
 	defer func() { g.nodes = g.nodes[:len(g.nodes)-1] }()
@@ -116,10 +116,71 @@ func (g *Graph) WriteTo(w io.Writer, name string, output Tensor, seed uint64) (i
 			return cw.n, err
 		}
 	}
-	if err := bw.Flush(); err != nil {
+	if err := aw.Close(); err != nil {
 		return cw.n, err
 	}
 	return cw.n, nil
+}
+
+// asyncWriter hands full 1 MiB buffers to a goroutine that writes them, so
+// drawing weights and writing the file overlap.
+type asyncWriter struct {
+	buf    []byte
+	full   chan []byte
+	free   chan []byte
+	done   chan error
+	closed bool
+	err    error
+}
+
+func newAsyncWriter(w io.Writer) *asyncWriter {
+	const size, count = 1 << 20, 4
+	a := &asyncWriter{full: make(chan []byte, count), free: make(chan []byte, count), done: make(chan error, 1)}
+	for i := 0; i < count; i++ {
+		a.free <- make([]byte, 0, size)
+	}
+	a.buf = <-a.free
+	go func() {
+		var err error
+		for b := range a.full {
+			if err == nil {
+				_, err = w.Write(b)
+			}
+			a.free <- b[:0]
+		}
+		a.done <- err
+	}()
+	return a
+}
+
+func (a *asyncWriter) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		room := cap(a.buf) - len(a.buf)
+		if room == 0 {
+			a.full <- a.buf
+			a.buf = <-a.free
+			continue
+		}
+		k := min(room, len(p))
+		a.buf = append(a.buf, p[:k]...)
+		p = p[k:]
+	}
+	return n, nil
+}
+
+// Close writes what is buffered and returns the first write error.
+func (a *asyncWriter) Close() error {
+	if a.closed {
+		return a.err
+	}
+	a.closed = true
+	if len(a.buf) > 0 {
+		a.full <- a.buf
+	}
+	close(a.full)
+	a.err = <-a.done
+	return a.err
 }
 
 func tensorHeader(in *initializer) ([]byte, error) {
@@ -155,17 +216,27 @@ func writeValues(w io.Writer, in *initializer, rng *rand.Rand) error {
 	b := make([]byte, 4*chunk)
 	for off := int64(0); off < n; off += chunk {
 		m := min(chunk, n-off)
-		for i := int64(0); i < m; i++ {
-			var v float32
-			switch in.kind {
-			case InitUniform:
-				v = in.scale * (2*rng.Float32() - 1)
-			case InitConst:
-				v = in.scale
-			case InitData:
-				v = in.data[off+i]
+		switch in.kind {
+		case InitUniform:
+			// Two 24-bit uniforms per 64-bit draw, mapped to (-scale, scale).
+			const inv = 1.0 / (1 << 23)
+			for i := int64(0); i < m; i += 2 {
+				u := rng.Uint64()
+				v0 := in.scale * (float32(u>>40)*inv - 1)
+				binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v0))
+				if i+1 < m {
+					v1 := in.scale * (float32((u>>16)&(1<<24-1))*inv - 1)
+					binary.LittleEndian.PutUint32(b[4*i+4:], math.Float32bits(v1))
+				}
 			}
-			binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
+		case InitConst:
+			for i := int64(0); i < m; i++ {
+				binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(in.scale))
+			}
+		case InitData:
+			for i := int64(0); i < m; i++ {
+				binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(in.data[off+i]))
+			}
 		}
 		if _, err := w.Write(b[:4*m]); err != nil {
 			return err
