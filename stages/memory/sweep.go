@@ -115,6 +115,9 @@ func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(R
 				return fmt.Errorf("%w: %s: %s", ErrDevice, cfg.Device, msg)
 			}
 			r.Status, r.Error = StatusError, "session: "+ev.Message
+			if onnxrt.IsOOM(errors.New(ev.Message)) {
+				r.Status = StatusOOM
+			}
 		default:
 			return fmt.Errorf("memory: %s batch %d: unknown worker event %q", m.Name, b, ev.Kind)
 		}

@@ -84,7 +84,10 @@ func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(R
 	if err != nil {
 		return cond, fmt.Errorf("timing: %s: %w", m.Name, err)
 	}
-	defer child.Kill()
+	defer func() {
+		child.Kill()
+		_ = child.Wait() // reap it; its error, if any, was reported already
+	}()
 
 	s := sweepState{cfg: cfg, model: m, batches: bs, onRow: onRow}
 	report := func(batch int) {
@@ -130,7 +133,11 @@ func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(R
 			if ev.ProviderMissing {
 				return cond, fmt.Errorf("%w: %s: %s (%s)", ErrDevice, cfg.Device, ev.Message, onnxrt.ProviderHint(cfg.Provider))
 			}
-			if err := s.failRest(StatusError, "session: "+ev.Message); err != nil {
+			status := StatusError
+			if onnxrt.IsOOM(errors.New(ev.Message)) {
+				status = StatusOOM
+			}
+			if err := s.failRest(status, "session: "+ev.Message); err != nil {
 				return cond, err
 			}
 		default:

@@ -313,3 +313,11 @@ func TestSweepRecordsNVMLNote(t *testing.T) {
 		t.Errorf("no GPU facts and no note why: %+v", cond)
 	}
 }
+
+func TestWorkerRejectsBadRequest(t *testing.T) {
+	var out strings.Builder
+	err := Worker(context.Background(), strings.NewReader(`{"model":"x","bogus":1}`), &out)
+	if err == nil || !strings.Contains(err.Error(), "timing: worker") || out.Len() != 0 {
+		t.Errorf("err %v, output %q", err, out.String())
+	}
+}
