@@ -533,13 +533,17 @@ func methodology(res *analyse.Result) []string {
 }
 
 func accuracyTable(res *analyse.Result) table {
-	t := table{Header: []string{"Model", "Top-1 (%)", "Top-5 (%)", "Source"}, Align: []string{"l", "r", "r", "l"}}
+	t := table{Header: []string{"Model", "Top-1 (%, ± 95% interval)", "Top-5 (%)", "Source"}, Align: []string{"l", "r", "r", "l"}}
 	for _, m := range res.Models {
 		if !m.HasAccuracy {
 			t.Rows = append(t.Rows, []string{esc(m.Model), "–", "–", "none"})
 			continue
 		}
-		t.Rows = append(t.Rows, []string{esc(m.Model), f2(m.Top1), f2(m.Top5), esc(sourceText(m.AccuracySource))})
+		top1 := f2(m.Top1)
+		if m.Top1CI95 > 0 {
+			top1 += " ± " + f2(m.Top1CI95)
+		}
+		t.Rows = append(t.Rows, []string{esc(m.Model), top1, f2(m.Top5), esc(sourceText(m.AccuracySource))})
 	}
 	return t
 }

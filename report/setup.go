@@ -38,8 +38,9 @@ type Setup struct {
 	ConfigHash string
 	// Command is the command line that produced the report.
 	Command string
-	// Date is the report's date, from SOURCE_DATE_EPOCH; it is also the PDF
-	// creation date. The zero time prints as "not set".
+	// Date is the report's date and the PDF's creation date. Set it only
+	// from SOURCE_DATE_EPOCH: the zero time prints as "not set" and dates
+	// the PDF 1970-01-01, so reruns stay byte-identical.
 	Date time.Time
 }
 

@@ -120,6 +120,8 @@ type ModelRow struct {
 	// Top1 and Top5 are percentages.
 	Top1 float64 `parquet:"top1"`
 	Top5 float64 `parquet:"top5"`
+	// Top1CI95 is the half-width of the 95% interval of a measured Top1, in points (0 for published values).
+	Top1CI95 float64 `parquet:"top1_ci95"`
 	// AccuracySource is "measured" or "published:<reference>".
 	AccuracySource string `parquet:"accuracy_source"`
 	// Density is top-1 accuracy per million parameters, in % / M.

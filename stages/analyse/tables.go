@@ -62,7 +62,7 @@ func modelTable(in Inputs) ([]ModelRow, []Warning) {
 		}
 		if a, ok := best[f.Model]; ok {
 			r.HasAccuracy = true
-			r.Top1, r.Top5 = a.Top1, a.Top5
+			r.Top1, r.Top5, r.Top1CI95 = a.Top1, a.Top5, a.Top1CI95
 			r.AccuracySource = a.Source
 			if f.Params > 0 {
 				r.Density = a.Top1 / (float64(f.Params) / 1e6)
