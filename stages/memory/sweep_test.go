@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dnnbench/dnnbench/internal/onnxrt"
 	"github.com/dnnbench/dnnbench/internal/testmodel"
 	"github.com/dnnbench/dnnbench/stages/models/zoo"
 )
@@ -167,3 +168,20 @@ func TestMemoryResNet50(t *testing.T) {
 }
 
 func mib(b int64) float64 { return float64(b) / (1 << 20) }
+
+// TestWarmContext runs the GPU context warm-up on the CPU provider: the
+// one-node model must load, and the CUDA provider must be refused here.
+func TestWarmContext(t *testing.T) {
+	cfg := testConfig(t)
+	if _, err := onnxrt.Init(cfg.LibPath); err != nil {
+		t.Fatal(err)
+	}
+	closeCtx, err := warmContext(onnxrt.Options{Provider: "cpu"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeCtx()
+	if _, err := warmContext(onnxrt.Options{Provider: "cuda"}); err == nil {
+		t.Error("a CUDA warm-up on a CPU build of ONNX Runtime succeeded")
+	}
+}
