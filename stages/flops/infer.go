@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sort"
 
 	"github.com/advancedclimatesystems/gonnx/onnx"
 )
@@ -443,18 +442,9 @@ func (a attrs) get(name string) *onnx.AttributeProto {
 	return nil
 }
 
-func (a attrs) has(name string) bool { return a.get(name) != nil }
-
 func (a attrs) int(name string, def int64) int64 {
 	if at := a.get(name); at != nil {
 		return at.GetI()
-	}
-	return def
-}
-
-func (a attrs) float(name string, def float64) float64 {
-	if at := a.get(name); at != nil {
-		return float64(at.GetF())
 	}
 	return def
 }
@@ -569,6 +559,3 @@ func toInt(f float64) int64 {
 	}
 	return int64(f)
 }
-
-// sortInt64 sorts in place.
-func sortInt64(a []int64) { sort.Slice(a, func(i, j int) bool { return a[i] < a[j] }) }
