@@ -100,3 +100,26 @@ func BenchmarkCountVGG16(b *testing.B) {
 func BenchmarkCountResNet50(b *testing.B) {
 	benchCount(b, resnet50(streamedWeights), 4089184256, 1.2)
 }
+
+// TestReadAllocatesLittle reads a 64 MB model and checks that reading and
+// counting allocate under 1 MB: weight payloads are never copied.
+func TestReadAllocatesLittle(t *testing.T) {
+	b := newBuilder(13).input("x", "N", 4096).bigWeight("w", 4096, 4096).
+		node("MatMul", []string{"x", "w"}, []string{"y"}).output("y")
+	path := filepath.Join(t.TempDir(), "model.onnx")
+	size := b.writeStreamed(t, path)
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	row, _, err := Count(path, Options{})
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if row.Params != 4096*4096 || row.MACs != 4096*4096 || row.FileBytes != size {
+		t.Errorf("params %d MACs %d file bytes %d", row.Params, row.MACs, row.FileBytes)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 1<<20 {
+		t.Errorf("counting a %d-byte model allocated %d bytes", size, alloc)
+	}
+}
