@@ -118,7 +118,14 @@ func (w *pdfWriter) block(n ast.Node) {
 		if size == 0 {
 			size = 10.5
 		}
-		w.ensure(size*3 + bodyLeading*8) // keep a heading with what follows
+		// Keep a heading with what follows: a few lines, or a whole figure.
+		keep := bodyLeading * 8
+		if p, ok := n.NextSibling().(*ast.Paragraph); ok {
+			if img := onlyImage(p); img != nil {
+				keep = math.Max(keep, w.figureHeight(img)+40)
+			}
+		}
+		w.ensure(size*3 + keep)
 		w.pdf.Ln(size * 0.6)
 		w.size, w.style, w.mono = size, "B", false
 		w.font()
@@ -277,10 +284,7 @@ func (w *pdfWriter) figure(img *ast.Image) {
 		return
 	}
 	d := f.Drawing
-	// At most half a page, so two figures share a page.
-	maxH := (w.pageBottom()-marginTop)/2 - 30
-	s := math.Min(w.contentWidth()/d.Width, maxH/d.Height)
-	s = math.Min(s, 1)
+	s := w.figureScale(d)
 	wd, ht := d.Width*s, d.Height*s
 	w.ensure(ht + 40) // the figure and its caption
 	x0 := w.left + (w.contentWidth()-wd)/2
@@ -288,6 +292,22 @@ func (w *pdfWriter) figure(img *ast.Image) {
 	drawFigure(w.pdf, w.tr, d, x0, y0, s)
 	w.pdf.SetY(y0 + ht + 3)
 	w.font()
+}
+
+// figureScale fits a drawing to the text width and at most half a page, so
+// two figures share a page; it never enlarges.
+func (w *pdfWriter) figureScale(d plots.Drawing) float64 {
+	maxH := (w.pageBottom()-marginTop)/2 - 30
+	return math.Min(1, math.Min(w.contentWidth()/d.Width, maxH/d.Height))
+}
+
+// figureHeight is the drawn height of an image's figure, 0 when it is not a figure.
+func (w *pdfWriter) figureHeight(img *ast.Image) float64 {
+	f, ok := w.figs[string(img.Destination)]
+	if !ok || len(f.Drawing.Ops) == 0 {
+		return 0
+	}
+	return f.Drawing.Height * w.figureScale(f.Drawing)
 }
 
 // drawFigure replays a Drawing onto the page with its top-left corner at (x0, y0), scaled by s.
@@ -396,23 +416,27 @@ func (w *pdfWriter) table(t *east.Table) {
 	ncol := len(rows[0])
 	avail := w.contentWidth()
 	const pad = 3.0
+	// Shrink the font (to 6 pt) only while the longest words do not fit;
+	// otherwise cells wrap.
 	size := tableSize
-	var natural []float64
+	var natural, minimal []float64
 	for {
-		natural = make([]float64, ncol)
-		w.pdf.SetFont("Helvetica", "", size)
+		natural, minimal = make([]float64, ncol), make([]float64, ncol)
 		for ri, r := range rows {
+			style := ""
 			if ri < header {
-				w.pdf.SetFont("Helvetica", "B", size)
-			} else if ri == header {
-				w.pdf.SetFont("Helvetica", "", size)
+				style = "B"
 			}
+			w.pdf.SetFont("Helvetica", style, size)
 			for ci := 0; ci < ncol && ci < len(r); ci++ {
 				natural[ci] = math.Max(natural[ci], w.pdf.GetStringWidth(r[ci])+2*pad)
+				for _, word := range strings.Fields(r[ci]) {
+					minimal[ci] = math.Max(minimal[ci], w.pdf.GetStringWidth(word)+2*pad)
+				}
 			}
 		}
 		total := 0.0
-		for _, v := range natural {
+		for _, v := range minimal {
 			total += v
 		}
 		if total <= avail || size <= minTableSize {
@@ -420,7 +444,7 @@ func (w *pdfWriter) table(t *east.Table) {
 		}
 		size -= 0.5
 	}
-	widths := fitColumns(natural, avail)
+	widths := fitColumns(natural, minimal, avail)
 	lh := size * 1.25
 	align := make([]string, ncol)
 	for i := range align {
@@ -511,47 +535,28 @@ func (w *pdfWriter) drawHeader(r []string, widths []float64, align []string, siz
 	w.pdf.SetXY(w.left, y+h)
 }
 
-// fitColumns shrinks the widest columns until the widths fit avail: columns
-// narrower than an equal share keep their natural width.
-func fitColumns(natural []float64, avail float64) []float64 {
-	total := 0.0
-	for _, v := range natural {
-		total += v
+// fitColumns gives each column its natural width when all fit; otherwise
+// each gets its minimum (its longest word) plus a share of the remaining
+// space in proportion to how much more it would like.
+func fitColumns(natural, minimal []float64, avail float64) []float64 {
+	total, totalMin, want := 0.0, 0.0, 0.0
+	for i := range natural {
+		total += natural[i]
+		totalMin += minimal[i]
+		want += natural[i] - minimal[i]
 	}
-	out := append([]float64(nil), natural...)
 	if total <= avail {
-		return out
+		return append([]float64(nil), natural...)
 	}
-	fixed := make([]bool, len(out))
-	for {
-		rest, n := avail, 0
-		for i, v := range out {
-			if fixed[i] {
-				rest -= v
-			} else {
-				n++
-			}
-		}
-		if n == 0 {
-			return out
-		}
-		share := rest / float64(n)
-		changed := false
-		for i, v := range natural {
-			if !fixed[i] && v <= share {
-				fixed[i], out[i] = true, v
-				changed = true
-			}
-		}
-		if !changed {
-			for i := range out {
-				if !fixed[i] {
-					out[i] = share
-				}
-			}
-			return out
+	extra := math.Max(avail-totalMin, 0)
+	out := make([]float64, len(natural))
+	for i := range natural {
+		out[i] = minimal[i]
+		if want > 0 {
+			out[i] += extra * (natural[i] - minimal[i]) / want
 		}
 	}
+	return out
 }
 
 // wrap breaks cp1252 text into lines no wider than width in the current
