@@ -39,7 +39,7 @@
 //     Integer and bool initializers (shape constants) are not. Float
 //     tensors held in Constant nodes are not initializers and are not
 //     counted. Per op type, an initializer is credited to the first node
-//     that reads it.
+//     that reads it; one no node reads is in Params but in no op row.
 //   - MACs: Conv: output elements × (input channels / group) × kernel
 //     elements, which covers grouped, depthwise and dilated convolutions
 //     (dilation changes the output size, not the work per output).
