@@ -10,6 +10,7 @@ import (
 
 	"github.com/dnnbench/dnnbench/configs"
 	"github.com/dnnbench/dnnbench/internal/onnxrt"
+	"github.com/dnnbench/dnnbench/stages/flops"
 )
 
 // published is a reference row: parameters and MACs at the native size.
@@ -114,6 +115,18 @@ func TestArchitectures(t *testing.T) {
 			path := filepath.Join(t.TempDir(), a.Name+".onnx")
 			if _, err := Build(a.Name, path, DefaultSeed); err != nil {
 				t.Fatal(err)
+			}
+			// The flops stage, counting the written file, must agree.
+			row, _, err := flops.Count(path, flops.Options{Batch: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if row.Params != g.Params() || row.UnknownOps != "" {
+				t.Errorf("flops.Count: params %d (builder %d), unknown ops %q", row.Params, g.Params(), row.UnknownOps)
+			}
+			fm := float64(row.MACs) / 1e9
+			if rel := math.Abs(fm-ref.gmacs) / ref.gmacs; rel > ref.macTol && math.Abs(fm-ref.gmacs) > ref.macRound {
+				t.Errorf("flops.Count GMACs %.4f, want %.4f (off by %.2f%%)", fm, ref.gmacs, 100*rel)
 			}
 			s, err := onnxrt.NewSession(path, onnxrt.Options{IntraOpThreads: 2})
 			if err != nil {
