@@ -295,9 +295,13 @@ func (w *pdfWriter) figure(img *ast.Image) {
 }
 
 // figureScale fits a drawing to the text width and at most half a page, so
-// two figures share a page; it never enlarges.
+// two figures share a page, or a whole page for a figure taller than wide
+// (Figure 2a with many models); it never enlarges.
 func (w *pdfWriter) figureScale(d plots.Drawing) float64 {
 	maxH := (w.pageBottom()-marginTop)/2 - 30
+	if d.Height > d.Width {
+		maxH = w.pageBottom() - marginTop - 60
+	}
 	return math.Min(1, math.Min(w.contentWidth()/d.Width, maxH/d.Height))
 }
 
