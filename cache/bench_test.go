@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/dnnbench/dnnbench/stages/timing"
 	"github.com/parquet-go/parquet-go"
@@ -69,7 +71,8 @@ func writeLoose(tb testing.TB, s *Store, rows []timing.Row) []string {
 func benchAll(b *testing.B, s *Store) {
 	b.Helper()
 	b.ReportAllocs()
-	b.ResetTimer()
+	cpu0 := cpuTime(b)
+	n := 0
 	for b.Loop() {
 		got, err := All[timing.Row](s, "timing")
 		if err != nil {
@@ -78,7 +81,20 @@ func benchAll(b *testing.B, s *Store) {
 		if len(got) != benchRows {
 			b.Fatalf("got %d rows, want %d", len(got), benchRows)
 		}
+		n++
 	}
+	// CPU time (all threads, GC included) is steadier than wall time on a
+	// shared machine; both are reported.
+	b.ReportMetric(float64((cpuTime(b)-cpu0).Milliseconds())/float64(n), "cpu-ms/op")
+}
+
+// cpuTime returns the process's user+system CPU time so far.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkAllTimingEntries reads back 10,000 timing rows written as one

@@ -240,15 +240,13 @@ func All[T any](s *Store, stage string) ([]T, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Collect each key's rows; later sources override earlier ones.
-	byKey := map[string][]T{}
-	var keys []string
-	add := func(key string, rows []T) {
-		if _, dup := byKey[key]; !dup {
-			keys = append(keys, key)
-		}
-		byKey[key] = rows
+	// Gather every entry; on equal keys the later source wins.
+	type ref struct {
+		key  string
+		rows []T
 	}
+	var refs []ref
+	var only []T // the rows when a single pack holds everything
 	for _, p := range packs {
 		idx, err := s.packIndex(p)
 		if err != nil {
@@ -258,36 +256,35 @@ func All[T any](s *Store, stage string) ([]T, error) {
 		if err != nil {
 			return nil, err
 		}
+		only = rows
 		for _, e := range idx.entries {
-			add(e.key, rows[e.start:e.start+e.rows:e.start+e.rows])
+			refs = append(refs, ref{e.key, rows[e.start : e.start+e.rows : e.start+e.rows]})
 		}
+	}
+	if len(packs) == 1 && len(loose) == 0 {
+		return only, nil // a pack is in key order, each key once
 	}
 	for _, key := range loose {
 		rows, err := readEntry[T](filepath.Join(dir, key+entryExt))
 		if errors.Is(err, fs.ErrNotExist) {
-			continue // replaced by a pack since the listing; the pack was read first
+			continue // merged into a pack since the listing; the pack was read first
 		}
 		if err != nil {
 			return nil, err
 		}
-		add(key, rows)
+		refs = append(refs, ref{key, rows})
 	}
-	if len(packs) == 0 {
-		// Loose keys come sorted from the listing; no merge needed.
-		var out []T
-		for _, k := range keys {
-			out = append(out, byKey[k]...)
-		}
-		return out, nil
-	}
-	slices.Sort(keys)
+	slices.SortStableFunc(refs, func(a, b ref) int { return strings.Compare(a.key, b.key) })
 	n := 0
-	for _, k := range keys {
-		n += len(byKey[k])
+	for i := range refs {
+		n += len(refs[i].rows)
 	}
 	out := make([]T, 0, n)
-	for _, k := range keys {
-		out = append(out, byKey[k]...)
+	for i, r := range refs {
+		if i+1 < len(refs) && refs[i+1].key == r.key {
+			continue // overridden by a later source
+		}
+		out = append(out, r.rows...)
 	}
 	return out, nil
 }

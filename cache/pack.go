@@ -203,6 +203,17 @@ func decode[T any](path string, b []byte) (rows []T, err error) {
 		}
 	}()
 	rows = make([]T, f.NumRows())
+	if ok, err := decodeColumns(f, rows); ok {
+		if err != nil {
+			return nil, corrupt(path, err)
+		}
+		return rows, nil
+	}
+	return decodeRows(path, f, rows)
+}
+
+// decodeRows fills rows through parquet-go's generic row reader.
+func decodeRows[T any](path string, f *parquet.File, rows []T) ([]T, error) {
 	start := 0
 	for _, g := range f.RowGroups() {
 		n := int(g.NumRows())
