@@ -71,14 +71,14 @@ func measure(ctx context.Context, req request) event {
 	if err != nil {
 		return fatal(err, true)
 	}
-	sess, err := onnxrt.NewSession(req.Path, opts)
+	sess, err := onnxrt.OpenSession(req.Path, opts)
 	if err != nil {
 		return fatal(err, onnxrt.IsProviderUnavailable(err))
 	}
 	defer sess.Close()
 	// Loading parses the model file into buffers that are freed again;
 	// give those pages back so static counts what the session keeps.
-	runtime.GC()
+	debug.FreeOSMemory()
 	trimHeap()
 	static, err := s.Read()
 	if err != nil {
@@ -156,7 +156,7 @@ func warmContext(opts onnxrt.Options) (func(), error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	sess, err := onnxrt.NewSession(path, opts)
+	sess, err := onnxrt.OpenSession(path, opts)
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
