@@ -65,7 +65,7 @@ func TestHelpListsStagesAndDevices(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "help requested") {
 		t.Fatalf("--help returned %v", err)
 	}
-	for _, want := range []string{"models, flops, accuracy, timing, memory, analyse, report", "cpu, cuda, jetson, tensorrt", "--stage"} {
+	for _, want := range []string{"models, flops, accuracy, timing, memory, analyse, report", "cpu, cuda, jetson, tensorrt", "-stage string"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("--help output lacks %q:\n%s", want, out)
 		}

@@ -17,6 +17,9 @@ import (
 	"github.com/dnnbench/dnnbench/internal/onnxrt"
 )
 
+// version is dnnbench's release version.
+const version = "0.1.0"
+
 // hostInfo describes the machine the run is on.
 type hostInfo struct {
 	CPUModel    string `json:"cpu_model"`
@@ -30,9 +33,7 @@ type hostInfo struct {
 
 func readHost() hostInfo {
 	h := hostInfo{Cores: runtime.NumCPU(), OS: runtime.GOOS, Arch: runtime.GOARCH}
-	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		h.CPUModel, _ = conditions.CPUModel(string(b))
-	}
+	h.CPUModel, _ = conditions.CPUModel("/proc/cpuinfo")
 	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
 		sc := bufio.NewScanner(strings.NewReader(string(b)))
 		for sc.Scan() {
@@ -86,8 +87,14 @@ func (r *runner) manifest() manifest {
 	if w == nil {
 		w = []string{}
 	}
-	return manifest{Tool: "dnnbench", Commit: gitCommit(), Go: runtime.Version(), ORT: ort, Host: r.host, Device: *r.dev,
-		Conditions: r.conds, ConfigFile: r.o.config, ConfigHash: hex.EncodeToString(sum[:]), Config: r.cfg,
+	conds := r.conds
+	if conds == nil {
+		if c, ok := r.loadConditions(r.dev.Name); ok {
+			conds = &c
+		}
+	}
+	return manifest{Tool: "dnnbench " + version, Commit: gitCommit(), Go: runtime.Version(), ORT: ort, Host: r.host, Device: *r.dev,
+		Conditions: conds, ConfigFile: r.o.config, ConfigHash: hex.EncodeToString(sum[:]), Config: r.cfg,
 		Time: t.UTC().Format(time.RFC3339), TimeSource: src, Stage: r.o.stage, Warnings: w}
 }
 
@@ -97,11 +104,7 @@ func (r *runner) writeManifest() error {
 		return err
 	}
 	path := filepath.Join(r.outDir, "manifest.json")
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return writeFileAtomic(path, append(b, '\n'))
 }
 
 // runTime is SOURCE_DATE_EPOCH when set (reproducible builds), else now.

@@ -2,12 +2,23 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
 
+	"github.com/dnnbench/dnnbench/configs"
+	"github.com/dnnbench/dnnbench/internal/conditions"
+	"github.com/dnnbench/dnnbench/internal/config"
+	"github.com/dnnbench/dnnbench/plots"
+	"github.com/dnnbench/dnnbench/report"
 	"github.com/dnnbench/dnnbench/stages/analyse"
 )
 
-// analyseAndReport runs analyse (and report when selected) on the stage tables.
+// analyseAndReport runs analyse on the stage tables and, when selected,
+// draws the figures and renders the report.
 func (r *runner) analyseAndReport(ctx context.Context, t tables) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -15,11 +26,111 @@ func (r *runner) analyseAndReport(ctx context.Context, t tables) error {
 	res, err := analyse.Run(analyse.Inputs{Models: t.Models, Flops: t.Flops, Ops: t.Ops, Accuracy: t.Accuracy, Timing: t.Timing, Memory: t.Memory},
 		analyse.Config{MemoryGB: r.cfg.Report.Constraints.MemoryGB, FPS: r.cfg.Report.Constraints.FPS})
 	if err != nil {
-		return fmt.Errorf("analyse: %w", err)
-	}
-	if err := res.WriteCSV(r.outDir + "/analysis"); err != nil {
 		return err
 	}
-	r.log.Step("analyse  tables written to " + r.outDir + "/analysis")
+	if err := res.WriteCSV(filepath.Join(r.outDir, "analysis")); err != nil {
+		return err
+	}
+	r.log.Step("analyse  tables written to " + filepath.Join(r.outDir, "analysis"))
+	if !r.wants("report") {
+		return nil
+	}
+	date, _ := sourceDate()
+	figs, err := plots.Render(res, plots.Options{Epoch: date})
+	if err != nil {
+		return err
+	}
+	if _, err := plots.WriteFiles(filepath.Join(r.outDir, "figures"), figs); err != nil {
+		return err
+	}
+	if err := report.Generate(report.Options{Formats: r.cfg.Report.Formats}, r.setup(res, date), res, figs, r.outDir); err != nil {
+		return err
+	}
+	r.log.Step("report   " + filepath.Join(r.outDir, "report.{"+strings.Join(r.cfg.Report.Formats, ",")+"}"))
 	return nil
+}
+
+// sourceDate is SOURCE_DATE_EPOCH, or the zero time when unset, so
+// identical inputs give byte-identical reports.
+func sourceDate() (time.Time, bool) {
+	t, src := runTime()
+	if src != "SOURCE_DATE_EPOCH" {
+		return time.Time{}, false
+	}
+	return t.UTC(), true
+}
+
+// setup describes the run for the report's setup section.
+func (r *runner) setup(res *analyse.Result, date time.Time) report.Setup {
+	m := r.manifest()
+	s := report.Setup{ToolVersion: version, Commit: m.Commit, GoVersion: m.Go, ORTVersion: m.ORT,
+		HostCPU: r.host.CPUModel, HostCores: r.host.Cores, HostMemoryBytes: r.host.MemoryBytes,
+		OS: r.host.OS + "/" + r.host.Arch, Kernel: r.host.Kernel, Distro: r.host.Distro,
+		Warnings: r.warnings, ConfigName: r.cfg.Name, ConfigHash: m.ConfigHash,
+		Command: "go run ./pipeline --config " + r.o.config + " --device " + r.dev.Name, Date: date}
+	for _, name := range res.Devices {
+		p := report.DeviceProfile{Name: name}
+		if d, err := config.LoadDevice(name, deviceDir(), configs.FS); err == nil {
+			p = report.DeviceProfile{Name: d.Name, Description: d.Description, Provider: d.Provider, Sampler: d.MemorySampler, PeakFLOPS: d.PeakGFLOPS * 1e9}
+		}
+		s.Devices = append(s.Devices, p)
+		if c, ok := r.loadConditions(name); ok {
+			s.Conditions = append(s.Conditions, conditionLines(name, c)...)
+		}
+	}
+	return s
+}
+
+func conditionLines(device string, c conditions.Conditions) []string {
+	lines := []string{fmt.Sprintf("%s: CPU: %s (%d logical CPUs, %s/%s)", device, c.CPUModel, c.LogicalCPUs, c.OS, c.Arch)}
+	if len(c.Governors) > 0 {
+		lines = append(lines, fmt.Sprintf("%s: CPU governor: %s, clock %.0f–%.0f MHz", device, strings.Join(c.Governors, ", "), c.FreqMHzMin, c.FreqMHzMax))
+	}
+	lines = append(lines, fmt.Sprintf("%s: provider %s, ONNX Runtime %s, intra-op threads %d, inter-op threads %d (0 = runtime default)",
+		device, c.Provider, c.ORTVersion, c.IntraOpThreads, c.InterOpThreads))
+	for _, g := range c.GPUs {
+		b, _ := json.Marshal(g)
+		lines = append(lines, fmt.Sprintf("%s: GPU %s", device, b))
+	}
+	for _, n := range c.Notes {
+		lines = append(lines, fmt.Sprintf("%s: note: %s", device, n))
+	}
+	return lines
+}
+
+// conditionsPath is where a device's latest measurement conditions are kept.
+func (r *runner) conditionsPath(device string) string {
+	return filepath.Join(r.store.Dir(), "conditions", device+".json")
+}
+
+func (r *runner) saveConditions(c conditions.Conditions) error {
+	path := r.conditionsPath(r.dev.Name)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(path, b)
+}
+
+func (r *runner) loadConditions(device string) (conditions.Conditions, bool) {
+	var c conditions.Conditions
+	if !config.ValidName(device) {
+		return c, false
+	}
+	b, err := os.ReadFile(r.conditionsPath(device))
+	if err != nil || json.Unmarshal(b, &c) != nil {
+		return c, false
+	}
+	return c, true
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }

@@ -305,6 +305,9 @@ func (r *runner) timing(ctx context.Context, rows []models.Row) error {
 		}
 		if cond.ORTVersion != "" {
 			r.conds = &cond
+			if err := r.saveConditions(cond); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

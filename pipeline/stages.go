@@ -63,7 +63,7 @@ type checkpoint struct {
 }
 
 func (c *checkpoint) key(ch accuracy.Chunk) (string, error) {
-	return cache.Key(accuracySchema, "accuracy", ch.Key, c.sha, c.r.ortVer, c.r.dev.Name)
+	return cache.Key(accuracySchema, "accuracy", ch.Key, accuracy.Fingerprint(), c.sha, c.r.ortVer, c.r.dev.Name)
 }
 
 func (c *checkpoint) Load(ch accuracy.Chunk) (accuracy.ChunkResult, bool, error) {
