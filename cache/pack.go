@@ -398,7 +398,8 @@ func readRaw(path string, want *parquet.Schema) (rows []parquet.Row, schema *par
 	}()
 	r := parquet.NewReader(f)
 	defer r.Close()
-	buf := make([]parquet.Row, 256)
+	// The row reader prepares every slot of buf, so size it to the file.
+	buf := make([]parquet.Row, max(1, min(256, int(f.NumRows()))))
 	for {
 		n, err := r.ReadRows(buf)
 		for _, row := range buf[:n] {
