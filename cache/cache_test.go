@@ -610,3 +610,33 @@ func TestLockTimeoutNamesHolder(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestCompactRejectsMixedColumns(t *testing.T) {
+	s := openTemp(t)
+	a, b := mustKey(t, 1, "a"), mustKey(t, 1, "b")
+	if err := Put(s, "memory", a, []memory.Row{{Model: "a"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := Put(s, "memory", b, []accuracy.Row{{Model: "b"}}); err != nil {
+		t.Fatal(err)
+	}
+	unlock := lock(t, s)
+	err := s.Compact("memory")
+	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), b+entryExt) {
+		t.Errorf("Compact of mixed columns: %v, want ErrCorrupt naming %s", err, b+entryExt)
+	}
+	if err := unlock(); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("unlock: %v, want the compaction's ErrCorrupt", err)
+	}
+	// Nothing was lost, and the lock was released.
+	if got, ok, err := Get[memory.Row](s, "memory", a); err != nil || !ok || got[0].Model != "a" {
+		t.Errorf("Get a after a failed compaction = %v, %v, %v", got, ok, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	unlock2, err := s.Lock(ctx)
+	if err != nil {
+		t.Fatalf("lock not released after a failed compaction: %v", err)
+	}
+	unlock2() // fails to compact again, as above
+}
