@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/dnnbench/dnnbench/internal/onnxfile"
 	ort "github.com/yalue/onnxruntime_go"
 )
 
@@ -65,32 +66,49 @@ type Session struct {
 	outShape []int64
 }
 
-// NewSession loads the model at path. The runtime must be initialised with Init.
+// NewSession loads the model at path. Its first input and output are read
+// from the file without loading the weights, so the runtime builds the
+// session exactly once: session creation time is what a deployment pays.
+// The runtime must be initialised with Init.
 func NewSession(path string, opt Options) (*Session, error) {
 	if !ort.IsInitialized() {
 		return nil, errors.New("onnxrt: runtime not initialised; call onnxrt.Init first")
+	}
+	in, out, err := firstIO(path)
+	if err != nil {
+		return nil, err
 	}
 	so, err := sessionOptions(opt)
 	if err != nil {
 		return nil, err
 	}
 	defer so.Destroy()
-	ins, outs, err := ort.GetInputOutputInfoWithOptions(path, so)
+	s, err := ort.NewDynamicAdvancedSession(path, []string{in.Name}, []string{out.Name}, so)
 	if err != nil {
 		return nil, fmt.Errorf("onnxrt: %s: %w", path, err)
+	}
+	return &Session{s: s, in: in.Name, out: out.Name, inShape: in.Shape, outShape: out.Shape}, nil
+}
+
+// firstIO reads the first graph input that is not an initializer and the
+// first output; both must be float32 tensors with a shape.
+func firstIO(path string) (in, out onnxfile.Value, err error) {
+	ins, outs, err := onnxfile.IO(path)
+	if err != nil {
+		return in, out, fmt.Errorf("onnxrt: %s: %w", path, err)
 	}
 	if len(ins) == 0 || len(outs) == 0 {
-		return nil, fmt.Errorf("onnxrt: %s: model has no inputs or outputs", path)
+		return in, out, fmt.Errorf("onnxrt: %s: model has no inputs or outputs", path)
 	}
-	if ins[0].DataType != ort.TensorElementDataTypeFloat || outs[0].DataType != ort.TensorElementDataTypeFloat {
-		return nil, fmt.Errorf("onnxrt: %s: first input and output must be float32 tensors (have %v, %v)", path, ins[0].DataType, outs[0].DataType)
+	for _, v := range []onnxfile.Value{ins[0], outs[0]} {
+		if v.ElemType != 1 {
+			return in, out, fmt.Errorf("onnxrt: %s: %q must be a float32 tensor (element type %d)", path, v.Name, v.ElemType)
+		}
+		if v.Shape == nil {
+			return in, out, fmt.Errorf("onnxrt: %s: %q has no shape", path, v.Name)
+		}
 	}
-	s, err := ort.NewDynamicAdvancedSession(path, []string{ins[0].Name}, []string{outs[0].Name}, so)
-	if err != nil {
-		return nil, fmt.Errorf("onnxrt: %s: %w", path, err)
-	}
-	return &Session{s: s, in: ins[0].Name, out: outs[0].Name,
-		inShape: append([]int64(nil), ins[0].Dimensions...), outShape: append([]int64(nil), outs[0].Dimensions...)}, nil
+	return ins[0], outs[0], nil
 }
 
 func sessionOptions(opt Options) (*ort.SessionOptions, error) {
@@ -145,7 +163,7 @@ func sessionOptions(opt Options) (*ort.SessionOptions, error) {
 			po["arena_extend_strategy"] = "kSameAsRequested"
 		}
 		if err := cuda.Update(po); err != nil {
-			return fail(err)
+			return fail(fmt.Errorf("CUDA execution provider options: %w (%s)", err, ProviderHint("cuda")))
 		}
 		if err := so.AppendExecutionProviderCUDA(cuda); err != nil {
 			return fail(fmt.Errorf("CUDA execution provider unavailable (install the GPU build of ONNX Runtime %s with CUDA 12 and cuDNN 9, and set ONNXRUNTIME_LIB): %w", Version, err))
@@ -157,7 +175,7 @@ func sessionOptions(opt Options) (*ort.SessionOptions, error) {
 		}
 		defer trt.Destroy()
 		if err := trt.Update(copyMap(opt.ProviderOptions)); err != nil {
-			return fail(err)
+			return fail(fmt.Errorf("TensorRT execution provider options: %w (%s)", err, ProviderHint("tensorrt")))
 		}
 		if err := so.AppendExecutionProviderTensorRT(trt); err != nil {
 			return fail(fmt.Errorf("TensorRT execution provider unavailable (install the GPU build of ONNX Runtime %s with TensorRT, and set ONNXRUNTIME_LIB): %w", Version, err))

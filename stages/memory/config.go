@@ -60,8 +60,8 @@ type Model struct {
 	Path string
 }
 
-// withDefaults fills zero fields with the documented defaults.
-func (c Config) withDefaults() Config {
+// WithDefaults fills unset sampling settings with their defaults.
+func (c Config) WithDefaults() Config {
 	if c.IntervalMs == 0 {
 		c.IntervalMs = DefaultIntervalMs
 	}
@@ -76,7 +76,7 @@ func (c Config) withDefaults() Config {
 
 // Validate checks the settings a sweep depends on (after defaults).
 func (c Config) Validate() error {
-	c = c.withDefaults()
+	c = c.WithDefaults()
 	var errs []string
 	if c.Exe == "" {
 		errs = append(errs, "no worker executable (Config.Exe)")

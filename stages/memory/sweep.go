@@ -48,7 +48,7 @@ func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(R
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	cfg = cfg.withDefaults()
+	cfg = cfg.WithDefaults()
 	bs, err := sortBatches(batches)
 	if err != nil {
 		return fmt.Errorf("memory: %s: %w", m.Name, err)

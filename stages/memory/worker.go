@@ -71,7 +71,7 @@ func measure(ctx context.Context, req request) event {
 	if err != nil {
 		return fatal(err, true)
 	}
-	sess, err := onnxrt.OpenSession(req.Path, opts)
+	sess, err := onnxrt.NewSession(req.Path, opts)
 	if err != nil {
 		return fatal(err, onnxrt.IsProviderUnavailable(err))
 	}
@@ -156,7 +156,7 @@ func warmContext(opts onnxrt.Options) (func(), error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	sess, err := onnxrt.OpenSession(path, opts)
+	sess, err := onnxrt.NewSession(path, opts)
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err

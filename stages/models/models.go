@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dnnbench/dnnbench/internal/onnxfile"
 	"github.com/dnnbench/dnnbench/stages/models/zoo"
 )
 
@@ -136,6 +137,22 @@ func SpecPreprocess(s Spec, ref fs.FS) (Preprocess, error) {
 		p = merge(p, *s.Override)
 	}
 	return p, nil
+}
+
+// inputShape checks that path is an ONNX model and returns the shape of its
+// first input (dynamic dims are -1).
+func inputShape(path string) ([]int64, error) {
+	ins, _, err := onnxfile.IO(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(ins) == 0 {
+		return nil, errors.New("model has no graph input")
+	}
+	if ins[0].ElemType == 0 {
+		return nil, fmt.Errorf("input %q is not a tensor", ins[0].Name)
+	}
+	return ins[0].Shape, nil
 }
 
 // PreprocessOf reads a row's preprocessing back.

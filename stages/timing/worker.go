@@ -39,7 +39,7 @@ func Worker(ctx context.Context, in io.Reader, out io.Writer) error {
 		GPU: req.NVML, GPUIndex: req.GPU,
 	})
 	t0 := time.Now()
-	sess, err := onnxrt.OpenSession(req.Path, onnxrt.Options{
+	sess, err := onnxrt.NewSession(req.Path, onnxrt.Options{
 		Provider: req.Provider, ProviderOptions: req.ProviderOptions,
 		IntraOpThreads: req.IntraOpThreads, InterOpThreads: req.InterOpThreads,
 		GraphOptimization: req.GraphOptimization,

@@ -1,4 +1,6 @@
-package models
+// Package onnxfile reads an ONNX model's graph inputs and outputs without
+// loading its weights: it scans the protobuf and seeks over payloads.
+package onnxfile
 
 import (
 	"bufio"
@@ -92,17 +94,29 @@ func (s *scanner) field(end int64) (protowire.Number, protowire.Type, int64, err
 	return 0, 0, 0, errNotONNX
 }
 
-// inputShape checks that path is an ONNX model and returns the shape of its
-// first graph input that is not an initializer (dynamic dims are -1).
-func inputShape(path string) ([]int64, error) {
+// Value is a graph input or output.
+type Value struct {
+	Name string
+	// ElemType is the ONNX TensorProto data type (1 = float32); 0 for non-tensors.
+	ElemType int32
+	// Shape has -1 for dynamic or unknown dims; nil when the shape is absent.
+	Shape []int64
+}
+
+// ErrNotONNX is returned for files that are not ONNX models.
+var ErrNotONNX = errNotONNX
+
+// IO returns the graph inputs that are not initializers and the graph
+// outputs of the ONNX model at path.
+func IO(path string) (inputs, outputs []Value, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s := &scanner{f: f, r: bufio.NewReaderSize(f, 1<<16)}
 	end := st.Size()
@@ -111,7 +125,7 @@ func inputShape(path string) ([]int64, error) {
 	for s.pos < end {
 		num, typ, n, err := s.field(end)
 		if err != nil {
-			return nil, errNotONNX
+			return nil, nil, errNotONNX
 		}
 		if num == 1 && typ == protowire.VarintType {
 			sawIR = true
@@ -121,81 +135,96 @@ func inputShape(path string) ([]int64, error) {
 				graphStart, graphLen = s.pos, n
 			}
 			if err := s.skip(n); err != nil {
-				return nil, errNotONNX
+				return nil, nil, errNotONNX
 			}
 		}
 	}
 	if graphStart < 0 || !sawIR {
-		return nil, errNotONNX
+		return nil, nil, errNotONNX
 	}
 	if _, err := f.Seek(graphStart, io.SeekStart); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s = &scanner{f: f, r: bufio.NewReaderSize(f, 1<<16), pos: graphStart}
 	gend := graphStart + graphLen
-	var inputs []*onnx.ValueInfoProto
+	var ins, outs []*onnx.ValueInfoProto
 	inits := map[string]bool{}
 	for s.pos < gend {
 		num, typ, n, err := s.field(gend)
 		if err != nil {
-			return nil, fmt.Errorf("corrupt graph: %w", err)
+			return nil, nil, fmt.Errorf("corrupt graph: %w", err)
 		}
 		if typ != protowire.BytesType {
 			continue
 		}
 		switch num {
-		case 11: // input
+		case 11, 12: // input, output
 			b, err := s.bytes(n)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			vi := &onnx.ValueInfoProto{}
 			if err := proto.Unmarshal(b, vi); err != nil {
-				return nil, fmt.Errorf("corrupt graph input: %w", err)
+				return nil, nil, fmt.Errorf("corrupt graph input or output: %w", err)
 			}
-			inputs = append(inputs, vi)
+			if num == 11 {
+				ins = append(ins, vi)
+			} else {
+				outs = append(outs, vi)
+			}
 		case 5: // initializer: read only its name (field 8) from the header
 			start := s.pos
 			for s.pos < start+n {
 				tn, tt, tl, err := s.field(start + n)
 				if err != nil {
-					return nil, fmt.Errorf("corrupt initializer: %w", err)
+					return nil, nil, fmt.Errorf("corrupt initializer: %w", err)
 				}
 				if tt == protowire.BytesType {
 					if tn == 8 {
 						b, err := s.bytes(tl)
 						if err != nil {
-							return nil, err
+							return nil, nil, err
 						}
 						inits[string(b)] = true
 					} else if err := s.skip(tl); err != nil {
-						return nil, err
+						return nil, nil, err
 					}
 				}
 			}
 		default:
 			if err := s.skip(n); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 	}
-	for _, in := range inputs {
-		if inits[in.GetName()] {
-			continue
+	for _, in := range ins {
+		if !inits[in.GetName()] {
+			inputs = append(inputs, value(in))
 		}
-		tt := in.GetType().GetTensorType()
-		if tt == nil {
-			return nil, fmt.Errorf("input %q is not a tensor", in.GetName())
-		}
-		var shape []int64
-		for _, d := range tt.GetShape().GetDim() {
-			if v, ok := d.GetValue().(*onnx.TensorShapeProto_Dimension_DimValue); ok && v.DimValue > 0 {
-				shape = append(shape, v.DimValue)
-			} else {
-				shape = append(shape, -1)
-			}
-		}
-		return shape, nil
 	}
-	return nil, errors.New("model has no graph input")
+	for _, o := range outs {
+		outputs = append(outputs, value(o))
+	}
+	return inputs, outputs, nil
+}
+
+func value(vi *onnx.ValueInfoProto) Value {
+	v := Value{Name: vi.GetName()}
+	tt := vi.GetType().GetTensorType()
+	if tt == nil {
+		return v
+	}
+	v.ElemType = tt.GetElemType()
+	if tt.GetShape() == nil {
+		return v
+	}
+	v.Shape = []int64{}
+	for _, d := range tt.GetShape().GetDim() {
+		if dv, ok := d.GetValue().(*onnx.TensorShapeProto_Dimension_DimValue); ok && dv.DimValue > 0 {
+			v.Shape = append(v.Shape, dv.DimValue)
+		} else {
+			v.Shape = append(v.Shape, -1)
+		}
+	}
+	return v
 }
