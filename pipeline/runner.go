@@ -270,6 +270,7 @@ func (r *runner) timing(ctx context.Context, rows []models.Row) error {
 	}
 	tc := timing.Config{Exe: exe, Device: r.dev.Name, LibPath: r.lib, Provider: r.dev.Provider, ProviderOptions: r.dev.ProviderOptions,
 		IntraOpThreads: r.dev.IntraOpThreads, InterOpThreads: r.dev.InterOpThreads, GraphOptimization: r.dev.GraphOptimization,
+		NVML:   r.dev.MemorySampler == "nvml",
 		Warmup: r.cfg.Timing.Warmup, Runs: r.cfg.Timing.Runs, MinSeconds: r.cfg.Timing.MinSeconds}
 	if err := tc.Validate(); err != nil {
 		return err
@@ -328,7 +329,7 @@ func (r *runner) memory(ctx context.Context, rows []models.Row) error {
 		keys := map[int]string{}
 		var missing []int
 		for _, b := range r.cfg.Memory.BatchSizes {
-			key, err := cache.Key(memorySchema, "memory", m.SHA256, b, r.fingerprint())
+			key, err := r.memoryKey(m, b)
 			if err != nil {
 				return err
 			}
@@ -355,6 +356,13 @@ func (r *runner) memory(ctx context.Context, rows []models.Row) error {
 		}
 	}
 	return nil
+}
+
+// memoryKey identifies one memory measurement; the sampler's defaults are
+// part of the method, so they are part of the key.
+func (r *runner) memoryKey(m models.Row, batch int) (string, error) {
+	mc := memory.Config{Sampler: r.dev.MemorySampler}.WithDefaults()
+	return cache.Key(memorySchema, "memory", m.SHA256, batch, mc.Runs, mc.IntervalMs, r.fingerprint())
 }
 
 // deviceRow is a row that names its model, device and batch.
@@ -390,7 +398,7 @@ func mergedRows[T deviceRow](r *runner, stage string, rows []models.Row) ([]T, e
 			if stage == "timing" {
 				key, err = cache.Key(timingSchema, "timing", m.SHA256, b, r.cfg.Timing.Warmup, r.cfg.Timing.Runs, r.cfg.Timing.MinSeconds, r.fingerprint())
 			} else {
-				key, err = cache.Key(memorySchema, "memory", m.SHA256, b, r.fingerprint())
+				key, err = r.memoryKey(m, b)
 			}
 			if err != nil {
 				return nil, err
