@@ -10,9 +10,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dnnbench/dnnbench/cache"
 	"github.com/dnnbench/dnnbench/configs"
 	"github.com/dnnbench/dnnbench/internal/config"
 	"github.com/dnnbench/dnnbench/stages/models/zoo"
+	"github.com/dnnbench/dnnbench/stages/timing"
 )
 
 // TestMain lets the test binary act as the pipeline's worker child, as the
@@ -190,5 +192,34 @@ report: {formats: [md, html, pdf]}
 	timing3 := readCSV(t, filepath.Join(res, "timing.csv"))
 	if fmt.Sprint(timing1) == fmt.Sprint(timing3) {
 		t.Errorf("--force did not remeasure")
+	}
+
+	// Rows of another device found in the cache (copied from a Jetson)
+	// appear beside this device's in the tables and the report.
+	store, err := cache.Open(cacheDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range []int64{1, 2} {
+		row := timing.Row{Model: "sq", Device: "jetson", Batch: b, Runs: 10, Warmup: 10, LatencyMsMedian: 20 * float64(b),
+			MsPerImage: 20, FPS: 50, Status: "ok", Provider: "cuda"}
+		if err := cache.Put(store, timingEntries, fmt.Sprintf("%064d", b), []timing.Row{row}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if log, err := runArgs(t, append(args, "--stage", "report")...); err != nil {
+		t.Fatalf("report: %v\n%s", err, log)
+	}
+	merged := readCSV(t, filepath.Join(res, "timing.csv"))
+	var devices []string
+	for _, r := range merged[1:] {
+		devices = append(devices, r[1])
+	}
+	if got := strings.Join(devices, ","); got != "cpu,cpu,jetson,jetson" {
+		t.Errorf("merged timing devices %s, want cpu,cpu,jetson,jetson", got)
+	}
+	md, _ := os.ReadFile(filepath.Join(res, "report.md"))
+	if !strings.Contains(string(md), "jetson") {
+		t.Error("report.md does not show the jetson rows")
 	}
 }

@@ -24,12 +24,20 @@ import (
 )
 
 // Schema versions: bump one when its stage's rows or method change, so
-// cached entries are recomputed.
+// cached entries are recomputed. The cache directories carry the version
+// too, so entries with an older row layout are never read back or merged
+// with current ones (delete old directories at will).
 const (
 	flopsSchema    = 1
 	timingSchema   = 1
 	memorySchema   = 1
 	accuracySchema = 1
+
+	flopsEntries  = "flops-v1"
+	opsEntries    = "flops_ops-v1"
+	timingEntries = "timing-v1"
+	memoryEntries = "memory-v1"
+	chunkEntries  = "accuracy_chunks-v1"
 )
 
 // runner holds one run's settings and state.
@@ -90,11 +98,9 @@ func (r *runner) run(ctx context.Context) error {
 	if err := os.MkdirAll(r.outDir, 0o755); err != nil {
 		return err
 	}
-	if r.wants("flops") || r.wants("accuracy") || r.wants("timing") || r.wants("memory") {
-		if r.wants("accuracy") || r.wants("timing") || r.wants("memory") {
-			if err := r.initRuntime(); err != nil {
-				return err
-			}
+	if r.wants("accuracy") || r.wants("timing") || r.wants("memory") {
+		if err := r.initRuntime(); err != nil {
+			return err
 		}
 	}
 	rows, err := r.models(ctx)
@@ -116,7 +122,7 @@ func (r *runner) run(ctx context.Context) error {
 		if err := r.timing(ctx, rows); err != nil {
 			return err
 		}
-		if t.Timing, err = mergedRows[timing.Row](r, "timing", rows); err != nil {
+		if t.Timing, err = mergedRows[timing.Row](r, timingEntries, rows, r.cfg.Timing.BatchSizes, r.timingKey); err != nil {
 			return err
 		}
 	}
@@ -124,7 +130,7 @@ func (r *runner) run(ctx context.Context) error {
 		if err := r.memory(ctx, rows); err != nil {
 			return err
 		}
-		if t.Memory, err = mergedRows[memory.Row](r, "memory", rows); err != nil {
+		if t.Memory, err = mergedRows[memory.Row](r, memoryEntries, rows, r.cfg.Memory.BatchSizes, r.memoryKey); err != nil {
 			return err
 		}
 	}
@@ -216,11 +222,11 @@ func (r *runner) flops(ctx context.Context, rows []models.Row) ([]flops.Row, []f
 		if err != nil {
 			return nil, nil, err
 		}
-		row, okRow, err := cache.Get[flops.Row](r.store, "flops", key)
+		row, okRow, err := cache.Get[flops.Row](r.store, flopsEntries, key)
 		if err != nil {
 			return nil, nil, err
 		}
-		opRows, okOps, err := cache.Get[flops.OpRow](r.store, "flops_ops", key)
+		opRows, okOps, err := cache.Get[flops.OpRow](r.store, opsEntries, key)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -232,10 +238,10 @@ func (r *runner) flops(ctx context.Context, rows []models.Row) ([]flops.Row, []f
 			}
 			row = []flops.Row{fr}
 			opRows = or
-			if err := cache.Put(r.store, "flops", key, row); err != nil {
+			if err := cache.Put(r.store, flopsEntries, key, row); err != nil {
 				return nil, nil, err
 			}
-			if err := cache.Put(r.store, "flops_ops", key, opRows); err != nil {
+			if err := cache.Put(r.store, opsEntries, key, opRows); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -279,12 +285,12 @@ func (r *runner) timing(ctx context.Context, rows []models.Row) error {
 		keys := map[int]string{}
 		var missing []int
 		for _, b := range r.cfg.Timing.BatchSizes {
-			key, err := cache.Key(timingSchema, "timing", m.SHA256, b, r.cfg.Timing.Warmup, r.cfg.Timing.Runs, r.cfg.Timing.MinSeconds, r.fingerprint())
+			key, err := r.timingKey(m, b)
 			if err != nil {
 				return err
 			}
 			keys[b] = key
-			_, ok, err := cache.Get[timing.Row](r.store, "timing", key)
+			_, ok, err := cache.Get[timing.Row](r.store, timingEntries, key)
 			if err != nil {
 				return err
 			}
@@ -297,7 +303,7 @@ func (r *runner) timing(ctx context.Context, rows []models.Row) error {
 		}
 		label := fmt.Sprintf("timing   [%d/%d] %s", i+1, len(rows), m.Model)
 		cond, err := timing.Sweep(ctx, tc, timing.Model{Name: m.Model, Path: m.Path}, missing, func(row timing.Row) error {
-			return cache.Put(r.store, "timing", keys[int(row.Batch)], []timing.Row{row})
+			return cache.Put(r.store, timingEntries, keys[int(row.Batch)], []timing.Row{row})
 		}, func(p timing.Progress) {
 			r.log.Step(fmt.Sprintf("%s batch %d (%d/%d) ETA %s", label, p.Batch, p.Done, p.Total, p.ETA.Round(time.Second)))
 		})
@@ -334,7 +340,7 @@ func (r *runner) memory(ctx context.Context, rows []models.Row) error {
 				return err
 			}
 			keys[b] = key
-			_, ok, err := cache.Get[memory.Row](r.store, "memory", key)
+			_, ok, err := cache.Get[memory.Row](r.store, memoryEntries, key)
 			if err != nil {
 				return err
 			}
@@ -347,7 +353,7 @@ func (r *runner) memory(ctx context.Context, rows []models.Row) error {
 		}
 		label := fmt.Sprintf("memory   [%d/%d] %s", i+1, len(rows), m.Model)
 		err := memory.Sweep(ctx, mc, memory.Model{Name: m.Model, Path: m.Path}, missing, func(row memory.Row) error {
-			return cache.Put(r.store, "memory", keys[int(row.Batch)], []memory.Row{row})
+			return cache.Put(r.store, memoryEntries, keys[int(row.Batch)], []memory.Row{row})
 		}, func(p memory.Progress) {
 			r.log.Step(fmt.Sprintf("%s batch %d (%d/%d)", label, p.Batch, p.Done, p.Total))
 		})
@@ -356,6 +362,12 @@ func (r *runner) memory(ctx context.Context, rows []models.Row) error {
 		}
 	}
 	return nil
+}
+
+// timingKey identifies one timing measurement.
+func (r *runner) timingKey(m models.Row, batch int) (string, error) {
+	t := r.cfg.Timing
+	return cache.Key(timingSchema, "timing", m.SHA256, batch, t.Warmup, t.Runs, t.MinSeconds, r.fingerprint())
 }
 
 // memoryKey identifies one memory measurement; the sampler's defaults are
@@ -370,40 +382,19 @@ type deviceRow interface {
 	timing.Row | memory.Row
 }
 
-// mergedRows reads every device's rows of a stage from the cache for the
-// configured models. This device's rows are the ones of the current keys;
-// other devices' rows (e.g. a cache copied from a Jetson) are taken as found,
-// one per model × device × batch.
-func mergedRows[T deviceRow](r *runner, stage string, rows []models.Row) ([]T, error) {
-	all, err := cache.All[T](r.store, stage)
-	if err != nil {
-		return nil, err
-	}
-	want := map[string]bool{}
-	for _, m := range rows {
-		want[m.Model] = true
-	}
-	seen := map[string]bool{}
+// mergedRows reads a stage's rows for the configured models. This device's
+// rows are those of the current keys; other devices' rows (a cache copied
+// from a Jetson, say) are taken as found, one per model × device × batch.
+func mergedRows[T deviceRow](r *runner, stage string, rows []models.Row, batches []int, key func(models.Row, int) (string, error)) ([]T, error) {
 	var out []T
-	// Current-device rows first, from exact keys.
-	var batches []int
-	if stage == "timing" {
-		batches = r.cfg.Timing.BatchSizes
-	} else {
-		batches = r.cfg.Memory.BatchSizes
-	}
+	seen := map[string]bool{}
 	for _, m := range rows {
 		for _, b := range batches {
-			var key string
-			if stage == "timing" {
-				key, err = cache.Key(timingSchema, "timing", m.SHA256, b, r.cfg.Timing.Warmup, r.cfg.Timing.Runs, r.cfg.Timing.MinSeconds, r.fingerprint())
-			} else {
-				key, err = r.memoryKey(m, b)
-			}
+			k, err := key(m, b)
 			if err != nil {
 				return nil, err
 			}
-			got, ok, err := cache.Get[T](r.store, stage, key)
+			got, ok, err := cache.Get[T](r.store, stage, k)
 			if err != nil {
 				return nil, err
 			}
@@ -413,10 +404,17 @@ func mergedRows[T deviceRow](r *runner, stage string, rows []models.Row) ([]T, e
 			}
 		}
 	}
+	all, err := cache.All[T](r.store, stage)
+	if err != nil {
+		return nil, err
+	}
+	want := map[string]bool{}
+	for _, m := range rows {
+		want[m.Model] = true
+	}
 	for _, row := range all {
-		id := ident(row)
-		model, device, _ := strings.Cut(id, "\x00")
-		if !want[model] || device == r.dev.Name+"\x00" || strings.HasPrefix(device, r.dev.Name+"\x00") || seen[id] {
+		model, device, id := fields(row)
+		if !want[model] || device == r.dev.Name || seen[id] {
 			continue
 		}
 		seen[id] = true
@@ -427,11 +425,18 @@ func mergedRows[T deviceRow](r *runner, stage string, rows []models.Row) ([]T, e
 }
 
 func ident[T deviceRow](row T) string {
+	_, _, id := fields(row)
+	return id
+}
+
+// fields returns a row's model, device and a sortable identity.
+func fields[T deviceRow](row T) (model, device, id string) {
+	var batch int64
 	switch v := any(row).(type) {
 	case timing.Row:
-		return fmt.Sprintf("%s\x00%s\x00%08d", v.Model, v.Device, v.Batch)
+		model, device, batch = v.Model, v.Device, v.Batch
 	case memory.Row:
-		return fmt.Sprintf("%s\x00%s\x00%08d", v.Model, v.Device, v.Batch)
+		model, device, batch = v.Model, v.Device, v.Batch
 	}
-	return ""
+	return model, device, fmt.Sprintf("%s\x00%s\x00%08d", model, device, batch)
 }

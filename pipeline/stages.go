@@ -74,7 +74,7 @@ func (c *checkpoint) Load(ch accuracy.Chunk) (accuracy.ChunkResult, bool, error)
 	if err != nil {
 		return accuracy.ChunkResult{}, false, err
 	}
-	rows, ok, err := cache.Get[chunkRow](c.r.store, "accuracy_chunks", key)
+	rows, ok, err := cache.Get[chunkRow](c.r.store, chunkEntries, key)
 	if err != nil || !ok || len(rows) != 1 {
 		return accuracy.ChunkResult{}, false, err
 	}
@@ -86,7 +86,7 @@ func (c *checkpoint) Save(ch accuracy.Chunk, res accuracy.ChunkResult) error {
 	if err != nil {
 		return err
 	}
-	return cache.Put(c.r.store, "accuracy_chunks", key, []chunkRow{{Scored: res.Scored, Top1: res.Top1, Top5: res.Top5, Skipped: res.Skipped}})
+	return cache.Put(c.r.store, chunkEntries, key, []chunkRow{{Scored: res.Scored, Top1: res.Top1, Top5: res.Top5, Skipped: res.Skipped}})
 }
 
 // export writes every stage table this run produced as CSV under the output directory.
