@@ -1,7 +1,6 @@
 package cache
 
 import (
-	"bytes"
 	"flag"
 	"math"
 	"os"
@@ -10,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/dnnbench/dnnbench/internal/golden"
 
 	"github.com/dnnbench/dnnbench/stages/accuracy"
 	"github.com/dnnbench/dnnbench/stages/flops"
@@ -32,27 +33,6 @@ type kinds struct {
 	hidden  int
 	Skipped string    `parquet:"-"`
 	List    []float64 `parquet:"list,list" csv:"-"`
-}
-
-// golden compares got with testdata/name, rewriting it under -update and
-// writing testdata/name.got on a mismatch.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./cache -run %s -update to create it)", err, t.Name())
-	}
-	if !bytes.Equal(got, want) {
-		os.WriteFile(path+".got", got, 0o644)
-		t.Errorf("%s differs from the golden file; see %s.got, rerun with -update if the change is intended", path, path)
-	}
 }
 
 func writeCSVBytes[T any](t *testing.T, rows []T) []byte {
@@ -80,13 +60,13 @@ func TestWriteCSVKindsGolden(t *testing.T) {
 		{Name: "inf", F64: math.Inf(-1), F32: float32(math.Inf(1))},
 		{Name: "<b>&", F64: 123456789.125, I64: math.MinInt64},
 	}
-	golden(t, "kinds.csv", writeCSVBytes(t, rows))
+	golden.Check(t, filepath.Join("testdata", "kinds.csv"), writeCSVBytes(t, rows), *update)
 }
 
 func TestWriteCSVTimingGolden(t *testing.T) {
 	rows := timingRows(3)
 	rows[2].Status, rows[2].Error = "error", `onnxruntime: "Conv", bad input`
-	golden(t, "timing.csv", writeCSVBytes(t, rows))
+	golden.Check(t, filepath.Join("testdata", "timing.csv"), writeCSVBytes(t, rows), *update)
 }
 
 func TestWriteCSVStableColumns(t *testing.T) {

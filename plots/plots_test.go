@@ -3,11 +3,12 @@ package plots_test
 import (
 	"bytes"
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dnnbench/dnnbench/internal/golden"
 
 	"github.com/dnnbench/dnnbench/plots"
 	"github.com/dnnbench/dnnbench/stages/analyse"
@@ -47,7 +48,7 @@ func TestRenderFixture(t *testing.T) {
 		if len(f.Drawing.Ops) == 0 || f.Drawing.Width <= 0 {
 			t.Errorf("%s: empty drawing", f.Name)
 		}
-		golden(t, filepath.Join("testdata", f.Name+".svg"), f.SVG)
+		golden.Check(t, filepath.Join("testdata", f.Name+".svg"), f.SVG, *update)
 	}
 	if got := strings.Join(names, ","); got != "fig1a,fig1b,fig2a,fig2b,fig3,fig4" {
 		t.Errorf("figures = %s", got)
@@ -143,24 +144,6 @@ func TestMissingFigures(t *testing.T) {
 		if f.Missing == "" || f.SVG != nil {
 			t.Errorf("%s: drawn without data (missing %q)", f.Name, f.Missing)
 		}
-	}
-}
-
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		os.WriteFile(path+".got", got, 0o644)
-		t.Errorf("%s differs from the golden file; wrote %s.got", path, path)
 	}
 }
 

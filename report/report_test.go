@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dnnbench/dnnbench/internal/golden"
+
 	"golang.org/x/text/encoding/charmap"
 
 	"github.com/dnnbench/dnnbench/plots"
@@ -79,9 +81,9 @@ var pageObject = regexp.MustCompile(`/Type /Page\b[^s]`)
 
 func TestReportGolden(t *testing.T) {
 	out, figs := render(t, analysetest.Inputs())
-	golden(t, "testdata/report.md", out.Markdown)
+	golden.Check(t, "testdata/report.md", out.Markdown, *update)
 	text := pdfText(out.PDF)
-	golden(t, "testdata/report.pdf.txt", []byte(text))
+	golden.Check(t, "testdata/report.pdf.txt", []byte(text), *update)
 	pages := len(pageObject.FindAll(out.PDF, -1))
 	if pages < 8 || pages > 20 {
 		t.Errorf("PDF has %d pages, want 8 to 20", pages)
@@ -193,24 +195,6 @@ func TestGenerateWritesFormats(t *testing.T) {
 	}
 	if err := report.Generate(report.Options{Formats: []string{"docx"}}, setup(), res, nil, dir); err == nil || !strings.Contains(err.Error(), `"docx"`) {
 		t.Errorf("unknown format: err = %v", err)
-	}
-}
-
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		os.WriteFile(path+".got", got, 0o644)
-		t.Errorf("%s differs from the golden file; wrote %s.got", path, path)
 	}
 }
 

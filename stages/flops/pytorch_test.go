@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/dnnbench/dnnbench/internal/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata/")
@@ -69,7 +70,7 @@ func TestPyTorchExport(t *testing.T) {
 				t.Errorf("batch 8: %+v, batch 1: %+v", res8.Row, res.Row)
 			}
 			checkShape(t, res8, "logits", 8, 10)
-			golden(t, filepath.Join("testdata", strings.TrimSuffix(tc.file, ".onnx")+".golden"), summary(res))
+			golden.Check(t, filepath.Join("testdata", strings.TrimSuffix(tc.file, ".onnx")+".golden"), summary(res), *update)
 		})
 	}
 }
@@ -85,26 +86,4 @@ func summary(res *Result) []byte {
 		fmt.Fprintf(&b, "%s,%d,%d,%d,%d,%v\n", o.Op, o.Nodes, o.Params, o.MACs, o.FLOPs, o.Counted)
 	}
 	return b.Bytes()
-}
-
-// golden compares got with a golden file, rewriting it under -update and
-// writing got to path.got on mismatch.
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		if err := os.WriteFile(path+".got", got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Errorf("%s differs from the golden file; see %s.got", path, path)
-	}
 }
