@@ -103,34 +103,37 @@ func (r *runner) run(ctx context.Context) error {
 			return err
 		}
 	}
-	rows, err := r.models(ctx)
-	if err != nil {
+	var rows []models.Row
+	if err := r.timed("models", func() (err error) { rows, err = r.models(ctx); return err }); err != nil {
 		return err
 	}
 	t := tables{Models: rows}
-	if r.wants("flops") {
-		if t.Flops, t.Ops, err = r.flops(ctx, rows); err != nil {
+	steps := []struct {
+		name string
+		run  func() error
+	}{
+		{"flops", func() (err error) { t.Flops, t.Ops, err = r.flops(ctx, rows); return err }},
+		{"accuracy", func() (err error) { t.Accuracy, err = r.accuracy(ctx, rows); return err }},
+		{"timing", func() (err error) {
+			if err := r.timing(ctx, rows); err != nil {
+				return err
+			}
+			t.Timing, err = mergedRows[timing.Row](r, timingEntries, rows, r.cfg.Timing.BatchSizes, r.timingKey)
 			return err
-		}
+		}},
+		{"memory", func() (err error) {
+			if err := r.memory(ctx, rows); err != nil {
+				return err
+			}
+			t.Memory, err = mergedRows[memory.Row](r, memoryEntries, rows, r.cfg.Memory.BatchSizes, r.memoryKey)
+			return err
+		}},
 	}
-	if r.wants("accuracy") {
-		if t.Accuracy, err = r.accuracy(ctx, rows); err != nil {
-			return err
+	for _, st := range steps {
+		if !r.wants(st.name) {
+			continue
 		}
-	}
-	if r.wants("timing") {
-		if err := r.timing(ctx, rows); err != nil {
-			return err
-		}
-		if t.Timing, err = mergedRows[timing.Row](r, timingEntries, rows, r.cfg.Timing.BatchSizes, r.timingKey); err != nil {
-			return err
-		}
-	}
-	if r.wants("memory") {
-		if err := r.memory(ctx, rows); err != nil {
-			return err
-		}
-		if t.Memory, err = mergedRows[memory.Row](r, memoryEntries, rows, r.cfg.Memory.BatchSizes, r.memoryKey); err != nil {
+		if err := r.timed(st.name, st.run); err != nil {
 			return err
 		}
 	}
@@ -138,7 +141,7 @@ func (r *runner) run(ctx context.Context) error {
 		return err
 	}
 	if r.wants("analyse") {
-		if err := r.analyseAndReport(ctx, t); err != nil {
+		if err := r.timed("analyse", func() error { return r.analyseAndReport(ctx, t) }); err != nil {
 			return err
 		}
 	}
@@ -146,6 +149,16 @@ func (r *runner) run(ctx context.Context) error {
 		return err
 	}
 	r.log.Printf("done in %s: %s", time.Since(start).Round(time.Second), r.outDir)
+	return nil
+}
+
+// timed runs one stage and reports how long it took.
+func (r *runner) timed(stage string, fn func() error) error {
+	start := time.Now()
+	if err := fn(); err != nil {
+		return err
+	}
+	r.log.Printf("%-8s done in %s", stage, time.Since(start).Round(100*time.Millisecond))
 	return nil
 }
 
