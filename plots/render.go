@@ -80,7 +80,8 @@ func Render(res *analyse.Result, opt Options) ([]Figure, error) {
 	p2b, n := densityScatter(res)
 	specs = append(specs, figureSpec{"fig2b", "2b", "Top-1 accuracy vs. accuracy density.", 6.5 * vg.Inch, 4.5 * vg.Inch, n, noAcc, single(p2b)})
 
-	// Figure 3: one panel per device, at most three per row.
+	// Figure 3: one panel per device, at most three per row; a single
+	// device gets the page's width, since many models crowd its labels.
 	var panels []*plot.Plot
 	n3 := 0
 	for _, d := range res.Devices {
@@ -116,7 +117,7 @@ func Render(res *analyse.Result, opt Options) ([]Figure, error) {
 		}
 	}
 	specs = append(specs, figureSpec{"fig3", "3", "Top-1 accuracy vs. images per second at batch 1 (log scale), one panel per device; the dashed line is the accuracy upper bound: the best top-1 of any model at least that fast.",
-		vg.Length(cols) * 3.6 * vg.Inch, vg.Length(max(rows, 1)) * panelHeight(n3/max(len(panels), 1)), n3, "no model has both an accuracy and a batch-1 timing", draw3})
+		max(vg.Length(cols)*3.6*vg.Inch, 6.5*vg.Inch), vg.Length(max(rows, 1)) * panelHeight(n3/max(len(panels), 1)), n3, "no model has both an accuracy and a batch-1 timing", draw3})
 
 	p4, n, err := memoryFigure(res)
 	if err != nil {
