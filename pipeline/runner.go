@@ -269,6 +269,12 @@ func (r *runner) flops(ctx context.Context, rows []models.Row) ([]flops.Row, []f
 	return all, ops, nil
 }
 
+// session is the device profile's session settings.
+func (r *runner) session() onnxrt.Options {
+	return onnxrt.Options{Provider: r.dev.Provider, ProviderOptions: r.dev.ProviderOptions, IntraOpThreads: r.dev.IntraOpThreads,
+		InterOpThreads: r.dev.InterOpThreads, GraphOptimization: r.dev.GraphOptimization}
+}
+
 // fingerprint identifies the device a measurement ran on.
 func (r *runner) fingerprint() map[string]any {
 	return map[string]any{"device": *r.dev, "cpu": r.host.CPUModel, "cores": r.host.Cores, "ort": r.ortVer, "arch": runtime.GOARCH}
@@ -287,8 +293,7 @@ func (r *runner) timing(ctx context.Context, rows []models.Row) error {
 	if err != nil {
 		return err
 	}
-	tc := timing.Config{Exe: exe, Device: r.dev.Name, LibPath: r.lib, Provider: r.dev.Provider, ProviderOptions: r.dev.ProviderOptions,
-		IntraOpThreads: r.dev.IntraOpThreads, InterOpThreads: r.dev.InterOpThreads, GraphOptimization: r.dev.GraphOptimization,
+	tc := timing.Config{Exe: exe, Device: r.dev.Name, LibPath: r.lib, Session: r.session(),
 		NVML:   r.dev.MemorySampler == "nvml",
 		Warmup: r.cfg.Timing.Warmup, Runs: r.cfg.Timing.Runs, MinSeconds: r.cfg.Timing.MinSeconds}
 	if err := tc.Validate(); err != nil {
@@ -338,9 +343,7 @@ func (r *runner) memory(ctx context.Context, rows []models.Row) error {
 	if err != nil {
 		return err
 	}
-	mc := memory.Config{Exe: exe, Device: r.dev.Name, LibPath: r.lib, Provider: r.dev.Provider, ProviderOptions: r.dev.ProviderOptions,
-		IntraOpThreads: r.dev.IntraOpThreads, InterOpThreads: r.dev.InterOpThreads, GraphOptimization: r.dev.GraphOptimization,
-		Sampler: r.dev.MemorySampler}
+	mc := memory.Config{Exe: exe, Device: r.dev.Name, LibPath: r.lib, Session: r.session(), Sampler: r.dev.MemorySampler}
 	if err := mc.Validate(); err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 	"sort"
 
 	"github.com/dnnbench/dnnbench/cache"
-	"github.com/dnnbench/dnnbench/internal/onnxrt"
 	"github.com/dnnbench/dnnbench/stages/accuracy"
 	"github.com/dnnbench/dnnbench/stages/models"
 )
@@ -16,8 +15,7 @@ import (
 func (r *runner) accuracy(ctx context.Context, rows []models.Row) ([]accuracy.Row, error) {
 	ac := accuracy.Config{Dataset: r.cfg.Accuracy.Dataset, Crops: r.cfg.Accuracy.Crops, Limit: r.cfg.Accuracy.Limit,
 		BatchSize: r.cfg.Accuracy.BatchSize, Workers: r.cfg.Accuracy.Workers, Library: r.lib,
-		Session: onnxrt.Options{Provider: r.dev.Provider, ProviderOptions: r.dev.ProviderOptions, IntraOpThreads: r.dev.IntraOpThreads,
-			InterOpThreads: r.dev.InterOpThreads, GraphOptimization: r.dev.GraphOptimization}}
+		Session: r.session()}
 	var out []accuracy.Row
 	for i, m := range rows {
 		p, err := accuracyPreprocess(m)

@@ -43,19 +43,19 @@ func Init(libPath string) (string, error) {
 // Options configure a session.
 type Options struct {
 	// Provider is "cpu" (default), "cuda" or "tensorrt".
-	Provider string
+	Provider string `json:"provider"`
 	// ProviderOptions are passed to the execution provider as key/value pairs.
-	ProviderOptions map[string]string
+	ProviderOptions map[string]string `json:"provider_options,omitempty"`
 	// IntraOpThreads and InterOpThreads are thread counts; 0 lets the runtime decide.
-	IntraOpThreads int
-	InterOpThreads int
+	IntraOpThreads int `json:"intra_op_threads"`
+	InterOpThreads int `json:"inter_op_threads"`
 	// GraphOptimization is "all" (default), "extended", "basic" or "disabled".
-	GraphOptimization string
+	GraphOptimization string `json:"graph_optimization"`
 	// ArenaGrowOnly makes the CPU arena (and the CUDA arena) extend by exactly
 	// the requested size (kSameAsRequested), so memory readings track need.
-	ArenaGrowOnly bool
+	ArenaGrowOnly bool `json:"arena_grow_only"`
 	// DisableCPUArena turns the CPU memory arena off.
-	DisableCPUArena bool
+	DisableCPUArena bool `json:"disable_cpu_arena"`
 }
 
 // Session is one model loaded for inference on its first input and first output.

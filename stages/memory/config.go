@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/dnnbench/dnnbench/internal/onnxrt"
 )
 
 // Recommended defaults.
@@ -33,15 +35,11 @@ type Config struct {
 	Device string
 	// LibPath is the ONNX Runtime shared library; "" finds it with onnxrt.Locate.
 	LibPath string
-	// Provider is "cpu" (default), "cuda" or "tensorrt".
-	Provider string
-	// ProviderOptions are passed to the execution provider; "device_id"
-	// also picks the GPU the nvml sampler watches.
-	ProviderOptions map[string]string
-	// IntraOpThreads and InterOpThreads are thread counts; 0 = runtime default.
-	IntraOpThreads, InterOpThreads int
-	// GraphOptimization is "all" (default), "extended", "basic" or "disabled".
-	GraphOptimization string
+	// Session is the execution provider, its options, thread counts and
+	// graph optimisation level, from the device profile; provider option
+	// "device_id" also picks the GPU the nvml sampler watches. The worker
+	// always sets ArenaGrowOnly.
+	Session onnxrt.Options
 	// Sampler is "proc" (CPU resident memory), "nvml" (GPU memory of the
 	// process) or "tegrastats" (Jetson shared RAM).
 	Sampler string
@@ -103,7 +101,7 @@ func (c Config) Validate() error {
 
 // gpuIndex is provider option device_id, 0 when absent.
 func (c Config) gpuIndex() (int, error) {
-	v, ok := c.ProviderOptions["device_id"]
+	v, ok := c.Session.ProviderOptions["device_id"]
 	if !ok {
 		return 0, nil
 	}

@@ -52,7 +52,7 @@ func testConfig(t *testing.T, env ...string) Config {
 		t.Fatalf("ONNX Runtime is needed for this test (run 'make setup'): %v", err)
 	}
 	return Config{Exe: exe, Env: append([]string{envWorker + "=1"}, env...), Device: "cpu", LibPath: lib,
-		Provider: "cpu", IntraOpThreads: 1, Sampler: SamplerProc}
+		Session: onnxrt.Options{Provider: "cpu", IntraOpThreads: 1}, Sampler: SamplerProc}
 }
 
 func writeModel(t *testing.T, s testmodel.Spec) string {

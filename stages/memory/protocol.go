@@ -1,20 +1,18 @@
 package memory
 
+import "github.com/dnnbench/dnnbench/internal/onnxrt"
+
 // request is what the parent sends the worker on stdin: one batch size.
 type request struct {
-	Model             string            `json:"model"`
-	Path              string            `json:"path"`
-	LibPath           string            `json:"lib_path"`
-	Provider          string            `json:"provider"`
-	ProviderOptions   map[string]string `json:"provider_options,omitempty"`
-	IntraOpThreads    int               `json:"intra_op_threads"`
-	InterOpThreads    int               `json:"inter_op_threads"`
-	GraphOptimization string            `json:"graph_optimization"`
-	Sampler           string            `json:"sampler"`
-	GPU               int               `json:"gpu"`
-	IntervalMs        int               `json:"interval_ms"`
-	Runs              int               `json:"runs"`
-	Batch             int               `json:"batch"`
+	Model      string         `json:"model"`
+	Path       string         `json:"path"`
+	LibPath    string         `json:"lib_path"`
+	Session    onnxrt.Options `json:"session"`
+	Sampler    string         `json:"sampler"`
+	GPU        int            `json:"gpu"`
+	IntervalMs int            `json:"interval_ms"`
+	Runs       int            `json:"runs"`
+	Batch      int            `json:"batch"`
 }
 
 // Event kinds the worker sends, one JSON line each.

@@ -59,7 +59,7 @@ func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(R
 			return fmt.Errorf("%w: %w", ErrDevice, err)
 		}
 	}
-	if err := onnxrt.CheckProvider(lib, cfg.Provider); err != nil {
+	if err := onnxrt.CheckProvider(lib, cfg.Session.Provider); err != nil {
 		return fmt.Errorf("%w: %s: %w", ErrDevice, cfg.Device, err)
 	}
 	if progress == nil {
@@ -78,8 +78,7 @@ func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(R
 		}
 		progress(Progress{Model: m.Name, Batch: b, Done: i, Total: len(bs), Elapsed: elapsed, ETA: eta})
 		req := request{
-			Model: m.Name, Path: m.Path, LibPath: lib, Provider: cfg.Provider, ProviderOptions: cfg.ProviderOptions,
-			IntraOpThreads: cfg.IntraOpThreads, InterOpThreads: cfg.InterOpThreads, GraphOptimization: cfg.GraphOptimization,
+			Model: m.Name, Path: m.Path, LibPath: lib, Session: cfg.Session,
 			Sampler: cfg.Sampler, GPU: gpu, IntervalMs: cfg.IntervalMs, Runs: cfg.Runs, Batch: b,
 		}
 		ev, err := runChild(ctx, cfg, req)
@@ -110,7 +109,7 @@ func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(R
 			if ev.DeviceProblem {
 				msg := ev.Message
 				if onnxrt.IsProviderUnavailable(errors.New(msg)) {
-					msg += " (" + onnxrt.ProviderHint(cfg.Provider) + ")"
+					msg += " (" + onnxrt.ProviderHint(cfg.Session.Provider) + ")"
 				}
 				return fmt.Errorf("%w: %s: %s", ErrDevice, cfg.Device, msg)
 			}

@@ -116,7 +116,7 @@ func TestSweepChildCrash(t *testing.T) {
 func TestSweepDeviceErrors(t *testing.T) {
 	m := Model{Name: "tiny", Path: writeModel(t, testmodel.Spec{})}
 	cfg := testConfig(t)
-	cfg.Provider, cfg.Device, cfg.Sampler = "cuda", "cuda", SamplerNVML
+	cfg.Session.Provider, cfg.Device, cfg.Sampler = "cuda", "cuda", SamplerNVML
 	rows, _, err := collect(t, cfg, m, []int{1})
 	if !errors.Is(err, ErrDevice) || !strings.Contains(err.Error(), "GPU build of ONNX Runtime") || len(rows) != 0 {
 		t.Errorf("cuda on a CPU build: err %v, %d rows", err, len(rows))
@@ -147,7 +147,7 @@ func TestMemoryResNet50(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := testConfig(t)
-	cfg.IntraOpThreads = 0
+	cfg.Session.IntraOpThreads = 0
 	cfg.Runs = 1
 	big := 16
 	if testing.Short() {

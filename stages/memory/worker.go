@@ -38,7 +38,7 @@ func fatal(err error, device bool) event {
 
 // measure does the work of Worker and describes the outcome as an event.
 func measure(ctx context.Context, req request) event {
-	if err := onnxrt.CheckProvider(req.LibPath, req.Provider); err != nil {
+	if err := onnxrt.CheckProvider(req.LibPath, req.Session.Provider); err != nil {
 		return fatal(err, true)
 	}
 	if _, err := onnxrt.Init(req.LibPath); err != nil {
@@ -49,18 +49,15 @@ func measure(ctx context.Context, req request) event {
 		return fatal(err, true)
 	}
 	defer s.Close()
-	opts := onnxrt.Options{
-		Provider: req.Provider, ProviderOptions: req.ProviderOptions,
-		IntraOpThreads: req.IntraOpThreads, InterOpThreads: req.InterOpThreads,
-		GraphOptimization: req.GraphOptimization, ArenaGrowOnly: true,
-	}
+	opts := req.Session
+	opts.ArenaGrowOnly = true
 	var warnings []string
-	if isGPU(req.Provider) {
+	if isGPU(req.Session.Provider) {
 		// Create the GPU context with a throwaway one-op session first, so
 		// the baseline holds the CUDA context and static is the model alone.
 		closeCtx, err := warmContext(opts)
 		if err != nil {
-			return fatal(fmt.Errorf("creating the %s context: %w", req.Provider, err), true)
+			return fatal(fmt.Errorf("creating the %s context: %w", req.Session.Provider, err), true)
 		}
 		defer closeCtx()
 	}

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/dnnbench/dnnbench/internal/onnxrt"
 )
 
 // Recommended CPU defaults (the paper's 10 warm-up and 10 timed runs, plus a
@@ -33,14 +35,9 @@ type Config struct {
 	Device string
 	// LibPath is the ONNX Runtime shared library; "" finds it with onnxrt.Locate.
 	LibPath string
-	// Provider is "cpu" (default), "cuda" or "tensorrt".
-	Provider string
-	// ProviderOptions are passed to the execution provider.
-	ProviderOptions map[string]string
-	// IntraOpThreads and InterOpThreads are thread counts; 0 = runtime default.
-	IntraOpThreads, InterOpThreads int
-	// GraphOptimization is "all" (default), "extended", "basic" or "disabled".
-	GraphOptimization string
+	// Session is the execution provider, its options, thread counts and
+	// graph optimisation level, from the device profile.
+	Session onnxrt.Options
 	// NVML asks the worker to record the GPU's name, clocks and driver
 	// through NVML (set it for devices whose memory_sampler is nvml); the GPU
 	// is provider option device_id (default 0).
@@ -78,12 +75,12 @@ func (c Config) Validate() error {
 	if c.MinSeconds < 0 || math.IsNaN(c.MinSeconds) || math.IsInf(c.MinSeconds, 0) {
 		errs = append(errs, fmt.Sprintf("min_seconds %v must be a finite number ≥ 0", c.MinSeconds))
 	}
-	if v, ok := c.ProviderOptions["device_id"]; ok {
+	if v, ok := c.Session.ProviderOptions["device_id"]; ok {
 		if n, err := strconv.Atoi(v); err != nil || n < 0 {
 			errs = append(errs, fmt.Sprintf("provider option device_id %q must be a GPU index ≥ 0", v))
 		}
 	}
-	if c.IntraOpThreads < 0 || c.InterOpThreads < 0 {
+	if c.Session.IntraOpThreads < 0 || c.Session.InterOpThreads < 0 {
 		errs = append(errs, "thread counts must be ≥ 0")
 	}
 	if len(errs) > 0 {

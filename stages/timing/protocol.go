@@ -2,24 +2,21 @@ package timing
 
 import (
 	"github.com/dnnbench/dnnbench/internal/conditions"
+	"github.com/dnnbench/dnnbench/internal/onnxrt"
 )
 
 // request is what the parent sends the worker on stdin.
 type request struct {
-	Model             string            `json:"model"`
-	Path              string            `json:"path"`
-	LibPath           string            `json:"lib_path"`
-	Provider          string            `json:"provider"`
-	ProviderOptions   map[string]string `json:"provider_options,omitempty"`
-	IntraOpThreads    int               `json:"intra_op_threads"`
-	InterOpThreads    int               `json:"inter_op_threads"`
-	GraphOptimization string            `json:"graph_optimization"`
-	Batches           []int             `json:"batches"`
-	Warmup            int               `json:"warmup"`
-	Runs              int               `json:"runs"`
-	MinSeconds        float64           `json:"min_seconds"`
-	NVML              bool              `json:"nvml"`
-	GPU               int               `json:"gpu"`
+	Model      string         `json:"model"`
+	Path       string         `json:"path"`
+	LibPath    string         `json:"lib_path"`
+	Session    onnxrt.Options `json:"session"`
+	Batches    []int          `json:"batches"`
+	Warmup     int            `json:"warmup"`
+	Runs       int            `json:"runs"`
+	MinSeconds float64        `json:"min_seconds"`
+	NVML       bool           `json:"nvml"`
+	GPU        int            `json:"gpu"`
 }
 
 // Event kinds the worker sends, one JSON line each.

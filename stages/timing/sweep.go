@@ -67,18 +67,17 @@ func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(R
 			return cond, fmt.Errorf("%w: %w", ErrDevice, err)
 		}
 	}
-	if err := onnxrt.CheckProvider(lib, cfg.Provider); err != nil {
+	if err := onnxrt.CheckProvider(lib, cfg.Session.Provider); err != nil {
 		return cond, fmt.Errorf("%w: %s: %w", ErrDevice, cfg.Device, err)
 	}
 	if progress == nil {
 		progress = func(Progress) {}
 	}
 	req := request{
-		Model: m.Name, Path: m.Path, LibPath: lib, Provider: cfg.Provider, ProviderOptions: cfg.ProviderOptions,
-		IntraOpThreads: cfg.IntraOpThreads, InterOpThreads: cfg.InterOpThreads, GraphOptimization: cfg.GraphOptimization,
+		Model: m.Name, Path: m.Path, LibPath: lib, Session: cfg.Session,
 		Batches: bs, Warmup: cfg.Warmup, Runs: cfg.Runs, MinSeconds: cfg.MinSeconds, NVML: cfg.NVML,
 	}
-	req.GPU, _ = strconv.Atoi(cfg.ProviderOptions["device_id"])
+	req.GPU, _ = strconv.Atoi(cfg.Session.ProviderOptions["device_id"])
 	start := time.Now()
 	child, err := childproc.Start(ctx, cfg.Exe, []string{"worker", "timing"}, cfg.Env, req)
 	if err != nil {
@@ -131,7 +130,7 @@ func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(R
 			}
 		case evFatal:
 			if ev.ProviderMissing {
-				return cond, fmt.Errorf("%w: %s: %s (%s)", ErrDevice, cfg.Device, ev.Message, onnxrt.ProviderHint(cfg.Provider))
+				return cond, fmt.Errorf("%w: %s: %s (%s)", ErrDevice, cfg.Device, ev.Message, onnxrt.ProviderHint(cfg.Session.Provider))
 			}
 			status := StatusError
 			if onnxrt.IsOOM(errors.New(ev.Message)) {
@@ -177,8 +176,8 @@ type sweepState struct {
 
 func (s *sweepState) base(batch int) Row {
 	return Row{
-		Model: s.model.Name, Device: s.cfg.Device, Batch: int64(batch), Threads: int64(s.cfg.IntraOpThreads),
-		Provider: providerName(s.cfg.Provider), SessionMs: s.sessionMs,
+		Model: s.model.Name, Device: s.cfg.Device, Batch: int64(batch), Threads: int64(s.cfg.Session.IntraOpThreads),
+		Provider: providerName(s.cfg.Session.Provider), SessionMs: s.sessionMs,
 		LatencyMsCILow: math.NaN(), LatencyMsCIHigh: math.NaN(),
 	}
 }

@@ -182,7 +182,7 @@ func TestSweepBadModelIsRowsNotError(t *testing.T) {
 func TestSweepCUDAOnCPUBuildIsDeviceError(t *testing.T) {
 	for _, p := range []string{"cuda", "tensorrt"} {
 		cfg := testConfig(t)
-		cfg.Provider, cfg.Device = p, p
+		cfg.Session.Provider, cfg.Device = p, p
 		m := Model{Name: "tiny", Path: writeModel(t, testmodel.Spec{})}
 		rows, _, err := collect(t, cfg, m, []int{1})
 		if !errors.Is(err, ErrDevice) {
@@ -281,8 +281,8 @@ func TestSweepCUDAPastTheFileCheck(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cfg.LibPath, cfg.Provider, cfg.Device = lib, "cuda", "cuda"
-	cfg.ProviderOptions = map[string]string{"device_id": "0"}
+	cfg.LibPath, cfg.Session.Provider, cfg.Device = lib, "cuda", "cuda"
+	cfg.Session.ProviderOptions = map[string]string{"device_id": "0"}
 	m := Model{Name: "tiny", Path: writeModel(t, testmodel.Spec{})}
 	rows, _, err := collect(t, cfg, m, []int{1})
 	if !errors.Is(err, ErrDevice) || !strings.Contains(err.Error(), "GPU build of ONNX Runtime") || len(rows) != 0 {
@@ -293,7 +293,7 @@ func TestSweepCUDAPastTheFileCheck(t *testing.T) {
 
 func TestConfigRejectsBadDeviceID(t *testing.T) {
 	cfg := testConfig(t)
-	cfg.ProviderOptions = map[string]string{"device_id": "first"}
+	cfg.Session.ProviderOptions = map[string]string{"device_id": "first"}
 	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "device_id") {
 		t.Errorf("err %v", err)
 	}

@@ -26,7 +26,7 @@ func Worker(ctx context.Context, in io.Reader, out io.Writer) error {
 	fatal := func(err error, providerMissing bool) error {
 		return enc.Send(event{Kind: evFatal, Message: err.Error(), ProviderMissing: providerMissing})
 	}
-	if err := onnxrt.CheckProvider(req.LibPath, req.Provider); err != nil {
+	if err := onnxrt.CheckProvider(req.LibPath, req.Session.Provider); err != nil {
 		return fatal(err, true)
 	}
 	version, err := onnxrt.Init(req.LibPath)
@@ -34,16 +34,12 @@ func Worker(ctx context.Context, in io.Reader, out io.Writer) error {
 		return fatal(err, false)
 	}
 	cond := conditions.Read("/", conditions.Settings{
-		IntraOpThreads: req.IntraOpThreads, InterOpThreads: req.InterOpThreads,
-		Provider: providerName(req.Provider), ORTVersion: version,
+		IntraOpThreads: req.Session.IntraOpThreads, InterOpThreads: req.Session.InterOpThreads,
+		Provider: providerName(req.Session.Provider), ORTVersion: version,
 		GPU: req.NVML, GPUIndex: req.GPU,
 	})
 	t0 := time.Now()
-	sess, err := onnxrt.NewSession(req.Path, onnxrt.Options{
-		Provider: req.Provider, ProviderOptions: req.ProviderOptions,
-		IntraOpThreads: req.IntraOpThreads, InterOpThreads: req.InterOpThreads,
-		GraphOptimization: req.GraphOptimization,
-	})
+	sess, err := onnxrt.NewSession(req.Path, req.Session)
 	if err != nil {
 		return fatal(err, onnxrt.IsProviderUnavailable(err))
 	}
