@@ -223,3 +223,51 @@ report: {formats: [md, html, pdf]}
 		t.Error("report.md does not show the jetson rows")
 	}
 }
+
+// TestPreprocessCommand writes what a zoo model is fed for a real ImageNet
+// image, in both crop modes.
+func TestPreprocessCommand(t *testing.T) {
+	img, err := filepath.Abs("../shared/golden/images/n01440764_tench.JPEG")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(img); err != nil {
+		t.Fatalf("golden image missing (tests need ../shared/golden): %v", err)
+	}
+	for _, crop := range []string{"center", "ten"} {
+		dir := t.TempDir()
+		out, err := runArgs(t, "preprocess", "--config", "configs/quick.yaml", "--model", "resnet18", "--crop", crop, img, "--out", dir)
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", crop, err, out)
+		}
+		npy, _ := filepath.Glob(filepath.Join(dir, "*.npy"))
+		png, _ := filepath.Glob(filepath.Join(dir, "*.png"))
+		if len(npy) != 1 || len(png) == 0 {
+			t.Fatalf("%s: wrote %v and %v", crop, npy, png)
+		}
+		st, _ := os.Stat(npy[0])
+		crops := int64(1)
+		if crop == "ten" {
+			crops = 10
+		}
+		// float32 (crops×)3×224×224 plus the .npy header.
+		if want := crops * 3 * 224 * 224 * 4; st.Size() < want || st.Size() > want+256 {
+			t.Errorf("%s: %s is %d bytes, want about %d", crop, npy[0], st.Size(), want)
+		}
+		// resnet18's torchvision recipe is the golden one: same floats.
+		if crop == "center" {
+			got, _ := os.ReadFile(npy[0])
+			want, err := os.ReadFile("../shared/golden/center/n01440764_tench.npy")
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 3 * 224 * 224 * 4
+			if !bytes.Equal(got[len(got)-n:], want[len(want)-n:]) {
+				t.Errorf("the center tensor differs from torchvision's golden tensor")
+			}
+		}
+	}
+	if _, err := runArgs(t, "preprocess", "--config", "configs/quick.yaml", "--model", "nosuch", img, "--out", t.TempDir()); err == nil || !strings.Contains(err.Error(), `no model "nosuch"`) {
+		t.Errorf("unknown model: %v", err)
+	}
+}
