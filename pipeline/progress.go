@@ -14,6 +14,7 @@ type progress struct {
 	w     io.Writer
 	quiet bool
 	last  time.Time
+	prev  string
 }
 
 func newProgress(w io.Writer, quiet bool) *progress { return &progress{w: w, quiet: quiet} }
@@ -25,7 +26,12 @@ func (p *progress) Printf(format string, args ...any) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	fmt.Fprintf(p.w, format+"\n", args...)
+	line := fmt.Sprintf(format, args...)
+	if line == p.prev {
+		return
+	}
+	p.prev = line
+	fmt.Fprintln(p.w, line)
 }
 
 // Step prints a step's description.
