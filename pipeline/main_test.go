@@ -6,9 +6,13 @@ import (
 	"encoding/csv"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/dnnbench/dnnbench/cache"
 	"github.com/dnnbench/dnnbench/configs"
@@ -22,6 +26,14 @@ import (
 func TestMain(m *testing.M) {
 	if len(os.Args) > 2 && os.Args[1] == "worker" {
 		if err := runWorker(context.Background(), os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "pipeline:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	// A test can run the whole pipeline as a child process, to kill it.
+	if os.Getenv("DNNBENCH_TEST_PIPELINE") == "1" {
+		if err := run(context.Background(), os.Stdout, os.Stderr, os.Args[1:]); err != nil {
 			fmt.Fprintln(os.Stderr, "pipeline:", err)
 			os.Exit(1)
 		}
@@ -269,5 +281,78 @@ func TestPreprocessCommand(t *testing.T) {
 	}
 	if _, err := runArgs(t, "preprocess", "--config", "configs/quick.yaml", "--model", "nosuch", img, "--out", t.TempDir()); err == nil || !strings.Contains(err.Error(), `no model "nosuch"`) {
 		t.Errorf("unknown model: %v", err)
+	}
+}
+
+// TestKilledRunResumes kills a run (SIGKILL) once it has cached some timing
+// rows, then reruns: the rows measured before the kill are kept, not
+// remeasured, and the rest are completed.
+func TestKilledRunResumes(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "kill.yaml")
+	os.WriteFile(cfg, []byte(`name: kill
+models:
+  - {name: a, arch: squeezenet1_1}
+  - {name: b, arch: shufflenet_v2_x0_5}
+timing: {batch_sizes: [1, 2, 4], warmup: 1, runs: 3, min_seconds: 0.3}
+memory: {batch_sizes: [1]}
+`), 0o644)
+	out, cacheDir := filepath.Join(dir, "out"), filepath.Join(dir, "cache")
+	args := []string{"--config", cfg, "--out", out, "--cache", cacheDir, "--quiet", "--stage", "timing"}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wd, _ := os.Getwd()
+	cmd := exec.Command(exe, args...)
+	cmd.Dir = wd
+	cmd.Env = append(os.Environ(), "DNNBENCH_TEST_PIPELINE=1")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	entries := filepath.Join(cacheDir, timingEntries, "*.parquet")
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		if m, _ := filepath.Glob(entries); len(m) >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("no timing rows were cached within two minutes")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+
+	store, err := cache.Open(cacheDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := cache.All[timing.Row](store, timingEntries)
+	if err != nil {
+		t.Fatalf("cache after the kill: %v", err)
+	}
+	if len(before) < 2 || len(before) >= 6 {
+		t.Fatalf("%d rows cached before the kill, want some but not all", len(before))
+	}
+	if log, err := runArgs(t, args...); err != nil {
+		t.Fatalf("rerun: %v\n%s", err, log)
+	}
+	after := readCSV(t, filepath.Join(out, "kill", "timing.csv"))
+	if len(after) != 7 {
+		t.Fatalf("timing.csv has %d rows after the rerun, want 6", len(after)-1)
+	}
+	for _, r := range before {
+		found := false
+		for _, rec := range after[1:] {
+			median, _ := strconv.ParseFloat(rec[6], 64)
+			if rec[0] == r.Model && rec[2] == fmt.Sprint(r.Batch) && median == r.LatencyMsMedian {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("row %s batch %d (median %v ms) measured before the kill was not kept", r.Model, r.Batch, r.LatencyMsMedian)
+		}
 	}
 }
