@@ -85,7 +85,9 @@ func (r *runner) forced(s string) bool {
 	return r.o.force && (r.o.stage == "all" || r.o.stage == s)
 }
 
-func (r *runner) run(ctx context.Context) error {
+// run runs the selected stages under the cache lock. Unlocking compacts the
+// cache; its error is returned when the run itself succeeded.
+func (r *runner) run(ctx context.Context) (err error) {
 	start := time.Now()
 	r.log.Printf("dnnbench: config %s (%d models), device %s, stage %s", r.cfg.Name, len(r.cfg.Models), r.dev.Name, r.o.stage)
 	lockCtx, cancel := context.WithTimeout(ctx, 30*time.Minute)
@@ -94,7 +96,11 @@ func (r *runner) run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("cache %s is locked by another run: %w", r.o.cache, err)
 	}
-	defer unlock()
+	defer func() {
+		if uerr := unlock(); err == nil && uerr != nil {
+			err = fmt.Errorf("cache %s: %w", r.o.cache, uerr)
+		}
+	}()
 	if err := os.MkdirAll(r.outDir, 0o755); err != nil {
 		return err
 	}
