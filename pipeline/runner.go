@@ -16,6 +16,7 @@ import (
 	"github.com/dnnbench/dnnbench/internal/conditions"
 	"github.com/dnnbench/dnnbench/internal/config"
 	"github.com/dnnbench/dnnbench/internal/onnxrt"
+	"github.com/dnnbench/dnnbench/internal/sweep"
 	"github.com/dnnbench/dnnbench/stages/accuracy"
 	"github.com/dnnbench/dnnbench/stages/flops"
 	"github.com/dnnbench/dnnbench/stages/memory"
@@ -328,7 +329,7 @@ func (r *runner) timing(ctx context.Context, rows []models.Row) error {
 		label := fmt.Sprintf("timing   [%d/%d] %s", i+1, len(rows), m.Model)
 		cond, err := timing.Sweep(ctx, tc, timing.Model{Name: m.Model, Path: m.Path}, missing, func(row timing.Row) error {
 			return cache.Put(r.store, timingEntries, keys[int(row.Batch)], []timing.Row{row})
-		}, func(p timing.Progress) {
+		}, func(p sweep.Progress) {
 			r.log.Step(fmt.Sprintf("%s batch %d (%d/%d) ETA %s", label, p.Batch, p.Done, p.Total, p.ETA.Round(time.Second)))
 		})
 		if err != nil {
@@ -376,7 +377,7 @@ func (r *runner) memory(ctx context.Context, rows []models.Row) error {
 		label := fmt.Sprintf("memory   [%d/%d] %s", i+1, len(rows), m.Model)
 		err := memory.Sweep(ctx, mc, memory.Model{Name: m.Model, Path: m.Path}, missing, func(row memory.Row) error {
 			return cache.Put(r.store, memoryEntries, keys[int(row.Batch)], []memory.Row{row})
-		}, func(p memory.Progress) {
+		}, func(p sweep.Progress) {
 			r.log.Step(fmt.Sprintf("%s batch %d (%d/%d)", label, p.Batch, p.Done, p.Total))
 		})
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/perf/benchmath"
 
+	"github.com/dnnbench/dnnbench/internal/sweep"
 	"github.com/dnnbench/dnnbench/stages/accuracy"
 	"github.com/dnnbench/dnnbench/stages/memory"
 	"github.com/dnnbench/dnnbench/stages/timing"
@@ -14,10 +15,10 @@ import (
 
 // Status values of Table 1 and Table 2 cells.
 const (
-	StatusOK      = "ok"
-	StatusOOM     = "oom"
-	StatusError   = "error"
-	StatusSkipped = "skipped"
+	StatusOK      = sweep.OK
+	StatusOOM     = sweep.OOM
+	StatusError   = sweep.Error
+	StatusSkipped = sweep.Skipped
 	StatusNotRun  = "not run"
 )
 

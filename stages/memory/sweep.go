@@ -11,31 +11,12 @@ import (
 
 	"github.com/dnnbench/dnnbench/internal/childproc"
 	"github.com/dnnbench/dnnbench/internal/onnxrt"
-)
-
-// Row statuses.
-const (
-	StatusOK      = "ok"
-	StatusOOM     = "oom"
-	StatusError   = "error"
-	StatusSkipped = "skipped"
+	"github.com/dnnbench/dnnbench/internal/sweep"
 )
 
 // ErrDevice wraps errors that come from the device (a missing execution
 // provider, library or sampler), not from one model: the pipeline should stop.
 var ErrDevice = errors.New("memory: device unusable")
-
-// Progress reports how a model's sweep is going.
-type Progress struct {
-	// Model is the model being measured; Batch the batch size starting or just done.
-	Model string
-	Batch int
-	// Done of Total batch sizes of this model have a row.
-	Done, Total int
-	// Elapsed is the time since the sweep started; ETA estimates what is
-	// left of this model's sweep from the batch sizes done so far.
-	Elapsed, ETA time.Duration
-}
 
 // Sweep measures model m at each batch size, each in a fresh child process,
 // and delivers one row per batch size to onRow as soon as it is known, in
@@ -44,7 +25,7 @@ type Progress struct {
 // only the batch sizes still missing from the cache. progress may be nil.
 // The error is non-nil when the sweep could not run at all (bad config,
 // device unusable, ctx cancelled) or onRow failed.
-func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(Row) error, progress func(Progress)) error {
+func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(Row) error, progress func(sweep.Progress)) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
@@ -63,7 +44,7 @@ func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(R
 		return fmt.Errorf("%w: %s: %w", ErrDevice, cfg.Device, err)
 	}
 	if progress == nil {
-		progress = func(Progress) {}
+		progress = func(sweep.Progress) {}
 	}
 	gpu, _ := cfg.gpuIndex()
 	start := time.Now()
@@ -76,7 +57,7 @@ func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(R
 		if i > 0 {
 			eta = elapsed / time.Duration(i) * time.Duration(len(bs)-i)
 		}
-		progress(Progress{Model: m.Name, Batch: b, Done: i, Total: len(bs), Elapsed: elapsed, ETA: eta})
+		progress(sweep.Progress{Model: m.Name, Batch: b, Done: i, Total: len(bs), Elapsed: elapsed, ETA: eta})
 		req := request{
 			Model: m.Name, Path: m.Path, LibPath: lib, Session: cfg.Session,
 			Sampler: cfg.Sampler, GPU: gpu, IntervalMs: cfg.IntervalMs, Runs: cfg.Runs, Batch: b,
@@ -88,7 +69,7 @@ func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(R
 		r := base(b)
 		switch ev.Kind {
 		case evResult:
-			r.Status = StatusOK
+			r.Status = sweep.OK
 			r.BaselineBytes = ev.Baseline
 			r.StaticBytes = ev.Static - ev.Baseline
 			r.PeakBytes = ev.Peak - ev.Baseline
@@ -101,9 +82,9 @@ func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(R
 			r.PeakBytes = max(r.PeakBytes, r.StaticBytes)
 			r.Warnings = strings.Join(w, "; ")
 		case evFailed:
-			r.Status, r.Error = StatusError, ev.Message
+			r.Status, r.Error = sweep.Error, ev.Message
 			if ev.OOM {
-				r.Status = StatusOOM
+				r.Status = sweep.OOM
 			}
 		case evFatal:
 			if ev.DeviceProblem {
@@ -113,9 +94,9 @@ func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(R
 				}
 				return fmt.Errorf("%w: %s: %s", ErrDevice, cfg.Device, msg)
 			}
-			r.Status, r.Error = StatusError, "session: "+ev.Message
+			r.Status, r.Error = sweep.Error, "session: "+ev.Message
 			if onnxrt.IsOOM(errors.New(ev.Message)) {
-				r.Status = StatusOOM
+				r.Status = sweep.OOM
 			}
 		default:
 			return fmt.Errorf("memory: %s batch %d: unknown worker event %q", m.Name, b, ev.Kind)
@@ -123,10 +104,10 @@ func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(R
 		if err := onRow(r); err != nil {
 			return fmt.Errorf("memory: %s batch %d: %w", m.Name, b, err)
 		}
-		if r.Status != StatusOK {
+		if r.Status != sweep.OK {
 			for _, larger := range bs[i+1:] {
 				s := base(larger)
-				s.Status = StatusSkipped
+				s.Status = sweep.Skipped
 				s.Error = fmt.Sprintf("skipped: batch %d failed (%s)", b, r.Status)
 				if err := onRow(s); err != nil {
 					return fmt.Errorf("memory: %s batch %d: %w", m.Name, larger, err)
@@ -136,7 +117,7 @@ func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(R
 		}
 	}
 	if len(bs) > 0 {
-		progress(Progress{Model: m.Name, Batch: bs[len(bs)-1], Done: len(bs), Total: len(bs), Elapsed: time.Since(start)})
+		progress(sweep.Progress{Model: m.Name, Batch: bs[len(bs)-1], Done: len(bs), Total: len(bs), Elapsed: time.Since(start)})
 	}
 	return nil
 }

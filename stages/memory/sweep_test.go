@@ -9,16 +9,17 @@ import (
 	"testing"
 
 	"github.com/dnnbench/dnnbench/internal/onnxrt"
+	"github.com/dnnbench/dnnbench/internal/sweep"
 	"github.com/dnnbench/dnnbench/internal/testmodel"
 	"github.com/dnnbench/dnnbench/stages/models/zoo"
 )
 
-func collect(t *testing.T, cfg Config, m Model, batches []int) ([]Row, []Progress, error) {
+func collect(t *testing.T, cfg Config, m Model, batches []int) ([]Row, []sweep.Progress, error) {
 	t.Helper()
 	var rows []Row
-	var prog []Progress
+	var prog []sweep.Progress
 	err := Sweep(context.Background(), cfg, m, batches, func(r Row) error { rows = append(rows, r); return nil },
-		func(p Progress) { prog = append(prog, p) })
+		func(p sweep.Progress) { prog = append(prog, p) })
 	return rows, prog, err
 }
 
@@ -34,7 +35,7 @@ func rowStatuses(rows []Row) string {
 func checkSane(t *testing.T, rows []Row, weightBytes int64) {
 	t.Helper()
 	for _, r := range rows {
-		if r.Status != StatusOK {
+		if r.Status != sweep.OK {
 			t.Fatalf("batch %d: %s: %s", r.Batch, r.Status, r.Error)
 		}
 		if r.StaticBytes < weightBytes*9/10 {

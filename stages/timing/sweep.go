@@ -14,31 +14,12 @@ import (
 	"github.com/dnnbench/dnnbench/internal/childproc"
 	"github.com/dnnbench/dnnbench/internal/conditions"
 	"github.com/dnnbench/dnnbench/internal/onnxrt"
-)
-
-// Row statuses.
-const (
-	StatusOK      = "ok"
-	StatusOOM     = "oom"
-	StatusError   = "error"
-	StatusSkipped = "skipped"
+	"github.com/dnnbench/dnnbench/internal/sweep"
 )
 
 // ErrDevice wraps errors that come from the device (a missing execution
 // provider or library), not from one model: the pipeline should stop.
 var ErrDevice = errors.New("timing: device unusable")
-
-// Progress reports how a model's sweep is going.
-type Progress struct {
-	// Model is the model being timed; Batch the batch size starting or just done.
-	Model string
-	Batch int
-	// Done of Total batch sizes of this model have a row.
-	Done, Total int
-	// Elapsed is the time since the sweep started; ETA estimates what is left
-	// of this model's sweep.
-	Elapsed, ETA time.Duration
-}
 
 // Sweep times model m at each batch size in a fresh child process and
 // delivers one row per batch size to onRow as soon as it is known, in
@@ -49,7 +30,7 @@ type Progress struct {
 // the child recorded (zero if it never made a session). The error is
 // non-nil when the sweep could not run at all (bad config, device unusable,
 // ctx cancelled) or onRow failed; a model that fails is rows, not an error.
-func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(Row) error, progress func(Progress)) (conditions.Conditions, error) {
+func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(Row) error, progress func(sweep.Progress)) (conditions.Conditions, error) {
 	var cond conditions.Conditions
 	if err := cfg.Validate(); err != nil {
 		return cond, err
@@ -71,7 +52,7 @@ func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(R
 		return cond, fmt.Errorf("%w: %s: %w", ErrDevice, cfg.Device, err)
 	}
 	if progress == nil {
-		progress = func(Progress) {}
+		progress = func(sweep.Progress) {}
 	}
 	req := request{
 		Model: m.Name, Path: m.Path, LibPath: lib, Session: cfg.Session,
@@ -90,7 +71,7 @@ func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(R
 
 	s := sweepState{cfg: cfg, model: m, batches: bs, onRow: onRow}
 	report := func(batch int) {
-		progress(Progress{Model: m.Name, Batch: batch, Done: s.next, Total: len(bs),
+		progress(sweep.Progress{Model: m.Name, Batch: batch, Done: s.next, Total: len(bs),
 			Elapsed: time.Since(start), ETA: estimate(cfg, bs[s.next:], s.perImageMs)})
 	}
 	inflight := 0
@@ -121,9 +102,9 @@ func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(R
 			inflight = 0
 			report(ev.Batch)
 		case evFailed:
-			status := StatusError
+			status := sweep.Error
 			if ev.OOM {
-				status = StatusOOM
+				status = sweep.OOM
 			}
 			if err := s.failRest(status, ev.Message); err != nil {
 				return cond, err
@@ -132,9 +113,9 @@ func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(R
 			if ev.ProviderMissing {
 				return cond, fmt.Errorf("%w: %s: %s (%s)", ErrDevice, cfg.Device, ev.Message, onnxrt.ProviderHint(cfg.Session.Provider))
 			}
-			status := StatusError
+			status := sweep.Error
 			if onnxrt.IsOOM(errors.New(ev.Message)) {
-				status = StatusOOM
+				status = sweep.OOM
 			}
 			if err := s.failRest(status, "session: "+ev.Message); err != nil {
 				return cond, err
@@ -155,11 +136,11 @@ func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(R
 		if inflight != 0 {
 			msg = fmt.Sprintf("%s (batch %d in flight)", msg, inflight)
 		}
-		if err := s.failRest(StatusError, msg); err != nil {
+		if err := s.failRest(sweep.Error, msg); err != nil {
 			return cond, err
 		}
 	}
-	progress(Progress{Model: m.Name, Batch: bs[len(bs)-1], Done: len(bs), Total: len(bs), Elapsed: time.Since(start)})
+	progress(sweep.Progress{Model: m.Name, Batch: bs[len(bs)-1], Done: len(bs), Total: len(bs), Elapsed: time.Since(start)})
 	return cond, nil
 }
 
@@ -200,7 +181,7 @@ func (s *sweepState) measuredRow(ev event) error {
 		return fmt.Errorf("timing: %s batch %d: %w", s.model.Name, ev.Batch, err)
 	}
 	r := s.base(ev.Batch)
-	r.Status = StatusOK
+	r.Status = sweep.OK
 	r.Warmup, r.Runs = int64(ev.Warmup), int64(st.N)
 	r.FirstRunMs = ev.FirstRunMs
 	fill(&r, st)
@@ -235,7 +216,7 @@ func (s *sweepState) failRest(status, msg string) error {
 	}
 	for s.next < len(s.batches) {
 		r := s.base(s.batches[s.next])
-		r.Status = StatusSkipped
+		r.Status = sweep.Skipped
 		r.Error = fmt.Sprintf("skipped: batch %d failed (%s)", failed, status)
 		if err := s.emit(r); err != nil {
 			return err

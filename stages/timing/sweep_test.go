@@ -11,18 +11,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dnnbench/dnnbench/internal/sweep"
 	"github.com/dnnbench/dnnbench/internal/testmodel"
 )
 
 // collect runs a sweep and returns its rows and progress reports.
-func collect(t *testing.T, cfg Config, m Model, batches []int) ([]Row, []Progress, error) {
+func collect(t *testing.T, cfg Config, m Model, batches []int) ([]Row, []sweep.Progress, error) {
 	t.Helper()
 	var rows []Row
-	var prog []Progress
+	var prog []sweep.Progress
 	_, err := Sweep(context.Background(), cfg, m, batches, func(r Row) error {
 		rows = append(rows, r)
 		return nil
-	}, func(p Progress) { prog = append(prog, p) })
+	}, func(p sweep.Progress) { prog = append(prog, p) })
 	return rows, prog, err
 }
 
@@ -44,7 +45,7 @@ func TestSweepOK(t *testing.T) {
 	cfg := testConfig(t)
 	m := Model{Name: "tiny", Path: writeModel(t, testmodel.Spec{})}
 	cond, err := Sweep(context.Background(), cfg, m, []int{4, 1, 2, 2}, func(r Row) error {
-		if r.Status != StatusOK {
+		if r.Status != sweep.OK {
 			t.Errorf("batch %d: status %s (%s)", r.Batch, r.Status, r.Error)
 		}
 		if r.Runs < int64(cfg.Runs) || len(r.SamplesMs) != int(r.Runs) {
@@ -207,7 +208,7 @@ func TestSweepCancelled(t *testing.T) {
 	var rows []Row
 	start := time.Now()
 	_, err := Sweep(ctx, cfg, m, []int{1}, func(r Row) error { rows = append(rows, r); return nil },
-		func(p Progress) {
+		func(p sweep.Progress) {
 			if p.Done == 0 {
 				cancel()
 			}

@@ -1,0 +1,30 @@
+// Package sweep holds what the timing and memory stages share about a
+// per-model sweep over batch sizes: the status each row ends in and the
+// progress the pipeline prints.
+package sweep
+
+import "time"
+
+// Row statuses of the timing and memory tables.
+const (
+	// OK is a completed measurement.
+	OK = "ok"
+	// OOM is a batch that ran out of memory.
+	OOM = "oom"
+	// Error is a batch that failed otherwise; the row carries the message.
+	Error = "error"
+	// Skipped is a batch larger than one that failed.
+	Skipped = "skipped"
+)
+
+// Progress reports how a model's sweep is going.
+type Progress struct {
+	// Model is the model being measured; Batch the batch size starting or just done.
+	Model string
+	Batch int
+	// Done of Total batch sizes of this model have a row.
+	Done, Total int
+	// Elapsed is the time since the sweep started; ETA estimates what is
+	// left of this model's sweep from the batch sizes done so far.
+	Elapsed, ETA time.Duration
+}
