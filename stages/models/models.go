@@ -207,13 +207,11 @@ func buildArch(arch string, opt Options) (path, sum string, size int64, err erro
 			return path, strings.TrimSpace(string(b)), st.Size(), nil
 		}
 	}
-	if _, err := zoo.Build(arch, path, opt.Seed); err != nil {
-		return "", "", 0, err
-	}
-	sum, size, err = hashFile(path)
+	info, err := zoo.Build(arch, path, opt.Seed)
 	if err != nil {
 		return "", "", 0, err
 	}
+	sum, size = info.SHA256, info.Bytes
 	if err := writeAtomic(sidecar, []byte(sum+"\n")); err != nil {
 		return "", "", 0, err
 	}

@@ -127,3 +127,29 @@ func TestReferencePreprocess(t *testing.T) {
 		t.Error("unknown reference accepted")
 	}
 }
+
+// TestBuildArchRecordsChecksum builds a zoo model once: the recorded sha256
+// is the file's, and a second resolve reuses the file and its sidecar.
+func TestBuildArchRecordsChecksum(t *testing.T) {
+	o := opts(t)
+	row, _, err := Resolve(context.Background(), Spec{Name: "sq", Arch: "squeezenet1_1"}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, size, err := hashFile(row.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if row.SHA256 != sum || row.Bytes != size || row.Weights != "random" || row.Crop != 224 {
+		t.Fatalf("row %+v, file sha256 %s size %d", row, sum, size)
+	}
+	st, _ := os.Stat(row.Path)
+	again, _, err := Resolve(context.Background(), Spec{Name: "sq", Arch: "squeezenet1_1"}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st2, _ := os.Stat(again.Path)
+	if again.SHA256 != sum || !st2.ModTime().Equal(st.ModTime()) {
+		t.Errorf("second resolve rebuilt the model or changed its checksum")
+	}
+}

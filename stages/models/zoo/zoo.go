@@ -1,7 +1,10 @@
 package zoo
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -100,6 +103,8 @@ type Info struct {
 	Params int64
 	Bytes  int64
 	Size   int64
+	// SHA256 is the hex digest of the written file.
+	SHA256 string
 }
 
 // NewFor returns the graph of an architecture without writing it.
@@ -142,7 +147,8 @@ func Build(name, path string, seed uint64) (info Info, err error) {
 			os.Remove(tmp.Name())
 		}
 	}()
-	n, err := g.WriteTo(tmp, a.Name, logits, seed)
+	h := sha256.New()
+	n, err := g.WriteTo(io.MultiWriter(tmp, h), a.Name, logits, seed)
 	if err != nil {
 		return Info{}, fmt.Errorf("zoo: writing %s: %w", a.Name, err)
 	}
@@ -152,5 +158,5 @@ func Build(name, path string, seed uint64) (info Info, err error) {
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return Info{}, fmt.Errorf("zoo: %w", err)
 	}
-	return Info{Arch: a.Name, Params: g.Params(), Bytes: n, Size: g.input.H()}, nil
+	return Info{Arch: a.Name, Params: g.Params(), Bytes: n, Size: g.input.H(), SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }
