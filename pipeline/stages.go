@@ -36,12 +36,11 @@ func (r *runner) accuracy(ctx context.Context, rows []models.Row) ([]accuracy.Ro
 }
 
 func accuracyPreprocess(m models.Row) (accuracy.Preprocess, error) {
-	p, err := models.PreprocessOf(m)
+	p, err := accuracy.ParsePreprocess(m.Resize, m.Crop, m.Interpolation, m.Mean, m.Std, m.ColorOrder, m.Scale)
 	if err != nil {
 		return accuracy.Preprocess{}, fmt.Errorf("accuracy: %s: %w", m.Model, err)
 	}
-	return accuracy.Preprocess{Resize: int(p.Resize), Crop: int(p.Crop), Interpolation: p.Interpolation,
-		Mean: p.Mean, Std: p.Std, BGR: p.ColorOrder == "bgr", Scale: p.Scale}, nil
+	return p, nil
 }
 
 // chunkRow is one accuracy chunk as cached.

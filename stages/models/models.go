@@ -155,19 +155,6 @@ func inputShape(path string) ([]int64, error) {
 	return ins[0].Shape, nil
 }
 
-// PreprocessOf reads a row's preprocessing back.
-func PreprocessOf(r Row) (Preprocess, error) {
-	mean, err := triple(r.Mean, " ")
-	if err != nil {
-		return Preprocess{}, err
-	}
-	std, err := triple(r.Std, " ")
-	if err != nil {
-		return Preprocess{}, err
-	}
-	return Preprocess{Resize: r.Resize, Crop: r.Crop, Interpolation: r.Interpolation, Mean: mean, Std: std, ColorOrder: r.ColorOrder, Scale: r.Scale}, nil
-}
-
 func merge(p, o Preprocess) Preprocess {
 	if o.Resize != 0 {
 		p.Resize = o.Resize
