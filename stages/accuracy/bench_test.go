@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dnnbench/dnnbench/internal/goldentest"
 	"github.com/dnnbench/dnnbench/stages/accuracy/decode"
 )
 
@@ -18,10 +19,10 @@ import (
 // machine). images/s is wall time; images/cpu-s divides by the thread's CPU
 // time, which is what one dedicated core would do when other processes share it.
 func BenchmarkPreprocessOneCore(b *testing.B) {
-	g := goldenDir(b)
+	g := goldentest.Dir(b)
 	var files [][]byte
-	for _, im := range goldenManifest(b, g) {
-		data, err := os.ReadFile(filepath.Join(g, im.image))
+	for _, im := range goldentest.Manifest(b, g) {
+		data, err := os.ReadFile(im.JPEG)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -62,17 +63,17 @@ func BenchmarkPreprocessOneCore(b *testing.B) {
 // on 96 golden images with 1, 2 and 4 workers, to show it scales with cores.
 // Besides images/s it reports the cores kept busy and images per CPU-second.
 func BenchmarkPipeline(b *testing.B) {
-	g := goldenDir(b)
+	g := goldentest.Dir(b)
 	classes := loadClasses(b)
 	lib := libraryPath(b)
 	dir := b.TempDir()
-	for _, im := range goldenManifest(b, g) {
-		data, err := os.ReadFile(filepath.Join(g, im.image))
+	for _, im := range goldentest.Manifest(b, g) {
+		data, err := os.ReadFile(im.JPEG)
 		if err != nil {
 			b.Fatal(err)
 		}
 		for k := 0; k < 4; k++ {
-			p := filepath.Join(dir, im.wnid, fmt.Sprintf("%d_%s", k, filepath.Base(im.image)))
+			p := filepath.Join(dir, im.WNID, fmt.Sprintf("%d_%s", k, filepath.Base(im.JPEG)))
 			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 				b.Fatal(err)
 			}

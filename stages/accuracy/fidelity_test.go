@@ -1,12 +1,12 @@
 package accuracy
 
 import (
-	"encoding/csv"
 	"math"
 	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/dnnbench/dnnbench/internal/goldentest"
 	"github.com/dnnbench/dnnbench/stages/accuracy/decode"
 )
 
@@ -16,51 +16,20 @@ var imagenetPreprocess = Preprocess{
 	Mean: [3]float64{0.485, 0.456, 0.406}, Std: [3]float64{0.229, 0.224, 0.225}, Scale: 1,
 }
 
-// goldenDir finds ../shared/golden next to the repository root.
-func goldenDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
+// TestNormaliserMatchesTorchvision checks the per-level table against the
+// float32 value each level of each channel has in torchvision's golden
+// tensors: every golden tensor value is one of these 768, so with the 8-bit
+// crops this pins the normalisation bit for bit.
+func TestNormaliserMatchesTorchvision(t *testing.T) {
+	want := goldentest.ReadLevels(t, goldentest.Dir(t))
+	got := imagenetPreprocess.normaliser()
+	for c := 0; c < 3; c++ {
+		for v := 0; v < 256; v++ {
+			if math.Float32bits(got[c][v]) != math.Float32bits(want[c][v]) {
+				t.Errorf("channel %d level %d: %v, torchvision %v", c, v, got[c][v], want[c][v])
+			}
 		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("accuracy: cannot find the repository root (go.mod) above the test directory")
-		}
-		dir = parent
 	}
-	g := filepath.Join(dir, "..", "shared", "golden")
-	if _, err := os.Stat(filepath.Join(g, "manifest.csv")); err != nil {
-		t.Fatalf("accuracy: golden preprocessing data missing: %v", err)
-	}
-	return g
-}
-
-type goldenImage struct{ image, wnid, mode, center, tencrop string }
-
-func goldenManifest(t testing.TB, dir string) []goldenImage {
-	t.Helper()
-	f, err := os.Open(filepath.Join(dir, "manifest.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []goldenImage
-	for _, r := range recs[1:] {
-		out = append(out, goldenImage{image: r[0], wnid: r[1], mode: r[2], center: r[5], tencrop: r[6]})
-	}
-	if len(out) == 0 {
-		t.Fatal("golden manifest is empty")
-	}
-	return out
 }
 
 // levelDiff is the mean absolute difference of two normalised tensors in
@@ -99,30 +68,29 @@ func decodeFile(t testing.TB, path string) *decode.Image {
 }
 
 func TestFidelityCenter(t *testing.T) {
-	dir := goldenDir(t)
+	dir := goldentest.Dir(t)
+	levels := goldentest.ReadLevels(t, dir)
+	imgs := goldentest.Manifest(t, dir)
 	var total float64
-	imgs := goldenManifest(t, dir)
 	for _, g := range imgs {
-		im := decodeFile(t, filepath.Join(dir, g.image))
+		name := filepath.Base(g.JPEG)
+		im := decodeFile(t, g.JPEG)
 		got, err := imagenetPreprocess.Tensor(im, CropCenter)
 		if err != nil {
-			t.Fatalf("%s: %v", g.image, err)
+			t.Fatalf("%s: %v", name, err)
 		}
-		shape, want, err := readNPY(filepath.Join(dir, g.center))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(shape) != 3 || len(want) != len(got) {
-			t.Fatalf("%s: golden shape %v, got %d values", g.image, shape, len(got))
+		want := goldentest.Tensor(t, levels, g.Center, 1)
+		if len(want) != len(got) {
+			t.Fatalf("%s: golden tensor has %d values, got %d", name, len(want), len(got))
 		}
 		d := levelDiff(imagenetPreprocess, got, want)
-		t.Logf("%s (%s): mean abs diff %.4f levels", g.image, g.mode, d)
+		t.Logf("%s (%s): mean abs diff %.4f levels", name, g.Mode, d)
 		if n := differing(got, want); decode.Backend == "libjpeg-turbo" && n != 0 {
 			// Same decoder as PIL, exact resampling, same float32 arithmetic.
-			t.Errorf("%s: %d of %d values differ from torchvision's; want bit-identical with libjpeg-turbo", g.image, n, len(got))
+			t.Errorf("%s: %d of %d values differ from torchvision's; want bit-identical with libjpeg-turbo", name, n, len(got))
 		}
 		if d > 0.75 {
-			t.Errorf("%s: mean abs diff %.4f levels > 0.75", g.image, d)
+			t.Errorf("%s: mean abs diff %.4f levels > 0.75", name, d)
 		}
 		total += d
 	}
@@ -134,37 +102,32 @@ func TestFidelityCenter(t *testing.T) {
 }
 
 func TestFidelityTenCrop(t *testing.T) {
-	dir := goldenDir(t)
+	dir := goldentest.Dir(t)
+	levels := goldentest.ReadLevels(t, dir)
 	var total float64
 	n := 0
-	for _, g := range goldenManifest(t, dir) {
-		if g.tencrop == "" {
-			continue
-		}
-		path := filepath.Join(dir, g.tencrop)
-		if _, err := os.Stat(path); err != nil {
+	for _, g := range goldentest.Manifest(t, dir) {
+		if g.TenCrop == "" {
 			continue // the manifest lists ten-crop tensors for the first rows only
 		}
-		im := decodeFile(t, filepath.Join(dir, g.image))
+		name := filepath.Base(g.JPEG)
+		im := decodeFile(t, g.JPEG)
 		got, err := imagenetPreprocess.Tensor(im, CropTen)
 		if err != nil {
-			t.Fatalf("%s: %v", g.image, err)
+			t.Fatalf("%s: %v", name, err)
 		}
-		shape, want, err := readNPY(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(shape) != 4 || shape[0] != 10 || len(want) != len(got) {
-			t.Fatalf("%s: golden shape %v, got %d values", g.image, shape, len(got))
+		want := goldentest.Tensor(t, levels, g.TenCrop, 10)
+		if len(want) != len(got) {
+			t.Fatalf("%s: golden tensor has %d values, got %d", name, len(want), len(got))
 		}
 		if n := differing(got, want); decode.Backend == "libjpeg-turbo" && n != 0 {
-			t.Errorf("%s: %d of %d ten-crop values differ from torchvision's; want bit-identical", g.image, n, len(got))
+			t.Errorf("%s: %d of %d ten-crop values differ from torchvision's; want bit-identical", name, n, len(got))
 		}
 		size := 3 * 224 * 224
 		for k := 0; k < 10; k++ {
 			d := levelDiff(imagenetPreprocess, got[k*size:(k+1)*size], want[k*size:(k+1)*size])
 			if d > 0.75 {
-				t.Errorf("%s crop %d: mean abs diff %.4f levels > 0.75", g.image, k, d)
+				t.Errorf("%s crop %d: mean abs diff %.4f levels > 0.75", name, k, d)
 			}
 			total += d
 			n++

@@ -6,10 +6,12 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/dnnbench/dnnbench/internal/goldentest"
 )
 
 func TestWritePreprocessed(t *testing.T) {
-	g := goldenDir(t)
+	g := goldentest.Dir(t)
 	src := filepath.Join(g, "images", "n01440764_tench.JPEG")
 	// The same image under an awkward name, twice, to exercise name cleaning.
 	odd := filepath.Join(t.TempDir(), "we ird$name.JPEG")
@@ -40,10 +42,7 @@ func TestWritePreprocessed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, golden, err := readNPY(filepath.Join(g, "center", "n01440764_tench.npy"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	golden := goldentest.Tensor(t, goldentest.ReadLevels(t, g), filepath.Join(g, "center", "n01440764_tench.png"), 1)
 	if !reflect.DeepEqual(shape, []int{3, 224, 224}) || levelDiff(imagenetPreprocess, x, golden) > 0.75 {
 		t.Errorf("npy shape %v, or tensor far from the golden one", shape)
 	}
