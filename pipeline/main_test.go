@@ -10,6 +10,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -192,17 +194,31 @@ report: {formats: [md, html, pdf]}
 			t.Errorf("%s missing or empty: %v", f, err)
 		}
 	}
-	// A rerun reuses every cached measurement: identical timing rows.
-	if log, err := runArgs(t, args...); err != nil {
+	// A rerun reuses every cached measurement: identical timing rows. Its
+	// last progress line says where the report is, the PDF first.
+	loud := args[:len(args)-1] // without --quiet
+	log, err := runArgs(t, loud...)
+	if err != nil {
 		t.Fatalf("rerun: %v\n%s", err, log)
+	}
+	lines := strings.Split(strings.TrimSpace(log), "\n")
+	wantLast := regexp.MustCompile(`^done in \S+: report ` + regexp.QuoteMeta(filepath.Join(res, "report.pdf")+", "+filepath.Join(res, "report.html")+", "+filepath.Join(res, "report.md")+"; tables in "+res) + `$`)
+	if last := lines[len(lines)-1]; !wantLast.MatchString(last) {
+		t.Errorf("last line %q, want it to match %s", last, wantLast)
 	}
 	timing2 := readCSV(t, filepath.Join(res, "timing.csv"))
 	if fmt.Sprint(timing1) != fmt.Sprint(timing2) {
 		t.Errorf("rerun remeasured timing:\n%v\n%v", timing1, timing2)
 	}
-	// --force on timing remeasures (new samples give new figures).
-	if log, err := runArgs(t, append(args, "--stage", "timing", "--force")...); err != nil {
+	// --force on timing remeasures (new samples give new figures); its
+	// progress gives the time left for the whole stage once a cell is done.
+	log, err = runArgs(t, append(slices.Clone(loud), "--stage", "timing", "--force")...)
+	if err != nil {
 		t.Fatalf("force: %v\n%s", err, log)
+	}
+	stageETA := regexp.MustCompile(`(?m)^timing   \[1/1\] sq batch \d+ \(1/2, model ETA [^)]*\); stage: 0/1 models done, ~\d+ s left$`)
+	if !stageETA.MatchString(log) {
+		t.Errorf("no timing line with the stage's time left (%s) in\n%s", stageETA, log)
 	}
 	timing3 := readCSV(t, filepath.Join(res, "timing.csv"))
 	if fmt.Sprint(timing1) == fmt.Sprint(timing3) {

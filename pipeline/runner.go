@@ -155,7 +155,7 @@ func (r *runner) run(ctx context.Context) (err error) {
 	if err := r.writeManifest(); err != nil {
 		return err
 	}
-	r.log.Printf("done in %s: %s", time.Since(start).Round(time.Second), r.outDir)
+	r.log.Printf("%s", finalLine(time.Since(start), r.outDir, r.cfg.Report.Formats, r.wants("report")))
 	return nil
 }
 
@@ -196,15 +196,17 @@ func (r *runner) initRuntime() error {
 func (r *runner) models(ctx context.Context) ([]models.Row, error) {
 	opt := models.Options{Dir: filepath.Join(r.store.Dir(), "models", "files"), Seed: r.cfg.Seed, Reference: configs.FS}
 	var rows []models.Row
+	clock := newStageClock(time.Now(), len(r.cfg.Models))
 	for i, m := range r.cfg.Models {
 		spec := models.Spec{Name: m.Name, Arch: m.Arch, ONNX: m.ONNX, URL: m.URL, SHA256: m.SHA256, Reference: m.Reference, Override: override(m.Preprocess)}
 		label := fmt.Sprintf("models   [%d/%d] %s", i+1, len(r.cfg.Models), m.Name)
 		opt.Progress = func(done, total int64) { r.log.Bytes(label+" downloading", done, total) }
-		r.log.Step(label)
+		r.log.Step(fmt.Sprintf("%s; stage: %d/%d models done, %s", label, i, len(r.cfg.Models), clock.Left(time.Now())))
 		row, warns, err := models.Resolve(ctx, spec, opt)
 		if err != nil {
 			return nil, err
 		}
+		clock.measured++
 		r.warnings = append(r.warnings, warns...)
 		rows = append(rows, row)
 	}
@@ -234,6 +236,7 @@ type flopsEntry struct {
 func (r *runner) flops(ctx context.Context, rows []models.Row) ([]flops.Row, []flops.OpRow, error) {
 	var all []flops.Row
 	var ops []flops.OpRow
+	clock := newStageClock(time.Now(), len(rows))
 	for i, m := range rows {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
@@ -251,7 +254,7 @@ func (r *runner) flops(ctx context.Context, rows []models.Row) ([]flops.Row, []f
 			return nil, nil, err
 		}
 		if !okRow || !okOps || len(row) != 1 || r.forced("flops") {
-			r.log.Step(fmt.Sprintf("flops    [%d/%d] %s", i+1, len(rows), m.Model))
+			r.log.Step(fmt.Sprintf("flops    [%d/%d] %s; stage: %d/%d models done, %s", i+1, len(rows), m.Model, i, len(rows), clock.Left(time.Now())))
 			fr, or, err := flops.Count(m.Path, flops.Options{Batch: 1})
 			if err != nil {
 				return nil, nil, fmt.Errorf("flops: %s: %w", m.Model, err)
@@ -264,6 +267,9 @@ func (r *runner) flops(ctx context.Context, rows []models.Row) ([]flops.Row, []f
 			if err := cache.Put(r.store, opsEntries, key, opRows); err != nil {
 				return nil, nil, err
 			}
+			clock.measured++
+		} else {
+			clock.cached++
 		}
 		// The model name is the config's, whatever file it came from.
 		row[0].Model = m.Model
@@ -306,6 +312,7 @@ func (r *runner) timing(ctx context.Context, rows []models.Row) error {
 	if err := tc.Validate(); err != nil {
 		return err
 	}
+	clock := newStageClock(time.Now(), len(rows)*len(r.cfg.Timing.BatchSizes))
 	for i, m := range rows {
 		keys := map[int]string{}
 		var missing []int
@@ -323,15 +330,21 @@ func (r *runner) timing(ctx context.Context, rows []models.Row) error {
 				missing = append(missing, b)
 			}
 		}
+		clock.cached += len(r.cfg.Timing.BatchSizes) - len(missing)
 		if len(missing) == 0 {
 			continue
 		}
 		label := fmt.Sprintf("timing   [%d/%d] %s", i+1, len(rows), m.Model)
+		measured := clock.measured
 		cond, err := timing.Sweep(ctx, tc, timing.Model{Name: m.Model, Path: m.Path}, missing, func(row timing.Row) error {
 			return cache.Put(r.store, timingEntries, keys[int(row.Batch)], []timing.Row{row})
 		}, func(p sweep.Progress) {
-			r.log.Step(fmt.Sprintf("%s batch %d (%d/%d) ETA %s", label, p.Batch, p.Done, p.Total, p.ETA.Round(time.Second)))
+			clock.measured = measured + p.Done
+			// A model counts as done once its whole sweep is.
+			r.log.Step(fmt.Sprintf("%s batch %d (%d/%d, model ETA %s); stage: %d/%d models done, %s",
+				label, p.Batch, p.Done, p.Total, p.ETA.Round(time.Second), i+p.Done/p.Total, len(rows), clock.Left(time.Now())))
 		})
+		clock.measured = measured + len(missing)
 		if err != nil {
 			return err
 		}
@@ -354,6 +367,7 @@ func (r *runner) memory(ctx context.Context, rows []models.Row) error {
 	if err := mc.Validate(); err != nil {
 		return err
 	}
+	clock := newStageClock(time.Now(), len(rows)*len(r.cfg.Memory.BatchSizes))
 	for i, m := range rows {
 		keys := map[int]string{}
 		var missing []int
@@ -371,15 +385,19 @@ func (r *runner) memory(ctx context.Context, rows []models.Row) error {
 				missing = append(missing, b)
 			}
 		}
+		clock.cached += len(r.cfg.Memory.BatchSizes) - len(missing)
 		if len(missing) == 0 {
 			continue
 		}
 		label := fmt.Sprintf("memory   [%d/%d] %s", i+1, len(rows), m.Model)
+		measured := clock.measured
 		err := memory.Sweep(ctx, mc, memory.Model{Name: m.Model, Path: m.Path}, missing, func(row memory.Row) error {
 			return cache.Put(r.store, memoryEntries, keys[int(row.Batch)], []memory.Row{row})
 		}, func(p sweep.Progress) {
-			r.log.Step(fmt.Sprintf("%s batch %d (%d/%d)", label, p.Batch, p.Done, p.Total))
+			clock.measured = measured + p.Done
+			r.log.Step(fmt.Sprintf("%s batch %d (%d/%d); stage: %d/%d models done, %s", label, p.Batch, p.Done, p.Total, i+p.Done/p.Total, len(rows), clock.Left(time.Now())))
 		})
+		clock.measured = measured + len(missing)
 		if err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"time"
 
 	"github.com/dnnbench/dnnbench/cache"
 	"github.com/dnnbench/dnnbench/stages/accuracy"
@@ -17,6 +18,9 @@ func (r *runner) accuracy(ctx context.Context, rows []models.Row) ([]accuracy.Ro
 		BatchSize: r.cfg.Accuracy.BatchSize, Workers: r.cfg.Accuracy.Workers, Library: r.lib,
 		Session: r.session()}
 	var out []accuracy.Row
+	// The stage clock counts images; every model still to come is assumed
+	// to score as many as the current one.
+	clock := newStageClock(time.Now(), 0)
 	for i, m := range rows {
 		p, err := accuracyPreprocess(m)
 		if err != nil {
@@ -25,7 +29,13 @@ func (r *runner) accuracy(ctx context.Context, rows []models.Row) ([]accuracy.Ro
 		am := accuracy.Model{Name: m.Model, Path: m.Path, Weights: m.Weights, Reference: m.Reference, Preprocess: p}
 		label := fmt.Sprintf("accuracy [%d/%d] %s", i+1, len(rows), m.Model)
 		cp := &checkpoint{r: r, sha: m.SHA256, force: r.forced("accuracy")}
-		got, warns, err := accuracy.Run(ctx, ac, am, cp, func(done, total int) { r.log.Count(label, done, total) })
+		cached, measured := clock.cached, clock.measured
+		got, warns, err := accuracy.Run(ctx, ac, am, cp, func(done, total int) {
+			clock.total = cached + measured + total*(len(rows)-i)
+			clock.cached = cached + cp.cachedImages
+			clock.measured = measured + done - cp.cachedImages
+			r.log.Count(label, done, total, fmt.Sprintf("; stage: %d/%d models done, %s", i, len(rows), clock.Left(time.Now())))
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -57,6 +67,8 @@ type checkpoint struct {
 	r     *runner
 	sha   string
 	force bool
+	// cachedImages counts the images of the chunks Load found.
+	cachedImages int
 }
 
 func (c *checkpoint) key(ch accuracy.Chunk) (string, error) {
@@ -75,6 +87,7 @@ func (c *checkpoint) Load(ch accuracy.Chunk) (accuracy.ChunkResult, bool, error)
 	if err != nil || !ok || len(rows) != 1 {
 		return accuracy.ChunkResult{}, false, err
 	}
+	c.cachedImages += ch.Images
 	return accuracy.ChunkResult{Scored: rows[0].Scored, Top1: rows[0].Top1, Top5: rows[0].Top5, Skipped: rows[0].Skipped}, true, nil
 }
 
