@@ -23,9 +23,6 @@ import (
 	"strings"
 )
 
-var mean = [3]float32{0.485, 0.456, 0.406}
-var std = [3]float32{0.229, 0.224, 0.225}
-
 func readNPY(path string) []float32 {
 	b, err := os.ReadFile(path)
 	must(err)
@@ -55,6 +52,8 @@ func main() {
 	}
 	src, dst := os.Args[1], os.Args[2]
 	// torchvision: ToTensor = float32(v)/255, Normalize = (x - mean)/std in float32.
+	mean := [3]float32{0.485, 0.456, 0.406}
+	std := [3]float32{0.229, 0.224, 0.225}
 	var table [3][256]float32
 	inv := [3]map[uint32]uint8{{}, {}, {}}
 	for c := 0; c < 3; c++ {
