@@ -22,6 +22,7 @@ import (
 	"github.com/dnnbench/dnnbench/configs"
 	"github.com/dnnbench/dnnbench/internal/config"
 	"github.com/dnnbench/dnnbench/internal/goldentest"
+	"github.com/dnnbench/dnnbench/stages/models"
 	"github.com/dnnbench/dnnbench/stages/models/zoo"
 	"github.com/dnnbench/dnnbench/stages/timing"
 )
@@ -367,6 +368,58 @@ memory: {batch_sizes: [1]}
 		}
 		if !found {
 			t.Errorf("row %s batch %d (median %v ms) measured before the kill was not kept", r.Model, r.Batch, r.LatencyMsMedian)
+		}
+	}
+}
+
+// TestAccuracyProgress scores the golden images with two models that share
+// one ONNX file, so the second finds every chunk in the cache: the first
+// model's progress gives the whole stage's time left, cached images count
+// as free, and the stage ends with nothing left.
+func TestAccuracyProgress(t *testing.T) {
+	dir := t.TempDir()
+	golden := goldentest.Dir(t)
+	val := filepath.Join(dir, "val")
+	imgs := goldentest.Manifest(t, golden)
+	for _, im := range imgs {
+		data, err := os.ReadFile(im.JPEG)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(val, im.WNID, filepath.Base(im.JPEG))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	row, _, err := models.Resolve(context.Background(), models.Spec{Name: "sq", Arch: "squeezenet1_1"},
+		models.Options{Dir: filepath.Join(dir, "zoo"), Reference: configs.FS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pre := `preprocess: {resize: 256, crop: 224, interpolation: bilinear, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], channels: rgb, scale: 1}`
+	cfg := filepath.Join(dir, "acc.yaml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf(`name: acc
+models:
+  - {name: a, onnx: %s, %s}
+  - {name: b, onnx: %s, %s}
+accuracy: {dataset: %s, batch_size: 8, workers: 1}
+`, row.Path, pre, row.Path, pre, val)), 0o644)
+	log, err := runArgs(t, "--config", cfg, "--out", filepath.Join(dir, "out"), "--cache", filepath.Join(dir, "cache"), "--stage", "accuracy")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, log)
+	}
+	n := len(imgs)
+	for _, re := range []string{
+		// a's first images: a's rest and all of b still to do.
+		fmt.Sprintf(`accuracy \[1/2\] a 16/%d \(\d+%%\); stage: 0/2 models done, ~\d+ s left`, n),
+		// b's images all come from a's cached chunks.
+		fmt.Sprintf(`accuracy \[2/2\] b %d/%d \(100%%\); stage: 2/2 models done, nothing left`, n, n),
+	} {
+		if !regexp.MustCompile(`(?m)^` + re + `$`).MatchString(log) {
+			t.Errorf("no progress line matching %s in\n%s", re, log)
 		}
 	}
 }

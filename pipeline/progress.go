@@ -95,13 +95,16 @@ func newStageClock(start time.Time, total int) *stageClock {
 }
 
 // left is the time still needed at now: the time spent per measured unit
-// times the units neither cached nor measured. ok is false until a unit
-// has been measured.
+// times the units neither cached nor measured. ok is false while units are
+// left but none has been measured.
 func (s *stageClock) left(now time.Time) (time.Duration, bool) {
+	todo := max(s.total-s.cached-s.measured, 0)
+	if todo == 0 {
+		return 0, true
+	}
 	if s.measured <= 0 {
 		return 0, false
 	}
-	todo := max(s.total-s.cached-s.measured, 0)
 	return now.Sub(s.start) / time.Duration(s.measured) * time.Duration(todo), true
 }
 
@@ -111,11 +114,14 @@ func (s *stageClock) Left(now time.Time) string {
 	if !ok {
 		return "time left known after the first one"
 	}
+	if s.total-s.cached-s.measured <= 0 {
+		return "nothing left"
+	}
 	return "~" + approx(d) + " left"
 }
 
-// approx rounds d for a person planning around it: seconds below a
-// minute, whole minutes (rounded up) below ten hours.
+// approx rounds d up for a person planning around it: seconds below a
+// minute, else minutes (and hours).
 func approx(d time.Duration) string {
 	switch {
 	case d < time.Minute:

@@ -31,6 +31,14 @@ func TestStageClock(t *testing.T) {
 	if d, ok := c.left(start.Add(time.Hour)); !ok || d != 0 {
 		t.Errorf("left when done = %v, %v", d, ok)
 	}
+	if got := c.Left(start.Add(time.Hour)); got != "nothing left" {
+		t.Errorf("Left when done = %q", got)
+	}
+	// Everything cached: nothing left, though nothing was measured.
+	c.cached, c.measured = 132, 0
+	if d, ok := c.left(start); !ok || d != 0 {
+		t.Errorf("left when all cached = %v, %v", d, ok)
+	}
 	// More cells reported than planned never gives a negative estimate.
 	c.measured = 200
 	if d, _ := c.left(start.Add(time.Hour)); d != 0 {

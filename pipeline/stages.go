@@ -34,7 +34,11 @@ func (r *runner) accuracy(ctx context.Context, rows []models.Row) ([]accuracy.Ro
 			clock.total = cached + measured + total*(len(rows)-i)
 			clock.cached = cached + cp.cachedImages
 			clock.measured = measured + done - cp.cachedImages
-			r.log.Count(label, done, total, fmt.Sprintf("; stage: %d/%d models done, %s", i, len(rows), clock.Left(time.Now())))
+			finished := i
+			if done >= total {
+				finished++
+			}
+			r.log.Count(label, done, total, fmt.Sprintf("; stage: %d/%d models done, %s", finished, len(rows), clock.Left(time.Now())))
 		})
 		if err != nil {
 			return nil, err
