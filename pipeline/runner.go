@@ -30,14 +30,14 @@ import (
 // with current ones (delete old directories at will).
 const (
 	flopsSchema    = 1
-	timingSchema   = 1
-	memorySchema   = 1
+	timingSchema   = 2 // v2: rows carry the model file's sha256
+	memorySchema   = 2 // v2: rows carry the model file's sha256
 	accuracySchema = 1
 
 	flopsEntries  = "flops-v1"
 	opsEntries    = "flops_ops-v1"
-	timingEntries = "timing-v1"
-	memoryEntries = "memory-v1"
+	timingEntries = "timing-v2"
+	memoryEntries = "memory-v2"
 	chunkEntries  = "accuracy_chunks-v1"
 )
 
@@ -328,6 +328,7 @@ func (r *runner) timing(ctx context.Context, rows []models.Row) error {
 		}
 		label := fmt.Sprintf("timing   [%d/%d] %s", i+1, len(rows), m.Model)
 		cond, err := timing.Sweep(ctx, tc, timing.Model{Name: m.Model, Path: m.Path}, missing, func(row timing.Row) error {
+			row.ModelSHA256 = m.SHA256
 			return cache.Put(r.store, timingEntries, keys[int(row.Batch)], []timing.Row{row})
 		}, func(p sweep.Progress) {
 			r.log.Step(fmt.Sprintf("%s batch %d (%d/%d) ETA %s", label, p.Batch, p.Done, p.Total, p.ETA.Round(time.Second)))
@@ -376,6 +377,7 @@ func (r *runner) memory(ctx context.Context, rows []models.Row) error {
 		}
 		label := fmt.Sprintf("memory   [%d/%d] %s", i+1, len(rows), m.Model)
 		err := memory.Sweep(ctx, mc, memory.Model{Name: m.Model, Path: m.Path}, missing, func(row memory.Row) error {
+			row.ModelSHA256 = m.SHA256
 			return cache.Put(r.store, memoryEntries, keys[int(row.Batch)], []memory.Row{row})
 		}, func(p sweep.Progress) {
 			r.log.Step(fmt.Sprintf("%s batch %d (%d/%d)", label, p.Batch, p.Done, p.Total))
@@ -405,9 +407,13 @@ type deviceRow interface {
 	timing.Row | memory.Row
 }
 
-// mergedRows reads a stage's rows for the configured models. This device's
-// rows are those of the current keys; other devices' rows (a cache copied
-// from a Jetson, say) are taken as found, one per model × device × batch.
+// mergedRows reads a stage's rows for the configured models. Rows belong to
+// model files, not names: each is labelled with the name the current config
+// gives its file (sha256), so two config names for one file both get rows
+// and a renamed model keeps its measurements. This device's rows are those
+// of the current keys; other devices' rows (a cache copied from a Jetson,
+// say) are matched by the file's sha256 and taken as found, one per model ×
+// device × batch.
 func mergedRows[T deviceRow](r *runner, stage string, rows []models.Row, batches []int, key func(models.Row, int) (string, error)) ([]T, error) {
 	var out []T
 	seen := map[string]bool{}
@@ -422,8 +428,9 @@ func mergedRows[T deviceRow](r *runner, stage string, rows []models.Row, batches
 				return nil, err
 			}
 			if ok && len(got) == 1 {
-				out = append(out, got[0])
-				seen[ident(got[0])] = true
+				row := labelled(got[0], m)
+				out = append(out, row)
+				seen[ident(row)] = true
 			}
 		}
 	}
@@ -431,35 +438,55 @@ func mergedRows[T deviceRow](r *runner, stage string, rows []models.Row, batches
 	if err != nil {
 		return nil, err
 	}
-	want := map[string]bool{}
+	bySHA := map[string][]models.Row{}
 	for _, m := range rows {
-		want[m.Model] = true
+		bySHA[m.SHA256] = append(bySHA[m.SHA256], m)
 	}
 	for _, row := range all {
-		model, device, id := fields(row)
-		if !want[model] || device == r.dev.Name || seen[id] {
+		f := fields(row)
+		if f.device == r.dev.Name {
 			continue
 		}
-		seen[id] = true
-		out = append(out, row)
+		for _, m := range bySHA[f.sha] {
+			row := labelled(row, m)
+			if id := ident(row); !seen[id] {
+				seen[id] = true
+				out = append(out, row)
+			}
+		}
 	}
 	slices.SortStableFunc(out, func(a, b T) int { return strings.Compare(ident(a), ident(b)) })
 	return out, nil
 }
 
-func ident[T deviceRow](row T) string {
-	_, _, id := fields(row)
-	return id
+// labelled returns row under model m's config name.
+func labelled[T deviceRow](row T, m models.Row) T {
+	switch v := any(&row).(type) {
+	case *timing.Row:
+		v.Model = m.Model
+	case *memory.Row:
+		v.Model = m.Model
+	}
+	return row
 }
 
-// fields returns a row's model, device and a sortable identity.
-func fields[T deviceRow](row T) (model, device, id string) {
-	var batch int64
+func ident[T deviceRow](row T) string {
+	f := fields(row)
+	return fmt.Sprintf("%s\x00%s\x00%08d", f.model, f.device, f.batch)
+}
+
+// rowFields are what mergedRows matches and sorts rows by.
+type rowFields struct {
+	model, device, sha string
+	batch              int64
+}
+
+func fields[T deviceRow](row T) rowFields {
 	switch v := any(row).(type) {
 	case timing.Row:
-		model, device, batch = v.Model, v.Device, v.Batch
+		return rowFields{v.Model, v.Device, v.ModelSHA256, v.Batch}
 	case memory.Row:
-		model, device, batch = v.Model, v.Device, v.Batch
+		return rowFields{v.Model, v.Device, v.ModelSHA256, v.Batch}
 	}
-	return model, device, fmt.Sprintf("%s\x00%s\x00%08d", model, device, batch)
+	return rowFields{}
 }
