@@ -32,7 +32,7 @@ const (
 	flopsSchema    = 1
 	timingSchema   = 2 // v2: rows carry the model file's sha256
 	memorySchema   = 2 // v2: rows carry the model file's sha256
-	accuracySchema = 1
+	accuracySchema = 2 // v2: keys cover image files and the dataset location
 
 	flopsEntries  = "flops-v1"
 	opsEntries    = "flops_ops-v1"

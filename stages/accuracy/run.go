@@ -66,9 +66,11 @@ type Chunk struct {
 	Index int
 	// Images is the number of images in the chunk.
 	Images int
-	// Key is a hex SHA-256 of Fingerprint, the crop mode, the preprocessing
-	// and the chunk's image names and labels. A checkpoint store must add the model
-	// file's identity and the runtime version to it.
+	// Key is a hex SHA-256 of Fingerprint, the crop mode, the preprocessing,
+	// the dataset's identity (resolved image folder, label list) and the
+	// chunk's image names, labels and file identities (size, modification
+	// time). A checkpoint store must add the model file's identity and the
+	// runtime version to it.
 	Key string
 }
 
@@ -228,6 +230,10 @@ func measure(ctx context.Context, cfg Config, m Model, ds *dataset.Dataset, item
 		return nil, nil, err
 	}
 	defer reader.Close()
+	dsID, err := ds.Identity()
+	if err != nil {
+		return nil, nil, err
+	}
 	total := len(items) * len(crops)
 	done := 0
 	var rows []Row
@@ -236,7 +242,7 @@ func measure(ctx context.Context, cfg Config, m Model, ds *dataset.Dataset, item
 		var sum ChunkResult
 		for ci, start := 0, 0; start < len(items); ci, start = ci+1, start+chunk {
 			part := items[start:min(start+chunk, len(items))]
-			c := Chunk{Crop: mode, Index: ci, Images: len(part), Key: chunkKey(mode, m.Preprocess, part)}
+			c := Chunk{Crop: mode, Index: ci, Images: len(part), Key: chunkKey(dsID, mode, m.Preprocess, ds, part)}
 			r, ok := ChunkResult{}, false
 			if cp != nil {
 				if r, ok, err = cp.Load(c); err != nil {
@@ -319,14 +325,15 @@ func Fingerprint() string {
 	return "accuracy v1 decoder " + decode.Backend
 }
 
-func chunkKey(mode string, p Preprocess, items []dataset.Item) string {
+func chunkKey(dsID, mode string, p Preprocess, ds *dataset.Dataset, items []dataset.Item) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%+v\x00", Fingerprint(), mode, p)
+	fmt.Fprintf(h, "%s\x00%s\x00%+v\x00%s\x00", Fingerprint(), mode, p, dsID)
 	var b [8]byte
 	for _, it := range items {
 		h.Write([]byte(it.Name))
 		binary.LittleEndian.PutUint64(b[:], uint64(it.Label))
 		h.Write(b[:])
+		h.Write([]byte(ds.ItemIdentity(it) + "\x00"))
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
