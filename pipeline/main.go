@@ -14,6 +14,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"flag"
 	"fmt"
@@ -51,6 +52,9 @@ func main() {
 type options struct {
 	config, stage, device, models, out, cache string
 	force, quiet                              bool
+	// outName is the output folder under out: the config's name, or for a
+	// --models subset a name of its own (see subsetName).
+	outName string
 }
 
 // run is main without the process: tests drive it.
@@ -98,10 +102,13 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	if err != nil {
 		return err
 	}
+	o.outName = cfg.Name
 	if o.models != "" {
-		if cfg.Models, err = selectModels(cfg.Models, o.models); err != nil {
+		all := cfg.Models
+		if cfg.Models, err = selectModels(all, o.models); err != nil {
 			return err
 		}
+		o.outName = subsetName(cfg.Name, all, cfg.Models)
 	}
 	r, err := newRunner(o, cfg, dev, stderr)
 	if err != nil {
@@ -138,8 +145,13 @@ Flags:
 
 func selectModels(all []config.Model, list string) ([]config.Model, error) {
 	var out []config.Model
+	seen := map[string]bool{}
 	for _, name := range strings.Split(list, ",") {
 		name = strings.TrimSpace(name)
+		if seen[name] {
+			return nil, fmt.Errorf("--models: %q is listed twice; list each model once", name)
+		}
+		seen[name] = true
 		i := slices.IndexFunc(all, func(m config.Model) bool { return m.Name == name })
 		if i < 0 {
 			var names []string
@@ -151,6 +163,26 @@ func selectModels(all []config.Model, list string) ([]config.Model, error) {
 		out = append(out, all[i])
 	}
 	return out, nil
+}
+
+// subsetName names the output folder of a --models run, so that a subset
+// never overwrites the whole config's report: <config>-models-<a>+<b> (or a
+// hash of the names when they are long). All the config's models is the
+// config's own folder.
+func subsetName(config string, all, subset []config.Model) string {
+	if len(subset) == len(all) {
+		return config
+	}
+	var names []string
+	for _, m := range subset {
+		names = append(names, m.Name)
+	}
+	joined := strings.Join(names, "+")
+	if len(joined) > 64 {
+		sum := sha256.Sum256([]byte(strings.Join(names, ",")))
+		joined = fmt.Sprintf("%d-%x", len(names), sum[:6])
+	}
+	return config + "-models-" + joined
 }
 
 // runWorker is the child side of the timing and memory stages.

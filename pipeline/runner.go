@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -66,7 +67,7 @@ func newRunner(o options, cfg *config.Config, dev *config.Device, stderr io.Writ
 		return nil, err
 	}
 	return &runner{o: o, cfg: cfg, dev: dev, log: newProgress(stderr, o.quiet), store: store,
-		outDir: filepath.Join(o.out, cfg.Name), host: readHost()}, nil
+		outDir: filepath.Join(o.out, cmp.Or(o.outName, cfg.Name)), host: readHost()}, nil
 }
 
 // wants reports whether stage s runs for --stage: the stage itself and

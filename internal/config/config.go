@@ -16,7 +16,7 @@ type Config struct {
 	Name string `yaml:"name"`
 	// Device is the default device profile (configs/devices/<device>.yaml); default "cpu".
 	Device string `yaml:"device"`
-	// Seed draws the zoo's random weights; default 20180101.
+	// Seed draws the zoo's random weights; default 20180101 (0 is a seed too).
 	Seed uint64 `yaml:"seed"`
 	// Models are the networks to benchmark, in report order. At least one.
 	Models []Model `yaml:"models"`
@@ -84,11 +84,12 @@ type Accuracy struct {
 type Timing struct {
 	// BatchSizes to sweep; default [1, 2, 4, 8, 16, 32, 64].
 	BatchSizes []int `yaml:"batch_sizes"`
-	// Warmup runs per batch size; default 10.
+	// Warmup runs per batch size; default 10; 0 means none (with
+	// min_seconds 0, the first timed run is the first run).
 	Warmup int `yaml:"warmup"`
 	// Runs timed per batch size (at least); default 10.
 	Runs int `yaml:"runs"`
-	// MinSeconds is the least time spent both warming up and timing; default 1.
+	// MinSeconds is the least time spent both warming up and timing; default 1; 0 means no minimum.
 	MinSeconds float64 `yaml:"min_seconds"`
 }
 
@@ -143,43 +144,60 @@ var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 // (it becomes part of file names under cache/ and out/).
 func ValidName(s string) bool { return nameRE.MatchString(s) && !strings.Contains(s, "..") }
 
-// applyDefaults fills zero values with the documented defaults.
-func (c *Config) applyDefaults() {
-	if c.Device == "" {
+// applyDefaults fills the documented defaults for keys absent from the
+// file; has reports whether a key path is present. A key that is present
+// keeps its value, zero included (warmup: 0 means no warm-up runs).
+func (c *Config) applyDefaults(has func(path ...string) bool) {
+	if !has("device") {
 		c.Device = "cpu"
 	}
-	if c.Seed == 0 {
+	if !has("seed") {
 		c.Seed = 20180101
 	}
-	if len(c.Accuracy.Crops) == 0 {
+	if !has("accuracy", "crops") {
 		c.Accuracy.Crops = []string{"center"}
 	}
-	if c.Accuracy.BatchSize == 0 {
+	if !has("accuracy", "batch_size") {
 		c.Accuracy.BatchSize = 32
 	}
-	if len(c.Timing.BatchSizes) == 0 {
+	if !has("timing", "batch_sizes") {
 		c.Timing.BatchSizes = []int{1, 2, 4, 8, 16, 32, 64}
 	}
-	if c.Timing.Warmup == 0 {
+	if !has("timing", "warmup") {
 		c.Timing.Warmup = 10
 	}
-	if c.Timing.Runs == 0 {
+	if !has("timing", "runs") {
 		c.Timing.Runs = 10
 	}
-	if c.Timing.MinSeconds == 0 {
+	if !has("timing", "min_seconds") {
 		c.Timing.MinSeconds = 1
 	}
-	if len(c.Memory.BatchSizes) == 0 {
+	if !has("memory", "batch_sizes") {
 		c.Memory.BatchSizes = []int{1, 16, 64}
 	}
-	if len(c.Report.Formats) == 0 {
+	if !has("report", "formats") {
 		c.Report.Formats = []string{"md", "html", "pdf"}
 	}
-	if len(c.Report.Constraints.MemoryGB) == 0 {
+	if !has("report", "constraints", "memory_gb") {
 		c.Report.Constraints.MemoryGB = []float64{0.7, 1.0, 1.4}
 	}
-	if len(c.Report.Constraints.FPS) == 0 {
+	if !has("report", "constraints", "fps") {
 		c.Report.Constraints.FPS = []float64{15, 30, 60}
+	}
+}
+
+// listed checks that a configured list is not empty and holds no value
+// twice; what names the key for messages.
+func listed[T comparable](bad func(where, format string, args ...any), where, what string, list []T) {
+	if len(list) == 0 {
+		bad(where, "%s is empty; list at least one value, or remove the key for its default", what)
+	}
+	seen := map[T]bool{}
+	for _, v := range list {
+		if seen[v] {
+			bad(where, "%s lists %v twice", what, v)
+		}
+		seen[v] = true
 	}
 }
 
@@ -250,6 +268,7 @@ func (c *Config) validate(at func(path ...string) string) error {
 			}
 		}
 	}
+	listed(bad, at("accuracy", "crops"), "accuracy.crops", c.Accuracy.Crops)
 	for _, cr := range c.Accuracy.Crops {
 		if cr != "center" && cr != "ten" {
 			bad(at("accuracy", "crops"), "accuracy.crops: %q must be center or ten", cr)
@@ -259,6 +278,7 @@ func (c *Config) validate(at func(path ...string) string) error {
 		bad(at("accuracy"), "accuracy: limit, batch_size and workers must not be negative (batch_size ≥ 1)")
 	}
 	checkBatches := func(key string, bs []int) {
+		listed(bad, at(key, "batch_sizes"), key+".batch_sizes", bs)
 		for _, b := range bs {
 			if b < 1 || b > 4096 {
 				bad(at(key, "batch_sizes"), "%s.batch_sizes: %d must be between 1 and 4096", key, b)
@@ -273,11 +293,14 @@ func (c *Config) validate(at func(path ...string) string) error {
 	if c.Timing.Warmup < 0 || c.Timing.Runs < 1 || c.Timing.MinSeconds < 0 {
 		bad(at("timing"), "timing: warmup ≥ 0, runs ≥ 1 and min_seconds ≥ 0 are required")
 	}
+	listed(bad, at("report", "formats"), "report.formats", c.Report.Formats)
 	for _, f := range c.Report.Formats {
 		if f != "md" && f != "html" && f != "pdf" {
 			bad(at("report", "formats"), "report.formats: %q must be md, html or pdf", f)
 		}
 	}
+	listed(bad, at("report", "constraints", "memory_gb"), "report.constraints.memory_gb", c.Report.Constraints.MemoryGB)
+	listed(bad, at("report", "constraints", "fps"), "report.constraints.fps", c.Report.Constraints.FPS)
 	for _, v := range c.Report.Constraints.MemoryGB {
 		if v <= 0 {
 			bad(at("report", "constraints", "memory_gb"), "report.constraints.memory_gb: %v must be positive", v)

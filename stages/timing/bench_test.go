@@ -64,7 +64,7 @@ func BenchmarkHarnessOverhead(b *testing.B) {
 				harnessSample := func() (float64, float64) {
 					var wall float64
 					c0 := cpuNow(b)
-					m, err := measure(context.Background(), batch.Run, 0, 1, 0)
+					m, err := measure(context.Background(), batch.Run, 1, 1, 0)
 					if err != nil {
 						b.Fatal(err)
 					}

@@ -43,7 +43,8 @@ type Config struct {
 	// is provider option device_id (default 0).
 	NVML bool
 	// Warmup is the minimum number of warm-up runs per batch size (recommended 10);
-	// the first of them is reported apart as the first run.
+	// the first of them is reported apart as the first run. With Warmup and
+	// MinSeconds 0 there is no warm-up, and the first timed run is the first run.
 	Warmup int
 	// Runs is the minimum number of timed runs per batch size (at least 1).
 	Runs int
