@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
+	"image"
+	"image/jpeg"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,6 +13,7 @@ import (
 
 	"github.com/dnnbench/dnnbench/cache"
 	"github.com/dnnbench/dnnbench/stages/memory"
+	"github.com/dnnbench/dnnbench/stages/models/zoo"
 	"github.com/dnnbench/dnnbench/stages/timing"
 )
 
@@ -108,5 +112,75 @@ func TestRenameAcrossConfigsSharingACache(t *testing.T) {
 	newRes = tinyRun(t, dir, cacheDir, "after", "  - {name: new, arch: squeezenet1_1}\n", "memory")
 	if got := strings.Join(column(t, filepath.Join(newRes, "memory.csv"), "model"), ","); got != "new,new" {
 		t.Errorf("memory.csv models %s, want new,new (cpu and jetson)", got)
+	}
+}
+
+// TestAccuracyRowsFollowConfigNames scores one pretrained ONNX file under
+// two names, then under a new name from another config on the same cache:
+// every name gets its measured row.
+func TestAccuracyRowsFollowConfigNames(t *testing.T) {
+	dir := t.TempDir()
+	g := zoo.NewGraph(3, 16, 16)
+	logits := g.Linear(g.Flatten(g.GlobalAvgPool(g.Conv(g.Input(), 8, 3, 1, 1))), 1000, true)
+	var buf bytes.Buffer
+	if _, err := g.WriteTo(&buf, "tiny", logits, 1); err != nil {
+		t.Fatal(err)
+	}
+	model := filepath.Join(dir, "tiny.onnx")
+	if err := os.WriteFile(model, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	val := filepath.Join(dir, "val")
+	for i, wnid := range []string{"n01440764", "n01443537"} {
+		if err := os.MkdirAll(filepath.Join(val, wnid), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		im := image.NewRGBA(image.Rect(0, 0, 24, 20))
+		for p := range im.Pix {
+			im.Pix[p] = uint8(40 + 100*i + p%7)
+		}
+		var jb bytes.Buffer
+		if err := jpeg.Encode(&jb, im, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(val, wnid, fmt.Sprintf("img%d.JPEG", i)), jb.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cacheDir := filepath.Join(dir, "cache")
+	entry := func(name string) string {
+		return fmt.Sprintf("  - {name: %s, onnx: %s, preprocess: {resize: 18, crop: 16}}\n", name, model)
+	}
+	run := func(cfgName, models string) [][]string {
+		cfg := filepath.Join(dir, cfgName+".yaml")
+		body := fmt.Sprintf("name: %s\nmodels:\n%saccuracy: {dataset: %s}\n", cfgName, models, val)
+		if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(dir, "out")
+		if log, err := runArgs(t, "--config", cfg, "--out", out, "--cache", cacheDir, "--quiet", "--stage", "accuracy"); err != nil {
+			t.Fatalf("%s: %v\n%s", cfgName, err, log)
+		}
+		return readCSV(t, filepath.Join(out, cfgName, "accuracy.csv"))
+	}
+	two := run("two", entry("first")+entry("second"))
+	if len(two) != 3 || two[1][0] != "first" || two[2][0] != "second" || two[1][3] != "2" || two[2][3] != "2" || two[1][7] != "measured" {
+		t.Fatalf("accuracy.csv %v, want measured rows (n=2) for first and second", two)
+	}
+	// Both names share the file, so they share one cached chunk.
+	store, err := cache.Open(cacheDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunks, err := cache.All[chunkRow](store, chunkEntries)
+	if err != nil || len(chunks) != 1 {
+		t.Fatalf("cached chunks %v, %v: want one (both names share the file)", chunks, err)
+	}
+	renamed := run("renamed", entry("third"))
+	if len(renamed) != 2 || renamed[1][0] != "third" || renamed[1][3] != "2" || renamed[1][4] != two[1][4] {
+		t.Errorf("accuracy.csv after the rename %v, want third with first's result %v", renamed, two[1])
+	}
+	if chunks, _ = cache.All[chunkRow](store, chunkEntries); len(chunks) != 1 {
+		t.Errorf("%d cached chunks after the rename, want the one reused", len(chunks))
 	}
 }
