@@ -46,6 +46,7 @@ func TestProtocolRules(t *testing.T) {
 		{"repeated format", oneModel + "report: {formats: [md, pdf, md]}\n", `report.formats lists md twice`},
 		{"null value", oneModel + "timing:\n  warmup:\n", `r.yaml:6: timing.warmup has no value`},
 		{"second document", oneModel + "---\nname: u\n", `r.yaml:6: a second YAML document`},
+		{"third document", oneModel + "---\n---\nname: u\n", `r.yaml:7: a second YAML document`},
 		{"zero runs", oneModel + "timing: {runs: 0}\n", `runs ≥ 1`},
 	}
 	for _, tc := range cases {
@@ -57,7 +58,7 @@ func TestProtocolRules(t *testing.T) {
 		})
 	}
 	// A leading document marker is still one document.
-	if _, err := Parse("r.yaml", []byte("---\n"+oneModel)); err != nil {
-		t.Errorf("one document after ---: %v", err)
+	if _, err := Parse("r.yaml", []byte("---\n"+oneModel+"---\n")); err != nil {
+		t.Errorf("one document between --- markers: %v", err)
 	}
 }

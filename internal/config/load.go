@@ -167,13 +167,18 @@ func decode(name string, data []byte, v any) (decoded, error) {
 	if len(root.Content) == 0 {
 		return decoded{}, fmt.Errorf("%s: empty configuration", name)
 	}
-	var next yaml.Node
-	if err := dec.Decode(&next); !errors.Is(err, io.EOF) {
-		line := next.Line
-		if len(next.Content) > 0 {
-			line = next.Content[0].Line
+	for {
+		var next yaml.Node
+		err := dec.Decode(&next)
+		if errors.Is(err, io.EOF) {
+			break
 		}
-		return decoded{}, fmt.Errorf("%s:%d: a second YAML document (after ---); a file holds one configuration, so remove it or move it to a file of its own", name, line)
+		if err != nil {
+			return decoded{}, yamlError(name, err)
+		}
+		if len(next.Content) > 0 && next.Content[0].Tag != "!!null" {
+			return decoded{}, fmt.Errorf("%s:%d: a second YAML document (after ---); a file holds one configuration, so remove it or move it to a file of its own", name, next.Content[0].Line)
+		}
 	}
 	doc := root.Content[0]
 	if err := checkKeys(name, doc, reflect.TypeOf(v).Elem(), ""); err != nil {
