@@ -60,6 +60,10 @@ func TestFakeGPU(t *testing.T) {
 	if _, err := lib.Processes(-1); err == nil || !strings.Contains(err.Error(), "negative") {
 		t.Errorf("GPU -1: err %v", err)
 	}
+	if err := lib.Close(); err != nil {
+		t.Errorf("close: %v", err)
+	}
+	// The cleanup closes it again: that must do nothing.
 }
 
 // TestFakeProcesses reads the process table through each version of

@@ -187,8 +187,11 @@ func openNVML(path string) (*nvml, error) {
 	return l, nil
 }
 
-// close shuts NVML down and unloads the library.
+// close shuts NVML down and unloads the library; closing again does nothing.
 func (l *nvml) close() error {
+	if l.n == nil {
+		return nil
+	}
 	ret := C.dnn_shutdown(l.n)
 	var err error
 	if ret != C.dnnSuccess {
