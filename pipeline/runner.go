@@ -29,7 +29,7 @@ import (
 // too, so entries with an older row layout are never read back or merged
 // with current ones (delete old directories at will).
 const (
-	flopsSchema    = 1
+	flopsSchema    = 2
 	timingSchema   = 1
 	memorySchema   = 1
 	accuracySchema = 1
