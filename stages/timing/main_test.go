@@ -55,7 +55,7 @@ func (c *crashWriter) Write(p []byte) (int, error) {
 }
 
 // testConfig is a quick config that re-executes the test binary.
-func testConfig(t *testing.T, env ...string) Config {
+func testConfig(t testing.TB, env ...string) Config {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
