@@ -1,0 +1,109 @@
+package accuracy
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+)
+
+// Limits are the machine resources the stage's settings must fit in.
+type Limits struct {
+	// MemAvailable is the memory available to new work, in bytes; 0 reads
+	// MemAvailable from /proc/meminfo (where there is none, memory is not bounded).
+	MemAvailable int64
+	// Cores is the number of cores; 0 means runtime.NumCPU().
+	Cores int
+}
+
+// WorkersPerCore bounds accuracy.workers: decoding is CPU-bound, so more
+// than a few workers per core only queue.
+const WorkersPerCore = 4
+
+// memShare is the part of the available memory the stage's own buffers may
+// take; the rest is left to ONNX Runtime's activations and the system.
+const memShare = 2
+
+// resolve fills the zero fields from the machine.
+func (l Limits) resolve() Limits {
+	if l.Cores <= 0 {
+		l.Cores = runtime.NumCPU()
+	}
+	if l.MemAvailable <= 0 {
+		if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+			l.MemAvailable = memAvailable(b)
+		}
+	}
+	return l
+}
+
+// memAvailable parses the MemAvailable line of /proc/meminfo, in bytes; 0 if absent.
+func memAvailable(meminfo []byte) int64 {
+	sc := bufio.NewScanner(bytes.NewReader(meminfo))
+	for sc.Scan() {
+		f := bytes.Fields(sc.Bytes())
+		if len(f) >= 2 && string(f[0]) == "MemAvailable:" {
+			kb, err := strconv.ParseInt(string(f[1]), 10, 64)
+			if err != nil {
+				return 0
+			}
+			return kb * 1024
+		}
+	}
+	return 0
+}
+
+// checkWorkers returns the number of decoding workers for n images: the
+// configured number (0 = one per core) capped at n, or an error when the
+// configured number is past WorkersPerCore per core.
+func checkWorkers(workers, n int, lim Limits) (int, error) {
+	most := WorkersPerCore * lim.Cores
+	if workers > most {
+		return 0, fmt.Errorf("accuracy: workers %d is more than %d per core × %d cores = %d; set accuracy.workers to at most %d (0 = one per core)",
+			workers, WorkersPerCore, lim.Cores, most, most)
+	}
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	return max(1, min(workers, n)), nil
+}
+
+// bufferBytes is what the stage allocates for a batch of n inputs of
+// 3×crop×crop floats with nout outputs each, for workers decoding workers and
+// crops crops per image: the batch's input and output tensors, the pool of
+// per-image tensors (see score) and the per-image score sums.
+func bufferBytes(n, crop, nout, workers, crops int) int64 {
+	size := int64(3 * crop * crop)
+	nbuf := int64(2*workers + (n+crops-1)/crops + 1)
+	return 4*int64(n)*size + 4*int64(n)*int64(nout) + 4*nbuf*int64(crops)*size + 8*int64(n)*int64(nout)
+}
+
+// checkBatch fails when a batch of n inputs would need more than 1/memShare
+// of the available memory, naming the largest batch that fits.
+func checkBatch(n, crop, nout, workers, crops int, lim Limits) error {
+	if lim.MemAvailable <= 0 {
+		return nil
+	}
+	budget := lim.MemAvailable / memShare
+	need := bufferBytes(n, crop, nout, workers, crops)
+	if need <= budget {
+		return nil
+	}
+	fits := 0
+	for lo, hi := 1, n; lo <= hi; {
+		mid := lo + (hi-lo)/2
+		if bufferBytes(mid, crop, nout, workers, crops) <= budget {
+			fits, lo = mid, mid+1
+		} else {
+			hi = mid - 1
+		}
+	}
+	fix := fmt.Sprintf("set accuracy.batch_size to at most %d", fits)
+	if fits == 0 {
+		fix = "lower accuracy.workers or free memory"
+	}
+	return fmt.Errorf("accuracy: batch %d of 3×%d×%d inputs with %d workers needs %.2f GB of buffers, more than 1/%d of the %.2f GB available (MemAvailable); %s",
+		n, crop, crop, workers, float64(need)/1e9, memShare, float64(lim.MemAvailable)/1e9, fix)
+}
