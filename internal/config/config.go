@@ -247,6 +247,11 @@ func (c *Config) validate(at func(path ...string) string) error {
 			}
 			if p.Scale != 0 && p.Scale != 1 && p.Scale != 255 {
 				bad(w, "model %q: scale %v must be 1 or 255", m.Name, p.Scale)
+			} else if p.Scale != 0 || !strings.HasPrefix(m.Reference, "paper:") {
+				// Without scale the reference's applies: 1, except for some paper: rows.
+				if err := CheckNormalisation(p.Mean, p.Std, p.Scale); err != nil {
+					bad(w, "model %q: preprocess %v", m.Name, err)
+				}
 			}
 		}
 	}
