@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/dnnbench/dnnbench/cache"
 	"github.com/dnnbench/dnnbench/stages/accuracy"
@@ -15,8 +16,9 @@ import (
 func (r *runner) accuracy(ctx context.Context, rows []models.Row) ([]accuracy.Row, error) {
 	ac := accuracy.Config{Dataset: r.cfg.Accuracy.Dataset, Crops: r.cfg.Accuracy.Crops, Limit: r.cfg.Accuracy.Limit,
 		BatchSize: r.cfg.Accuracy.BatchSize, Workers: r.cfg.Accuracy.Workers, Library: r.lib,
-		Session: r.session()}
+		MaxSkippedPercent: r.cfg.Accuracy.MaxSkippedPercent(), Session: r.session()}
 	var out []accuracy.Row
+	seen := map[string]bool{} // dataset warnings, the same for every model
 	for i, m := range rows {
 		p, err := accuracyPreprocess(m)
 		if err != nil {
@@ -29,10 +31,42 @@ func (r *runner) accuracy(ctx context.Context, rows []models.Row) ([]accuracy.Ro
 		if err != nil {
 			return nil, err
 		}
-		r.warnings = append(r.warnings, warns...)
+		var dataset []string
+		for _, w := range warns {
+			if !strings.HasPrefix(w, "dataset: ") {
+				r.warnings = append(r.warnings, w)
+			} else if !seen[w] {
+				seen[w] = true
+				r.warnings = append(r.warnings, w)
+				dataset = append(dataset, w)
+			}
+		}
+		r.summariseAccuracy(got, dataset)
 		out = append(out, got...)
 	}
 	return out, nil
+}
+
+// summariseAccuracy prints the dataset's problems (once) and each row's
+// skipped images or failure, so they are seen before the report.
+func (r *runner) summariseAccuracy(rows []accuracy.Row, dataset []string) {
+	const most = 5
+	for i, w := range dataset {
+		if i == most {
+			r.log.Printf("  … and %d more dataset warnings (see the report)", len(dataset)-most)
+			break
+		}
+		r.log.Printf("  %s", w)
+	}
+	for _, a := range rows {
+		switch {
+		case a.Status == accuracy.StatusError:
+			r.log.Printf("  accuracy: %s %s crop FAILED: %s", a.Model, a.Crop, a.Error)
+		case a.Skipped > 0:
+			r.log.Printf("  accuracy: %s %s crop: %d of %d images skipped (listed in accuracy.csv warnings); top-1 %.2f%% over the %d read",
+				a.Model, a.Crop, a.Skipped, a.N+a.Skipped, a.Top1, a.N)
+		}
+	}
 }
 
 func accuracyPreprocess(m models.Row) (accuracy.Preprocess, error) {

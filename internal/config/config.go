@@ -78,6 +78,21 @@ type Accuracy struct {
 	BatchSize int `yaml:"batch_size"`
 	// Workers decode and preprocess images; default the number of cores.
 	Workers int `yaml:"workers"`
+	// MaxSkipped is the largest share of unreadable images, in percent (1 =
+	// 1 %), a measured row may have; above it the row fails. Default 1; 0
+	// allows none. Read it with MaxSkippedPercent.
+	MaxSkipped *float64 `yaml:"max_skipped"`
+}
+
+// DefaultMaxSkipped is accuracy.max_skipped's default, in percent.
+const DefaultMaxSkipped = 1.0
+
+// MaxSkippedPercent is accuracy.max_skipped, or its default when absent.
+func (a Accuracy) MaxSkippedPercent() float64 {
+	if a.MaxSkipped == nil {
+		return DefaultMaxSkipped
+	}
+	return *a.MaxSkipped
 }
 
 // Timing configures the timing stage.
@@ -262,6 +277,9 @@ func (c *Config) validate(at func(path ...string) string) error {
 	}
 	if c.Accuracy.Limit < 0 || c.Accuracy.BatchSize < 1 || c.Accuracy.Workers < 0 {
 		bad(at("accuracy"), "accuracy: limit, batch_size and workers must not be negative (batch_size ≥ 1)")
+	}
+	if v := c.Accuracy.MaxSkipped; v != nil && !(*v >= 0 && *v <= 100) {
+		bad(at("accuracy", "max_skipped"), "accuracy.max_skipped: %v must be a percentage between 0 and 100 (1 = 1 %% of the images)", *v)
 	}
 	checkBatches := func(key string, bs []int) {
 		for _, b := range bs {

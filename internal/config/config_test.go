@@ -29,6 +29,12 @@ func TestParseAppliesDefaults(t *testing.T) {
 	if got := c.Memory.BatchSizes; len(got) != 3 || got[2] != 64 {
 		t.Errorf("memory batch sizes %v, want [1 16 64]", got)
 	}
+	if c.Accuracy.MaxSkippedPercent() != 1 {
+		t.Errorf("accuracy.max_skipped default %v, want 1 (%%)", c.Accuracy.MaxSkippedPercent())
+	}
+	if z, err := Parse("z.yaml", []byte(good+"accuracy: {max_skipped: 0}\n")); err != nil || z.Accuracy.MaxSkippedPercent() != 0 {
+		t.Errorf("explicit max_skipped 0: %v, err %v; want 0 kept", z, err)
+	}
 	if c.Models[1].Preprocess.Channels != "bgr" || c.Models[1].Preprocess.Scale != 255 {
 		t.Errorf("preprocess not decoded: %+v", c.Models[1].Preprocess)
 	}
@@ -45,6 +51,8 @@ func TestParseErrorsNameFileLineAndKey(t *testing.T) {
 		{"bad crop", "name: t\nmodels:\n  - name: a\n    arch: x\naccuracy: {crops: [corner]}\n", `"corner" must be center or ten`},
 		{"unsorted batches", "name: t\nmodels:\n  - name: a\n    arch: x\ntiming: {batch_sizes: [4, 1]}\n", `increasing order`},
 		{"no models", "name: t\n", `list at least one model`},
+		{"max_skipped above 100", "name: t\nmodels:\n  - name: a\n    arch: x\naccuracy:\n  max_skipped: 150\n", `bad.yaml:6: accuracy.max_skipped: 150 must be a percentage between 0 and 100`},
+		{"max_skipped negative", "name: t\nmodels:\n  - name: a\n    arch: x\naccuracy: {max_skipped: -1}\n", `must be a percentage`},
 		{"bad yaml", "name: [t\n", `bad.yaml:`},
 	}
 	for _, tc := range cases {
