@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dnnbench/dnnbench/internal/testmodel"
 	"github.com/dnnbench/dnnbench/stages/accuracy/dataset"
 )
 
@@ -86,5 +87,27 @@ func TestRunBounds(t *testing.T) {
 	_, err = run(Config{BatchSize: 64, Limits: Limits{Cores: 2, MemAvailable: 4e5}})
 	if err == nil || !strings.Contains(err.Error(), "set accuracy.batch_size to at most") {
 		t.Errorf("batch 64 in a faked 400 kB: %v, want the largest batch that fits named", err)
+	}
+}
+
+// TestRunOutOfMemoryNamesTheFix: ONNX Runtime failing to allocate for a
+// batch is an error that says to lower accuracy.batch_size, not a crash.
+func TestRunOutOfMemoryNamesTheFix(t *testing.T) {
+	classes := loadClasses(t)
+	lib := libraryPath(t)
+	modelPath := filepath.Join(t.TempDir(), "huge.onnx")
+	if err := testmodel.Write(modelPath, testmodel.Spec{Size: 32, Fail: testmodel.HugeAllocation, Limit: 2}); err != nil {
+		t.Fatal(err)
+	}
+	dir := buildDataset(t, dataset.ImageFolder, testImages(), classes)
+	m := Model{Name: "huge", Path: modelPath, Weights: "pretrained", Preprocess: testPreprocess}
+	cfg := Config{Dataset: dir, Library: lib, BatchSize: 8, MaxSkippedPercent: 100}
+	_, _, err := Run(context.Background(), cfg, m, nil, nil)
+	if err == nil || !strings.Contains(err.Error(), "inference at batch 8 ran out of memory; lower accuracy.batch_size") {
+		t.Errorf("4 TiB request at batch 8: %v, want the fix named", err)
+	}
+	cfg.BatchSize = 2
+	if _, _, err := Run(context.Background(), cfg, m, nil, nil); err != nil {
+		t.Errorf("batch 2 (within the model's limit): %v", err)
 	}
 }

@@ -488,6 +488,9 @@ func score(ctx context.Context, p Preprocess, mode string, items []dataset.Item,
 		}
 		clear(input[len(batch)*size:])
 		out, err := in.run()
+		if onnxrt.IsOOM(err) {
+			return fmt.Errorf("inference at batch %d ran out of memory; lower accuracy.batch_size: %w", n, err)
+		}
 		if err != nil {
 			return fmt.Errorf("inference: %w", err)
 		}
