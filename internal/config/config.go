@@ -6,6 +6,7 @@ package config
 import (
 	"fmt"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 )
@@ -83,6 +84,10 @@ type Accuracy struct {
 	// allows none. Read it with MaxSkippedPercent.
 	MaxSkipped *float64 `yaml:"max_skipped"`
 }
+
+// WorkersPerCore bounds accuracy.workers: decoding is CPU-bound, so more
+// than a few workers per core only queue and take memory.
+const WorkersPerCore = 4
 
 // DefaultMaxSkipped is accuracy.max_skipped's default, in percent.
 const DefaultMaxSkipped = 1.0
@@ -277,6 +282,10 @@ func (c *Config) validate(at func(path ...string) string) error {
 	}
 	if c.Accuracy.Limit < 0 || c.Accuracy.BatchSize < 1 || c.Accuracy.Workers < 0 {
 		bad(at("accuracy"), "accuracy: limit, batch_size and workers must not be negative (batch_size ≥ 1)")
+	}
+	if most := WorkersPerCore * runtime.NumCPU(); c.Accuracy.Workers > most {
+		bad(at("accuracy", "workers"), "accuracy.workers: %d is more than %d per core × %d cores = %d; set at most %d (0 = one per core)",
+			c.Accuracy.Workers, WorkersPerCore, runtime.NumCPU(), most, most)
 	}
 	if v := c.Accuracy.MaxSkipped; v != nil && !(*v >= 0 && *v <= 100) {
 		bad(at("accuracy", "max_skipped"), "accuracy.max_skipped: %v must be a percentage between 0 and 100 (1 = 1 %% of the images)", *v)

@@ -52,6 +52,7 @@ func TestParseErrorsNameFileLineAndKey(t *testing.T) {
 		{"unsorted batches", "name: t\nmodels:\n  - name: a\n    arch: x\ntiming: {batch_sizes: [4, 1]}\n", `increasing order`},
 		{"no models", "name: t\n", `list at least one model`},
 		{"max_skipped above 100", "name: t\nmodels:\n  - name: a\n    arch: x\naccuracy:\n  max_skipped: 150\n", `bad.yaml:6: accuracy.max_skipped: 150 must be a percentage between 0 and 100`},
+		{"workers past the cores", "name: t\nmodels:\n  - name: a\n    arch: x\naccuracy:\n  workers: 100000\n", `bad.yaml:6: accuracy.workers: 100000 is more than 4 per core`},
 		{"max_skipped negative", "name: t\nmodels:\n  - name: a\n    arch: x\naccuracy: {max_skipped: -1}\n", `must be a percentage`},
 		{"bad yaml", "name: [t\n", `bad.yaml:`},
 	}

@@ -7,6 +7,8 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+
+	"github.com/dnnbench/dnnbench/internal/config"
 )
 
 // Limits are the machine resources the stage's settings must fit in.
@@ -18,9 +20,8 @@ type Limits struct {
 	Cores int
 }
 
-// WorkersPerCore bounds accuracy.workers: decoding is CPU-bound, so more
-// than a few workers per core only queue.
-const WorkersPerCore = 4
+// WorkersPerCore bounds Config.Workers, as the config does.
+const WorkersPerCore = config.WorkersPerCore
 
 // memShare is the part of the available memory the stage's own buffers may
 // take; the rest is left to ONNX Runtime's activations and the system.
