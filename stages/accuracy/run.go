@@ -100,6 +100,9 @@ type Checkpoint interface {
 // with random weights, or a run without a dataset, gets its published row
 // instead (none when it has no reference). cp may be nil. progress, if not
 // nil, is called with the images done and the total over all crop modes.
+// A crop mode where no image could be read is an error naming the first
+// causes; one with more than MaxSkippedPercent unreadable is a row with
+// status StatusError. Settings past the machine's Limits are errors.
 func Run(ctx context.Context, cfg Config, m Model, cp Checkpoint, progress func(done, total int)) ([]Row, []string, error) {
 	if m.Weights == "random" || cfg.Dataset == "" {
 		why := "no dataset configured"
