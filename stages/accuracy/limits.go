@@ -82,8 +82,9 @@ func bufferBytes(n, crop, nout, workers, crops int) int64 {
 }
 
 // checkBatch fails when a batch of n inputs would need more than 1/memShare
-// of the available memory, naming the largest batch that fits.
-func checkBatch(n, crop, nout, workers, crops int, lim Limits) error {
+// of the available memory, naming the largest batch that fits (or, for a
+// model whose batch is fixed, what else to lower).
+func checkBatch(n, crop, nout, workers, crops int, fixed bool, lim Limits) error {
 	if lim.MemAvailable <= 0 {
 		return nil
 	}
@@ -102,7 +103,10 @@ func checkBatch(n, crop, nout, workers, crops int, lim Limits) error {
 		}
 	}
 	fix := fmt.Sprintf("set accuracy.batch_size to at most %d", fits)
-	if fits == 0 {
+	switch {
+	case fixed:
+		fix = "the model's batch is fixed in its input shape; lower accuracy.workers, free memory, or export the model with a smaller or dynamic batch"
+	case fits == 0:
 		fix = "lower accuracy.workers or free memory"
 	}
 	return fmt.Errorf("accuracy: batch %d of 3×%d×%d inputs with %d workers needs %.2f GB of buffers, more than 1/%d of the %.2f GB available (MemAvailable); %s",

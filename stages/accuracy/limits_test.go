@@ -36,10 +36,10 @@ func TestCheckWorkers(t *testing.T) {
 
 func TestCheckBatch(t *testing.T) {
 	lim := Limits{Cores: 2, MemAvailable: 8e9}
-	if err := checkBatch(32, 224, 1001, 2, 1, lim); err != nil {
+	if err := checkBatch(32, 224, 1001, 2, 1, false, lim); err != nil {
 		t.Errorf("batch 32 in 8 GB: %v", err)
 	}
-	err := checkBatch(4096, 224, 1001, 2, 10, lim)
+	err := checkBatch(4096, 224, 1001, 2, 10, false, lim)
 	if err == nil || !strings.Contains(err.Error(), "set accuracy.batch_size to at most") || !strings.Contains(err.Error(), "8.00 GB available") {
 		t.Fatalf("batch 4096 in 8 GB: %v, want the largest batch that fits named", err)
 	}
@@ -48,10 +48,13 @@ func TestCheckBatch(t *testing.T) {
 	if _, err := fmtSscanf(err.Error(), &fits); err != nil {
 		t.Fatal(err)
 	}
-	if checkBatch(fits, 224, 1001, 2, 10, lim) != nil || checkBatch(fits+1, 224, 1001, 2, 10, lim) == nil {
+	if checkBatch(fits, 224, 1001, 2, 10, false, lim) != nil || checkBatch(fits+1, 224, 1001, 2, 10, false, lim) == nil {
 		t.Errorf("named batch %d is not the largest that fits", fits)
 	}
-	if err := checkBatch(1<<30, 224, 1001, 2, 1, Limits{}); err != nil {
+	if err := checkBatch(4096, 224, 1001, 2, 10, true, lim); err == nil || strings.Contains(err.Error(), "batch_size") || !strings.Contains(err.Error(), "batch is fixed") {
+		t.Errorf("fixed batch 4096 in 8 GB: %v, want advice that does not name batch_size", err)
+	}
+	if err := checkBatch(1<<30, 224, 1001, 2, 1, false, Limits{}); err != nil {
 		t.Errorf("unknown memory must not bound: %v", err)
 	}
 }

@@ -209,7 +209,7 @@ func newSessionInfer(s *onnxrt.Session, crop, batch, need, nout, workers, crops 
 	if shape[0] > 0 {
 		n = int(shape[0])
 	}
-	if err := checkBatch(n, crop, nout, workers, crops, lim); err != nil {
+	if err := checkBatch(n, crop, nout, workers, crops, shape[0] > 0, lim); err != nil {
 		return nil, err
 	}
 	b, err := s.NewBatch(n)
