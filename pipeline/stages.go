@@ -10,10 +10,17 @@ import (
 
 	"github.com/dnnbench/dnnbench/cache"
 	"github.com/dnnbench/dnnbench/stages/accuracy"
+	"github.com/dnnbench/dnnbench/stages/flops"
 	"github.com/dnnbench/dnnbench/stages/models"
 )
 
-func (r *runner) accuracy(ctx context.Context, rows []models.Row) ([]accuracy.Row, error) {
+// accuracy scores every model; the flops rows, when this run has them,
+// give each network's activations for the batch's memory bound.
+func (r *runner) accuracy(ctx context.Context, rows []models.Row, fl []flops.Row) ([]accuracy.Row, error) {
+	activation := map[string]int64{}
+	for _, f := range fl {
+		activation[f.Model] = f.PeakActivationBytes
+	}
 	ac := accuracy.Config{Dataset: r.cfg.Accuracy.Dataset, Crops: r.cfg.Accuracy.Crops, Limit: r.cfg.Accuracy.Limit,
 		BatchSize: r.cfg.Accuracy.BatchSize, Workers: r.cfg.Accuracy.Workers, Library: r.lib,
 		MaxSkippedPercent: r.cfg.Accuracy.MaxSkippedPercent(), Session: r.session()}
@@ -24,7 +31,8 @@ func (r *runner) accuracy(ctx context.Context, rows []models.Row) ([]accuracy.Ro
 		if err != nil {
 			return nil, err
 		}
-		am := accuracy.Model{Name: m.Model, Path: m.Path, Weights: m.Weights, Reference: m.Reference, Preprocess: p}
+		am := accuracy.Model{Name: m.Model, Path: m.Path, Weights: m.Weights, Reference: m.Reference, Preprocess: p,
+			ActivationBytes: activation[m.Model]}
 		label := fmt.Sprintf("accuracy [%d/%d] %s", i+1, len(rows), m.Model)
 		cp := &checkpoint{r: r, sha: m.SHA256, force: r.forced("accuracy")}
 		got, warns, err := accuracy.Run(ctx, ac, am, cp, func(done, total int) { r.log.Count(label, done, total) })

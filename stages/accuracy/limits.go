@@ -23,8 +23,9 @@ type Limits struct {
 // WorkersPerCore bounds Config.Workers, as the config does.
 const WorkersPerCore = config.WorkersPerCore
 
-// memShare is the part of the available memory the stage's own buffers may
-// take; the rest is left to ONNX Runtime's activations and the system.
+// memShare is the part of the available memory a batch may take (buffers
+// and the network's activations); the rest is left to the weights, ONNX
+// Runtime's arena slack and the system.
 const memShare = 2
 
 // resolve fills the zero fields from the machine.
@@ -71,32 +72,44 @@ func checkWorkers(workers, n int, lim Limits) (int, error) {
 	return max(1, min(workers, n)), nil
 }
 
-// bufferBytes is what the stage allocates for a batch of n inputs of
-// 3×crop×crop floats with nout outputs each, for workers decoding workers and
-// crops crops per image: the batch's input and output tensors, the pool of
-// per-image tensors (see score) and the per-image score sums.
-func bufferBytes(n, crop, nout, workers, crops int) int64 {
-	size := int64(3 * crop * crop)
-	nbuf := int64(2*workers + (n+crops-1)/crops + 1)
-	return 4*int64(n)*size + 4*int64(n)*int64(nout) + 4*nbuf*int64(crops)*size + 8*int64(n)*int64(nout)
+// batchNeed describes what one batch of inputs costs in memory.
+type batchNeed struct {
+	// crop is the input side; nout the outputs per input; workers the
+	// decoding workers; crops the crops per image (1 or 10).
+	crop, nout, workers, crops int
+	// activation is ONNX Runtime's intermediate tensors per input, in bytes
+	// (the flops stage's peak estimate at batch 1); 0 when unknown.
+	activation int64
+	// fixed is true when the model's input shape fixes the batch.
+	fixed bool
 }
 
-// checkBatch fails when a batch of n inputs would need more than 1/memShare
-// of the available memory, naming the largest batch that fits (or, for a
+// bytes is what a batch of n inputs takes: the batch's input and output
+// tensors, the pool of per-image tensors (see score), the per-image score
+// sums and the network's activations.
+func (b batchNeed) bytes(n int) int64 {
+	size := int64(3 * b.crop * b.crop)
+	nbuf := int64(2*b.workers + (n+b.crops-1)/b.crops + 1)
+	nn, nout := int64(n), int64(b.nout)
+	return 4*nn*size + 4*nn*nout + 4*nbuf*int64(b.crops)*size + 8*nn*nout + nn*b.activation
+}
+
+// check fails when a batch of n inputs would need more than 1/memShare of
+// the available memory, naming the largest batch that fits (or, for a
 // model whose batch is fixed, what else to lower).
-func checkBatch(n, crop, nout, workers, crops int, fixed bool, lim Limits) error {
+func (b batchNeed) check(n int, lim Limits) error {
 	if lim.MemAvailable <= 0 {
 		return nil
 	}
 	budget := lim.MemAvailable / memShare
-	need := bufferBytes(n, crop, nout, workers, crops)
+	need := b.bytes(n)
 	if need <= budget {
 		return nil
 	}
 	fits := 0
 	for lo, hi := 1, n; lo <= hi; {
 		mid := lo + (hi-lo)/2
-		if bufferBytes(mid, crop, nout, workers, crops) <= budget {
+		if b.bytes(mid) <= budget {
 			fits, lo = mid, mid+1
 		} else {
 			hi = mid - 1
@@ -104,11 +117,15 @@ func checkBatch(n, crop, nout, workers, crops int, fixed bool, lim Limits) error
 	}
 	fix := fmt.Sprintf("set accuracy.batch_size to at most %d", fits)
 	switch {
-	case fixed:
+	case b.fixed:
 		fix = "the model's batch is fixed in its input shape; lower accuracy.workers, free memory, or export the model with a smaller or dynamic batch"
 	case fits == 0:
 		fix = "lower accuracy.workers or free memory"
 	}
-	return fmt.Errorf("accuracy: batch %d of 3×%d×%d inputs with %d workers needs %.2f GB of buffers, more than 1/%d of the %.2f GB available (MemAvailable); %s",
-		n, crop, crop, workers, float64(need)/1e9, memShare, float64(lim.MemAvailable)/1e9, fix)
+	what := "buffers"
+	if b.activation > 0 {
+		what = "buffers and activations"
+	}
+	return fmt.Errorf("accuracy: batch %d of 3×%d×%d inputs with %d workers needs %.2f GB of %s, more than 1/%d of the %.2f GB available (MemAvailable); %s",
+		n, b.crop, b.crop, b.workers, float64(need)/1e9, what, memShare, float64(lim.MemAvailable)/1e9, fix)
 }

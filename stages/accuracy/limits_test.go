@@ -36,10 +36,12 @@ func TestCheckWorkers(t *testing.T) {
 
 func TestCheckBatch(t *testing.T) {
 	lim := Limits{Cores: 2, MemAvailable: 8e9}
-	if err := checkBatch(32, 224, 1001, 2, 1, false, lim); err != nil {
+	centre := batchNeed{crop: 224, nout: 1001, workers: 2, crops: 1}
+	if err := centre.check(32, lim); err != nil {
 		t.Errorf("batch 32 in 8 GB: %v", err)
 	}
-	err := checkBatch(4096, 224, 1001, 2, 10, false, lim)
+	ten := batchNeed{crop: 224, nout: 1001, workers: 2, crops: 10}
+	err := ten.check(4096, lim)
 	if err == nil || !strings.Contains(err.Error(), "set accuracy.batch_size to at most") || !strings.Contains(err.Error(), "8.00 GB available") {
 		t.Fatalf("batch 4096 in 8 GB: %v, want the largest batch that fits named", err)
 	}
@@ -48,13 +50,25 @@ func TestCheckBatch(t *testing.T) {
 	if _, err := fmtSscanf(err.Error(), &fits); err != nil {
 		t.Fatal(err)
 	}
-	if checkBatch(fits, 224, 1001, 2, 10, false, lim) != nil || checkBatch(fits+1, 224, 1001, 2, 10, false, lim) == nil {
+	if ten.check(fits, lim) != nil || ten.check(fits+1, lim) == nil {
 		t.Errorf("named batch %d is not the largest that fits", fits)
 	}
-	if err := checkBatch(4096, 224, 1001, 2, 10, true, lim); err == nil || strings.Contains(err.Error(), "batch_size") || !strings.Contains(err.Error(), "batch is fixed") {
+	// ResNet-50's activations (about 3 MB an image) make batch 4096 need
+	// about 13 GB: refused in 22 GB, where the buffers alone would pass.
+	r50 := batchNeed{crop: 224, nout: 1001, workers: 2, crops: 1, activation: 3.1e6}
+	big := Limits{Cores: 2, MemAvailable: 22e9}
+	if err := (batchNeed{crop: 224, nout: 1001, workers: 2, crops: 1}).check(4096, big); err != nil {
+		t.Errorf("buffers of batch 4096 in 22 GB: %v", err)
+	}
+	if err := r50.check(4096, big); err == nil || !strings.Contains(err.Error(), "buffers and activations") {
+		t.Errorf("resnet50 batch 4096 in 22 GB: %v, want it refused counting activations", err)
+	}
+	fixed := ten
+	fixed.fixed = true
+	if err := fixed.check(4096, lim); err == nil || strings.Contains(err.Error(), "batch_size") || !strings.Contains(err.Error(), "batch is fixed") {
 		t.Errorf("fixed batch 4096 in 8 GB: %v, want advice that does not name batch_size", err)
 	}
-	if err := checkBatch(1<<30, 224, 1001, 2, 1, false, Limits{}); err != nil {
+	if err := centre.check(1<<30, Limits{}); err != nil {
 		t.Errorf("unknown memory must not bound: %v", err)
 	}
 }

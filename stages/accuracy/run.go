@@ -35,6 +35,10 @@ type Model struct {
 	Reference string
 	// Preprocess makes the network input from an image.
 	Preprocess Preprocess
+	// ActivationBytes estimates the network's intermediate tensors per
+	// input in bytes (the flops stage's peak_activation_bytes); the batch's
+	// memory bound counts them. 0 means unknown.
+	ActivationBytes int64
 }
 
 // Config configures a run.
@@ -163,7 +167,8 @@ func Run(ctx context.Context, cfg Config, m Model, cp Checkpoint, progress func(
 		return nil, nil, fmt.Errorf("accuracy: %s: %w", m.Name, err)
 	}
 	defer sess.Close()
-	in, err := newSessionInfer(sess, m.Preprocess.Crop, cfg.BatchSize, len(items)*crops, classes.Len()+1, cfg.Workers, crops, lim)
+	need := batchNeed{crop: m.Preprocess.Crop, nout: classes.Len() + 1, workers: cfg.Workers, crops: crops, activation: m.ActivationBytes}
+	in, err := newSessionInfer(sess, cfg.BatchSize, len(items)*crops, need, lim)
 	if err != nil {
 		return nil, nil, fmt.Errorf("accuracy: %s: %w", m.Name, err)
 	}
@@ -188,9 +193,10 @@ type sessionInfer struct {
 }
 
 // newSessionInfer allocates a batch for s: the configured size (default 32)
-// capped at need inputs, or the model's fixed batch, within the memory
-// bound of lim for nout outputs per input, workers and crops per image.
-func newSessionInfer(s *onnxrt.Session, crop, batch, need, nout, workers, crops int, lim Limits) (*sessionInfer, error) {
+// capped at the inputs the images need, or the model's fixed batch, within
+// the memory bound of lim.
+func newSessionInfer(s *onnxrt.Session, batch, inputs int, need batchNeed, lim Limits) (*sessionInfer, error) {
+	crop := need.crop
 	shape := s.InputShape()
 	if len(shape) != 4 || (shape[1] > 0 && shape[1] != 3) {
 		return nil, fmt.Errorf("input shape %v is not N×3×H×W", shape)
@@ -205,11 +211,12 @@ func newSessionInfer(s *onnxrt.Session, crop, batch, need, nout, workers, crops 
 	if n <= 0 {
 		n = 32
 	}
-	n = max(1, min(n, need))
+	n = max(1, min(n, inputs))
 	if shape[0] > 0 {
 		n = int(shape[0])
+		need.fixed = true
 	}
-	if err := checkBatch(n, crop, nout, workers, crops, shape[0] > 0, lim); err != nil {
+	if err := need.check(n, lim); err != nil {
 		return nil, err
 	}
 	b, err := s.NewBatch(n)
