@@ -121,7 +121,7 @@ func (r *runner) run(ctx context.Context) (err error) {
 		run  func() error
 	}{
 		{"flops", func() (err error) { t.Flops, t.Ops, err = r.flops(ctx, rows); return err }},
-		{"accuracy", func() (err error) { t.Accuracy, err = r.accuracy(ctx, rows); return err }},
+		{"accuracy", func() (err error) { t.Accuracy, err = r.accuracy(ctx, rows, t.Flops); return err }},
 		{"timing", func() (err error) {
 			if err := r.timing(ctx, rows); err != nil {
 				return err

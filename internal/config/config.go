@@ -6,6 +6,7 @@ package config
 import (
 	"fmt"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 )
@@ -78,6 +79,25 @@ type Accuracy struct {
 	BatchSize int `yaml:"batch_size"`
 	// Workers decode and preprocess images; default the number of cores.
 	Workers int `yaml:"workers"`
+	// MaxSkipped is the largest share of unreadable images, in percent (1 =
+	// 1 %), a measured row may have; above it the row fails. Default 1; 0
+	// allows none. Read it with MaxSkippedPercent.
+	MaxSkipped *float64 `yaml:"max_skipped"`
+}
+
+// WorkersPerCore bounds accuracy.workers: decoding is CPU-bound, so more
+// than a few workers per core only queue and take memory.
+const WorkersPerCore = 4
+
+// DefaultMaxSkipped is accuracy.max_skipped's default, in percent.
+const DefaultMaxSkipped = 1.0
+
+// MaxSkippedPercent is accuracy.max_skipped, or its default when absent.
+func (a Accuracy) MaxSkippedPercent() float64 {
+	if a.MaxSkipped == nil {
+		return DefaultMaxSkipped
+	}
+	return *a.MaxSkipped
 }
 
 // Timing configures the timing stage.
@@ -265,6 +285,11 @@ func (c *Config) validate(at func(path ...string) string) error {
 			}
 			if p.Scale != 0 && p.Scale != 1 && p.Scale != 255 {
 				bad(w, "model %q: scale %v must be 1 or 255", m.Name, p.Scale)
+			} else if p.Scale != 0 || !strings.HasPrefix(m.Reference, "paper:") {
+				// Without scale the reference's applies: 1, except for some paper: rows.
+				if err := CheckNormalisation(p.Mean, p.Std, p.Scale); err != nil {
+					bad(w, "model %q: preprocess %v", m.Name, err)
+				}
 			}
 		}
 	}
@@ -276,6 +301,13 @@ func (c *Config) validate(at func(path ...string) string) error {
 	}
 	if c.Accuracy.Limit < 0 || c.Accuracy.BatchSize < 1 || c.Accuracy.Workers < 0 {
 		bad(at("accuracy"), "accuracy: limit, batch_size and workers must not be negative (batch_size ≥ 1)")
+	}
+	if most := WorkersPerCore * runtime.NumCPU(); c.Accuracy.Workers > most {
+		bad(at("accuracy", "workers"), "accuracy.workers: %d is more than %d per core × %d cores = %d; set at most %d (0 = one per core)",
+			c.Accuracy.Workers, WorkersPerCore, runtime.NumCPU(), most, most)
+	}
+	if v := c.Accuracy.MaxSkipped; v != nil && !(*v >= 0 && *v <= 100) {
+		bad(at("accuracy", "max_skipped"), "accuracy.max_skipped: %v must be a percentage between 0 and 100 (1 = 1 %% of the images)", *v)
 	}
 	checkBatches := func(key string, bs []int) {
 		listed(bad, at(key, "batch_sizes"), key+".batch_sizes", bs)
