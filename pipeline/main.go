@@ -25,6 +25,7 @@ import (
 	"syscall"
 
 	"github.com/dnnbench/dnnbench/configs"
+	"github.com/dnnbench/dnnbench/internal/childproc"
 	"github.com/dnnbench/dnnbench/internal/config"
 	"github.com/dnnbench/dnnbench/internal/onnxrt"
 	"github.com/dnnbench/dnnbench/stages/memory"
@@ -153,18 +154,30 @@ func selectModels(all []config.Model, list string) ([]config.Model, error) {
 	return out, nil
 }
 
-// runWorker is the child side of the timing and memory stages.
+// runWorker is the child side of the timing and memory stages. It exits
+// as soon as the pipeline that started it is gone, so that no orphan keeps
+// running and disturbs the measurements of the next run.
 func runWorker(ctx context.Context, args []string) error {
 	if len(args) != 1 {
 		return errors.New("worker: want one stage name (timing or memory)")
 	}
+	var work func(context.Context, io.Reader, io.Writer) error
 	switch args[0] {
 	case "timing":
-		return timing.Worker(ctx, os.Stdin, os.Stdout)
+		work = timing.Worker
 	case "memory":
-		return memory.Worker(ctx, os.Stdin, os.Stdout)
+		work = memory.Worker
+	default:
+		return fmt.Errorf("worker: unknown stage %q", args[0])
 	}
-	return fmt.Errorf("worker: unknown stage %q", args[0])
+	req, err := childproc.WatchParent(os.Stdin, func() {
+		fmt.Fprintln(os.Stderr, "worker: the pipeline that started this worker has exited; stopping")
+		os.Exit(3)
+	})
+	if err != nil {
+		return fmt.Errorf("worker %s: %w", args[0], err)
+	}
+	return work(ctx, req, os.Stdout)
 }
 
 func runSetup(ctx context.Context, stderr io.Writer) error {
