@@ -81,6 +81,9 @@ type Store struct {
 	mu sync.RWMutex
 	// held counts the locks this Store holds (Lock), which Compact requires.
 	held atomic.Int32
+	// lockFile is the open lock file while held (see LockFile).
+	lockMu   sync.Mutex
+	lockFile *os.File
 	// packs caches pack indexes by path; packs are immutable.
 	packsMu sync.Mutex
 	packs   map[string]*packIndex

@@ -93,9 +93,9 @@ func (r *runner) run(ctx context.Context) (err error) {
 	r.log.Printf("dnnbench: config %s (%d models), device %s, stage %s", r.cfg.Name, len(r.cfg.Models), r.dev.Name, r.o.stage)
 	lockCtx, cancel := context.WithTimeout(ctx, 30*time.Minute)
 	defer cancel()
-	unlock, err := r.store.Lock(lockCtx)
+	unlock, err := r.store.LockNotify(lockCtx, r.lockWaiting)
 	if err != nil {
-		return fmt.Errorf("cache %s is locked by another run: %w", r.o.cache, err)
+		return err
 	}
 	defer func() {
 		if uerr := unlock(); err == nil && uerr != nil {
@@ -301,7 +301,7 @@ func (r *runner) timing(ctx context.Context, rows []models.Row) error {
 		return err
 	}
 	tc := timing.Config{Exe: exe, Device: r.dev.Name, LibPath: r.lib, Session: r.session(),
-		NVML:   r.dev.MemorySampler == "nvml",
+		NVML: r.dev.MemorySampler == "nvml", Hold: r.workersHold(),
 		Warmup: r.cfg.Timing.Warmup, Runs: r.cfg.Timing.Runs, MinSeconds: r.cfg.Timing.MinSeconds}
 	if err := tc.Validate(); err != nil {
 		return err
@@ -350,7 +350,7 @@ func (r *runner) memory(ctx context.Context, rows []models.Row) error {
 	if err != nil {
 		return err
 	}
-	mc := memory.Config{Exe: exe, Device: r.dev.Name, LibPath: r.lib, Session: r.session(), Sampler: r.dev.MemorySampler}
+	mc := memory.Config{Exe: exe, Device: r.dev.Name, LibPath: r.lib, Session: r.session(), Sampler: r.dev.MemorySampler, Hold: r.workersHold()}
 	if err := mc.Validate(); err != nil {
 		return err
 	}
