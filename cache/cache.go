@@ -84,6 +84,9 @@ type Store struct {
 	// lockFile is the open lock file while held (see LockFile).
 	lockMu   sync.Mutex
 	lockFile *os.File
+	// repairs are the damaged files moved aside (see Repairs).
+	repairsMu sync.Mutex
+	repairs   []Repair
 	// packs caches pack indexes by path; packs are immutable.
 	packsMu sync.Mutex
 	packs   map[string]*packIndex
@@ -146,9 +149,9 @@ func (s *Store) entryPath(stage, key string) (dir, path string, err error) {
 
 // Get reads entry key of stage as rows of T. It returns ok=false and no error
 // when the entry does not exist. An entry that exists but cannot be read as T
-// is an error wrapping ErrCorrupt that names the file and tells the user to
-// delete it or rerun with --force; a caller that prefers to recompute can test
-// for it with errors.Is.
+// is an error wrapping ErrCorrupt that names the file, unless this Store
+// holds the lock and the file is damaged: then it is moved aside (see
+// Repairs) and Get answers as if it were missing.
 func Get[T any](s *Store, stage, key string) (rows []T, ok bool, err error) {
 	dir, path, err := s.entryPath(stage, key)
 	if err != nil {
@@ -160,7 +163,7 @@ func Get[T any](s *Store, stage, key string) (rows []T, ok bool, err error) {
 	if err == nil {
 		return rows, true, nil
 	}
-	if !errors.Is(err, fs.ErrNotExist) {
+	if !s.setAside(path, err) {
 		return nil, false, err
 	}
 	packs, err := listPacks(dir)
@@ -171,11 +174,17 @@ func Get[T any](s *Store, stage, key string) (rows []T, ok bool, err error) {
 	for i := len(packs) - 1; i >= 0; i-- {
 		idx, err := s.packIndex(packs[i])
 		if err != nil {
+			if s.setAside(packs[i], err) {
+				continue
+			}
 			return nil, false, err
 		}
 		if e, ok := idx.find(key); ok {
 			rows, err := readPackRows[T](packs[i], e.start, e.rows)
 			if err != nil {
+				if s.setAside(packs[i], err) {
+					continue
+				}
 				return nil, false, err
 			}
 			return rows, true, nil
@@ -215,7 +224,7 @@ func Put[T any](s *Store, stage, key string, rows []T) error {
 // the last in name order wins): the merge of every run and device whose
 // entries are in the store. A missing stage directory gives no rows.
 // Temporary and unrelated files are ignored; an unreadable entry is an error
-// wrapping ErrCorrupt. When this Store holds the lock and the stage has many
+// wrapping ErrCorrupt, or under the lock moved aside (see Repairs). When this Store holds the lock and the stage has many
 // loose entries, All compacts the stage first.
 func All[T any](s *Store, stage string) ([]T, error) {
 	dir, err := s.stageDir(stage)
@@ -253,10 +262,16 @@ func All[T any](s *Store, stage string) ([]T, error) {
 	for _, p := range packs {
 		idx, err := s.packIndex(p)
 		if err != nil {
+			if s.setAside(p, err) {
+				continue
+			}
 			return nil, err
 		}
 		rows, err := readPack[T](p, idx)
 		if err != nil {
+			if s.setAside(p, err) {
+				continue
+			}
 			return nil, err
 		}
 		only = rows
@@ -268,11 +283,14 @@ func All[T any](s *Store, stage string) ([]T, error) {
 		return only, nil // a pack is in key order, each key once
 	}
 	for _, key := range loose {
-		rows, err := readEntry[T](filepath.Join(dir, key+entryExt))
-		if errors.Is(err, fs.ErrNotExist) {
-			continue // merged into a pack since the listing; the pack was read first
-		}
+		path := filepath.Join(dir, key+entryExt)
+		rows, err := readEntry[T](path)
 		if err != nil {
+			// Gone: merged into a pack since the listing (the pack was read
+			// first), or damaged and moved aside.
+			if s.setAside(path, err) {
+				continue
+			}
 			return nil, err
 		}
 		refs = append(refs, ref{key, rows})
