@@ -23,3 +23,12 @@ func (r *runner) workersHold() []*os.File {
 	}
 	return nil
 }
+
+// noteRepairs reports the damaged cache files this run moved aside (their
+// rows are recomputed) and keeps them as warnings for the report.
+func (r *runner) noteRepairs() {
+	for _, rep := range r.store.Repairs() {
+		r.log.Printf("%s", rep)
+		r.warnings = append(r.warnings, rep.String())
+	}
+}

@@ -10,6 +10,7 @@
 //	                  [--out out] [--cache cache] [--force] [--quiet]
 //	go run ./pipeline preprocess --model NAME [--crop center|ten] IMAGE... --out DIR
 //	go run ./pipeline setup
+//	go run ./pipeline cache verify|repair [--cache DIR]
 package main
 
 import (
@@ -64,6 +65,8 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 			return runSetup(ctx, stderr)
 		case "preprocess":
 			return runPreprocess(ctx, stdout, stderr, args[1:])
+		case "cache":
+			return runCache(ctx, stdout, stderr, args[1:])
 		}
 	}
 	var o options
@@ -82,7 +85,7 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q (subcommands: setup, preprocess; see --help)", fs.Arg(0))
+		return fmt.Errorf("unexpected argument %q (subcommands: setup, preprocess, cache; see --help)", fs.Arg(0))
 	}
 	if o.stage != "all" && !slices.Contains(stageNames, o.stage) {
 		return fmt.Errorf("unknown stage %q; stages: all, %s", o.stage, strings.Join(stageNames, ", "))
@@ -128,6 +131,8 @@ Usage:
   go run ./pipeline preprocess --model NAME [--crop center|ten] [--config FILE] IMAGE... --out DIR
                                                   write the exact input tensors (.npy) and crops (.png)
   go run ./pipeline setup                         locate or fetch the ONNX Runtime library
+  go run ./pipeline cache verify|repair [--cache DIR]
+                                                  list damaged cache files / move them aside
 
 Stages (in dependency order): %s
 Devices (configs/devices): %s

@@ -101,6 +101,7 @@ func (r *runner) run(ctx context.Context) (err error) {
 		if uerr := unlock(); err == nil && uerr != nil {
 			err = fmt.Errorf("cache %s: %w", r.o.cache, uerr)
 		}
+		r.noteRepairs()
 	}()
 	if err := os.MkdirAll(r.outDir, 0o755); err != nil {
 		return err
@@ -161,6 +162,7 @@ func (r *runner) run(ctx context.Context) (err error) {
 
 // timed runs one stage and reports how long it took.
 func (r *runner) timed(stage string, fn func() error) error {
+	defer r.noteRepairs()
 	start := time.Now()
 	if err := fn(); err != nil {
 		return err
