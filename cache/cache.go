@@ -9,6 +9,7 @@
 //	<dir>/<stage>/<key>.parquet            a loose entry, one per Put
 //	<dir>/<stage>/packs/pack-<sha>.parquet many entries compacted into one file
 //	<dir>/<stage>/files/…                  artifacts such as ONNX files (see Path)
+//	<dir>/<stage>/quarantine/…             damaged files moved aside (see Repairs)
 //
 // The key is the hash Key returns over everything that determines the entry.
 // Put writes an entry to a temporary file in the stage directory, syncs it and
@@ -26,6 +27,14 @@
 // Compact runs only under the lock: unlock compacts every stage, and All
 // compacts first when the store holds the lock and finds many loose entries.
 //
+// # Damage
+//
+// Parquet checks each page against its CRC, and a pack is checked against
+// the sha256 in its name when it is first read. A run (which holds the lock)
+// moves a damaged file into the stage's quarantine directory and goes on
+// without it, so only that file's rows are recomputed; Verify and Repair do
+// the same for the whole store without a run.
+//
 // # Merging devices
 //
 // Entries and packs copied from another machine's cache (a Jetson, say) are
@@ -37,7 +46,9 @@
 // One pipeline run holds the store's lock (Lock) for its whole run, so two
 // concurrent runs never measure at the same time, never overwrite each other's
 // entries and never compact under each other; the second run waits until the
-// first finishes or its context ends. Within a process, Get, Put and All may
+// first finishes or its context ends (LockNotify reports the wait). Worker
+// processes of a run inherit the lock file (LockFile), so a worker that
+// outlives its run still keeps others out. Within a process, Get, Put and All may
 // run concurrently; Compact excludes them for its duration. Readers that do not
 // take the lock still never see a partial entry, because every write is a
 // rename.
@@ -98,7 +109,7 @@ func Open(dir string) (*Store, error) {
 		return nil, errors.New("cache: empty cache directory; pass a directory such as --cache cache")
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("cache: %w", err)
+		return nil, (&Store{dir: dir}).notWritable(err)
 	}
 	fi, err := os.Stat(dir)
 	if err != nil {

@@ -193,7 +193,7 @@ func (s *Store) notWritable(err error) error {
 	case errors.Is(err, fs.ErrPermission):
 		return fmt.Errorf("cache: cannot write in %s: permission denied; make it writable (chmod -R u+w %s) or pass another --cache", s.dir, s.dir)
 	}
-	return fmt.Errorf("cache: lock: %w", err)
+	return fmt.Errorf("cache: %w", err)
 }
 
 // probeWrite checks that the store's directory takes new files, which
