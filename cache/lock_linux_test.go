@@ -60,4 +60,3 @@ func TestLockHeldByLeftoverWorker(t *testing.T) {
 		t.Fatal(err)
 	}
 }
-

@@ -119,4 +119,3 @@ memory: {batch_sizes: [1]}
 	}
 	unlock()
 }
-

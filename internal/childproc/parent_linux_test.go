@@ -79,4 +79,3 @@ func TestInheritedFiles(t *testing.T) {
 		t.Errorf("descriptor 3 of the worker is %q, want %s", got, f.Name())
 	}
 }
-
