@@ -257,20 +257,16 @@ func corrupt(path string, err error) error {
 	return fmt.Errorf("%w %s (%w): a run moves it aside and recomputes its rows, or run 'pipeline cache repair'", ErrCorrupt, path, err)
 }
 
-// errForeign marks an intact file with other columns than expected.
-var errForeign = errors.New("other columns")
+// foreignError is an intact file whose columns are not the expected ones;
+// it wraps ErrCorrupt but is never moved aside.
+type foreignError struct{ error }
 
-// foreign wraps ErrCorrupt for an intact file whose columns are not the
-// expected ones: it is left where it is, for the user to move.
+func (e foreignError) Unwrap() error { return e.error }
+
+// foreign reports such a file, for the user to move.
 func foreign(path string, err error) error {
-	return fmt.Errorf("%w %s (%w): move it out of the cache directory%w", ErrCorrupt, path, err, noText{errForeign})
+	return foreignError{fmt.Errorf("%w %s (%w): move it out of the cache directory", ErrCorrupt, path, err)}
 }
-
-// noText wraps an error without adding to the message.
-type noText struct{ err error }
-
-func (n noText) Error() string { return "" }
-func (n noText) Unwrap() error { return n.err }
 
 // checkRowType rejects row types Parquet cannot store as a table.
 func checkRowType[T any]() error {

@@ -60,7 +60,7 @@ func (s *Store) setAside(path string, err error) bool {
 	if errors.Is(err, fs.ErrNotExist) {
 		return true
 	}
-	if !errors.Is(err, ErrCorrupt) || errors.Is(err, errForeign) || s.held.Load() == 0 {
+	if !errors.Is(err, ErrCorrupt) || errors.As(err, new(foreignError)) || s.held.Load() == 0 {
 		return false
 	}
 	r, qerr := s.quarantine(path, cause(err))
@@ -75,16 +75,10 @@ func (s *Store) setAside(path string, err error) bool {
 
 // cause strips the advice from a corrupt() error for a Repair's message.
 func cause(err error) error {
-	for e := err; e != nil; {
-		u, ok := e.(interface{ Unwrap() []error })
-		if !ok {
-			break
-		}
-		errs := u.Unwrap()
-		if len(errs) == 2 && errs[0] == ErrCorrupt {
+	if u, ok := err.(interface{ Unwrap() []error }); ok {
+		if errs := u.Unwrap(); len(errs) == 2 && errs[0] == ErrCorrupt {
 			return errs[1]
 		}
-		break
 	}
 	return err
 }
