@@ -129,9 +129,6 @@ func (c *Child) Kill() {
 	c.stdin.Close()
 }
 
-// Pid is the child's process id.
-func (c *Child) Pid() int { return c.cmd.Process.Pid }
-
 // Stderr is the tail of what the child wrote on stderr so far, trimmed.
 func (c *Child) Stderr() string { return strings.TrimSpace(c.stderr.String()) }
 
