@@ -10,6 +10,7 @@
 //	                  [--out out] [--cache cache] [--force] [--quiet]
 //	go run ./pipeline preprocess --model NAME [--crop center|ten] IMAGE... --out DIR
 //	go run ./pipeline setup
+//	go run ./pipeline cache verify|repair [--cache DIR]
 package main
 
 import (
@@ -26,6 +27,7 @@ import (
 	"syscall"
 
 	"github.com/dnnbench/dnnbench/configs"
+	"github.com/dnnbench/dnnbench/internal/childproc"
 	"github.com/dnnbench/dnnbench/internal/config"
 	"github.com/dnnbench/dnnbench/internal/onnxrt"
 	"github.com/dnnbench/dnnbench/stages/memory"
@@ -67,6 +69,8 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 			return runSetup(ctx, stderr)
 		case "preprocess":
 			return runPreprocess(ctx, stdout, stderr, args[1:])
+		case "cache":
+			return runCache(ctx, stdout, stderr, args[1:])
 		}
 	}
 	var o options
@@ -85,7 +89,7 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q (subcommands: setup, preprocess; see --help)", fs.Arg(0))
+		return fmt.Errorf("unexpected argument %q (subcommands: setup, preprocess, cache; see --help)", fs.Arg(0))
 	}
 	if o.stage != "all" && !slices.Contains(stageNames, o.stage) {
 		return fmt.Errorf("unknown stage %q; stages: all, %s", o.stage, strings.Join(stageNames, ", "))
@@ -134,6 +138,8 @@ Usage:
   go run ./pipeline preprocess --model NAME [--crop center|ten] [--config FILE] IMAGE... --out DIR
                                                   write the exact input tensors (.npy) and crops (.png)
   go run ./pipeline setup                         locate or fetch the ONNX Runtime library
+  go run ./pipeline cache verify|repair [--cache DIR]
+                                                  list damaged cache files / move them aside
 
 Stages (in dependency order): %s
 Devices (configs/devices): %s
@@ -185,18 +191,30 @@ func subsetName(config string, all, subset []config.Model) string {
 	return config + "-models-" + joined
 }
 
-// runWorker is the child side of the timing and memory stages.
+// runWorker is the child side of the timing and memory stages. It exits
+// as soon as the pipeline that started it is gone, so that no orphan keeps
+// running and disturbs the measurements of the next run.
 func runWorker(ctx context.Context, args []string) error {
 	if len(args) != 1 {
 		return errors.New("worker: want one stage name (timing or memory)")
 	}
+	var work func(context.Context, io.Reader, io.Writer) error
 	switch args[0] {
 	case "timing":
-		return timing.Worker(ctx, os.Stdin, os.Stdout)
+		work = timing.Worker
 	case "memory":
-		return memory.Worker(ctx, os.Stdin, os.Stdout)
+		work = memory.Worker
+	default:
+		return fmt.Errorf("worker: unknown stage %q", args[0])
 	}
-	return fmt.Errorf("worker: unknown stage %q", args[0])
+	req, err := childproc.WatchParent(os.Stdin, func() {
+		fmt.Fprintln(os.Stderr, "worker: the pipeline that started this worker has exited; stopping")
+		os.Exit(3)
+	})
+	if err != nil {
+		return fmt.Errorf("worker %s: %w", args[0], err)
+	}
+	return work(ctx, req, os.Stdout)
 }
 
 func runSetup(ctx context.Context, stderr io.Writer) error {

@@ -94,14 +94,15 @@ func (r *runner) run(ctx context.Context) (err error) {
 	r.log.Printf("dnnbench: config %s (%d models), device %s, stage %s", r.cfg.Name, len(r.cfg.Models), r.dev.Name, r.o.stage)
 	lockCtx, cancel := context.WithTimeout(ctx, 30*time.Minute)
 	defer cancel()
-	unlock, err := r.store.Lock(lockCtx)
+	unlock, err := r.store.LockNotify(lockCtx, r.lockWaiting)
 	if err != nil {
-		return fmt.Errorf("cache %s is locked by another run: %w", r.o.cache, err)
+		return err
 	}
 	defer func() {
 		if uerr := unlock(); err == nil && uerr != nil {
 			err = fmt.Errorf("cache %s: %w", r.o.cache, uerr)
 		}
+		r.noteRepairs()
 	}()
 	if err := os.MkdirAll(r.outDir, 0o755); err != nil {
 		return err
@@ -162,6 +163,7 @@ func (r *runner) run(ctx context.Context) (err error) {
 
 // timed runs one stage and reports how long it took.
 func (r *runner) timed(stage string, fn func() error) error {
+	defer r.noteRepairs()
 	start := time.Now()
 	if err := fn(); err != nil {
 		return err
@@ -302,7 +304,7 @@ func (r *runner) timing(ctx context.Context, rows []models.Row) error {
 		return err
 	}
 	tc := timing.Config{Exe: exe, Device: r.dev.Name, LibPath: r.lib, Session: r.session(),
-		NVML:   r.dev.MemorySampler == "nvml",
+		NVML: r.dev.MemorySampler == "nvml", Hold: r.workersHold(),
 		Warmup: r.cfg.Timing.Warmup, Runs: r.cfg.Timing.Runs, MinSeconds: r.cfg.Timing.MinSeconds}
 	if err := tc.Validate(); err != nil {
 		return err
@@ -352,7 +354,7 @@ func (r *runner) memory(ctx context.Context, rows []models.Row) error {
 	if err != nil {
 		return err
 	}
-	mc := memory.Config{Exe: exe, Device: r.dev.Name, LibPath: r.lib, Session: r.session(), Sampler: r.dev.MemorySampler}
+	mc := memory.Config{Exe: exe, Device: r.dev.Name, LibPath: r.lib, Session: r.session(), Sampler: r.dev.MemorySampler, Hold: r.workersHold()}
 	if err := mc.Validate(); err != nil {
 		return err
 	}

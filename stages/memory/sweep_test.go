@@ -86,6 +86,24 @@ func TestSweepOOMThenSkipped(t *testing.T) {
 	}
 }
 
+// TestSweepGoOutOfMemoryIsOOM: a worker that dies in the Go allocator gives
+// an "oom" row with the one line that says so.
+func TestSweepGoOutOfMemoryIsOOM(t *testing.T) {
+	cfg := testConfig(t, envOOMAt+"=4")
+	m := Model{Name: "tiny", Path: writeModel(t, testmodel.Spec{})}
+	var rows []Row
+	err := Sweep(context.Background(), cfg, m, []int{1, 4, 8}, func(r Row) error { rows = append(rows, r); return nil }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 3 || rows[0].Status != "ok" || rows[1].Status != "oom" || rows[2].Status != "skipped" {
+		t.Fatalf("rows %+v, want ok, oom, skipped", rows)
+	}
+	if want := "worker ran out of memory: runtime: out of memory: cannot allocate 4932501504-byte block (3932160 in use)"; rows[1].Error != want {
+		t.Errorf("oom message %q, want %q", rows[1].Error, want)
+	}
+}
+
 func TestSweepErrorThenSkipped(t *testing.T) {
 	cfg := testConfig(t)
 	m := Model{Name: "failsabove4", Path: writeModel(t, testmodel.Spec{Fail: testmodel.GatherOutOfRange, Limit: 4})}

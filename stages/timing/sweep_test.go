@@ -167,6 +167,50 @@ func TestSweepChildCrash(t *testing.T) {
 	}
 }
 
+// TestSweepGoOutOfMemoryIsOOM: a worker that dies in the Go allocator gives
+// an "oom" row whose message is the one line that says so, not a stack.
+func TestSweepGoOutOfMemoryIsOOM(t *testing.T) {
+	cfg := testConfig(t, envOOMAt+"=4")
+	m := Model{Name: "tiny", Path: writeModel(t, testmodel.Spec{})}
+	rows, _, err := collect(t, cfg, m, []int{1, 2, 4, 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := rowStatuses(rows), "1:ok 2:ok 4:oom 8:skipped"; got != want {
+		t.Fatalf("statuses %q, want %q (message %q)", got, want, rows[2].Error)
+	}
+	want := "worker ran out of memory: runtime: out of memory: cannot allocate 4932501504-byte block (3932160 in use) (batch 4 in flight)"
+	if rows[2].Error != want {
+		t.Errorf("oom message %q, want %q", rows[2].Error, want)
+	}
+}
+
+// TestSweepUnderAddressLimit runs the worker under ulimit -v 3000000 (as
+// the user did) through a shell wrapper: batch 4096 of a 224×224 model
+// needs a 2.5 GB input, which the worker refuses as out of memory before
+// allocating it, while batch 1 is measured.
+func TestSweepUnderAddressLimit(t *testing.T) {
+	cfg := testConfig(t)
+	wrapper := filepath.Join(t.TempDir(), "limited")
+	script := "#!/bin/sh\nulimit -v 3000000 || exit 9\nexec '" + cfg.Exe + "' \"$@\"\n"
+	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Exe = wrapper
+	m := Model{Name: "big", Path: writeModel(t, testmodel.Spec{Size: 224})}
+	rows, _, err := collect(t, cfg, m, []int{1, 4096})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := rowStatuses(rows), "1:ok 4096:oom"; got != want {
+		t.Fatalf("statuses %q, want %q (message %q)", got, want, rows[len(rows)-1].Error)
+	}
+	msg := rows[1].Error
+	if !strings.Contains(msg, "the float32 input of batch 4096 needs 2.5 GB") || !strings.Contains(msg, "ulimit -v") || strings.Contains(msg, "goroutine") {
+		t.Errorf("oom message %q does not give the one-line cause", msg)
+	}
+}
+
 func TestSweepBadModelIsRowsNotError(t *testing.T) {
 	cfg := testConfig(t)
 	m := Model{Name: "missing", Path: "/nonexistent/model.onnx"}
