@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -125,7 +126,7 @@ var yamlLineRE = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
 func decode(name string, data []byte, v any) (func(path ...string) string, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, yamlError(name, err)
+		return nil, syntaxError(name, data, err)
 	}
 	if len(root.Content) == 0 {
 		return nil, fmt.Errorf("%s: empty configuration", name)
@@ -183,6 +184,30 @@ func yamlError(name string, err error) error {
 	return errors.New(located(name, strings.TrimPrefix(err.Error(), "yaml: ")))
 }
 
+// syntaxError places a YAML syntax error on its line. yaml.v3 reports the
+// line where the enclosing block or bracket starts, counted from 0, which is
+// often a few lines before the mistake; the first prefix of the document that
+// fails with the same problem ends at the offending line.
+func syntaxError(name string, data []byte, err error) error {
+	problem := func(err error) string {
+		msg := strings.TrimPrefix(err.Error(), "yaml: ")
+		if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+			return m[2]
+		}
+		return msg
+	}
+	want := problem(err)
+	var prefix []byte
+	for i, line := range bytes.SplitAfter(data, []byte("\n")) {
+		prefix = append(prefix, line...)
+		var n yaml.Node
+		if perr := yaml.Unmarshal(prefix, &n); perr != nil && problem(perr) == want {
+			return fmt.Errorf("%s:%d: %s", name, i+1, want)
+		}
+	}
+	return yamlError(name, err)
+}
+
 func located(name, msg string) string {
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("%s:%s: %s", name, m[1], m[2])
@@ -191,7 +216,8 @@ func located(name, msg string) string {
 }
 
 // checkKeys rejects mapping keys that t has no field for, naming file, line,
-// the key's path and the keys that are allowed.
+// the key's path and the keys that are allowed, and floats that are NaN or
+// infinite (YAML's .nan and .inf), which no setting accepts.
 func checkKeys(name string, n *yaml.Node, t reflect.Type, path string) error {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
@@ -223,6 +249,11 @@ func checkKeys(name string, n *yaml.Node, t reflect.Type, path string) error {
 			if err := checkKeys(name, n.Content[i+1], ft, join(path, k.Value)); err != nil {
 				return err
 			}
+		}
+	case reflect.Float32, reflect.Float64:
+		var f float64
+		if n.Kind == yaml.ScalarNode && n.Decode(&f) == nil && (math.IsNaN(f) || math.IsInf(f, 0)) {
+			return fmt.Errorf("%s:%d: %s is %s; it must be a finite number", name, n.Line, orTop(path), n.Value)
 		}
 	case reflect.Slice:
 		if n.Kind == yaml.SequenceNode {
