@@ -79,6 +79,31 @@ func TestSessionBadInput(t *testing.T) {
 	}
 }
 
+// TestFixedBatchSaysSo: a model exported with batch 1 asked for batch 2
+// names the fixed batch dimension and the fix.
+func TestFixedBatchSaysSo(t *testing.T) {
+	initRuntime(t)
+	path := filepath.Join(t.TempDir(), "b1.onnx")
+	if err := testmodel.Write(path, testmodel.Spec{Size: 8, Batch: 1}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewSession(path, Options{IntraOpThreads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	b, err := s.NewBatch(1)
+	if err != nil {
+		t.Fatalf("batch 1 on a batch-1 model: %v", err)
+	}
+	b.Close()
+	_, err = s.NewBatch(2)
+	want := `input "input" has its batch dimension fixed to 1 (shape [1 3 8 8]), so batch 2 cannot run; use batch_sizes: [1] or export the model with a dynamic batch dimension`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("batch 2: error %v, want %q", err, want)
+	}
+}
+
 func TestIsOOM(t *testing.T) {
 	for msg, want := range map[string]bool{
 		"Failed to allocate memory for requested buffer of size 4398046511104": true,

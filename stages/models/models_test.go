@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -62,7 +63,8 @@ func TestResolveBadInputs(t *testing.T) {
 		spec Spec
 		want string
 	}{
-		{Spec{Name: "a", Arch: "resnet5O"}, `unknown architecture "resnet5O"; closest:`},
+		{Spec{Name: "a", Arch: "resnet5O"}, `unknown architecture "resnet5O"; closest: resnet50, `},
+		{Spec{Name: "a", Arch: "resnet5O"}, fmt.Sprintf("(all %d: alexnet, convnext_tiny, ", len(zoo.Archs()))},
 		{Spec{Name: "b", ONNX: filepath.Join(dir, "missing.onnx")}, "does not exist"},
 		{Spec{Name: "c", ONNX: notONNX}, "not an ONNX model"},
 		{Spec{Name: "d", ONNX: truncated}, "not an ONNX model"},
