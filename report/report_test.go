@@ -216,3 +216,28 @@ func BenchmarkReport40x2(b *testing.B) {
 		}
 	}
 }
+
+// TestPDFNonLatinNames: characters the PDF's core fonts lack are shown as
+// \uXXXX escapes, never dropped as dots; Latin-1 letters stay as they are.
+func TestPDFNonLatinNames(t *testing.T) {
+	in := analysetest.Inputs()
+	name := "模Ωé"
+	for i := range in.Flops {
+		if in.Flops[i].Model == "alexnet" {
+			in.Flops[i].Model = name
+		}
+	}
+	for i := range in.Accuracy {
+		if in.Accuracy[i].Model == "alexnet" {
+			in.Accuracy[i].Model = name
+		}
+	}
+	out, _ := render(t, in)
+	text := pdfText(out.PDF)
+	if want := `\u6a21\u03a9é`; !strings.Contains(text, want) {
+		t.Errorf("PDF text lacks the escaped name %q", want)
+	}
+	if strings.Contains(text, "..é") {
+		t.Errorf("non-Latin characters became dots in the PDF")
+	}
+}
