@@ -5,7 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 	"testing/fstest"
 )
 
@@ -146,5 +148,24 @@ func TestSyntaxErrorLines(t *testing.T) {
 				t.Fatalf("error %v, want %q", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestLoadRefusesNonRegularFiles(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "pipe.yaml")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{fifo, "/dev/zero", t.TempDir()} {
+		done := make(chan error, 1)
+		go func() { _, err := Load(p); done <- err }()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), p+" is not a regular file") {
+				t.Errorf("Load(%s): error %v, want it refused as not a regular file", p, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Errorf("Load(%s) still reading after 10 s", p)
+		}
 	}
 }

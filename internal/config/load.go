@@ -19,11 +19,31 @@ import (
 
 // Load reads and validates a run configuration file.
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := readRegular(path)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	return Parse(path, data)
+}
+
+// readRegular reads path if it is a regular file: reading a FIFO would block
+// (and ignore Ctrl-C) and a device such as /dev/zero would never end.
+func readRegular(path string) ([]byte, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	switch m := st.Mode(); {
+	case m.IsDir():
+		return nil, fmt.Errorf("%s is not a regular file (a directory)", path)
+	case m&fs.ModeNamedPipe != 0:
+		return nil, fmt.Errorf("%s is not a regular file (a named pipe)", path)
+	case m&fs.ModeDevice != 0:
+		return nil, fmt.Errorf("%s is not a regular file (a device)", path)
+	case !m.IsRegular():
+		return nil, fmt.Errorf("%s is not a regular file (mode %s)", path, m)
+	}
+	return os.ReadFile(path)
 }
 
 // Parse decodes a run configuration; name is used in error messages.
@@ -93,7 +113,7 @@ func LoadDevice(name, dir string, embedded fs.FS) (*Device, error) {
 	file := filepath.Join(dir, name+".yaml")
 	var err error
 	if dir != "" {
-		data, err = os.ReadFile(file)
+		data, err = readRegular(file)
 	}
 	if dir == "" || errors.Is(err, fs.ErrNotExist) {
 		file = "configs/devices/" + name + ".yaml (embedded)"

@@ -223,6 +223,9 @@ func fetchURL(ctx context.Context, url, want string, opt Options) (string, int64
 		return path, size, nil
 	}
 	body, err := download.Get(ctx, opt.Client, url, opt.Timeouts)
+	if err != nil && ctx.Err() != nil {
+		return "", 0, fmt.Errorf("downloading %w", err)
+	}
 	if err != nil {
 		return "", 0, fmt.Errorf("downloading %w (check the url and your network, or download it yourself and use onnx: PATH)", err)
 	}
