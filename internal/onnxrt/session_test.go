@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/dnnbench/dnnbench/internal/testmodel"
@@ -63,7 +64,11 @@ func TestSessionBadInput(t *testing.T) {
 	if err := os.WriteFile(junk, []byte("\xff\xff\xff not protobuf"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []string{junk, filepath.Join(dir, "missing.onnx")} {
+	fifo := filepath.Join(dir, "pipe.onnx") // opening it for reading would block
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{junk, filepath.Join(dir, "missing.onnx"), fifo, "/dev/zero"} {
 		if _, err := NewSession(p, Options{}); err == nil || !strings.Contains(err.Error(), filepath.Base(p)) {
 			t.Errorf("%s: err %v", p, err)
 		}
