@@ -140,6 +140,7 @@ func TestSyntaxErrorLines(t *testing.T) {
 		{"list item in a mapping", head + "\n\n\ntiming:\n  runs: 3\n  - 4\n", "bad.yaml:10: did not find expected key"},
 		{"unclosed bracket", head + "timing: {runs: 3, warmup: 2\nreport:\n  formats: [md]\n", "bad.yaml:5: did not find expected ',' or '}'"},
 		{"colon in a value", head + "\n\n\ntiming:\n  runs: 3\n  warmup: 2: 3\n", "bad.yaml:10: mapping values are not allowed in this context"},
+		{"unclosed quote after a multi-line one", "name: t\nmodels:\n  - name: \"x\n      y\"\n    arch: y\ndevice: \"cpu\n\n", "bad.yaml:6: found unexpected end of stream"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -206,26 +206,27 @@ func yamlError(name string, err error) error {
 
 // syntaxError places a YAML syntax error on its line. yaml.v3 reports the
 // line where the enclosing block or bracket starts, counted from 0, which is
-// often a few lines before the mistake; the first prefix of the document that
-// fails with the same problem ends at the offending line.
+// often a few lines before the mistake. Every prefix of the document that
+// contains the mistake fails to parse, so the mistake is on the line after
+// the longest prefix that parses.
 func syntaxError(name string, data []byte, err error) error {
-	problem := func(err error) string {
-		msg := strings.TrimPrefix(err.Error(), "yaml: ")
-		if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
-			return m[2]
-		}
-		return msg
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		msg = m[2]
 	}
-	want := problem(err)
-	var prefix []byte
-	for i, line := range bytes.SplitAfter(data, []byte("\n")) {
-		prefix = append(prefix, line...)
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	parsed, size := 0, 0
+	for i, line := range lines {
+		size += len(line)
 		var n yaml.Node
-		if perr := yaml.Unmarshal(prefix, &n); perr != nil && problem(perr) == want {
-			return fmt.Errorf("%s:%d: %s", name, i+1, want)
+		if yaml.Unmarshal(data[:size], &n) == nil {
+			parsed = i + 1
 		}
 	}
-	return yamlError(name, err)
+	if parsed >= len(lines) { // every prefix parses: keep yaml's own line
+		return yamlError(name, err)
+	}
+	return fmt.Errorf("%s:%d: %s", name, parsed+1, msg)
 }
 
 func located(name, msg string) string {
