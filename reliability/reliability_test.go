@@ -222,6 +222,18 @@ func TestHostileInput(t *testing.T) {
 			}
 			return []string{"--config", "pipe.yaml", "--stage", "models"}
 		}, exit: 1, want: []string{"config: pipe.yaml is not a regular file (a named pipe)"}},
+		{name: "/dev/zero as config", setup: func(t *testing.T, dir string) []string { return []string{"--config", "/dev/zero"} },
+			exit: 1, want: []string{"config: /dev/zero is not a regular file (a device)"}},
+		{name: "directory as config", setup: func(t *testing.T, dir string) []string { return []string{"--config", "."} },
+			exit: 1, want: []string{"config: . is not a regular file (a directory)"}},
+		{name: "batch size too large", setup: stage("models", head+"timing: {batch_sizes: [1, 100000]}\n"),
+			exit: 1, want: []string{"c.yaml:5: timing.batch_sizes: 100000 must be between 1 and 4096"}},
+		{name: "two model sources", setup: stage("models", head+"    arch: resnet18\n"),
+			exit: 1, want: []string{`c.yaml:3: model "m": set exactly one of arch, onnx or url`}},
+		{name: "url that is not http", setup: stage("models", "name: t\nmodels:\n  - name: m\n    url: file:///etc/passwd\n    sha256: "+zeros+"\n"),
+			exit: 1, want: []string{`c.yaml:4: model "m": url must be http(s)`}},
+		{name: "url without sha256", setup: stage("models", "name: t\nmodels:\n  - name: m\n    url: https://example.org/m.onnx\n"),
+			exit: 1, want: []string{`model "m": a url needs sha256`}},
 		{name: "unknown architecture", setup: stage("models", "name: t\nmodels:\n  - name: m\n    arch: resnet5O\n"),
 			exit: 1, want: []string{`unknown architecture "resnet5O"; closest: resnet50, `, "(all 44: alexnet, "}},
 		{name: "unknown device", setup: stage("models", head, "--device", "nosuch"),
@@ -284,6 +296,9 @@ func TestHostileInput(t *testing.T) {
 			write(t, dir, "ds/notes/readme.txt", []byte("no images here\n"))
 			return stage("accuracy", head+"accuracy: {dataset: ds}\n")(t, dir)
 		}, exit: 1, want: []string{"dataset: ds: no layout recognised"}},
+
+		{name: "dataset that is a file", setup: stage("accuracy", head+"accuracy: {dataset: m.onnx}\n"),
+			exit: 1, want: []string{"dataset: m.onnx is not a folder"}},
 
 		// Hostile names reach the report escaped, and legible in the PDF.
 		{name: "hostile and non-Latin image names in the report", setup: func(t *testing.T, dir string) []string {
