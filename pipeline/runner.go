@@ -31,7 +31,7 @@ import (
 // too, so entries with an older row layout are never read back or merged
 // with current ones (delete old directories at will).
 const (
-	flopsSchema    = 2 // v2: BatchNormalization statistics traced through pass-through ops
+	flopsSchema    = 3 // v3: quantized ops counted, int_macs column
 	timingSchema   = 2 // v2: rows carry the model file's sha256
 	memorySchema   = 2 // v2: rows carry the model file's sha256
 	accuracySchema = 2 // v2: keys cover image files and the dataset location

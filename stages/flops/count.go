@@ -2,6 +2,7 @@ package flops
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -20,7 +21,7 @@ type opKind int
 
 const (
 	kindUnknown   opKind = iota // not counted: listed in unknown_ops
-	kindMAC                     // Conv, ConvTranspose, Gemm, MatMul: 2 FLOPs per MAC
+	kindMAC                     // Conv, ConvTranspose, Gemm, MatMul and their quantized forms: 2 FLOPs per MAC
 	kindPerOutput               // one FLOP per output element
 	kindFree                    // data movement and shape ops: zero FLOPs
 )
@@ -31,7 +32,7 @@ func kindOf(n *Node) opKind {
 		return kindUnknown
 	}
 	switch n.Proto.GetOpType() {
-	case "Conv", "ConvTranspose", "Gemm", "MatMul":
+	case "Conv", "ConvTranspose", "Gemm", "MatMul", "QLinearConv", "ConvInteger", "QLinearMatMul", "MatMulInteger":
 		return kindMAC
 	case "Constant", "Identity", "Dropout", "Cast", "CastLike", "Reshape", "Flatten", "Transpose",
 		"Squeeze", "Unsqueeze", "Concat", "Split", "Slice", "Gather", "Pad", "Shape", "Size",
@@ -47,7 +48,7 @@ func kindOf(n *Node) opKind {
 		"MaxPool", "AveragePool", "LpPool", "GlobalAveragePool", "GlobalMaxPool", "GlobalLpPool",
 		"ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
 		"ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare", "ArgMax", "ArgMin",
-		"Resize", "Upsample":
+		"Resize", "Upsample", "QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear":
 		return kindPerOutput
 	}
 	return kindUnknown
@@ -107,6 +108,56 @@ func runningStatistics(g *Graph) map[string]bool {
 		}
 	}
 	return stats
+}
+
+// integerMACOp reports the quantized ops whose multiply-accumulates are on integers.
+func integerMACOp(op string) bool {
+	switch op {
+	case "QLinearConv", "ConvInteger", "QLinearMatMul", "MatMulInteger":
+		return true
+	}
+	return false
+}
+
+// quantizedTensors classifies the initializers quantized ops read: weights
+// holds the integer data a quantized model stores in place of float
+// weights (the data inputs of QLinearConv, ConvInteger, QLinearMatMul and
+// MatMulInteger, QLinearConv's int32 bias, and input 0 of
+// DequantizeLinear), which count as parameters; scales holds the scales and
+// zero points of every quantized op, which do not, so a quantized model has
+// as many parameters as its float twin.
+func quantizedTensors(g *Graph) (weights, scales map[string]bool) {
+	weights, scales = map[string]bool{}, map[string]bool{}
+	for _, n := range g.Nodes {
+		if d := n.Proto.GetDomain(); d != "" && d != "ai.onnx" {
+			continue
+		}
+		var data []int
+		switch op := n.Proto.GetOpType(); op {
+		case "QLinearConv":
+			data = []int{0, 3, 8}
+		case "QLinearMatMul":
+			data = []int{0, 3}
+		case "ConvInteger", "MatMulInteger":
+			data = []int{0, 1}
+		case "DequantizeLinear", "QuantizeLinear":
+			data = []int{0}
+		default:
+			continue
+		}
+		for j, name := range n.Proto.GetInput() {
+			switch {
+			case name == "":
+			case slices.Contains(data, j):
+				if n.Proto.GetOpType() != "QuantizeLinear" {
+					weights[name] = true
+				}
+			default:
+				scales[name] = true
+			}
+		}
+	}
+	return weights, scales
 }
 
 // NodeCount is one node's share of the counts.
@@ -183,9 +234,13 @@ func analyze(m *Model, opt Options) (*Result, error) {
 		inits[t.Name()] = t
 	}
 	runningStats := runningStatistics(g)
+	quantWeights, quantScales := quantizedTensors(g)
 	isParam := func(name string) bool {
 		t, ok := inits[name]
-		return ok && isFloatType(t.Header.GetDataType()) && !runningStats[name]
+		if !ok || quantScales[name] {
+			return false
+		}
+		return quantWeights[name] || isFloatType(t.Header.GetDataType()) && !runningStats[name]
 	}
 	seenInit := map[string]bool{}
 	for _, t := range g.Initializers {
@@ -242,7 +297,10 @@ func analyze(m *Model, opt Options) (*Result, error) {
 		}
 		res.Row.MACs = addSat(res.Row.MACs, nc.MACs)
 		res.Row.FLOPs = addSat(res.Row.FLOPs, nc.FLOPs)
-		if nc.Op == "Conv" || nc.Op == "ConvTranspose" {
+		if integerMACOp(nc.Op) {
+			res.Row.IntMACs = addSat(res.Row.IntMACs, nc.MACs)
+		}
+		if nc.Op == "Conv" || nc.Op == "ConvTranspose" || nc.Op == "QLinearConv" || nc.Op == "ConvInteger" {
 			res.Row.PaperMACs = addSat(res.Row.PaperMACs, nc.MACs)
 		}
 		if !nc.Counted {
@@ -325,9 +383,13 @@ func countNode(n *Node, inf *Inference) (macs, flops int64, err error) {
 		return 0, 0, err
 	}
 	outElems := out.elems()
-	switch n.Proto.GetOpType() {
-	case "Conv", "ConvTranspose":
-		w, err := val(1, false)
+	switch op := n.Proto.GetOpType(); op {
+	case "Conv", "ConvTranspose", "QLinearConv", "ConvInteger":
+		wi, bias := 1, 2
+		if op == "QLinearConv" || op == "ConvInteger" {
+			wi, bias = quantWeightInput(op), 8 // ConvInteger has no bias input
+		}
+		w, err := val(wi, false)
 		if err != nil {
 			return 0, 0, err
 		}
@@ -335,7 +397,7 @@ func countNode(n *Node, inf *Inference) (macs, flops int64, err error) {
 		for _, d := range w.dims[1:] {
 			perOut = mulSat(perOut, d)
 		}
-		if n.Proto.GetOpType() == "Conv" {
+		if op != "ConvTranspose" {
 			macs = mulSat(outElems, perOut)
 		} else {
 			x, err := val(0, false)
@@ -345,7 +407,7 @@ func countNode(n *Node, inf *Inference) (macs, flops int64, err error) {
 			macs = mulSat(x.elems(), perOut)
 		}
 		flops = mulSat(2, macs)
-		if hasInput(2) {
+		if hasInput(bias) {
 			flops = addSat(flops, outElems)
 		}
 		return macs, flops, nil
@@ -364,12 +426,16 @@ func countNode(n *Node, inf *Inference) (macs, flops int64, err error) {
 			flops = addSat(flops, outElems)
 		}
 		return macs, flops, nil
-	case "MatMul":
+	case "MatMul", "QLinearMatMul", "MatMulInteger":
 		a, err := val(0, false)
 		if err != nil {
 			return 0, 0, err
 		}
-		b, err := val(1, false)
+		bi := 1
+		if op != "MatMul" {
+			bi = quantWeightInput(op)
+		}
+		b, err := val(bi, false)
 		if err != nil {
 			return 0, 0, err
 		}

@@ -180,8 +180,73 @@ func inferNode(n *Node, ins []*value, opset int64) ([]*value, error) {
 		return inferRange(ins)
 	case "Resize", "Upsample":
 		return inferResize(n, ins, op)
+	case "QLinearConv", "ConvInteger", "QLinearMatMul", "MatMulInteger",
+		"QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear":
+		return inferQuantized(n, ins, op)
 	}
 	return nil, fmt.Errorf("%w %s", errUnknownOp, op)
+}
+
+// quantWeightInput is the input index of a quantized MAC op's weight (or
+// second matrix): QLinearConv and QLinearMatMul interleave scales and zero
+// points with the data, ConvInteger and MatMulInteger put them last.
+func quantWeightInput(op string) int {
+	if op == "QLinearConv" || op == "QLinearMatMul" {
+		return 3
+	}
+	return 1
+}
+
+// inferQuantized infers the quantized ops: the MAC ops take their float
+// twin's shape rule on their data inputs; QuantizeLinear and
+// DequantizeLinear keep the input's shape.
+func inferQuantized(n *Node, ins []*value, op string) ([]*value, error) {
+	// dtypeOf is the element type of input i, or def when it is absent.
+	dtypeOf := func(i int, def int32) int32 {
+		if v := in(ins, i); v != nil && v.dtype != 0 {
+			return v.dtype
+		}
+		return def
+	}
+	var outs []*value
+	var err error
+	switch op {
+	case "QLinearConv", "ConvInteger":
+		outs, err = inferConv(n, []*value{in(ins, 0), in(ins, quantWeightInput(op))})
+	case "QLinearMatMul", "MatMulInteger":
+		outs, err = inferMatMul([]*value{in(ins, 0), in(ins, quantWeightInput(op))})
+	case "QuantizeLinear":
+		x, err := need(ins, 0)
+		if err != nil {
+			return nil, err
+		}
+		dt := dtypeOf(2, dtUint8)
+		if to := (attrs{n}).int("output_dtype", 0); to != 0 {
+			dt = int32(to)
+		}
+		return []*value{shaped(dt, x.dims)}, nil
+	case "DequantizeLinear":
+		x, err := need(ins, 0)
+		if err != nil {
+			return nil, err
+		}
+		return []*value{shaped(dtypeOf(1, dtFloat), x.dims)}, nil
+	case "DynamicQuantizeLinear":
+		x, err := need(ins, 0)
+		if err != nil {
+			return nil, err
+		}
+		return []*value{shaped(dtUint8, x.dims), shaped(dtFloat, nil), shaped(dtUint8, nil)}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	dt := int32(dtInt32) // ConvInteger and MatMulInteger accumulate in int32
+	if op == "QLinearConv" || op == "QLinearMatMul" {
+		dt = dtypeOf(quantWeightInput(op)+4, dtUint8) // y_zero_point's type
+	}
+	outs[0].dtype = dt
+	return outs, nil
 }
 
 func inferConstant(n *Node) ([]*value, error) {
