@@ -53,7 +53,7 @@ func runPreprocess(ctx context.Context, stdout, stderr io.Writer, args []string)
 		return fmt.Errorf("preprocess: no model %q in %s", *model, *cfgPath)
 	}
 	m := cfg.Models[i]
-	spec := models.Spec{Name: m.Name, Arch: m.Arch, ONNX: m.ONNX, URL: m.URL, SHA256: m.SHA256, Reference: m.Reference, Override: override(m.Preprocess)}
+	spec := models.Spec{Name: m.Name, Arch: m.Arch, ONNX: m.ONNX, URLs: m.Sources(), SHA256: m.SHA256, Reference: m.Reference, Override: override(m.Preprocess)}
 	var row models.Row
 	if m.Arch != "" {
 		p, err := models.SpecPreprocess(spec, configs.FS)

@@ -202,7 +202,7 @@ func (r *runner) models(ctx context.Context) ([]models.Row, error) {
 		Timeouts: download.Timeouts{Idle: r.o.downloadTimeout}}
 	var rows []models.Row
 	for i, m := range r.cfg.Models {
-		spec := models.Spec{Name: m.Name, Arch: m.Arch, ONNX: m.ONNX, URL: m.URL, SHA256: m.SHA256, Reference: m.Reference, Override: override(m.Preprocess)}
+		spec := models.Spec{Name: m.Name, Arch: m.Arch, ONNX: m.ONNX, URLs: m.Sources(), SHA256: m.SHA256, Reference: m.Reference, Override: override(m.Preprocess)}
 		label := fmt.Sprintf("models   [%d/%d] %s", i+1, len(r.cfg.Models), m.Name)
 		opt.Progress = func(done, total int64) { r.log.Bytes(label+" downloading", done, total) }
 		r.log.Step(label)

@@ -31,7 +31,7 @@ type Config struct {
 	Report Report `yaml:"report"`
 }
 
-// Model is one network: exactly one of Arch, ONNX or URL.
+// Model is one network: exactly one of Arch, ONNX, URL or URLs.
 type Model struct {
 	// Name identifies the model in every table: letters, digits, '.', '_', '-'.
 	Name string `yaml:"name"`
@@ -41,6 +41,8 @@ type Model struct {
 	ONNX string `yaml:"onnx"`
 	// URL is downloaded into the cache and checked against SHA256.
 	URL string `yaml:"url"`
+	// URLs are mirrors of one file, tried in order; instead of URL.
+	URLs []string `yaml:"urls"`
 	// SHA256 is the hex digest a URL's file must have; required with URL.
 	SHA256 string `yaml:"sha256"`
 	// Reference names published accuracy, e.g. "torchvision:ResNet50_Weights.IMAGENET1K_V2";
@@ -48,6 +50,18 @@ type Model struct {
 	Reference string `yaml:"reference"`
 	// Preprocess overrides the preprocessing derived from the reference.
 	Preprocess *Preprocess `yaml:"preprocess"`
+}
+
+// Sources returns the model's download URLs in the order to try them:
+// URLs, or URL alone; nil for a model that is not downloaded.
+func (m Model) Sources() []string {
+	if m.URLs != nil {
+		return m.URLs
+	}
+	if m.URL != "" {
+		return []string{m.URL}
+	}
+	return nil
 }
 
 // Preprocess is how images are turned into the model's input.
@@ -254,12 +268,22 @@ func (c *Config) validate(at func(path ...string) string) error {
 				n++
 			}
 		}
-		if n != 1 {
-			bad(where, "model %q: set exactly one of arch, onnx or url", m.Name)
+		if m.URLs != nil {
+			n++
+			listed(bad, at("models", idx, "urls"), fmt.Sprintf("model %q: urls", m.Name), m.URLs)
 		}
-		if m.URL != "" {
-			if !strings.HasPrefix(m.URL, "https://") && !strings.HasPrefix(m.URL, "http://") {
-				bad(at("models", idx, "url"), "model %q: url must be http(s)", m.Name)
+		if n != 1 {
+			bad(where, "model %q: set exactly one of arch, onnx or url (urls for mirrors)", m.Name)
+		}
+		if urls := m.Sources(); len(urls) > 0 {
+			for _, u := range urls {
+				if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+					key := "url"
+					if m.URLs != nil {
+						key = "urls"
+					}
+					bad(at("models", idx, key), "model %q: url must be http(s), not %q", m.Name, u)
+				}
 			}
 			if !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(strings.ToLower(m.SHA256)) {
 				bad(at("models", idx, "sha256"), "model %q: a url needs sha256: the file's 64-hex-digit checksum", m.Name)

@@ -22,9 +22,11 @@ import (
 	"github.com/dnnbench/dnnbench/stages/models/zoo"
 )
 
-// Spec is one configured model: exactly one of Arch, ONNX or URL.
+// Spec is one configured model: exactly one of Arch, ONNX or URLs.
 type Spec struct {
-	Name, Arch, ONNX, URL, SHA256, Reference string
+	Name, Arch, ONNX, SHA256, Reference string
+	// URLs are mirrors of one file, tried in order.
+	URLs []string
 	// Override replaces preprocessing fields that are set (non-zero).
 	Override *Preprocess
 }
@@ -81,16 +83,16 @@ func Resolve(ctx context.Context, s Spec, opt Options) (Row, []string, error) {
 		if errors.Is(err, fs.ErrNotExist) {
 			err = fmt.Errorf("%w; check the onnx: path in the config (relative paths are from the working directory)", err)
 		}
-	case s.URL != "":
+	case len(s.URLs) > 0:
 		row.Source, row.Weights = "url", "pretrained"
 		var warning string
-		row.Path, row.Bytes, warning, err = fetchURL(ctx, s.URL, strings.ToLower(s.SHA256), opt)
+		row.Path, row.Bytes, warning, err = fetchURL(ctx, s.URLs, strings.ToLower(s.SHA256), opt)
 		if warning != "" {
 			warnings = append(warnings, warning)
 		}
 		row.SHA256 = strings.ToLower(s.SHA256)
 	default:
-		return Row{}, nil, fmt.Errorf("models: %s: set one of arch, onnx or url", s.Name)
+		return Row{}, nil, fmt.Errorf("models: %s: set one of arch, onnx or urls", s.Name)
 	}
 	if err != nil {
 		return Row{}, nil, fmt.Errorf("models: %s: %w", s.Name, err)
@@ -278,10 +280,13 @@ func writeRecord(path, sum string) error {
 	return writeAtomic(path+".sha256", fmt.Appendf(nil, "%s %d %d\n", sum, st.Size(), st.ModTime().UnixNano()))
 }
 
-// fetchURL fetches url into opt.Dir as url-<sha256>.onnx unless a verified
-// copy is there (see verifyCached; an altered copy is fetched again, with a
-// warning), checking the checksum; a mismatch deletes the download.
-func fetchURL(ctx context.Context, url, want string, opt Options) (path string, size int64, warning string, err error) {
+// fetchURL fetches the file into opt.Dir as url-<sha256>.onnx unless a
+// verified copy is there (see verifyCached; an altered copy is fetched
+// again, with a warning), trying the mirrors in urls in order. The bytes go
+// to url-<sha256>.onnx.part first, which a later attempt or run resumes
+// with a Range request; the file is renamed into place only once its
+// sha256 matches, and a mismatch deletes it.
+func fetchURL(ctx context.Context, urls []string, want string, opt Options) (path string, size int64, warning string, err error) {
 	if err := os.MkdirAll(opt.Dir, 0o755); err != nil {
 		return "", 0, "", err
 	}
@@ -296,44 +301,104 @@ func fetchURL(ctx context.Context, url, want string, opt Options) (path string, 
 	case cachedChanged:
 		warning = fmt.Sprintf("models: %s no longer matches its sha256 %s (altered on disk); downloaded it again", path, want)
 	}
-	size, err = fetch(ctx, url, want, path, opt)
-	if err != nil {
-		return "", 0, "", err
+	var failed []string
+	for _, url := range urls {
+		size, err = fetch(ctx, url, want, path, opt)
+		if err == nil {
+			return path, size, warning, writeRecord(path, want)
+		}
+		if ctx.Err() != nil {
+			return "", 0, "", fmt.Errorf("downloading %w (any partial download is kept and resumed next time)", err)
+		}
+		failed = append(failed, err.Error())
 	}
-	return path, size, warning, writeRecord(path, want)
+	hint := "check your network, or download the file yourself, check its sha256 and use onnx: PATH"
+	if len(urls) == 1 {
+		return "", 0, "", fmt.Errorf("downloading %s (%s)", failed[0], hint)
+	}
+	return "", 0, "", fmt.Errorf("downloading: all %d mirrors failed: %s (%s)", len(urls), strings.Join(failed, "; "), hint)
 }
 
-// fetch downloads url to path through a temporary file, checking its sha256.
+// maxResumes bounds how often one mirror's download is resumed after the
+// connection broke; only an attempt that wrote bytes is resumed.
+const maxResumes = 3
+
+// fetch downloads url into path+".part", resuming what is there, checks the
+// sha256 and renames it to path. A mismatch deletes the part file; when the
+// file was resumed it is fetched once more from the start, since the part
+// may have come from another copy.
 func fetch(ctx context.Context, url, want, path string, opt Options) (int64, error) {
-	body, err := download.Get(ctx, opt.Client, url, opt.Timeouts)
-	if err != nil && ctx.Err() != nil {
-		return 0, fmt.Errorf("downloading %w", err)
+	part := path + ".part"
+	resumed := false
+	for attempt := 0; ; attempt++ {
+		n, progressed, err := fetchOnce(ctx, url, part, opt)
+		if err != nil {
+			if ctx.Err() == nil && progressed && attempt < maxResumes {
+				resumed = true
+				continue // the connection broke after new bytes: resume
+			}
+			return 0, err
+		}
+		got, _, err := hashFile(part)
+		if err != nil {
+			return 0, err
+		}
+		if got != want {
+			os.Remove(part)
+			if resumed {
+				resumed = false
+				continue
+			}
+			return 0, fmt.Errorf("%s: sha256 %s does not match the configured %s; the file was deleted (fix sha256 in the config if the file is right)", url, got, want)
+		}
+		if err := os.Rename(part, path); err != nil {
+			return 0, err
+		}
+		return n, nil
+	}
+}
+
+// fetchOnce appends url's bytes to part from its current size (starting
+// again when the server ignores the range), reporting progress, and returns
+// the file's size and whether this attempt wrote any bytes.
+func fetchOnce(ctx context.Context, url, part string, opt Options) (size int64, progressed bool, err error) {
+	var offset int64
+	if st, err := os.Stat(part); err == nil && st.Mode().IsRegular() {
+		offset = st.Size()
+	}
+	body, err := download.GetFrom(ctx, opt.Client, url, offset, opt.Timeouts)
+	if err != nil && offset > 0 && errors.Is(err, download.ErrRange) {
+		// The server refused the range (416 Requested Range Not
+		// Satisfiable) or answered another one: start again.
+		os.Remove(part)
+		offset = 0
+		body, err = download.GetFrom(ctx, opt.Client, url, 0, opt.Timeouts)
 	}
 	if err != nil {
-		return 0, fmt.Errorf("downloading %w (check the url and your network, or download it yourself and use onnx: PATH)", err)
+		return 0, false, err
 	}
 	defer body.Close()
-	tmp, err := os.CreateTemp(opt.Dir, ".download-*.tmp")
-	if err != nil {
-		return 0, err
+	flags := os.O_WRONLY | os.O_CREATE | os.O_APPEND
+	if body.Offset == 0 {
+		flags |= os.O_TRUNC
 	}
-	defer os.Remove(tmp.Name())
-	h := sha256.New()
-	pw := &progressWriter{total: body.Size, fn: opt.Progress}
-	n, err := io.Copy(io.MultiWriter(tmp, h, pw), body)
-	if cerr := tmp.Close(); err == nil {
+	f, err := os.OpenFile(part, flags, 0o644)
+	if err != nil {
+		return 0, false, err
+	}
+	total := int64(-1)
+	if body.Size >= 0 {
+		total = body.Offset + body.Size
+	}
+	pw := &progressWriter{done: body.Offset, total: total, fn: opt.Progress}
+	n, err := io.Copy(io.MultiWriter(f, pw), body)
+	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err != nil {
-		return 0, fmt.Errorf("downloading %w", err)
+	if err == nil && body.Size >= 0 && n != body.Size {
+		err = fmt.Errorf("%s: got %d of %d bytes", url, n, body.Size)
 	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != want {
-		return 0, fmt.Errorf("downloading %s: sha256 %s does not match the configured %s; the file was deleted (fix sha256 in the config if the file is right)", url, got, want)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return 0, err
-	}
-	return n, nil
+	return body.Offset + n, n > 0, err
 }
 
 type progressWriter struct {

@@ -68,7 +68,7 @@ func TestResolveBadInputs(t *testing.T) {
 		{Spec{Name: "b", ONNX: filepath.Join(dir, "missing.onnx")}, "does not exist"},
 		{Spec{Name: "c", ONNX: notONNX}, "not an ONNX model"},
 		{Spec{Name: "d", ONNX: truncated}, "not an ONNX model"},
-		{Spec{Name: "e", URL: "http://127.0.0.1:1/x.onnx", SHA256: strings.Repeat("0", 64)}, "downloading http://127.0.0.1:1/x.onnx"},
+		{Spec{Name: "e", URLs: []string{"http://127.0.0.1:1/x.onnx"}, SHA256: strings.Repeat("0", 64)}, "downloading http://127.0.0.1:1/x.onnx"},
 	}
 	for _, tc := range cases {
 		_, _, err := Resolve(context.Background(), tc.spec, opts(t))
@@ -87,7 +87,7 @@ func TestResolveURL(t *testing.T) {
 	o := opts(t)
 	var progressed int64
 	o.Progress = func(done, total int64) { progressed = done }
-	row, _, err := Resolve(context.Background(), Spec{Name: "u", URL: srv.URL + "/m.onnx", SHA256: good, Reference: "torchvision:ResNet50_Weights.IMAGENET1K_V2"}, o)
+	row, _, err := Resolve(context.Background(), Spec{Name: "u", URLs: []string{srv.URL + "/m.onnx"}, SHA256: good, Reference: "torchvision:ResNet50_Weights.IMAGENET1K_V2"}, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func TestResolveURL(t *testing.T) {
 	}
 
 	bad := strings.Repeat("ab", 32)
-	_, _, err = Resolve(context.Background(), Spec{Name: "v", URL: srv.URL + "/m.onnx", SHA256: bad}, o)
+	_, _, err = Resolve(context.Background(), Spec{Name: "v", URLs: []string{srv.URL + "/m.onnx"}, SHA256: bad}, o)
 	if err == nil || !strings.Contains(err.Error(), "does not match") {
 		t.Fatalf("checksum mismatch error %v", err)
 	}
@@ -120,7 +120,7 @@ func TestResolveSilentServerFailsInBoundedTime(t *testing.T) {
 	o := opts(t)
 	o.Timeouts = download.Timeouts{Idle: 300 * time.Millisecond}
 	start := time.Now()
-	_, _, err := Resolve(context.Background(), Spec{Name: "u", URL: srv.URL + "/m.onnx", SHA256: strings.Repeat("0", 64)}, o)
+	_, _, err := Resolve(context.Background(), Spec{Name: "u", URLs: []string{srv.URL + "/m.onnx"}, SHA256: strings.Repeat("0", 64)}, o)
 	if err == nil || !strings.Contains(err.Error(), "models: u: downloading "+srv.URL+"/m.onnx sent nothing for 300ms") {
 		t.Fatalf("error %v, want it to name the URL and the silence", err)
 	}
@@ -282,7 +282,7 @@ func TestCachedDownloadAlteredOnDisk(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits++; w.Write(model) }))
 	defer srv.Close()
 	o := opts(t)
-	spec := Spec{Name: "u", URL: srv.URL + "/m.onnx", SHA256: good, Reference: "torchvision:ResNet50_Weights.IMAGENET1K_V2"}
+	spec := Spec{Name: "u", URLs: []string{srv.URL + "/m.onnx"}, SHA256: good, Reference: "torchvision:ResNet50_Weights.IMAGENET1K_V2"}
 	row, _, err := Resolve(context.Background(), spec, o)
 	if err != nil {
 		t.Fatal(err)
