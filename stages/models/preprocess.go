@@ -50,11 +50,14 @@ func timmNorm(model string) (mean, std [3]float64) {
 
 // ReferencePreprocess derives preprocessing from a published reference:
 // torchvision rows give resize, crop, interpolation, mean and std; timm rows
-// give the input size and crop_pct (resize = floor(size / crop_pct)).
+// give the input size and crop_pct (resize = floor(size / crop_pct)); zoo
+// rows give the ONNX Model Zoo's published pipeline, a W×H squash taken as
+// a shorter side of W and no crop as a crop of the whole resized image,
+// until Preprocess can express them.
 func ReferencePreprocess(ref fs.FS, reference string) (Preprocess, error) {
 	src, key, ok := strings.Cut(reference, ":")
 	if !ok {
-		return Preprocess{}, fmt.Errorf("models: reference %q must be torchvision:<weights>, timm:<model> or paper:<model>", reference)
+		return Preprocess{}, fmt.Errorf("models: reference %q must be torchvision:<weights>, timm:<model>, paper:<model> or zoo:<file stem>", reference)
 	}
 	p := Preprocess{Interpolation: "bilinear", Mean: imagenetMean, Std: imagenetStd, ColorOrder: "rgb", Scale: 1}
 	switch src {
@@ -109,8 +112,32 @@ func ReferencePreprocess(ref fs.FS, reference string) (Preprocess, error) {
 		if p.Std, err = triple(row["std"], " "); err != nil {
 			return Preprocess{}, err
 		}
+	case "zoo":
+		row, err := findRow(ref, "reference/zoo.csv", "model", key)
+		if err != nil {
+			return Preprocess{}, err
+		}
+		w, _, _ := strings.Cut(row["resize"], "x") // "256" or a "256x256" squash
+		crop := row["crop"]
+		if crop == "" {
+			crop = w
+		}
+		resize, err1 := strconv.ParseInt(w, 10, 64)
+		cropN, err2 := strconv.ParseInt(crop, 10, 64)
+		scale, err3 := strconv.ParseFloat(row["scale"], 64)
+		if err1 != nil || err2 != nil || err3 != nil {
+			return Preprocess{}, fmt.Errorf("models: zoo %s: bad resize %q, crop %q or scale %q", key, row["resize"], row["crop"], row["scale"])
+		}
+		p.Resize, p.Crop, p.Scale = resize, cropN, scale
+		p.Interpolation, p.ColorOrder = row["interpolation"], row["channels"]
+		if p.Mean, err = triple(row["mean"], " "); err != nil {
+			return Preprocess{}, err
+		}
+		if p.Std, err = triple(row["std"], " "); err != nil {
+			return Preprocess{}, err
+		}
 	default:
-		return Preprocess{}, fmt.Errorf("models: reference %q: unknown source %q (want torchvision, timm or paper)", reference, src)
+		return Preprocess{}, fmt.Errorf("models: reference %q: unknown source %q (want torchvision, timm, paper or zoo)", reference, src)
 	}
 	return p, nil
 }
