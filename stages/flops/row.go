@@ -5,7 +5,8 @@ package flops
 type Row struct {
 	Model string `parquet:"model"`
 	// Params counts float initializer elements, excluding BatchNormalization
-	// running mean/var and integer shape constants.
+	// running mean/var and integer shape constants, plus the integer weights
+	// of quantized ops (their scales and zero points excluded).
 	Params int64 `parquet:"params"`
 	// FileBytes is the ONNX file size (plus external data), in bytes.
 	FileBytes int64 `parquet:"file_bytes"`
