@@ -28,7 +28,18 @@ const (
 
 // kindOf classifies an op type; see the package documentation for the rules.
 func kindOf(n *Node) opKind {
-	if d := n.Proto.GetDomain(); d != "" && d != "ai.onnx" {
+	if d := n.Proto.GetDomain(); d == microsoft {
+		switch n.Proto.GetOpType() {
+		case "QGemm":
+			return kindMAC
+		case "QLinearAdd", "QLinearMul", "QLinearSigmoid", "QLinearLeakyRelu", "QLinearSoftmax",
+			"QLinearGlobalAveragePool", "QLinearAveragePool":
+			return kindPerOutput
+		case "QLinearConcat":
+			return kindFree
+		}
+		return kindUnknown
+	} else if d != "" && d != "ai.onnx" {
 		return kindUnknown
 	}
 	switch n.Proto.GetOpType() {
@@ -113,7 +124,7 @@ func runningStatistics(g *Graph) map[string]bool {
 // integerMACOp reports the quantized ops whose multiply-accumulates are on integers.
 func integerMACOp(op string) bool {
 	switch op {
-	case "QLinearConv", "ConvInteger", "QLinearMatMul", "MatMulInteger":
+	case "QLinearConv", "ConvInteger", "QLinearMatMul", "MatMulInteger", microsoft + ".QGemm":
 		return true
 	}
 	return false
@@ -129,26 +140,29 @@ func integerMACOp(op string) bool {
 func quantizedTensors(g *Graph) (weights, scales map[string]bool) {
 	weights, scales = map[string]bool{}, map[string]bool{}
 	for _, n := range g.Nodes {
-		if d := n.Proto.GetDomain(); d != "" && d != "ai.onnx" {
-			continue
-		}
 		var data []int
-		switch op := n.Proto.GetOpType(); op {
+		switch op := n.OpType(); op {
 		case "QLinearConv":
 			data = []int{0, 3, 8}
 		case "QLinearMatMul":
 			data = []int{0, 3}
 		case "ConvInteger", "MatMulInteger":
 			data = []int{0, 1}
-		case "DequantizeLinear", "QuantizeLinear":
+		case "DequantizeLinear", "QuantizeLinear", microsoft + ".QLinearSigmoid", microsoft + ".QLinearLeakyRelu",
+			microsoft + ".QLinearSoftmax", microsoft + ".QLinearGlobalAveragePool", microsoft + ".QLinearAveragePool":
 			data = []int{0}
+		case microsoft + ".QLinearAdd", microsoft + ".QLinearMul":
+			data = []int{0, 3}
+		case microsoft + ".QGemm":
+			data = []int{0, 3, 6}
+		case microsoft + ".QLinearConcat":
 		default:
 			continue
 		}
 		for j, name := range n.Proto.GetInput() {
 			switch {
 			case name == "":
-			case slices.Contains(data, j):
+			case slices.Contains(data, j) || (n.OpType() == microsoft+".QLinearConcat" && j >= 2 && (j-2)%3 == 0):
 				if n.Proto.GetOpType() != "QuantizeLinear" {
 					weights[name] = true
 				}
@@ -411,7 +425,7 @@ func countNode(n *Node, inf *Inference) (macs, flops int64, err error) {
 			flops = addSat(flops, outElems)
 		}
 		return macs, flops, nil
-	case "Gemm":
+	case "Gemm", "QGemm":
 		a, err := val(0, false)
 		if err != nil {
 			return 0, 0, err
@@ -420,9 +434,13 @@ func countNode(n *Node, inf *Inference) (macs, flops int64, err error) {
 		if (attrs{n}).int("transA", 0) != 0 {
 			k = a.dims[0]
 		}
+		bias := 2
+		if op == "QGemm" {
+			bias = 6
+		}
 		macs = mulSat(outElems, k)
 		flops = mulSat(2, macs)
-		if hasInput(2) {
+		if hasInput(bias) {
 			flops = addSat(flops, outElems)
 		}
 		return macs, flops, nil

@@ -30,7 +30,10 @@
 // their outputs are int32 (the Integer ops) or of y_zero_point's type
 // (uint8 when absent). QuantizeLinear, DequantizeLinear and
 // DynamicQuantizeLinear keep their input's shape; DequantizeLinear's output
-// has its scale's type. Where a node cannot be inferred, dims recorded in
+// has its scale's type. ONNX Runtime's com.microsoft quantized ops listed
+// under the counting rules take their float twins' shape rules on their
+// data inputs (channels_last pooling only for QLinearGlobalAveragePool);
+// other com.microsoft ops are unknown. Where a node cannot be inferred, dims recorded in
 // the file's value_info or graph outputs are used.
 //
 // # Counting rules
@@ -48,10 +51,10 @@
 //     ones): that tensor counts as a statistic.
 //     Integer and bool initializers (shape constants) are not, except the
 //     integer data of quantized models: the data inputs of QLinearConv,
-//     ConvInteger, QLinearMatMul and MatMulInteger, QLinearConv's int32
-//     bias (input 8) and input 0 of DequantizeLinear are parameters, and
-//     the scales and zero points of every quantized op (QuantizeLinear,
-//     DequantizeLinear and the four above) are not, so a quantized model
+//     ConvInteger, QLinearMatMul, MatMulInteger and the com.microsoft ops
+//     below, the int32 biases of QLinearConv (input 8) and QGemm (input 6)
+//     and input 0 of DequantizeLinear are parameters, and the scales and
+//     zero points of every quantized op are not, so a quantized model
 //     has as many parameters as its float twin. Float
 //     tensors held in Constant nodes are not initializers and are not
 //     counted. Per op type, an initializer is credited to the first node
@@ -64,7 +67,8 @@
 //     with numpy's rules for 1-D operands. The quantized forms count as
 //     their float twins on their data inputs: QLinearConv (x input 0, w
 //     input 3) and ConvInteger (x 0, w 1) as Conv, QLinearMatMul (a 0, b 3)
-//     and MatMulInteger (a 0, b 1) as MatMul; their MACs are also summed
+//     and MatMulInteger (a 0, b 1) as MatMul, and ONNX Runtime's
+//     com.microsoft QGemm (a 0, b 3, bias 6) as Gemm; their MACs are also summed
 //     apart as IntMACs (flops.csv's int_macs), so a quantized model has the
 //     macs and flops of its float twin and says how many were on integers.
 //   - FLOPs: 2 per MAC; plus one per output element for a bias added by
@@ -80,7 +84,10 @@
 //     window element), reductions (ReduceMean, …), Resize, and the
 //     elementwise quantisation ops QuantizeLinear, DequantizeLinear and
 //     DynamicQuantizeLinear (one per element of its quantized output; its
-//     scale and zero point are free). Data movement
+//     scale and zero point are free), and ONNX Runtime's com.microsoft
+//     QLinearAdd, QLinearMul, QLinearSigmoid, QLinearLeakyRelu,
+//     QLinearSoftmax, QLinearGlobalAveragePool and QLinearAveragePool
+//     (QLinearConcat is free). Data movement
 //     (Reshape, Flatten, Transpose, Squeeze, Unsqueeze, Concat, Split, Slice,
 //     Gather, Pad, Expand, Tile, Cast, Identity, Dropout) and shape ops
 //     (Shape, Size, Constant, ConstantOfShape, Range) cost zero. A node

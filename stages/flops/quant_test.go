@@ -162,3 +162,53 @@ func TestQuantizedTwinsCountAsFloat(t *testing.T) {
 		t.Errorf("QDQ FLOPs %d, want fp32's %d + 1850 = %d", qdq.Row.FLOPs, fp32.Row.FLOPs, want)
 	}
 }
+
+// msNode adds a com.microsoft node.
+func (b *builder) msNode(op string, ins, outs []string, attrs ...*onnx.AttributeProto) *builder {
+	b.node(op, ins, outs, attrs...)
+	b.g.Node[len(b.g.Node)-1].Domain = microsoft
+	return b
+}
+
+// qoperatorNet is convNet as ONNX Runtime's QOperator quantizer writes it
+// with its com.microsoft ops: QLinearConv, a QLinearAdd of the conv output
+// with itself (the shape of a residual add), QLinearGlobalAveragePool and a
+// QGemm with an int32 bias and float output.
+func qoperatorNet() *builder {
+	b := newBuilder(13).input("x", "N", 3, 16, 16).
+		scaleZP("a", dtUint8).typed("w", dtInt8, 8, 3, 3, 3).scaleZP("w", dtInt8).scaleZP("c", dtUint8).typed("b", dtInt32, 8).
+		typed("fw", dtInt8, 10, 8).scaleZP("fw", dtInt8).typed("fb", dtInt32, 10)
+	return b.node("QuantizeLinear", []string{"x", "a_s", "a_z"}, []string{"x_q"}).
+		node("QLinearConv", []string{"x_q", "a_s", "a_z", "w", "w_s", "w_z", "c_s", "c_z", "b"}, []string{"c"}, aInts("pads", 1, 1, 1, 1)).
+		msNode("QLinearAdd", []string{"c", "c_s", "c_z", "c", "c_s", "c_z", "c_s", "c_z"}, []string{"r"}).
+		msNode("QLinearGlobalAveragePool", []string{"r", "c_s", "c_z", "c_s", "c_z"}, []string{"g"}).
+		node("Flatten", []string{"g"}, []string{"f"}).
+		msNode("QGemm", []string{"f", "c_s", "c_z", "fw", "fw_s", "fw_z", "fb"}, []string{"y"}, aInt("transB", 1)).output("y")
+}
+
+func TestQOperatorMicrosoftOps(t *testing.T) {
+	// Conv 2048 outputs × 27 = 55296 MACs + 2048 bias; QLinearAdd 2048;
+	// pool 8; QGemm 80 MACs + 10 bias; QuantizeLinear of x 768.
+	res := qoperatorNet().analyze(t, 1)
+	const macs = 55296 + 80
+	check(t, res, 314, macs, 768+2*55296+2048+2048+8+2*80+10)
+	checkShape(t, res, "g", 1, 8, 1, 1)
+	checkShape(t, res, "y", 1, 10)
+	if res.Row.IntMACs != macs {
+		t.Errorf("int MACs %d, want %d", res.Row.IntMACs, macs)
+	}
+	if fp32 := convNet(false).analyze(t, 1); fp32.Row.MACs != res.Row.MACs || fp32.Row.Params != res.Row.Params {
+		t.Errorf("QOperator MACs %d params %d, fp32 twin %d %d", res.Row.MACs, res.Row.Params, fp32.Row.MACs, fp32.Row.Params)
+	}
+
+	// channels_last pools the middle dims; an unknown com.microsoft op
+	// stays unknown.
+	b := newBuilder(13).input("x", "N", 6, 6, 4).scaleZP("s", dtUint8).
+		msNode("QLinearGlobalAveragePool", []string{"x", "s_s", "s_z", "s_s", "s_z"}, []string{"g"}, aInt("channels_last", 1)).
+		msNode("QAttention", []string{"g"}, []string{"y"}).output("y")
+	res = b.analyze(t, 1)
+	checkShape(t, res, "g", 1, 1, 1, 4)
+	if res.Row.UnknownOps != microsoft+".QAttention" {
+		t.Errorf("unknown ops %q, want com.microsoft.QAttention", res.Row.UnknownOps)
+	}
+}
