@@ -234,3 +234,39 @@ func TestDownloadStallBounded(t *testing.T) {
 		t.Fatalf("took %v with a 200ms idle timeout", d)
 	}
 }
+
+// TestDownloadMismatchAfterResumeStartsAgain: the first half came from a
+// damaged copy, so the resumed file fails its sha256; it is deleted and
+// fetched once more from the start, without a Range header.
+func TestDownloadMismatchAfterResumeStartsAgain(t *testing.T) {
+	model, sum := served(t)
+	half := len(model) / 2
+	damaged := append([]byte{}, model[:half]...)
+	damaged[0] ^= 0xff
+	var ranges []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ranges = append(ranges, r.Header.Get("Range"))
+		if len(ranges) == 1 {
+			w.Header().Set("Content-Length", strconv.Itoa(len(model)))
+			w.Write(damaged)
+			w.(http.Flusher).Flush()
+			if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+				conn.Close()
+			}
+			return
+		}
+		http.ServeContent(w, r, "m.onnx", time.Time{}, strings.NewReader(string(model)))
+	}))
+	defer srv.Close()
+	o := opts(t)
+	row, _, err := Resolve(context.Background(), Spec{Name: "m", URLs: []string{srv.URL}, SHA256: sum}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"", "bytes=" + strconv.Itoa(half) + "-", ""}; strings.Join(ranges, "|") != strings.Join(want, "|") {
+		t.Errorf("Range headers %q, want %q", ranges, want)
+	}
+	if got, _, _ := hashFile(row.Path); got != sum {
+		t.Errorf("file hashes to %s, want %s", got, sum)
+	}
+}
