@@ -18,7 +18,7 @@ import (
 	"strings"
 
 	"github.com/dnnbench/dnnbench/internal/download"
-	"github.com/dnnbench/dnnbench/internal/onnxfile"
+	"github.com/dnnbench/dnnbench/internal/onnxgraph"
 	"github.com/dnnbench/dnnbench/stages/models/zoo"
 )
 
@@ -75,7 +75,7 @@ func Resolve(ctx context.Context, s Spec, opt Options) (Row, []string, error) {
 	case s.ONNX != "":
 		row.Source, row.Weights, row.Path = "onnx", "pretrained", s.ONNX
 		// Check the file type first: hashing a FIFO or /dev/zero never ends.
-		if err = onnxfile.Regular(s.ONNX); err == nil {
+		if err = onnxgraph.Regular(s.ONNX); err == nil {
 			row.SHA256, row.Bytes, err = hashFile(s.ONNX)
 		}
 		if errors.Is(err, fs.ErrNotExist) {
@@ -157,7 +157,7 @@ func SpecPreprocess(s Spec, ref fs.FS) (Preprocess, error) {
 // inputShape checks that path is an ONNX model and returns the shape of its
 // first input (dynamic dims are -1).
 func inputShape(path string) ([]int64, error) {
-	ins, _, err := onnxfile.IO(path)
+	ins, _, err := onnxgraph.IO(path)
 	if err != nil {
 		return nil, err
 	}
