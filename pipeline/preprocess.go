@@ -24,7 +24,7 @@ func runPreprocess(ctx context.Context, stdout, stderr io.Writer, args []string)
 	crop := fs.String("crop", "center", "crop mode: center or ten")
 	cfgPath := fs.String("config", "configs/default.yaml", "run configuration that defines the model")
 	out := fs.String("out", "", "directory for the .npy tensors and .png crops (required)")
-	cacheDir := fs.String("cache", "cache", "cache directory (for models that are not zoo architectures)")
+	cacheFlag := fs.String("cache", defaultCache, "cache directory (for models that are not zoo architectures)")
 	// Accept flags after the image list too: IMAGE... --out DIR.
 	var images []string
 	rest := args
@@ -63,7 +63,11 @@ func runPreprocess(ctx context.Context, stdout, stderr io.Writer, args []string)
 		row = models.Row{Resize: p.Resize, Crop: p.Crop, Interpolation: p.Interpolation, ColorOrder: p.ColorOrder, Scale: p.Scale,
 			Mean: fmt.Sprintf("%v %v %v", p.Mean[0], p.Mean[1], p.Mean[2]), Std: fmt.Sprintf("%v %v %v", p.Std[0], p.Std[1], p.Std[2]), Model: m.Name}
 	} else {
-		store, err := cache.Open(*cacheDir)
+		dir, notice := cacheDir(fs, *cacheFlag, "")
+		if notice != "" {
+			fmt.Fprintln(stderr, notice)
+		}
+		store, err := cache.Open(dir)
 		if err != nil {
 			return err
 		}
