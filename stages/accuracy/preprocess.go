@@ -6,30 +6,14 @@ import (
 	"math"
 
 	"github.com/dnnbench/dnnbench/internal/config"
+	"github.com/dnnbench/dnnbench/internal/preprocess"
 	"github.com/dnnbench/dnnbench/stages/accuracy/decode"
 	"github.com/dnnbench/dnnbench/stages/accuracy/resample"
 )
 
-// Preprocess says how one model wants its input made from an image, as the
-// torchvision recipe Resize(Resize) → CenterCrop(Crop) (or TenCrop) →
-// ToTensor → Normalize(Mean, Std) does it.
-type Preprocess struct {
-	// Resize is the length in pixels the shorter side is resized to; the
-	// longer side becomes int(Resize*long/short). 0 keeps the image size.
-	Resize int
-	// Crop is the side of the square crop in pixels (required).
-	Crop int
-	// Interpolation is "bilinear" (default) or "bicubic", both as PIL does them.
-	Interpolation string
-	// Mean and Std normalise each channel, in the tensor's channel order
-	// (blue first when BGR) and in the units of Scale.
-	Mean, Std [3]float64
-	// BGR orders the tensor's channels blue, green, red instead of RGB.
-	BGR bool
-	// Scale is the pixel range maximum before normalisation: 1 (pixels/255,
-	// torchvision) or 255 (raw levels, Caffe). 0 means 1.
-	Scale float64
-}
+// Preprocess is a preprocess.Spec with the image operations that carry it
+// out; convert one to the other freely.
+type Preprocess preprocess.Spec
 
 // Crop modes.
 const (
