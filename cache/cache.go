@@ -66,6 +66,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/dnnbench/dnnbench/internal/atomicfile"
 	"github.com/parquet-go/parquet-go"
 )
 
@@ -372,58 +373,7 @@ func listPacks(dir string) ([]string, error) {
 	return paths, nil
 }
 
-// writeAtomic writes path through write into a synced temporary file in the
-// same directory and renames it into place. On any error the temporary file
-// is removed and path is untouched.
+// writeAtomic writes path through write, atomically (see atomicfile.Write).
 func writeAtomic(path string, write func(io.Writer) error) error {
-	tmp, err := writeTemp(filepath.Dir(path), write)
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	syncDir(filepath.Dir(path))
-	return nil
-}
-
-// writeTemp writes through write into a new synced temporary file in dir and
-// returns its name; on error nothing is left behind.
-func writeTemp(dir string, write func(io.Writer) error) (_ string, err error) {
-	f, err := os.CreateTemp(dir, tmpPrefix+"*")
-	if err != nil {
-		return "", err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err = write(f); err != nil {
-		return "", err
-	}
-	if err = f.Sync(); err != nil {
-		return "", err
-	}
-	if err = f.Close(); err != nil {
-		return "", err
-	}
-	if err = os.Chmod(tmp, 0o644); err != nil {
-		return "", err
-	}
-	return tmp, nil
-}
-
-// syncDir makes a rename in dir durable where the platform allows it; a
-// failure only weakens durability after a power loss, never atomicity.
-func syncDir(dir string) {
-	d, err := os.Open(dir)
-	if err != nil {
-		return
-	}
-	d.Sync()
-	d.Close()
+	return atomicfile.Write(path, tmpPrefix+"*", write)
 }

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dnnbench/dnnbench/internal/atomicfile"
 	"github.com/parquet-go/parquet-go"
 )
 
@@ -371,7 +372,7 @@ func (s *Store) Compact(stage string) error {
 		return fmt.Errorf("cache: %w", err)
 	}
 	h := sha256.New()
-	tmp, err := writeTemp(pdir, func(w io.Writer) error {
+	tmp, err := atomicfile.Temp(pdir, tmpPrefix+"*", func(w io.Writer) error {
 		pw := parquet.NewWriter(io.MultiWriter(w, h), schema,
 			parquet.KeyValueMetadata(indexMeta, index.String()),
 			parquet.MaxRowsPerRowGroup(packRowGroup),
@@ -387,11 +388,9 @@ func (s *Store) Compact(stage string) error {
 		return fmt.Errorf("cache: compact %s: %w", stage, err)
 	}
 	pack := filepath.Join(pdir, packPrefix+hex.EncodeToString(h.Sum(nil))+entryExt)
-	if err := os.Rename(tmp, pack); err != nil {
-		os.Remove(tmp)
+	if err := atomicfile.Rename(tmp, pack); err != nil {
 		return fmt.Errorf("cache: compact %s: %w", stage, err)
 	}
-	syncDir(pdir)
 	// The new pack holds everything; a crash from here on leaves duplicates
 	// with equal contents, which readers resolve and the next Compact removes.
 	var errs []error
@@ -411,7 +410,7 @@ func (s *Store) Compact(stage string) error {
 			errs = append(errs, err)
 		}
 	}
-	syncDir(dir)
+	atomicfile.SyncDir(dir)
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("cache: compact %s: %w", stage, err)
 	}

@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dnnbench/dnnbench/internal/atomicfile"
 	"github.com/dnnbench/dnnbench/internal/config"
 	"github.com/dnnbench/dnnbench/internal/download"
 	"github.com/dnnbench/dnnbench/internal/onnxgraph"
@@ -287,7 +288,10 @@ func writeRecord(path, sum string) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(path+".sha256", fmt.Appendf(nil, "%s %d %d\n", sum, st.Size(), st.ModTime().UnixNano()))
+	return atomicfile.Write(path+".sha256", ".tmp-*", func(w io.Writer) error {
+		_, err := fmt.Fprintf(w, "%s %d %d\n", sum, st.Size(), st.ModTime().UnixNano())
+		return err
+	})
 }
 
 // fetchURL fetches url into opt.Dir as url-<sha256>.onnx unless a verified
@@ -325,24 +329,21 @@ func fetch(ctx context.Context, url, want, path string, opt Options) (int64, err
 		return 0, fmt.Errorf("downloading %w (check the url and your network, or download it yourself and use onnx: PATH)", err)
 	}
 	defer body.Close()
-	tmp, err := os.CreateTemp(opt.Dir, ".download-*.tmp")
-	if err != nil {
-		return 0, err
-	}
-	defer os.Remove(tmp.Name())
 	h := sha256.New()
-	pw := &progressWriter{total: body.Size, fn: opt.Progress}
-	n, err := io.Copy(io.MultiWriter(tmp, h, pw), body)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
+	var n int64
+	tmp, err := atomicfile.Temp(opt.Dir, ".download-*.tmp", func(w io.Writer) error {
+		var err error
+		n, err = io.Copy(io.MultiWriter(w, h, &progressWriter{total: body.Size, fn: opt.Progress}), body)
+		return err
+	})
 	if err != nil {
 		return 0, fmt.Errorf("downloading %w", err)
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != want {
+		os.Remove(tmp)
 		return 0, fmt.Errorf("downloading %s: sha256 %s does not match the configured %s; the file was deleted (fix sha256 in the config if the file is right)", url, got, want)
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := atomicfile.Rename(tmp, path); err != nil {
 		return 0, err
 	}
 	return n, nil
@@ -373,12 +374,4 @@ func hashFile(path string) (string, int64, error) {
 		return "", 0, err
 	}
 	return hex.EncodeToString(h.Sum(nil)), n, nil
-}
-
-func writeAtomic(path string, data []byte) error {
-	tmp := path + ".tmp" + strconv.Itoa(os.Getpid())
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
