@@ -256,11 +256,7 @@ func All[T any](s *Store, stage string) ([]T, error) {
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	loose, err := listEntries(dir)
-	if err != nil {
-		return nil, err
-	}
-	packs, err := listPacks(dir)
+	loose, packs, err := listStage(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -327,14 +323,34 @@ func All[T any](s *Store, stage string) ([]T, error) {
 // as much as reading a pack of thousands of rows.
 const autoCompact = 64
 
-// listEntries returns the keys of a stage directory's loose entries, sorted.
-func listEntries(dir string) ([]string, error) {
+// listStage returns a stage directory's loose entry keys and pack paths.
+func listStage(dir string) (loose, packs []string, err error) {
+	if loose, err = listEntries(dir); err != nil {
+		return nil, nil, err
+	}
+	if packs, err = listPacks(dir); err != nil {
+		return nil, nil, err
+	}
+	return loose, packs, nil
+}
+
+// readDir lists dir, sorted by name; a missing directory is empty.
+func readDir(dir string) ([]os.DirEntry, error) {
 	des, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("cache: %w", err)
+	}
+	return des, nil
+}
+
+// listEntries returns the keys of a stage directory's loose entries, sorted.
+func listEntries(dir string) ([]string, error) {
+	des, err := readDir(dir)
+	if err != nil {
+		return nil, err
 	}
 	var keys []string
 	for _, de := range des {
@@ -351,12 +367,9 @@ func listEntries(dir string) ([]string, error) {
 // listPacks returns the paths of a stage directory's packs, sorted by name.
 func listPacks(dir string) ([]string, error) {
 	pdir := filepath.Join(dir, packsDir)
-	des, err := os.ReadDir(pdir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
+	des, err := readDir(pdir)
 	if err != nil {
-		return nil, fmt.Errorf("cache: %w", err)
+		return nil, err
 	}
 	var paths []string
 	for _, de := range des {

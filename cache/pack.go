@@ -307,11 +307,7 @@ func (s *Store) Compact(stage string) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	loose, err := listEntries(dir)
-	if err != nil {
-		return err
-	}
-	packs, err := listPacks(dir)
+	loose, packs, err := listStage(dir)
 	if err != nil {
 		return err
 	}

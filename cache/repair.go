@@ -124,11 +124,7 @@ func (s *Store) Verify() ([]Damage, error) {
 	var out []Damage
 	for _, st := range stages {
 		dir := filepath.Join(s.dir, st)
-		packs, err := listPacks(dir)
-		if err != nil {
-			return nil, err
-		}
-		loose, err := listEntries(dir)
+		loose, packs, err := listStage(dir)
 		if err != nil {
 			return nil, err
 		}

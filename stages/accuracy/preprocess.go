@@ -82,18 +82,28 @@ type crop = decode.Image
 // errEmpty reports an image without pixels.
 var errEmpty = errors.New("accuracy: image has no pixels")
 
+// resizeFor checks that im has pixels and returns the filter and the size
+// it resizes to.
+func (p Preprocess) resizeFor(im *decode.Image) (resample.Filter, int, int, error) {
+	if im.Width <= 0 || im.Height <= 0 {
+		return 0, 0, 0, errEmpty
+	}
+	f, err := resample.ParseFilter(p.Interpolation)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	ow, oh := p.resizedSize(im.Width, im.Height)
+	return f, ow, oh, nil
+}
+
 // centerCrop resizes im and cuts the centre crop, computing only the
 // pixels inside it. A crop larger than the resized image is padded with
 // zeros as torchvision's CenterCrop does.
 func (p Preprocess) centerCrop(im *decode.Image) (*crop, error) {
-	if im.Width <= 0 || im.Height <= 0 {
-		return nil, errEmpty
-	}
-	f, err := resample.ParseFilter(p.Interpolation)
+	f, ow, oh, err := p.resizeFor(im)
 	if err != nil {
 		return nil, err
 	}
-	ow, oh := p.resizedSize(im.Width, im.Height)
 	if ow <= 0 || oh <= 0 {
 		return nil, fmt.Errorf("accuracy: image %dx%d resizes to nothing", im.Width, im.Height)
 	}
@@ -133,14 +143,10 @@ func (p Preprocess) centerCrop(im *decode.Image) (*crop, error) {
 // bottom-left, bottom-right and centre, then the same five of the
 // horizontally flipped image.
 func (p Preprocess) tenCrops(im *decode.Image) ([]*crop, error) {
-	if im.Width <= 0 || im.Height <= 0 {
-		return nil, errEmpty
-	}
-	f, err := resample.ParseFilter(p.Interpolation)
+	f, ow, oh, err := p.resizeFor(im)
 	if err != nil {
 		return nil, err
 	}
-	ow, oh := p.resizedSize(im.Width, im.Height)
 	c := p.Crop
 	if c > ow || c > oh {
 		return nil, fmt.Errorf("accuracy: ten-crop %d is larger than the resized image %dx%d", c, ow, oh)
