@@ -157,12 +157,9 @@ func readPackRows[T any](path string, start, n int) (rows []T, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("cache: %w", err)
 	}
-	pf, err := openParquet(path, f, fi.Size())
+	pf, err := openRows[T](path, f, fi.Size())
 	if err != nil {
 		return nil, err
-	}
-	if err := checkSchema[T](pf.Schema()); err != nil {
-		return nil, foreign(path, err)
 	}
 	defer func() {
 		if r := recover(); r != nil {
@@ -202,14 +199,23 @@ func openParquet(path string, r io.ReaderAt, size int64) (f *parquet.File, err e
 	return f, nil
 }
 
-// decode parses a whole Parquet file's bytes as rows of T.
-func decode[T any](path string, b []byte) (rows []T, err error) {
-	f, err := openParquet(path, bytes.NewReader(b), int64(len(b)))
+// openRows opens a Parquet file whose schema must be T's.
+func openRows[T any](path string, r io.ReaderAt, size int64) (*parquet.File, error) {
+	f, err := openParquet(path, r, size)
 	if err != nil {
 		return nil, err
 	}
 	if err := checkSchema[T](f.Schema()); err != nil {
 		return nil, foreign(path, err)
+	}
+	return f, nil
+}
+
+// decode parses a whole Parquet file's bytes as rows of T.
+func decode[T any](path string, b []byte) (rows []T, err error) {
+	f, err := openRows[T](path, bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		return nil, err
 	}
 	defer func() {
 		// A damaged file can make the Parquet reader panic; report it as corrupt.
