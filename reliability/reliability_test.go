@@ -299,6 +299,28 @@ func TestHostileInput(t *testing.T) {
 			return stage("accuracy", head+"accuracy: {dataset: ds}\n")(t, dir)
 		}, exit: 1, want: []string{"dataset: ds: no layout recognised"}},
 
+		{name: "FIFO named like an image", setup: func(t *testing.T, dir string) []string {
+			write(t, dir, "ds/n01440764/good.JPEG", grayJPEG(t))
+			if err := syscall.Mkfifo(filepath.Join(dir, "ds/n01440764/pipe.JPEG"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return stage("accuracy", head+"accuracy: {dataset: ds, max_skipped: 100}\n")(t, dir)
+		}, exit: 0, want: []string{"1 of 2 images skipped"}, check: func(t *testing.T, dir string) {
+			csv, err := os.ReadFile(filepath.Join(dir, "out", "t", "accuracy.csv"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Contains(csv, []byte("pipe.JPEG is not a regular file")) {
+				t.Errorf("accuracy.csv does not say the FIFO was skipped:\n%s", csv)
+			}
+		}},
+		{name: "dangling image symlink", setup: func(t *testing.T, dir string) []string {
+			write(t, dir, "ds/n01440764/good.JPEG", grayJPEG(t))
+			if err := os.Symlink(filepath.Join(dir, "gone.JPEG"), filepath.Join(dir, "ds/n01440764/link.JPEG")); err != nil {
+				t.Fatal(err)
+			}
+			return stage("accuracy", head+"accuracy: {dataset: ds}\n")(t, dir)
+		}, exit: 0, want: []string{"m center crop FAILED: 1 of 2 images", `"link.JPEG" is a broken symbolic link`}},
 		{name: "dataset that is a file", setup: stage("accuracy", head+"accuracy: {dataset: m.onnx}\n"),
 			exit: 1, want: []string{"dataset: m.onnx is not a folder"}},
 
