@@ -9,6 +9,7 @@ import (
 
 	"github.com/dnnbench/dnnbench/configs"
 	"github.com/dnnbench/dnnbench/internal/config"
+	"github.com/dnnbench/dnnbench/internal/preprocess"
 	"github.com/dnnbench/dnnbench/stages/accuracy"
 	"github.com/dnnbench/dnnbench/stages/models"
 )
@@ -74,8 +75,8 @@ func TestPretrainedConfig(t *testing.T) {
 			t.Errorf("%s: no preprocess", m.Name)
 			continue
 		}
-		got := models.Preprocess{Resize: int64(p.Resize), Crop: int64(p.Crop), Interpolation: p.Interpolation,
-			Mean: [3]float64(p.Mean), Std: [3]float64(p.Std), ColorOrder: p.Channels, Scale: p.Scale}
+		got := preprocess.Spec{Resize: p.Resize, Crop: p.Crop, Interpolation: p.Interpolation,
+			Mean: [3]float64(p.Mean), Std: [3]float64(p.Std), BGR: p.Channels == "bgr", Scale: p.Scale}
 		// Parse validated every key; each model must also set resize, crop
 		// and scale itself, in consistent units.
 		if err := config.CheckNormalisation(p.Mean, p.Std, p.Scale); err != nil || p.Scale == 0 || p.Crop == 0 || p.Resize == 0 {
@@ -115,10 +116,10 @@ func TestPretrainedConfig(t *testing.T) {
 // shorter-side model, and a row with no published top-5.
 func TestZooReferences(t *testing.T) {
 	imagenetMean, imagenetStd := [3]float64{0.485, 0.456, 0.406}, [3]float64{0.229, 0.224, 0.225}
-	for ref, want := range map[string]models.Preprocess{
-		"zoo:resnet50-v1-7":    {Resize: 256, Crop: 224, Interpolation: "bilinear", Mean: imagenetMean, Std: imagenetStd, ColorOrder: "rgb", Scale: 1},
-		"zoo:bvlcalexnet-12":   {Resize: 224, Crop: 224, Interpolation: "bicubic", Mean: [3]float64{103.939, 116.779, 123.68}, Std: [3]float64{1, 1, 1}, ColorOrder: "bgr", Scale: 255},
-		"zoo:shufflenet-v2-10": {Resize: 256, Crop: 224, Interpolation: "bilinear", Mean: imagenetMean, Std: imagenetStd, ColorOrder: "rgb", Scale: 1},
+	for ref, want := range map[string]preprocess.Spec{
+		"zoo:resnet50-v1-7":    {Resize: 256, Crop: 224, Interpolation: "bilinear", Mean: imagenetMean, Std: imagenetStd, Scale: 1},
+		"zoo:bvlcalexnet-12":   {Resize: 224, Crop: 224, Interpolation: "bicubic", Mean: [3]float64{103.939, 116.779, 123.68}, Std: [3]float64{1, 1, 1}, BGR: true, Scale: 255},
+		"zoo:shufflenet-v2-10": {Resize: 256, Crop: 224, Interpolation: "bilinear", Mean: imagenetMean, Std: imagenetStd, Scale: 1},
 	} {
 		got, err := models.ReferencePreprocess(configs.FS, ref)
 		if err != nil || got != want {

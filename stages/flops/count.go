@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/dnnbench/dnnbench/internal/onnxgraph"
 )
 
 // Options configure counting.
@@ -205,9 +207,9 @@ type Result struct {
 // Count reads one ONNX file and returns its row (Model left empty for the
 // caller to fill) and per-op rows, sorted by op type.
 func Count(path string, opt Options) (Row, []OpRow, error) {
-	m, err := read(path)
+	m, err := Read(path)
 	if err != nil {
-		return Row{}, nil, fmt.Errorf("flops: %s: %w", path, err)
+		return Row{}, nil, err
 	}
 	res, err := analyze(m, opt)
 	if err != nil {
@@ -254,7 +256,7 @@ func analyze(m *Model, opt Options) (*Result, error) {
 		if !ok || quantScales[name] {
 			return false
 		}
-		return quantWeights[name] || isFloatType(t.Header.GetDataType()) && !runningStats[name]
+		return quantWeights[name] || onnxgraph.IsFloatType(t.Header.GetDataType()) && !runningStats[name]
 	}
 	seenInit := map[string]bool{}
 	for _, t := range g.Initializers {
@@ -480,7 +482,7 @@ func activationMemory(g *Graph, inf *Inference) (total, peak int64, missing int)
 		if v == nil || !v.known() {
 			return 0, false
 		}
-		b := byteSize(v.dtype, v.elems())
+		b := onnxgraph.ByteSize(v.dtype, v.elems())
 		return b, b >= 0
 	}
 	runtime := func(name string) bool {

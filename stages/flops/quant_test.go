@@ -6,6 +6,9 @@ import (
 	"github.com/advancedclimatesystems/gonnx/onnx"
 )
 
+// dtInt8 is TensorProto's INT8 element type, which only these tests write.
+const dtInt8 = 3
+
 // typed adds an initializer of zeros of element type dt (1, 4 or 8 bytes
 // per element here) with the given dims; no dims makes a scalar.
 func (b *builder) typed(name string, dt int32, dims ...int64) *builder {
