@@ -67,7 +67,7 @@ func testConfig(t *testing.T, env ...string) Config {
 	}
 	return Config{
 		Exe: exe, Env: append([]string{envWorker + "=1"}, env...), Device: "cpu", LibPath: lib,
-		Session: onnxrt.Options{Provider: "cpu", IntraOpThreads: 1}, Warmup: 2, Runs: 5, MinSeconds: 0,
+		Session: onnxrt.Options{Provider: "cpu", IntraOpThreads: 1}, Warmup: 2, Runs: 6, MinSeconds: 0, Rounds: 2,
 	}
 }
 
