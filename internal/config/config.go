@@ -90,6 +90,15 @@ type Timing struct {
 	Runs int `yaml:"runs"`
 	// MinSeconds is the least time spent both warming up and timing; default 1.
 	MinSeconds float64 `yaml:"min_seconds"`
+	// Rounds splits each batch size's timed runs and min_seconds into this
+	// many interleaved rounds; default 3.
+	Rounds int `yaml:"rounds"`
+	// MaxRemeasure is how many times an unstable cell is measured again
+	// after the first pass; default 2 (-1: never).
+	MaxRemeasure int `yaml:"max_remeasure"`
+	// RemeasureSeconds caps the time all re-measurements of a run may take,
+	// in seconds (checked before each model's re-measurement); default 180.
+	RemeasureSeconds float64 `yaml:"remeasure_seconds"`
 }
 
 // Memory configures the memory stage.
@@ -168,6 +177,15 @@ func (c *Config) applyDefaults() {
 	}
 	if c.Timing.MinSeconds == 0 {
 		c.Timing.MinSeconds = 1
+	}
+	if c.Timing.Rounds == 0 {
+		c.Timing.Rounds = 3
+	}
+	if c.Timing.MaxRemeasure == 0 {
+		c.Timing.MaxRemeasure = 2
+	}
+	if c.Timing.RemeasureSeconds == 0 {
+		c.Timing.RemeasureSeconds = 180
 	}
 	if len(c.Memory.BatchSizes) == 0 {
 		c.Memory.BatchSizes = []int{1, 16, 64}
@@ -272,6 +290,12 @@ func (c *Config) validate(at func(path ...string) string) error {
 	checkBatches("memory", c.Memory.BatchSizes)
 	if c.Timing.Warmup < 0 || c.Timing.Runs < 1 || c.Timing.MinSeconds < 0 {
 		bad(at("timing"), "timing: warmup ≥ 0, runs ≥ 1 and min_seconds ≥ 0 are required")
+	}
+	if c.Timing.Rounds < 1 || c.Timing.Rounds > c.Timing.Runs {
+		bad(at("timing", "rounds"), "timing.rounds: %d must be between 1 and runs (%d): each round needs a timed run", c.Timing.Rounds, c.Timing.Runs)
+	}
+	if c.Timing.MaxRemeasure < -1 || c.Timing.RemeasureSeconds < 0 {
+		bad(at("timing"), "timing: max_remeasure must be ≥ -1 (-1: never) and remeasure_seconds ≥ 0")
 	}
 	for _, f := range c.Report.Formats {
 		if f != "md" && f != "html" && f != "pdf" {
