@@ -218,7 +218,7 @@ func table2(in Inputs, ms []ModelRow, devices []string, batches []int64) []Batch
 	for _, d := range devices {
 		for _, m := range ms {
 			for _, b := range batches {
-				c := BatchCell{Device: d, Model: m.Model, Batch: b, Status: StatusNotRun, Reason: "no memory row in the cache"}
+				c := BatchCell{Device: d, Model: m.Model, Batch: b, Status: StatusNotRun, Reason: "no memory row in the cache", Stable: true}
 				if r, ok := mi[cellKey{d, m.Model, b}]; ok {
 					c.Status, c.Reason = normStatus(r.Status), oneLine(r.Error)
 					if c.Status == StatusOK && r.PeakBytes <= 0 {
