@@ -54,13 +54,13 @@ type Row struct {
 	SamplesMs    []float64 `parquet:"samples_ms,list" csv:"-"`
 	SampleRound  []int64   `parquet:"sample_round,list" csv:"-"`
 	SampleUnixNs []int64   `parquet:"sample_unix_ns,list" csv:"-"`
-	// Per round, indexed by round: its attempt, median in milliseconds,
-	// other processes' CPU in cores (NaN when not recorded) and whether the
-	// estimate uses it (not in CSV).
+	// Per round, indexed by round: its attempt, median in milliseconds and
+	// other processes' CPU in cores (NaN when not recorded); UsedRounds are
+	// the indices of the rounds the statistics pool (not in CSV).
 	RoundAttempt  []int64   `parquet:"round_attempt,list" csv:"-"`
 	RoundMedianMs []float64 `parquet:"round_median_ms,list" csv:"-"`
 	RoundOtherCPU []float64 `parquet:"round_other_cpu_cores,list" csv:"-"`
-	RoundUsed     []bool    `parquet:"round_used,list" csv:"-"`
+	UsedRounds    []int64   `parquet:"used_rounds,list" csv:"-"`
 }
 
 // rounds rebuilds a row's rounds from its lists (for a re-measurement that
@@ -96,7 +96,7 @@ func (r Row) rounds() []Round {
 // statistics.
 func (r *Row) setRounds(rounds []Round, e Estimate) {
 	r.SamplesMs, r.SampleRound, r.SampleUnixNs = nil, nil, nil
-	r.RoundAttempt, r.RoundMedianMs, r.RoundOtherCPU, r.RoundUsed = nil, nil, nil, nil
+	r.RoundAttempt, r.RoundMedianMs, r.RoundOtherCPU, r.UsedRounds = nil, nil, nil, nil
 	r.Rounds, r.RoundsUsed, r.Attempts, r.OtherCPUMax = int64(len(rounds)), 0, 0, math.NaN()
 	for i, rd := range rounds {
 		r.SamplesMs = append(r.SamplesMs, rd.SamplesMs...)
@@ -111,8 +111,8 @@ func (r *Row) setRounds(rounds []Round, e Estimate) {
 		r.RoundAttempt = append(r.RoundAttempt, int64(rd.Attempt))
 		r.RoundMedianMs = append(r.RoundMedianMs, e.Medians[i])
 		r.RoundOtherCPU = append(r.RoundOtherCPU, rd.OtherCPU)
-		r.RoundUsed = append(r.RoundUsed, e.Used[i])
 		if e.Used[i] {
+			r.UsedRounds = append(r.UsedRounds, int64(i))
 			r.RoundsUsed++
 		}
 		r.Attempts = max(r.Attempts, int64(rd.Attempt))
