@@ -7,8 +7,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/dnnbench/dnnbench/internal/onnxrt"
 	"github.com/dnnbench/dnnbench/internal/testmodel"
@@ -18,11 +21,19 @@ import (
 const (
 	envWorker  = "DNNBENCH_TIMING_TEST_WORKER"
 	envCrashAt = "DNNBENCH_TIMING_TEST_CRASH_AT" // exit abruptly once this batch begins
+	envBurst   = "DNNBENCH_TIMING_TEST_BURST"    // "BUSY,IDLE": load one core in bursts until killed
 )
 
 // TestMain runs the real Worker when the test binary is re-executed as a
 // child, so the tests exercise the process protocol for real.
 func TestMain(m *testing.M) {
+	if spec := os.Getenv(envBurst); spec != "" {
+		if err := burst(spec); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		os.Exit(0)
+	}
 	if os.Getenv(envWorker) == "1" {
 		var out io.Writer = os.Stdout
 		if at := os.Getenv(envCrashAt); at != "" {
@@ -36,6 +47,30 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	}
 	os.Exit(m.Run())
+}
+
+// burst keeps one core busy for BUSY, idles for IDLE, and repeats until the
+// process is killed: an artificial bursty load for BenchmarkBurstyLoad.
+func burst(spec string) error {
+	busyS, idleS, ok := strings.Cut(spec, ",")
+	busy, err1 := time.ParseDuration(busyS)
+	idle, err2 := time.ParseDuration(idleS)
+	if !ok || err1 != nil || err2 != nil || busy <= 0 || idle < 0 {
+		return fmt.Errorf("%s=%q: want BUSY,IDLE durations such as 1.5s,3s", envBurst, spec)
+	}
+	runtime.GOMAXPROCS(1)
+	x := uint64(1)
+	for {
+		for t0 := time.Now(); time.Since(t0) < busy; {
+			for range 10000 {
+				x = x*6364136223846793005 + 1442695040888963407
+			}
+		}
+		if x == 0 {
+			fmt.Fprintln(os.Stderr, "unreachable") // keeps the loop from being optimised away
+		}
+		time.Sleep(idle)
+	}
 }
 
 // crashWriter passes events through and kills the process right after the
@@ -55,7 +90,7 @@ func (c *crashWriter) Write(p []byte) (int, error) {
 }
 
 // testConfig is a quick config that re-executes the test binary.
-func testConfig(t *testing.T, env ...string) Config {
+func testConfig(t testing.TB, env ...string) Config {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
