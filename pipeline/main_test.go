@@ -154,10 +154,12 @@ func TestEndToEnd(t *testing.T) {
 	os.WriteFile(cfg, []byte(`name: e2e
 models:
   - {name: sq, arch: squeezenet1_1}
-timing: {batch_sizes: [1, 2], warmup: 1, runs: 3, min_seconds: 0.05}
+timing: {batch_sizes: [1, 2], warmup: 1, runs: 2, rounds: 2, min_seconds: 0, max_remeasure: 1}
 memory: {batch_sizes: [1, 2]}
 report: {formats: [md, html, pdf]}
 `), 0o644)
+	// One timed run per round leaves too few samples for a 95% interval:
+	// every timing cell is unstable, so the run re-measures each once.
 	out, cacheDir := filepath.Join(dir, "out"), filepath.Join(dir, "cache")
 	args := []string{"--config", cfg, "--out", out, "--cache", cacheDir, "--quiet"}
 	if log, err := runArgs(t, args...); err != nil {
@@ -166,7 +168,7 @@ report: {formats: [md, html, pdf]}
 	res := filepath.Join(out, "e2e")
 	wantHeaders := map[string]string{
 		"flops.csv":    "model,params,file_bytes,macs,flops,activation_bytes,unknown_ops,warnings",
-		"timing.csv":   "model,device,batch,threads,warmup,runs,latency_ms_median,latency_ms_p90,latency_ms_p99,latency_ms_min,latency_ms_mean,ms_per_image,fps,status,error",
+		"timing.csv":   "model,device,batch,threads,warmup,runs,latency_ms_median,latency_ms_p90,latency_ms_p99,latency_ms_min,latency_ms_mean,ms_per_image,fps,status,error,stable,unstable_reason",
 		"memory.csv":   "model,device,batch,baseline_bytes,static_bytes,peak_bytes,sampler,status,error",
 		"accuracy.csv": "model,dataset,crop,n,top1,top5,top1_ci95,source,skipped",
 	}
@@ -179,6 +181,18 @@ report: {formats: [md, html, pdf]}
 	timing1 := readCSV(t, filepath.Join(res, "timing.csv"))
 	if len(timing1) != 3 || timing1[1][13] != "ok" || timing1[2][13] != "ok" {
 		t.Fatalf("timing.csv: %v", timing1)
+	}
+	col := map[string]int{}
+	for i, h := range timing1[0] {
+		col[h] = i
+	}
+	for _, r := range timing1[1:] {
+		if r[col["stable"]] != "false" || r[col["unstable_reason"]] == "" || r[col["attempts"]] != "2" || r[col["rounds"]] != "4" {
+			t.Errorf("timing.csv row %v: want unstable with a reason after 2 attempts of 2 rounds", r)
+		}
+	}
+	if md, _ := os.ReadFile(filepath.Join(res, "report.md")); !strings.Contains(string(md), "†") {
+		t.Error("report.md marks no unstable cell")
 	}
 	acc := readCSV(t, filepath.Join(res, "accuracy.csv"))
 	if len(acc) != 2 || !strings.HasPrefix(acc[1][7], "published:torchvision:SqueezeNet1_1") {
