@@ -203,7 +203,7 @@ type ConstraintRow struct {
 	PeakBytes    int64   `parquet:"peak_bytes_b1"`
 	ModelFPS     float64 `parquet:"fps_b1"`
 	TimingStable bool    `parquet:"timing_stable_b1"`
-	Note      string  `parquet:"note"`
+	Note         string  `parquet:"note"`
 }
 
 // FitRow is a least-squares line of total memory at batch 1 on parameters.

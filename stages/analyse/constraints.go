@@ -70,9 +70,9 @@ func constraintTable(dms []DeviceModelRow, devices []string, cfg Config) ([]Cons
 						Device: d, MemoryGB: mem, FPS: f, Rank: i + 1,
 						Model:        model,
 						TimingStable: stable[model],
-						Top1:      sel.Col("top1").Elem(i).Float(),
-						PeakBytes: int64(sel.Col("peak_bytes").Elem(i).Float()),
-						ModelFPS:  sel.Col("fps").Elem(i).Float(),
+						Top1:         sel.Col("top1").Elem(i).Float(),
+						PeakBytes:    int64(sel.Col("peak_bytes").Elem(i).Float()),
+						ModelFPS:     sel.Col("fps").Elem(i).Float(),
 					})
 				}
 			}
