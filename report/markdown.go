@@ -327,6 +327,13 @@ func abstract(setup Setup, res *analyse.Result) []string {
 		}
 		p = append(p, s)
 	}
+	stable, unstable := 0, 0
+	for _, d := range res.DeviceInfo {
+		stable, unstable = stable+d.StableCells, unstable+d.UnstableCells
+	}
+	if unstable > 0 {
+		p = append(p, fmt.Sprintf("%d of %d timing cells failed the stability rule (Section 9); they are marked † in Table 1, and at batch 1 also in Table 3 and hollow in Figure 3.", unstable, stable+unstable))
+	}
 	count := map[string]int{}
 	for _, f := range res.Findings {
 		count[f.Verdict]++
