@@ -154,7 +154,7 @@ func TestEndToEnd(t *testing.T) {
 	os.WriteFile(cfg, []byte(`name: e2e
 models:
   - {name: sq, arch: squeezenet1_1}
-timing: {batch_sizes: [1, 2], warmup: 1, runs: 2, rounds: 2, min_seconds: 0, max_remeasure: 1}
+timing: {batch_sizes: [1, 2], warmup: 1, runs: 2, rounds: 2, min_seconds: 0.000001, max_remeasure: 1}
 memory: {batch_sizes: [1, 2]}
 report: {formats: [md, html, pdf]}
 `), 0o644)
@@ -368,5 +368,37 @@ memory: {batch_sizes: [1]}
 		if !found {
 			t.Errorf("row %s batch %d (median %v ms) measured before the kill was not kept", r.Model, r.Batch, r.LatencyMsMedian)
 		}
+	}
+}
+
+// TestRemeasureBudget: with a 1 µs re-measurement budget an unstable cell
+// gets at most the re-measurement that starts within it, not the two that
+// max_remeasure allows, and the run says why in its manifest.
+func TestRemeasureBudget(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "budget.yaml")
+	os.WriteFile(cfg, []byte(`name: budget
+models:
+  - {name: sq, arch: squeezenet1_1}
+timing: {batch_sizes: [1], warmup: 1, runs: 2, rounds: 2, min_seconds: 0.000001, max_remeasure: 2, remeasure_seconds: 0.000001}
+`), 0o644)
+	out := filepath.Join(dir, "out")
+	if log, err := runArgs(t, "--config", cfg, "--out", out, "--cache", filepath.Join(dir, "cache"), "--quiet", "--stage", "timing"); err != nil {
+		t.Fatalf("%v\n%s", err, log)
+	}
+	rows := readCSV(t, filepath.Join(out, "budget", "timing.csv"))
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	if a := rows[1][col["attempts"]]; len(rows) != 2 || rows[1][col["stable"]] != "false" || (a != "1" && a != "2") {
+		t.Fatalf("timing.csv %v: want one unstable row measured once or twice, not three times", rows)
+	}
+	m, err := os.ReadFile(filepath.Join(out, "budget", "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(m), "re-measurement stopped at its 0 s budget") || !strings.Contains(string(m), "1 unstable cells not measured again") {
+		t.Errorf("manifest does not say the re-measurement budget ran out:\n%s", m)
 	}
 }
