@@ -590,7 +590,7 @@ func constraintTables(res *analyse.Result) []deviceTable {
 
 func methodology(res *analyse.Result) []string {
 	return []string{
-		"**Accuracy.** Top-1 and top-5 are percentages of the ImageNet-1k validation images whose label is the first, or among the five first, predictions, with one centre crop unless noted. Measured values come from the accuracy stage, with a 95% binomial interval; where no validation set was given, or a model has random weights, the published value of the model's reference is shown instead and marked *published*. A measured value is preferred over a published one.",
+		"**Accuracy.** Top-1 and top-5 are percentages of the ImageNet-1k validation images whose label is the first, or among the five first, predictions, with one centre crop unless noted. Measured values come from the accuracy stage, with a 95% binomial interval; where no validation set was given, or a model has random weights, the published value of the model's reference is shown instead and marked *published*. A measured value is preferred over a published one. Unreadable images are skipped and counted next to the value; a model with more of its images skipped than the config allows (default 1 %) gets no measured value, and the table says why.",
 		"**Complexity.** Parameters count the float initializers of the ONNX graph (BatchNormalization running statistics excluded). Operations are FLOPs at batch 1: two per multiply-accumulate of Conv, ConvTranspose, Gemm and MatMul plus one per output element of the other counted ops; ops the counter does not know are counted as zero and reported as warnings. The paper counted convolution multiply-accumulates only; the flops table's paper_macs column gives that convention.",
 		"**Inference time.** The timing stage runs each model in its own process through ONNX Runtime with random input already in memory, timing only the session's Run call. For each batch size in ascending order it does a first run (reported apart), warm-up runs and the first round of timed runs; it then revisits every batch size in further rounds (timing.rounds, default 3, over which the timed runs and minimum duration are split evenly; a round begins with one untimed run when the batch size changes), so that a burst of outside load hits one round of a cell rather than all of it. Every sample is kept with its round and start time. During each round the stage records the CPU used by other processes: the host's busy time from /proc/stat less the timing process's own CPU time (getrusage).",
 		"**Stability rule.** A round in which other processes used more than " + strconv.FormatFloat(timing.MaxOtherCPU, 'f', -1, 64) + " cores is set aside as loaded (a round without a load reading counts as clean). The clean rounds whose median lies within " + strconv.FormatFloat(100*timing.MaxCIFraction, 'f', -1, 64) + "% of the lowest clean round median agree, and a cell's median, percentiles and 95% confidence interval of the median (distribution-free, golang.org/x/perf/benchmath) pool their samples. A cell is stable when at least two rounds agree (one when a single round is configured) and that interval lies within ±" + strconv.FormatFloat(100*timing.MaxCIFraction, 'f', -1, 64) + "% of the median. A cell that fails is measured again after every model has been timed, in a new process, up to timing.max_remeasure times while the run's re-measurements stay within timing.remeasure_seconds (defaults 2 and 180 s); the rounds of every attempt are kept and judged together. A cell still unstable keeps its figure, from the agreeing rounds or, when no round is clean, from every round: it is marked † with its interval in Table 1, drawn hollow in Figure 3 and marked † in Table 3, and the speed findings name it.",
@@ -605,12 +605,19 @@ func accuracyTable(res *analyse.Result) table {
 	t := table{Header: []string{"Model", "Top-1 (%, ± 95% interval)", "Top-5 (%)", "Source"}, Align: []string{"l", "r", "r", "l"}}
 	for _, m := range res.Models {
 		if !m.HasAccuracy {
-			t.Rows = append(t.Rows, []string{esc(m.Model), "–", "–", "none"})
+			why := "none"
+			if m.AccuracyError != "" {
+				why = "measurement failed: " + m.AccuracyError
+			}
+			t.Rows = append(t.Rows, []string{esc(m.Model), "–", "–", esc(why)})
 			continue
 		}
 		top1 := f2(m.Top1)
 		if m.Top1CI95 > 0 {
 			top1 += " ± " + f2(m.Top1CI95)
+		}
+		if m.AccuracySkipped > 0 {
+			top1 += fmt.Sprintf(" (%d images skipped)", m.AccuracySkipped)
 		}
 		t.Rows = append(t.Rows, []string{esc(m.Model), top1, f2(m.Top5), esc(sourceText(m.AccuracySource))})
 	}

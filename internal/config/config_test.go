@@ -1,10 +1,13 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 	"testing/fstest"
 )
 
@@ -14,7 +17,7 @@ models:
     arch: resnet18
   - name: mine
     onnx: models/mine.onnx
-    preprocess: {resize: 256, crop: 224, interpolation: bicubic, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], channels: bgr, scale: 255}
+    preprocess: {resize: 256, crop: 224, interpolation: bicubic, mean: [127.5, 127.5, 127.5], std: [127.5, 127.5, 127.5], channels: bgr, scale: 255}
 timing: {batch_sizes: [1, 2], warmup: 3}
 `
 
@@ -31,6 +34,12 @@ func TestParseAppliesDefaults(t *testing.T) {
 	}
 	if got := c.Memory.BatchSizes; len(got) != 3 || got[2] != 64 {
 		t.Errorf("memory batch sizes %v, want [1 16 64]", got)
+	}
+	if c.Accuracy.MaxSkippedPercent() != 1 {
+		t.Errorf("accuracy.max_skipped default %v, want 1 (%%)", c.Accuracy.MaxSkippedPercent())
+	}
+	if z, err := Parse("z.yaml", []byte(good+"accuracy: {max_skipped: 0}\n")); err != nil || z.Accuracy.MaxSkippedPercent() != 0 {
+		t.Errorf("explicit max_skipped 0: %v, err %v; want 0 kept", z, err)
 	}
 	if c.Models[1].Preprocess.Channels != "bgr" || c.Models[1].Preprocess.Scale != 255 {
 		t.Errorf("preprocess not decoded: %+v", c.Models[1].Preprocess)
@@ -49,6 +58,9 @@ func TestParseErrorsNameFileLineAndKey(t *testing.T) {
 		{"unsorted batches", "name: t\nmodels:\n  - name: a\n    arch: x\ntiming: {batch_sizes: [4, 1]}\n", `increasing order`},
 		{"more rounds than runs", "name: t\nmodels:\n  - name: a\n    arch: x\ntiming:\n  runs: 2\n  rounds: 3\n", `bad.yaml:7: timing.rounds: 3 must be between 1 and runs (2)`},
 		{"no models", "name: t\n", `list at least one model`},
+		{"max_skipped above 100", "name: t\nmodels:\n  - name: a\n    arch: x\naccuracy:\n  max_skipped: 150\n", `bad.yaml:6: accuracy.max_skipped: 150 must be a percentage between 0 and 100`},
+		{"workers past the cores", "name: t\nmodels:\n  - name: a\n    arch: x\naccuracy:\n  workers: 100000\n", `bad.yaml:6: accuracy.workers: 100000 is more than 4 per core`},
+		{"max_skipped negative", "name: t\nmodels:\n  - name: a\n    arch: x\naccuracy: {max_skipped: -1}\n", `must be a percentage`},
 		{"bad yaml", "name: [t\n", `bad.yaml:`},
 	}
 	for _, tc := range cases {
@@ -58,6 +70,45 @@ func TestParseErrorsNameFileLineAndKey(t *testing.T) {
 				t.Fatalf("error %v, want it to contain %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestNormalisationUnits: mean/std in the units of the other scale are an
+// error at the preprocess line with both fixes spelled out; consistent ones pass.
+func TestNormalisationUnits(t *testing.T) {
+	const head = "name: t\nmodels:\n  - name: a\n    onnx: a.onnx\n"
+	cases := []struct{ name, pre, want string }{
+		{"0-1 mean with scale 255", "{mean: [0.485, 0.456, 0.406], std: [1, 1, 1], scale: 255}",
+			"bad.yaml:5: model \"a\": preprocess mean [0.485, 0.456, 0.406] in 0–1 units, but scale 255 means raw pixel levels 0–255: set scale: 1, or multiply by 255 (mean: [123.675, 116.28, 103.53])"},
+		{"0-1 std with scale 255", "{mean: [123.675, 116.28, 103.53], std: [0.229, 0.224, 0.225], scale: 255}",
+			"std [0.229, 0.224, 0.225] in 0–1 units, but scale 255"},
+		{"0-255 mean with scale 1", "{mean: [123.7, 116.3, 103.5], std: [58.4, 57.1, 57.4], scale: 1}",
+			"bad.yaml:5: model \"a\": preprocess mean [123.7, 116.3, 103.5] and std [58.4, 57.1, 57.4] in 0–255 units, but scale 1 means pixels in 0–1: set scale: 255, or divide by 255 (mean: [0.4851, 0.4561, 0.4059], std: [0.229, 0.2239, 0.2251])"},
+		{"0-255 mean without scale", "{mean: [104, 117, 128]}", "in 0–255 units, but scale 1"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("bad.yaml", []byte(head+"    preprocess: "+tc.pre+"\n"))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+	for _, pre := range []string{
+		"{mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], scale: 1}",
+		"{mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225]}",
+		"{mean: [104, 117, 128], std: [1, 1, 1], scale: 255, channels: bgr}",
+		"{mean: [0, 0, 0], std: [1, 1, 1], scale: 255}",
+		"{mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], scale: 1}",
+		"{crop: 224}",
+	} {
+		if _, err := Parse("good.yaml", []byte(head+"    preprocess: "+pre+"\n")); err != nil {
+			t.Errorf("%s: %v", pre, err)
+		}
+	}
+	// A paper: reference may use raw levels, so without scale its mean is not judged here.
+	if _, err := Parse("good.yaml", []byte(head+"    reference: paper:googlenet\n    preprocess: {mean: [104, 117, 128]}\n")); err != nil {
+		t.Errorf("paper reference without scale: %v", err)
 	}
 }
 
@@ -89,5 +140,85 @@ func TestLoadDevice(t *testing.T) {
 	_, err = LoadDevice("typo", dir, emb)
 	if err == nil || !strings.Contains(err.Error(), `typo.yaml:2: unknown key "provder"`) {
 		t.Fatalf("typo error %v", err)
+	}
+}
+
+func TestParseRejectsNaNAndInfinity(t *testing.T) {
+	const models = "name: t\nmodels:\n  - name: a\n    arch: resnet18\n"
+	cases := []struct{ name, yaml, want string }{
+		{"nan min_seconds", models + "timing:\n  min_seconds: .nan\n", `bad.yaml:6: timing.min_seconds is .nan; it must be a finite number`},
+		{"inf constraint", models + "report:\n  constraints: {fps: [15, .inf]}\n", `bad.yaml:6: report.constraints.fps[1] is .inf`},
+		{"negative inf scale", models + "    preprocess: {scale: -.Inf}\n", `bad.yaml:5: models[0].preprocess.scale is -.Inf`},
+		{"nan mean", models + "    preprocess:\n      mean: [0.5, .NaN, 0.5]\n", `bad.yaml:6: models[0].preprocess.mean[1] is .NaN`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("bad.yaml", []byte(tc.yaml))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+	_, err := ParseDevice("dev.yaml", []byte("name: dev\npeak_gflops: .inf\n"))
+	if err == nil || !strings.Contains(err.Error(), "dev.yaml:2: peak_gflops is .inf") {
+		t.Fatalf("device peak_gflops .inf: error %v", err)
+	}
+}
+
+func TestParseDeviceBoundsThreads(t *testing.T) {
+	limit := MaxThreads()
+	ok := fmt.Sprintf("name: dev\nintra_op_threads: %d\ninter_op_threads: 1\n", limit)
+	if _, err := ParseDevice("dev.yaml", []byte(ok)); err != nil {
+		t.Fatalf("threads at the limit %d: %v", limit, err)
+	}
+	for _, key := range []string{"intra_op_threads", "inter_op_threads"} {
+		_, err := ParseDevice("dev.yaml", []byte(fmt.Sprintf("name: dev\n\n%s: 100000\n", key)))
+		want := fmt.Sprintf("dev.yaml:3: %s 100000 is more than %d", key, limit)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: 100000: error %v, want it to contain %q", key, err, want)
+		}
+	}
+}
+
+// TestSyntaxErrorLines holds YAML mistakes that yaml.v3 places a few lines
+// early (at the start of the enclosing block, counted from 0); the error must
+// name the line of the mistake.
+func TestSyntaxErrorLines(t *testing.T) {
+	const head = "name: t\nmodels:\n  - name: x\n    arch: y\n"
+	cases := []struct{ name, yaml, want string }{
+		{"key indented too little in a list item", head + "   bad: 1\ntiming:\n  runs: 3\n", "bad.yaml:5: did not find expected '-' indicator"},
+		{"key indented too little in a mapping", head + "\n\n\ntiming:\n  runs: 3\n warmup: 2\n", "bad.yaml:10: did not find expected key"},
+		{"tab indentation", head + "\n\n\ntiming:\n  runs: 3\n\twarmup: 2\n", "bad.yaml:10: found a tab character that violates indentation"},
+		{"list item in a mapping", head + "\n\n\ntiming:\n  runs: 3\n  - 4\n", "bad.yaml:10: did not find expected key"},
+		{"unclosed bracket", head + "timing: {runs: 3, warmup: 2\nreport:\n  formats: [md]\n", "bad.yaml:5: did not find expected ',' or '}'"},
+		{"colon in a value", head + "\n\n\ntiming:\n  runs: 3\n  warmup: 2: 3\n", "bad.yaml:10: mapping values are not allowed in this context"},
+		{"unclosed quote after a multi-line one", "name: t\nmodels:\n  - name: \"x\n      y\"\n    arch: y\ndevice: \"cpu\n\n", "bad.yaml:6: found unexpected end of stream"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("bad.yaml", []byte(tc.yaml))
+			if err == nil || err.Error() != tc.want {
+				t.Fatalf("error %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestLoadRefusesNonRegularFiles(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "pipe.yaml")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{fifo, "/dev/zero", t.TempDir()} {
+		done := make(chan error, 1)
+		go func() { _, err := Load(p); done <- err }()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), p+" is not a regular file") {
+				t.Errorf("Load(%s): error %v, want it refused as not a regular file", p, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Errorf("Load(%s) still reading after 10 s", p)
+		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dnnbench/dnnbench/internal/download"
 	"github.com/dnnbench/dnnbench/internal/onnxfile"
 	"github.com/dnnbench/dnnbench/stages/models/zoo"
 )
@@ -36,8 +37,11 @@ type Options struct {
 	Seed uint64
 	// Reference holds reference/*.csv (configs.FS).
 	Reference fs.FS
-	// Client downloads URLs; nil means http.DefaultClient.
+	// Client downloads URLs; nil means download.Client(Timeouts).
 	Client *http.Client
+	// Timeouts bound each download's connection and every wait for data
+	// (defaults: 30 s to connect, 60 s idle).
+	Timeouts download.Timeouts
 	// Progress reports download or build progress in bytes (may be nil).
 	Progress func(done, total int64)
 }
@@ -58,7 +62,11 @@ func Resolve(ctx context.Context, s Spec, opt Options) (Row, []string, error) {
 		if row.Reference == "" {
 			row.Reference = a.Reference
 		}
-		row.Path, row.SHA256, row.Bytes, err = buildArch(a.Name, opt)
+		var warning string
+		row.Path, row.SHA256, row.Bytes, warning, err = buildArch(a.Name, opt)
+		if warning != "" {
+			warnings = append(warnings, warning)
+		}
 		size := a.Size
 		if size == 0 {
 			size = 224
@@ -66,13 +74,20 @@ func Resolve(ctx context.Context, s Spec, opt Options) (Row, []string, error) {
 		row.Channels, row.Height, row.Width = 3, size, size
 	case s.ONNX != "":
 		row.Source, row.Weights, row.Path = "onnx", "pretrained", s.ONNX
-		row.SHA256, row.Bytes, err = hashFile(s.ONNX)
+		// Check the file type first: hashing a FIFO or /dev/zero never ends.
+		if err = onnxfile.Regular(s.ONNX); err == nil {
+			row.SHA256, row.Bytes, err = hashFile(s.ONNX)
+		}
 		if errors.Is(err, fs.ErrNotExist) {
-			err = fmt.Errorf("file %s does not exist; check the onnx: path in the config (relative paths are from the working directory)", s.ONNX)
+			err = fmt.Errorf("%w; check the onnx: path in the config (relative paths are from the working directory)", err)
 		}
 	case s.URL != "":
 		row.Source, row.Weights = "url", "pretrained"
-		row.Path, row.Bytes, err = download(ctx, s.URL, strings.ToLower(s.SHA256), opt)
+		var warning string
+		row.Path, row.Bytes, warning, err = fetchURL(ctx, s.URL, strings.ToLower(s.SHA256), opt)
+		if warning != "" {
+			warnings = append(warnings, warning)
+		}
 		row.SHA256 = strings.ToLower(s.SHA256)
 	default:
 		return Row{}, nil, fmt.Errorf("models: %s: set one of arch, onnx or url", s.Name)
@@ -181,77 +196,144 @@ func merge(p, o Preprocess) Preprocess {
 }
 
 // buildArch builds the zoo model once per arch, seed and builder version; a
-// sidecar file records the sha256 so later runs need not rehash.
-func buildArch(arch string, opt Options) (path, sum string, size int64, err error) {
+// sidecar file records the sha256, size and modification time so later runs
+// need not rehash (see verifyCached). A cached file that no longer matches
+// its record is rebuilt, with a warning.
+func buildArch(arch string, opt Options) (path, sum string, size int64, warning string, err error) {
 	if err := os.MkdirAll(opt.Dir, 0o755); err != nil {
-		return "", "", 0, err
+		return "", "", 0, "", err
 	}
 	base := fmt.Sprintf("%s-seed%d-%s", arch, opt.Seed, zoo.BuilderVersion)
 	path = filepath.Join(opt.Dir, base+".onnx")
-	sidecar := path + ".sha256"
-	if b, err := os.ReadFile(sidecar); err == nil {
-		if st, err := os.Stat(path); err == nil {
-			return path, strings.TrimSpace(string(b)), st.Size(), nil
-		}
+	sum, size, state, err := verifyCached(path, "")
+	if err != nil {
+		return "", "", 0, "", err
+	}
+	switch state {
+	case cachedOK:
+		return path, sum, size, "", nil
+	case cachedChanged:
+		warning = fmt.Sprintf("models: %s no longer matches its recorded sha256 %s (altered on disk); rebuilt it", path, sum)
 	}
 	info, err := zoo.Build(arch, path, opt.Seed)
 	if err != nil {
-		return "", "", 0, err
+		return "", "", 0, "", err
 	}
-	sum, size = info.SHA256, info.Bytes
-	if err := writeAtomic(sidecar, []byte(sum+"\n")); err != nil {
-		return "", "", 0, err
+	if err := writeRecord(path, info.SHA256); err != nil {
+		return "", "", 0, "", err
 	}
-	return path, sum, size, nil
+	return path, info.SHA256, info.Bytes, warning, nil
 }
 
-// download fetches url into opt.Dir as url-<sha256>.onnx unless present,
-// verifying the checksum; a mismatch deletes the file.
-func download(ctx context.Context, url, want string, opt Options) (string, int64, error) {
+// States of a cached model file.
+const (
+	cachedMissing = iota // no file or no record of it
+	cachedOK             // the file matches its record
+	cachedChanged        // the file differs from its recorded sha256
+)
+
+// verifyCached checks a cached model file against its sidecar record
+// (path.sha256: "sha256 size mtime-ns"). Matching size and modification time
+// are trusted; otherwise the file is rehashed, and a hash equal to the
+// recorded one (or to want, when set) refreshes the record. It returns the
+// recorded sha256 and the file's size.
+func verifyCached(path, want string) (sum string, size int64, state int, err error) {
+	st, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", 0, cachedMissing, nil
+	}
+	if err != nil {
+		return "", 0, 0, err
+	}
+	rec, _ := os.ReadFile(path + ".sha256")
+	f := strings.Fields(string(rec))
+	if len(f) > 0 {
+		sum = f[0]
+	}
+	if want != "" {
+		sum = want
+	}
+	if sum == "" {
+		return "", 0, cachedMissing, nil
+	}
+	if len(f) == 3 && f[0] == sum && f[1] == strconv.FormatInt(st.Size(), 10) && f[2] == strconv.FormatInt(st.ModTime().UnixNano(), 10) {
+		return sum, st.Size(), cachedOK, nil
+	}
+	got, n, err := hashFile(path)
+	if err != nil {
+		return "", 0, 0, err
+	}
+	if got != sum {
+		return sum, n, cachedChanged, nil
+	}
+	return sum, n, cachedOK, writeRecord(path, sum)
+}
+
+// writeRecord writes path's sidecar record: its sha256, size and modification time.
+func writeRecord(path, sum string) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	return writeAtomic(path+".sha256", fmt.Appendf(nil, "%s %d %d\n", sum, st.Size(), st.ModTime().UnixNano()))
+}
+
+// fetchURL fetches url into opt.Dir as url-<sha256>.onnx unless a verified
+// copy is there (see verifyCached; an altered copy is fetched again, with a
+// warning), checking the checksum; a mismatch deletes the download.
+func fetchURL(ctx context.Context, url, want string, opt Options) (path string, size int64, warning string, err error) {
 	if err := os.MkdirAll(opt.Dir, 0o755); err != nil {
-		return "", 0, err
+		return "", 0, "", err
 	}
-	path := filepath.Join(opt.Dir, "url-"+want+".onnx")
-	if sum, size, err := hashFile(path); err == nil && sum == want {
-		return path, size, nil
-	}
-	client := opt.Client
-	if client == nil {
-		client = http.DefaultClient
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	path = filepath.Join(opt.Dir, "url-"+want+".onnx")
+	_, size, state, err := verifyCached(path, want)
 	if err != nil {
-		return "", 0, err
+		return "", 0, "", err
 	}
-	resp, err := client.Do(req)
+	switch state {
+	case cachedOK:
+		return path, size, "", nil
+	case cachedChanged:
+		warning = fmt.Sprintf("models: %s no longer matches its sha256 %s (altered on disk); downloaded it again", path, want)
+	}
+	size, err = fetch(ctx, url, want, path, opt)
 	if err != nil {
-		return "", 0, fmt.Errorf("downloading %s: %w (check the url and your network, or download it yourself and use onnx: PATH)", url, err)
+		return "", 0, "", err
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return "", 0, fmt.Errorf("downloading %s: %s", url, resp.Status)
+	return path, size, warning, writeRecord(path, want)
+}
+
+// fetch downloads url to path through a temporary file, checking its sha256.
+func fetch(ctx context.Context, url, want, path string, opt Options) (int64, error) {
+	body, err := download.Get(ctx, opt.Client, url, opt.Timeouts)
+	if err != nil && ctx.Err() != nil {
+		return 0, fmt.Errorf("downloading %w", err)
 	}
+	if err != nil {
+		return 0, fmt.Errorf("downloading %w (check the url and your network, or download it yourself and use onnx: PATH)", err)
+	}
+	defer body.Close()
 	tmp, err := os.CreateTemp(opt.Dir, ".download-*.tmp")
 	if err != nil {
-		return "", 0, err
+		return 0, err
 	}
 	defer os.Remove(tmp.Name())
 	h := sha256.New()
-	pw := &progressWriter{total: resp.ContentLength, fn: opt.Progress}
-	n, err := io.Copy(io.MultiWriter(tmp, h, pw), resp.Body)
+	pw := &progressWriter{total: body.Size, fn: opt.Progress}
+	n, err := io.Copy(io.MultiWriter(tmp, h, pw), body)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return "", 0, fmt.Errorf("downloading %s: %w", url, err)
+		return 0, fmt.Errorf("downloading %w", err)
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != want {
-		return "", 0, fmt.Errorf("downloading %s: sha256 %s does not match the configured %s; the file was deleted (fix sha256 in the config if the file is right)", url, got, want)
+		return 0, fmt.Errorf("downloading %s: sha256 %s does not match the configured %s; the file was deleted (fix sha256 in the config if the file is right)", url, got, want)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
-		return "", 0, err
+		return 0, err
 	}
-	return path, n, nil
+	return n, nil
 }
 
 type progressWriter struct {

@@ -44,22 +44,23 @@ type chunk struct {
 	OtherCPU float64
 }
 
-// warmUp runs run once (timed apart as the first run), then until at least
-// warmup runs and minDur have passed.
+// warmUp runs run until at least warmup runs and minDur have passed; the
+// first is timed and reported apart as the first run. With warmup and
+// minDur 0 there is no warm-up (Warmup 0): the first timed run is then the
+// first run.
 func warmUp(ctx context.Context, run func() error, warmup int, minDur time.Duration, p probe) (measured, error) {
 	var m measured
 	t0 := p.Now()
-	if err := run(); err != nil {
-		return m, err
-	}
-	m.FirstRunMs = ms(p.Now().Sub(t0))
-	m.Warmup = 1
 	for m.Warmup < warmup || p.Now().Sub(t0) < minDur {
 		if err := ctx.Err(); err != nil {
 			return m, err
 		}
+		start := p.Now()
 		if err := run(); err != nil {
 			return m, err
+		}
+		if m.Warmup == 0 {
+			m.FirstRunMs = ms(p.Now().Sub(start))
 		}
 		m.Warmup++
 	}
@@ -105,7 +106,8 @@ func timeChunk(ctx context.Context, run func() error, n int, minDur time.Duratio
 }
 
 // measure warms up, then times run in one chunk: the harness benchmarks'
-// single-round measurement with the real clock.
+// single-round measurement with the real clock. With no warm-up the first
+// timed run is the first run.
 func measure(ctx context.Context, run func() error, warmup, runs int, minDur time.Duration) (measured, error) {
 	p := hostProbe{}
 	m, err := warmUp(ctx, run, warmup, minDur, p)
@@ -114,6 +116,9 @@ func measure(ctx context.Context, run func() error, warmup, runs int, minDur tim
 	}
 	c, err := timeChunk(ctx, run, runs, minDur, false, p)
 	m.SamplesMs = c.SamplesMs
+	if m.Warmup == 0 && len(m.SamplesMs) > 0 {
+		m.FirstRunMs = m.SamplesMs[0]
+	}
 	return m, err
 }
 
@@ -133,10 +138,17 @@ type plan struct {
 	minDur time.Duration
 }
 
-// perRound is one chunk's sample count and minimum duration.
-func (p plan) perRound() (int, time.Duration) {
-	r := max(p.rounds, 1)
-	return (p.runs + r - 1) / r, p.minDur / time.Duration(r)
+// perRound is round r's (from 1) sample count and minimum duration: the
+// runs are split as evenly as possible, the earlier rounds taking one more
+// (10 runs in 3 rounds: 4, 3, 3), so every cell has exactly runs samples
+// unless min_seconds asks for more.
+func (p plan) perRound(r int) (int, time.Duration) {
+	k := max(p.rounds, 1)
+	n := p.runs / k
+	if r <= p.runs%k {
+		n++
+	}
+	return max(n, 1), p.minDur / time.Duration(k)
 }
 
 // timeAll warms up and times every batch size. In ascending order, each
@@ -149,7 +161,6 @@ func (p plan) perRound() (int, time.Duration) {
 // it and the larger ones are dropped; a Run that fails in a later round is
 // reported and ends the loop. The error is ctx's or send's.
 func timeAll(ctx context.Context, batches []int, prepare func(n int) (func() error, error), warmup int, pl plan, p probe, send func(event) error) error {
-	n, d := pl.perRound()
 	sendRound := func(batch, round int, c chunk) error {
 		ev := event{Kind: evRound, Batch: batch, Round: round, SamplesMs: c.SamplesMs, StartsNs: c.StartsNs}
 		if !math.IsNaN(c.OtherCPU) {
@@ -185,6 +196,7 @@ func timeAll(ctx context.Context, batches []int, prepare func(n int) (func() err
 		if err := send(event{Kind: evReady, Batch: b, FirstRunMs: m.FirstRunMs, Warmup: m.Warmup}); err != nil {
 			return err
 		}
+		n, d := pl.perRound(1)
 		c, err := timeChunk(ctx, run, n, d, false, p)
 		if err != nil {
 			if err := fail(b, err); err != nil {
@@ -199,6 +211,7 @@ func timeAll(ctx context.Context, batches []int, prepare func(n int) (func() err
 	}
 	rewarm := len(cells) > 1
 	for r := 2; r <= pl.rounds; r++ {
+		n, d := pl.perRound(r)
 		for _, c := range cells {
 			ch, err := timeChunk(ctx, c.run, n, d, rewarm, p)
 			if err != nil {

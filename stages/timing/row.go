@@ -48,6 +48,9 @@ type Row struct {
 	Provider string `parquet:"provider"`
 	// Warnings are "; "-separated (large spread, few samples).
 	Warnings string `parquet:"warnings"`
+	// ModelSHA256 is the measured ONNX file's hex digest: what the row belongs
+	// to, whatever name a config gives that file (not in CSV).
+	ModelSHA256 string `parquet:"model_sha256" csv:"-"`
 	// SamplesMs holds every timed batch latency in milliseconds, in the order
 	// measured; SampleRound the index (from 0) of each sample's round, and
 	// SampleUnixNs its start as Unix nanoseconds (not in CSV).

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dnnbench/dnnbench/internal/sweep"
 )
 
 // scripted is a scripted clock and sample source: every Run advances the
@@ -64,7 +66,7 @@ func sweepScripted(t *testing.T, src *scripted, prior []Row) []Row {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, err := st.rows("ended")
+	rows, err := st.rows("ended", sweep.Error)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -62,7 +62,7 @@ func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(R
 	}
 	req.GPU, _ = strconv.Atoi(cfg.Session.ProviderOptions["device_id"])
 	start := time.Now()
-	child, err := childproc.Start(ctx, cfg.Exe, []string{"worker", "timing"}, cfg.Env, req)
+	child, err := childproc.Start(ctx, cfg.Exe, []string{"worker", "timing"}, cfg.Env, req, cfg.Hold...)
 	if err != nil {
 		return cond, fmt.Errorf("timing: %s: %w", m.Name, err)
 	}
@@ -105,11 +105,14 @@ func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(R
 	if err := ctx.Err(); err != nil {
 		return cond, err
 	}
-	ended := "worker ended before this batch size"
+	ended, status := "worker ended before this batch size", sweep.Error
 	if werr != nil {
 		ended = werr.Error()
 	}
-	rows, err := s.rows(ended)
+	if errors.Is(werr, childproc.ErrOutOfMemory) {
+		status = sweep.OOM
+	}
+	rows, err := s.rows(ended, status)
 	if err != nil {
 		return cond, err
 	}
@@ -242,8 +245,9 @@ func (s *sweepState) base(batch int) Row {
 }
 
 // rows builds one row per batch size, ascending. ended says why the child
-// stopped early, for a batch size it never finished.
-func (s *sweepState) rows(ended string) ([]Row, error) {
+// stopped early, and endStatus is the status, for a batch size it never
+// finished.
+func (s *sweepState) rows(ended, endStatus string) ([]Row, error) {
 	var out []Row
 	failed, status, msg := s.failedAt, s.failStatus, s.failMsg
 	for _, b := range s.batches {
@@ -269,8 +273,8 @@ func (s *sweepState) rows(ended string) ([]Row, error) {
 				m = fmt.Sprintf("%s (batch %d in flight)", ended, s.inflight)
 			}
 			r := s.base(b)
-			r.Status, r.Error = sweep.Error, m
-			failed, status = b, sweep.Error
+			r.Status, r.Error = endStatus, m
+			failed, status = b, endStatus
 			out = append(out, s.keepPrior(r))
 		default:
 			r, err := s.okRow(b, c)
@@ -300,6 +304,9 @@ func (s *sweepState) okRow(b int, c *cellState) (Row, error) {
 	r := s.base(b)
 	r.Status = sweep.OK
 	r.Warmup, r.FirstRunMs = int64(c.warmup), c.firstRunMs
+	if c.warmup == 0 && len(c.rounds) > 0 {
+		r.FirstRunMs = c.rounds[0].SamplesMs[0] // no warm-up: the first timed run was the first run
+	}
 	rounds := c.rounds
 	if p, ok := s.prior[b]; ok {
 		rounds = append(p.rounds(), rounds...)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/dnnbench/dnnbench/internal/childproc"
 	"github.com/dnnbench/dnnbench/internal/conditions"
+	"github.com/dnnbench/dnnbench/internal/headroom"
 	"github.com/dnnbench/dnnbench/internal/onnxrt"
 )
 
@@ -55,6 +56,9 @@ func Worker(ctx context.Context, in io.Reader, out io.Writer) error {
 	}
 	pl := plan{rounds: req.Rounds, runs: req.Runs, minDur: time.Duration(req.MinSeconds * float64(time.Second))}
 	prepare := func(n int) (func() error, error) {
+		if err := checkInput(sess, n); err != nil {
+			return nil, err
+		}
 		b, err := sess.NewBatch(n)
 		if err != nil {
 			return nil, err
@@ -64,6 +68,17 @@ func Worker(ctx context.Context, in io.Reader, out io.Writer) error {
 		return b.Run, nil
 	}
 	return timeAll(ctx, req.Batches, prepare, req.Warmup, pl, hostProbe{}, func(ev event) error { return enc.Send(ev) })
+}
+
+// checkInput refuses, as out of memory, an input for n images that cannot
+// fit in what this process may still allocate, rather than letting the Go
+// allocator kill the worker.
+func checkInput(sess *onnxrt.Session, n int) error {
+	lim, ok := headroom.Available()
+	if !ok {
+		return nil
+	}
+	return headroom.Check(fmt.Sprintf("the float32 input of batch %d", n), sess.InputBytes(n), lim)
 }
 
 // Fill writes a fixed pseudo-random pattern in [-2, 2) into x, the range of
