@@ -202,7 +202,7 @@ func (r *runner) models(ctx context.Context) ([]models.Row, error) {
 		Timeouts: download.Timeouts{Idle: r.o.downloadTimeout}}
 	var rows []models.Row
 	for i, m := range r.cfg.Models {
-		spec := models.Spec{Name: m.Name, Arch: m.Arch, ONNX: m.ONNX, URL: m.URL, SHA256: m.SHA256, Reference: m.Reference, Override: override(m.Preprocess)}
+		spec := models.Spec{Name: m.Name, Arch: m.Arch, ONNX: m.ONNX, URL: m.URL, SHA256: m.SHA256, Reference: m.Reference, Override: m.Preprocess}
 		label := fmt.Sprintf("models   [%d/%d] %s", i+1, len(r.cfg.Models), m.Name)
 		opt.Progress = func(done, total int64) { r.log.Bytes(label+" downloading", done, total) }
 		r.log.Step(label)
@@ -214,20 +214,6 @@ func (r *runner) models(ctx context.Context) ([]models.Row, error) {
 		rows = append(rows, row)
 	}
 	return rows, nil
-}
-
-func override(p *config.Preprocess) *models.Preprocess {
-	if p == nil {
-		return nil
-	}
-	o := &models.Preprocess{Resize: int64(p.Resize), Crop: int64(p.Crop), Interpolation: p.Interpolation, ColorOrder: p.Channels, Scale: p.Scale}
-	if len(p.Mean) == 3 {
-		o.Mean = [3]float64{p.Mean[0], p.Mean[1], p.Mean[2]}
-	}
-	if len(p.Std) == 3 {
-		o.Std = [3]float64{p.Std[0], p.Std[1], p.Std[2]}
-	}
-	return o
 }
 
 // flopsEntry is one model's cached flops rows.
