@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/dnnbench/dnnbench/cache"
+	"github.com/dnnbench/dnnbench/internal/preprocess"
 	"github.com/dnnbench/dnnbench/stages/accuracy"
 	"github.com/dnnbench/dnnbench/stages/flops"
 	"github.com/dnnbench/dnnbench/stages/models"
@@ -31,7 +32,7 @@ func (r *runner) accuracy(ctx context.Context, rows []models.Row, fl []flops.Row
 	clock := newStageClock(time.Now(), 0)
 	seen := map[string]bool{} // dataset warnings, the same for every model
 	for i, m := range rows {
-		p, err := accuracyPreprocess(m)
+		p, err := accuracyPreprocess(m.Model, m.Preprocess)
 		if err != nil {
 			return nil, err
 		}
@@ -91,10 +92,12 @@ func (r *runner) summariseAccuracy(rows []accuracy.Row, dataset []string) {
 	}
 }
 
-func accuracyPreprocess(m models.Row) (accuracy.Preprocess, error) {
-	p, err := accuracy.ParsePreprocess(m.Resize, m.Crop, m.Interpolation, m.Mean, m.Std, m.ColorOrder, m.Scale)
-	if err != nil {
-		return accuracy.Preprocess{}, fmt.Errorf("accuracy: %s: %w", m.Model, err)
+// accuracyPreprocess checks the model's resolved preprocessing before any
+// image is read, also when only published accuracy is looked up.
+func accuracyPreprocess(name string, spec preprocess.Spec) (accuracy.Preprocess, error) {
+	p := accuracy.Preprocess(spec)
+	if err := p.Validate(); err != nil {
+		return accuracy.Preprocess{}, fmt.Errorf("accuracy: %s: %w", name, err)
 	}
 	return p, nil
 }

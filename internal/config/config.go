@@ -31,7 +31,7 @@ type Config struct {
 	Report Report `yaml:"report"`
 }
 
-// Model is one network: exactly one of Arch, ONNX or URL.
+// Model is one network: exactly one of Arch, ONNX, URL or URLs.
 type Model struct {
 	// Name identifies the model in every table: letters, digits, '.', '_', '-'.
 	Name string `yaml:"name"`
@@ -41,6 +41,8 @@ type Model struct {
 	ONNX string `yaml:"onnx"`
 	// URL is downloaded into the cache and checked against SHA256.
 	URL string `yaml:"url"`
+	// URLs are mirrors of one file, tried in order; instead of URL.
+	URLs []string `yaml:"urls"`
 	// SHA256 is the hex digest a URL's file must have; required with URL.
 	SHA256 string `yaml:"sha256"`
 	// Reference names published accuracy, e.g. "torchvision:ResNet50_Weights.IMAGENET1K_V2";
@@ -48,6 +50,18 @@ type Model struct {
 	Reference string `yaml:"reference"`
 	// Preprocess overrides the preprocessing derived from the reference.
 	Preprocess *Preprocess `yaml:"preprocess"`
+}
+
+// Sources returns the model's download URLs in the order to try them:
+// URLs, or URL alone; nil for a model that is not downloaded.
+func (m Model) Sources() []string {
+	if m.URLs != nil {
+		return m.URLs
+	}
+	if m.URL != "" {
+		return []string{m.URL}
+	}
+	return nil
 }
 
 // Preprocess is how images are turned into the model's input.
@@ -111,6 +125,16 @@ type Timing struct {
 	Runs int `yaml:"runs"`
 	// MinSeconds is the least time spent both warming up and timing; default 1; 0 means no minimum.
 	MinSeconds float64 `yaml:"min_seconds"`
+	// Rounds splits each batch size's timed runs and min_seconds into this
+	// many interleaved rounds; default 3 (or runs, when fewer).
+	Rounds int `yaml:"rounds"`
+	// MaxRemeasure is how many times an unstable cell is measured again
+	// after the first pass; default 2 (0: never).
+	MaxRemeasure int `yaml:"max_remeasure"`
+	// RemeasureSeconds caps the time all re-measurements of a run may take,
+	// in seconds (checked before each model's re-measurement); default 180
+	// (0: no re-measurement).
+	RemeasureSeconds float64 `yaml:"remeasure_seconds"`
 }
 
 // Memory configures the memory stage.
@@ -193,6 +217,15 @@ func (c *Config) applyDefaults(has func(path ...string) bool) {
 	if !has("timing", "min_seconds") {
 		c.Timing.MinSeconds = 1
 	}
+	if !has("timing", "rounds") {
+		c.Timing.Rounds = max(min(3, c.Timing.Runs), 1)
+	}
+	if !has("timing", "max_remeasure") {
+		c.Timing.MaxRemeasure = 2
+	}
+	if !has("timing", "remeasure_seconds") {
+		c.Timing.RemeasureSeconds = 180
+	}
 	if !has("memory", "batch_sizes") {
 		c.Memory.BatchSizes = []int{1, 16, 64}
 	}
@@ -254,12 +287,22 @@ func (c *Config) validate(at func(path ...string) string) error {
 				n++
 			}
 		}
-		if n != 1 {
-			bad(where, "model %q: set exactly one of arch, onnx or url", m.Name)
+		if m.URLs != nil {
+			n++
+			listed(bad, at("models", idx, "urls"), fmt.Sprintf("model %q: urls", m.Name), m.URLs)
 		}
-		if m.URL != "" {
-			if !strings.HasPrefix(m.URL, "https://") && !strings.HasPrefix(m.URL, "http://") {
-				bad(at("models", idx, "url"), "model %q: url must be http(s)", m.Name)
+		if n != 1 {
+			bad(where, "model %q: set exactly one of arch, onnx or url (urls for mirrors)", m.Name)
+		}
+		if urls := m.Sources(); len(urls) > 0 {
+			for _, u := range urls {
+				if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+					key := "url"
+					if m.URLs != nil {
+						key = "urls"
+					}
+					bad(at("models", idx, key), "model %q: url must be http(s), not %q", m.Name, u)
+				}
 			}
 			if !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(strings.ToLower(m.SHA256)) {
 				bad(at("models", idx, "sha256"), "model %q: a url needs sha256: the file's 64-hex-digit checksum", m.Name)
@@ -325,6 +368,12 @@ func (c *Config) validate(at func(path ...string) string) error {
 	checkBatches("memory", c.Memory.BatchSizes)
 	if c.Timing.Warmup < 0 || c.Timing.Runs < 1 || c.Timing.MinSeconds < 0 {
 		bad(at("timing"), "timing: warmup ≥ 0, runs ≥ 1 and min_seconds ≥ 0 are required")
+	}
+	if c.Timing.Rounds < 1 || c.Timing.Rounds > c.Timing.Runs {
+		bad(at("timing", "rounds"), "timing.rounds: %d must be between 1 and runs (%d): each round needs a timed run", c.Timing.Rounds, c.Timing.Runs)
+	}
+	if c.Timing.MaxRemeasure < 0 || c.Timing.RemeasureSeconds < 0 {
+		bad(at("timing"), "timing: max_remeasure and remeasure_seconds must be ≥ 0 (0: no re-measurement)")
 	}
 	listed(bad, at("report", "formats"), "report.formats", c.Report.Formats)
 	for _, f := range c.Report.Formats {

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 	"testing/fstest"
+	"time"
 )
 
 const good = `name: t
@@ -28,6 +28,9 @@ func TestParseAppliesDefaults(t *testing.T) {
 	}
 	if c.Device != "cpu" || c.Timing.Runs != 10 || c.Timing.Warmup != 3 || c.Timing.MinSeconds != 1 {
 		t.Errorf("defaults not applied: %+v", c.Timing)
+	}
+	if c.Timing.Rounds != 3 || c.Timing.MaxRemeasure != 2 || c.Timing.RemeasureSeconds != 180 {
+		t.Errorf("round defaults not applied: %+v", c.Timing)
 	}
 	if got := c.Memory.BatchSizes; len(got) != 3 || got[2] != 64 {
 		t.Errorf("memory batch sizes %v, want [1 16 64]", got)
@@ -53,11 +56,17 @@ func TestParseErrorsNameFileLineAndKey(t *testing.T) {
 		{"unsafe name", "name: t\nmodels:\n  - name: ../../etc\n    arch: resnet18\n", `bad.yaml:3: models[0].name`},
 		{"bad crop", "name: t\nmodels:\n  - name: a\n    arch: x\naccuracy: {crops: [corner]}\n", `"corner" must be center or ten`},
 		{"unsorted batches", "name: t\nmodels:\n  - name: a\n    arch: x\ntiming: {batch_sizes: [4, 1]}\n", `increasing order`},
+		{"more rounds than runs", "name: t\nmodels:\n  - name: a\n    arch: x\ntiming:\n  runs: 2\n  rounds: 3\n", `bad.yaml:7: timing.rounds: 3 must be between 1 and runs (2)`},
 		{"no models", "name: t\n", `list at least one model`},
 		{"max_skipped above 100", "name: t\nmodels:\n  - name: a\n    arch: x\naccuracy:\n  max_skipped: 150\n", `bad.yaml:6: accuracy.max_skipped: 150 must be a percentage between 0 and 100`},
 		{"workers past the cores", "name: t\nmodels:\n  - name: a\n    arch: x\naccuracy:\n  workers: 100000\n", `bad.yaml:6: accuracy.workers: 100000 is more than 4 per core`},
 		{"max_skipped negative", "name: t\nmodels:\n  - name: a\n    arch: x\naccuracy: {max_skipped: -1}\n", `must be a percentage`},
 		{"bad yaml", "name: [t\n", `bad.yaml:`},
+		{"url and urls", "name: t\nmodels:\n  - name: a\n    url: https://a/x\n    urls: [https://b/x]\n    sha256: " + strings.Repeat("a", 64) + "\n", `bad.yaml:3: model "a": set exactly one of arch, onnx or url (urls for mirrors)`},
+		{"empty urls", "name: t\nmodels:\n  - name: a\n    urls: []\n    sha256: " + strings.Repeat("a", 64) + "\n", `bad.yaml:4: model "a": urls is empty`},
+		{"mirror twice", "name: t\nmodels:\n  - name: a\n    urls: [https://b/x, https://b/x]\n    sha256: " + strings.Repeat("a", 64) + "\n", `bad.yaml:4: model "a": urls lists https://b/x twice`},
+		{"mirror not http", "name: t\nmodels:\n  - name: a\n    urls: [https://b/x, ftp://c/x]\n    sha256: " + strings.Repeat("a", 64) + "\n", `bad.yaml:4: model "a": url must be http(s), not "ftp://c/x"`},
+		{"urls without sha", "name: t\nmodels:\n  - name: a\n    urls: [https://b/x]\n", `needs sha256`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -215,6 +224,19 @@ func TestLoadRefusesNonRegularFiles(t *testing.T) {
 			}
 		case <-time.After(10 * time.Second):
 			t.Errorf("Load(%s) still reading after 10 s", p)
+		}
+	}
+}
+
+func TestURLMirrors(t *testing.T) {
+	sha := strings.Repeat("a", 64)
+	c, err := Parse("m.yaml", []byte("name: t\nmodels:\n  - name: a\n    urls: [https://b/x, http://c/x]\n    sha256: "+sha+"\n  - name: b\n    url: https://d/x\n    sha256: "+sha+"\n  - name: c\n    arch: resnet18\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range [][]string{{"https://b/x", "http://c/x"}, {"https://d/x"}, nil} {
+		if got := c.Models[i].Sources(); strings.Join(got, " ") != strings.Join(want, " ") || (want == nil) != (got == nil) {
+			t.Errorf("model %d sources %q, want %q", i, got, want)
 		}
 	}
 }

@@ -17,16 +17,21 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dnnbench/dnnbench/internal/atomicfile"
+	"github.com/dnnbench/dnnbench/internal/config"
 	"github.com/dnnbench/dnnbench/internal/download"
-	"github.com/dnnbench/dnnbench/internal/onnxfile"
+	"github.com/dnnbench/dnnbench/internal/onnxgraph"
+	"github.com/dnnbench/dnnbench/internal/preprocess"
 	"github.com/dnnbench/dnnbench/stages/models/zoo"
 )
 
-// Spec is one configured model: exactly one of Arch, ONNX or URL.
+// Spec is one configured model: exactly one of Arch, ONNX or URLs.
 type Spec struct {
-	Name, Arch, ONNX, URL, SHA256, Reference string
+	Name, Arch, ONNX, SHA256, Reference string
+	// URLs are mirrors of one file, tried in order.
+	URLs []string
 	// Override replaces preprocessing fields that are set (non-zero).
-	Override *Preprocess
+	Override *config.Preprocess
 }
 
 // Options configure resolution.
@@ -75,22 +80,22 @@ func Resolve(ctx context.Context, s Spec, opt Options) (Row, []string, error) {
 	case s.ONNX != "":
 		row.Source, row.Weights, row.Path = "onnx", "pretrained", s.ONNX
 		// Check the file type first: hashing a FIFO or /dev/zero never ends.
-		if err = onnxfile.Regular(s.ONNX); err == nil {
+		if err = onnxgraph.Regular(s.ONNX); err == nil {
 			row.SHA256, row.Bytes, err = hashFile(s.ONNX)
 		}
 		if errors.Is(err, fs.ErrNotExist) {
 			err = fmt.Errorf("%w; check the onnx: path in the config (relative paths are from the working directory)", err)
 		}
-	case s.URL != "":
+	case len(s.URLs) > 0:
 		row.Source, row.Weights = "url", "pretrained"
 		var warning string
-		row.Path, row.Bytes, warning, err = fetchURL(ctx, s.URL, strings.ToLower(s.SHA256), opt)
+		row.Path, row.Bytes, warning, err = fetchURL(ctx, s.URLs, strings.ToLower(s.SHA256), opt)
 		if warning != "" {
 			warnings = append(warnings, warning)
 		}
 		row.SHA256 = strings.ToLower(s.SHA256)
 	default:
-		return Row{}, nil, fmt.Errorf("models: %s: set one of arch, onnx or url", s.Name)
+		return Row{}, nil, fmt.Errorf("models: %s: set one of arch, onnx or urls", s.Name)
 	}
 	if err != nil {
 		return Row{}, nil, fmt.Errorf("models: %s: %w", s.Name, err)
@@ -106,15 +111,15 @@ func Resolve(ctx context.Context, s Spec, opt Options) (Row, []string, error) {
 		row.Channels, row.Height, row.Width = shape[1], shape[2], shape[3]
 	}
 
-	var p Preprocess
+	var p preprocess.Spec
 	if row.Reference != "" {
 		p, err = ReferencePreprocess(opt.Reference, row.Reference)
 		if err != nil {
 			return Row{}, nil, fmt.Errorf("models: %s: %w", s.Name, err)
 		}
 	} else {
-		p = Preprocess{Resize: row.Height * 256 / 224, Crop: row.Height, Interpolation: "bilinear",
-			Mean: imagenetMean, Std: imagenetStd, ColorOrder: "rgb", Scale: 1}
+		p = preprocess.Spec{Resize: int(row.Height * 256 / 224), Crop: int(row.Height), Interpolation: "bilinear",
+			Mean: imagenetMean, Std: imagenetStd, Scale: 1}
 		if s.Override == nil {
 			warnings = append(warnings, fmt.Sprintf("%s: no reference or preprocess given; assuming torchvision's ImageNet preprocessing (resize %d, crop %d, bilinear, ImageNet mean/std, RGB)", s.Name, p.Resize, p.Crop))
 		}
@@ -122,23 +127,22 @@ func Resolve(ctx context.Context, s Spec, opt Options) (Row, []string, error) {
 	if o := s.Override; o != nil {
 		p = merge(p, *o)
 	}
-	if p.Crop != row.Height || p.Crop != row.Width {
+	if int64(p.Crop) != row.Height || int64(p.Crop) != row.Width {
 		warnings = append(warnings, fmt.Sprintf("%s: crop %d differs from the model input %d×%d", s.Name, p.Crop, row.Height, row.Width))
 	}
-	row.Resize, row.Crop, row.Interpolation = p.Resize, p.Crop, p.Interpolation
-	row.Mean, row.Std, row.ColorOrder, row.Scale = fmtTriple(p.Mean), fmtTriple(p.Std), p.ColorOrder, p.Scale
+	row.setPreprocess(p)
 	return row, warnings, nil
 }
 
 // SpecPreprocess gives a zoo model's preprocessing without building it;
 // other models need Resolve, which reads their input size.
-func SpecPreprocess(s Spec, ref fs.FS) (Preprocess, error) {
+func SpecPreprocess(s Spec, ref fs.FS) (preprocess.Spec, error) {
 	if s.Arch == "" {
-		return Preprocess{}, fmt.Errorf("models: %s: not a zoo model", s.Name)
+		return preprocess.Spec{}, fmt.Errorf("models: %s: not a zoo model", s.Name)
 	}
 	a, err := zoo.Lookup(s.Arch)
 	if err != nil {
-		return Preprocess{}, fmt.Errorf("models: %s: %w", s.Name, err)
+		return preprocess.Spec{}, fmt.Errorf("models: %s: %w", s.Name, err)
 	}
 	reference := s.Reference
 	if reference == "" {
@@ -146,7 +150,7 @@ func SpecPreprocess(s Spec, ref fs.FS) (Preprocess, error) {
 	}
 	p, err := ReferencePreprocess(ref, reference)
 	if err != nil {
-		return Preprocess{}, fmt.Errorf("models: %s: %w", s.Name, err)
+		return preprocess.Spec{}, fmt.Errorf("models: %s: %w", s.Name, err)
 	}
 	if s.Override != nil {
 		p = merge(p, *s.Override)
@@ -157,7 +161,7 @@ func SpecPreprocess(s Spec, ref fs.FS) (Preprocess, error) {
 // inputShape checks that path is an ONNX model and returns the shape of its
 // first input (dynamic dims are -1).
 func inputShape(path string) ([]int64, error) {
-	ins, _, err := onnxfile.IO(path)
+	ins, _, err := onnxgraph.IO(path)
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +174,8 @@ func inputShape(path string) ([]int64, error) {
 	return ins[0].Shape, nil
 }
 
-func merge(p, o Preprocess) Preprocess {
+// merge applies the fields the config's override sets (non-zero) to p.
+func merge(p preprocess.Spec, o config.Preprocess) preprocess.Spec {
 	if o.Resize != 0 {
 		p.Resize = o.Resize
 	}
@@ -180,19 +185,29 @@ func merge(p, o Preprocess) Preprocess {
 	if o.Interpolation != "" {
 		p.Interpolation = o.Interpolation
 	}
-	if o.Mean != [3]float64{} {
-		p.Mean = o.Mean
+	if v, ok := triple3(o.Mean); ok {
+		p.Mean = v
 	}
-	if o.Std != [3]float64{} {
-		p.Std = o.Std
+	if v, ok := triple3(o.Std); ok {
+		p.Std = v
 	}
-	if o.ColorOrder != "" {
-		p.ColorOrder = o.ColorOrder
+	if o.Channels != "" {
+		p.BGR = o.Channels == "bgr"
 	}
 	if o.Scale != 0 {
 		p.Scale = o.Scale
 	}
 	return p
+}
+
+// triple3 returns a config list of three values that are not all zero.
+func triple3(v []float64) ([3]float64, bool) {
+	var a [3]float64
+	if len(v) != 3 {
+		return a, false
+	}
+	copy(a[:], v)
+	return a, a != [3]float64{}
 }
 
 // buildArch builds the zoo model once per arch, seed and builder version; a
@@ -275,13 +290,19 @@ func writeRecord(path, sum string) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(path+".sha256", fmt.Appendf(nil, "%s %d %d\n", sum, st.Size(), st.ModTime().UnixNano()))
+	return atomicfile.Write(path+".sha256", ".tmp-*", func(w io.Writer) error {
+		_, err := fmt.Fprintf(w, "%s %d %d\n", sum, st.Size(), st.ModTime().UnixNano())
+		return err
+	})
 }
 
-// fetchURL fetches url into opt.Dir as url-<sha256>.onnx unless a verified
-// copy is there (see verifyCached; an altered copy is fetched again, with a
-// warning), checking the checksum; a mismatch deletes the download.
-func fetchURL(ctx context.Context, url, want string, opt Options) (path string, size int64, warning string, err error) {
+// fetchURL fetches the file into opt.Dir as url-<sha256>.onnx unless a
+// verified copy is there (see verifyCached; an altered copy is fetched
+// again, with a warning), trying the mirrors in urls in order. The bytes go
+// to url-<sha256>.onnx.part first, which a later attempt or run resumes
+// with a Range request; the file is renamed into place only once its
+// sha256 matches, and a mismatch deletes it.
+func fetchURL(ctx context.Context, urls []string, want string, opt Options) (path string, size int64, warning string, err error) {
 	if err := os.MkdirAll(opt.Dir, 0o755); err != nil {
 		return "", 0, "", err
 	}
@@ -296,44 +317,107 @@ func fetchURL(ctx context.Context, url, want string, opt Options) (path string, 
 	case cachedChanged:
 		warning = fmt.Sprintf("models: %s no longer matches its sha256 %s (altered on disk); downloaded it again", path, want)
 	}
-	size, err = fetch(ctx, url, want, path, opt)
-	if err != nil {
-		return "", 0, "", err
+	var failed []string
+	for _, url := range urls {
+		size, err = fetch(ctx, url, want, path, opt)
+		if err == nil {
+			return path, size, warning, writeRecord(path, want)
+		}
+		if ctx.Err() != nil {
+			return "", 0, "", fmt.Errorf("downloading %w (any partial download is kept and resumed next time)", err)
+		}
+		failed = append(failed, err.Error())
 	}
-	return path, size, warning, writeRecord(path, want)
+	hint := "check your network, or download the file yourself, check its sha256 and use onnx: PATH"
+	if len(urls) == 1 {
+		return "", 0, "", fmt.Errorf("downloading %s (%s)", failed[0], hint)
+	}
+	return "", 0, "", fmt.Errorf("downloading: all %d mirrors failed: %s (%s)", len(urls), strings.Join(failed, "; "), hint)
 }
 
-// fetch downloads url to path through a temporary file, checking its sha256.
+// maxResumes bounds how often one mirror's download is resumed after the
+// connection broke; only an attempt that wrote bytes is resumed.
+const maxResumes = 3
+
+// fetch downloads url into path+".part", resuming what is there, checks the
+// sha256 and renames it to path. A mismatch deletes the part file; when the
+// file was resumed it is fetched once more from the start, since the part
+// may have come from another copy.
 func fetch(ctx context.Context, url, want, path string, opt Options) (int64, error) {
-	body, err := download.Get(ctx, opt.Client, url, opt.Timeouts)
-	if err != nil && ctx.Err() != nil {
-		return 0, fmt.Errorf("downloading %w", err)
+	part := path + ".part"
+	resumed := false
+	for attempt := 0; ; attempt++ {
+		n, progressed, err := fetchOnce(ctx, url, part, opt)
+		if err != nil {
+			if ctx.Err() == nil && progressed && attempt < maxResumes {
+				resumed = true
+				continue // the connection broke after new bytes: resume
+			}
+			return 0, err
+		}
+		got, _, err := hashFile(part)
+		if err != nil {
+			return 0, err
+		}
+		if got != want {
+			os.Remove(part)
+			if resumed {
+				resumed = false
+				continue
+			}
+			return 0, fmt.Errorf("%s: sha256 %s does not match the configured %s; the file was deleted (fix sha256 in the config if the file is right)", url, got, want)
+		}
+		if err := atomicfile.Rename(part, path); err != nil {
+			return 0, err
+		}
+		return n, nil
+	}
+}
+
+// fetchOnce appends url's bytes to part from its current size (starting
+// again when the server ignores the range), reporting progress, and returns
+// the file's size and whether this attempt wrote any bytes.
+func fetchOnce(ctx context.Context, url, part string, opt Options) (size int64, progressed bool, err error) {
+	var offset int64
+	if st, err := os.Stat(part); err == nil && st.Mode().IsRegular() {
+		offset = st.Size()
+	}
+	body, err := download.GetFrom(ctx, opt.Client, url, offset, opt.Timeouts)
+	if err != nil && offset > 0 && errors.Is(err, download.ErrRange) {
+		// The server refused the range (416 Requested Range Not
+		// Satisfiable) or answered another one: start again.
+		os.Remove(part)
+		offset = 0
+		body, err = download.GetFrom(ctx, opt.Client, url, 0, opt.Timeouts)
 	}
 	if err != nil {
-		return 0, fmt.Errorf("downloading %w (check the url and your network, or download it yourself and use onnx: PATH)", err)
+		return 0, false, err
 	}
 	defer body.Close()
-	tmp, err := os.CreateTemp(opt.Dir, ".download-*.tmp")
-	if err != nil {
-		return 0, err
+	flags := os.O_WRONLY | os.O_CREATE | os.O_APPEND
+	if body.Offset == 0 {
+		flags |= os.O_TRUNC
 	}
-	defer os.Remove(tmp.Name())
-	h := sha256.New()
-	pw := &progressWriter{total: body.Size, fn: opt.Progress}
-	n, err := io.Copy(io.MultiWriter(tmp, h, pw), body)
-	if cerr := tmp.Close(); err == nil {
+	f, err := os.OpenFile(part, flags, 0o644)
+	if err != nil {
+		return 0, false, err
+	}
+	total := int64(-1)
+	if body.Size >= 0 {
+		total = body.Offset + body.Size
+	}
+	pw := &progressWriter{done: body.Offset, total: total, fn: opt.Progress}
+	n, err := io.Copy(io.MultiWriter(f, pw), body)
+	if err == nil {
+		err = f.Sync() // durable before the rename into place
+	}
+	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err != nil {
-		return 0, fmt.Errorf("downloading %w", err)
+	if err == nil && body.Size >= 0 && n != body.Size {
+		err = fmt.Errorf("%s: got %d of %d bytes", url, n, body.Size)
 	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != want {
-		return 0, fmt.Errorf("downloading %s: sha256 %s does not match the configured %s; the file was deleted (fix sha256 in the config if the file is right)", url, got, want)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return 0, err
-	}
-	return n, nil
+	return body.Offset + n, n > 0, err
 }
 
 type progressWriter struct {
@@ -361,12 +445,4 @@ func hashFile(path string) (string, int64, error) {
 		return "", 0, err
 	}
 	return hex.EncodeToString(h.Sum(nil)), n, nil
-}
-
-func writeAtomic(path string, data []byte) error {
-	tmp := path + ".tmp" + strconv.Itoa(os.Getpid())
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }

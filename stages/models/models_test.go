@@ -13,10 +13,13 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/dnnbench/dnnbench/configs"
+	"github.com/dnnbench/dnnbench/internal/config"
 	"github.com/dnnbench/dnnbench/internal/download"
+	"github.com/dnnbench/dnnbench/internal/preprocess"
 	"github.com/dnnbench/dnnbench/stages/models/zoo"
 )
 
@@ -68,7 +71,7 @@ func TestResolveBadInputs(t *testing.T) {
 		{Spec{Name: "b", ONNX: filepath.Join(dir, "missing.onnx")}, "does not exist"},
 		{Spec{Name: "c", ONNX: notONNX}, "not an ONNX model"},
 		{Spec{Name: "d", ONNX: truncated}, "not an ONNX model"},
-		{Spec{Name: "e", URL: "http://127.0.0.1:1/x.onnx", SHA256: strings.Repeat("0", 64)}, "downloading http://127.0.0.1:1/x.onnx"},
+		{Spec{Name: "e", URLs: []string{"http://127.0.0.1:1/x.onnx"}, SHA256: strings.Repeat("0", 64)}, "downloading http://127.0.0.1:1/x.onnx"},
 	}
 	for _, tc := range cases {
 		_, _, err := Resolve(context.Background(), tc.spec, opts(t))
@@ -87,7 +90,7 @@ func TestResolveURL(t *testing.T) {
 	o := opts(t)
 	var progressed int64
 	o.Progress = func(done, total int64) { progressed = done }
-	row, _, err := Resolve(context.Background(), Spec{Name: "u", URL: srv.URL + "/m.onnx", SHA256: good, Reference: "torchvision:ResNet50_Weights.IMAGENET1K_V2"}, o)
+	row, _, err := Resolve(context.Background(), Spec{Name: "u", URLs: []string{srv.URL + "/m.onnx"}, SHA256: good, Reference: "torchvision:ResNet50_Weights.IMAGENET1K_V2"}, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +102,7 @@ func TestResolveURL(t *testing.T) {
 	}
 
 	bad := strings.Repeat("ab", 32)
-	_, _, err = Resolve(context.Background(), Spec{Name: "v", URL: srv.URL + "/m.onnx", SHA256: bad}, o)
+	_, _, err = Resolve(context.Background(), Spec{Name: "v", URLs: []string{srv.URL + "/m.onnx"}, SHA256: bad}, o)
 	if err == nil || !strings.Contains(err.Error(), "does not match") {
 		t.Fatalf("checksum mismatch error %v", err)
 	}
@@ -120,7 +123,7 @@ func TestResolveSilentServerFailsInBoundedTime(t *testing.T) {
 	o := opts(t)
 	o.Timeouts = download.Timeouts{Idle: 300 * time.Millisecond}
 	start := time.Now()
-	_, _, err := Resolve(context.Background(), Spec{Name: "u", URL: srv.URL + "/m.onnx", SHA256: strings.Repeat("0", 64)}, o)
+	_, _, err := Resolve(context.Background(), Spec{Name: "u", URLs: []string{srv.URL + "/m.onnx"}, SHA256: strings.Repeat("0", 64)}, o)
 	if err == nil || !strings.Contains(err.Error(), "models: u: downloading "+srv.URL+"/m.onnx sent nothing for 300ms") {
 		t.Fatalf("error %v, want it to name the URL and the silence", err)
 	}
@@ -179,11 +182,26 @@ func TestReferencePreprocess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.ColorOrder != "bgr" || p.Scale != 255 || p.Mean[0] != 104 {
+	if !p.BGR || p.Scale != 255 || p.Mean[0] != 104 {
 		t.Errorf("BN-Inception preprocessing %+v", p)
 	}
 	if _, err := ReferencePreprocess(configs.FS, "torchvision:NoSuch"); err == nil {
 		t.Error("unknown reference accepted")
+	}
+	rgba := fstest.MapFS{"reference/paper_preprocessing.csv": {Data: []byte(
+		"model,crop_size,resize_shorter_side,input_range_max,input_space,mean,std\nX,224,256,1,RGBA,0 0 0,1 1 1\n")}}
+	if _, err := ReferencePreprocess(rgba, "paper:X"); err == nil || !strings.Contains(err.Error(), `input_space "RGBA"`) {
+		t.Errorf("input_space RGBA: %v", err)
+	}
+}
+
+// TestOverrideSetsChannels checks that a config override can switch a BGR
+// reference back to RGB, and leaves unset fields alone.
+func TestOverrideSetsChannels(t *testing.T) {
+	p := merge(preprocess.Spec{Crop: 224, BGR: true, Mean: [3]float64{104, 117, 123}, Scale: 255},
+		config.Preprocess{Channels: "rgb", Std: []float64{1, 2}})
+	if p.BGR || p.Crop != 224 || p.Mean != [3]float64{104, 117, 123} || p.Std != [3]float64{} || p.Scale != 255 {
+		t.Errorf("merged %+v", p)
 	}
 }
 
@@ -282,7 +300,7 @@ func TestCachedDownloadAlteredOnDisk(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits++; w.Write(model) }))
 	defer srv.Close()
 	o := opts(t)
-	spec := Spec{Name: "u", URL: srv.URL + "/m.onnx", SHA256: good, Reference: "torchvision:ResNet50_Weights.IMAGENET1K_V2"}
+	spec := Spec{Name: "u", URLs: []string{srv.URL + "/m.onnx"}, SHA256: good, Reference: "torchvision:ResNet50_Weights.IMAGENET1K_V2"}
 	row, _, err := Resolve(context.Background(), spec, o)
 	if err != nil {
 		t.Fatal(err)
