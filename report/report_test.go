@@ -33,8 +33,9 @@ func setup() report.Setup {
 		Conditions: []string{"cpu governor: performance", "load average: 0.12"},
 		Warnings:   []string{"CPU frequency scaling is not fixed"},
 		Devices: []report.DeviceProfile{
-			{Name: "cpu", Description: "host CPU, ONNX Runtime CPU EP", Provider: "cpu", Sampler: "proc"},
-			{Name: "jetson-orin", Description: "NVIDIA Jetson Orin Nano 8 GB", Provider: "cuda", Sampler: "tegrastats", PeakFLOPS: 1.28e12},
+			{Name: "cpu", Description: "host CPU, ONNX Runtime CPU EP", Provider: "cpu", Sampler: "proc",
+				PeakFLOPS: 140.8e9, PeakMethod: "detected: 2 cores × 2.2 GHz × 32 FLOP/cycle (AVX2 FMA)"},
+			{Name: "jetson-orin", Description: "NVIDIA Jetson Orin Nano 8 GB", Provider: "cuda", Sampler: "tegrastats", PeakFLOPS: 1.28e12, PeakMethod: "nominal (profile)"},
 		},
 		ConfigName: "fixture", ConfigHash: strings.Repeat("ab", 32),
 		Command: "go run ./pipeline --config configs/quick.yaml",
