@@ -131,7 +131,8 @@ type Device struct {
 	GraphOptimization string `yaml:"graph_optimization"`
 	// MemorySampler is proc, nvml or tegrastats; default proc.
 	MemorySampler string `yaml:"memory_sampler"`
-	// PeakGFLOPS is the nominal peak in GFLOP/s for efficiency figures; 0 = unknown.
+	// PeakGFLOPS is the nominal FP32 peak in GFLOP/s, printed in the report;
+	// 0 = detect it where the device is measured (internal/conditions).
 	PeakGFLOPS float64 `yaml:"peak_gflops"`
 	// Arch is the machine architecture the profile runs on: amd64, arm64 or any.
 	Arch string `yaml:"arch"`

@@ -34,6 +34,8 @@ type GPU struct {
 	MaxSMClockMHz uint32 `json:"max_sm_clock_mhz"`
 	// MemoryBytes is the total device memory in bytes.
 	MemoryBytes uint64 `json:"memory_bytes"`
+	// Cores is the number of CUDA cores; 0 when the driver does not say.
+	Cores int `json:"cuda_cores,omitempty"`
 }
 
 // Process is one process's use of a GPU.
@@ -100,6 +102,9 @@ func (l *Library) GPU(index int) (GPU, error) {
 	g.MaxSMClockMHz, _ = d.GetMaxClockInfo(nvml.CLOCK_SM)
 	if m, ret := d.GetMemoryInfo(); ret == nvml.SUCCESS {
 		g.MemoryBytes = m.Total
+	}
+	if n, ret := d.GetNumGpuCores(); ret == nvml.SUCCESS {
+		g.Cores = n
 	}
 	return g, nil
 }
