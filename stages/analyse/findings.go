@@ -36,7 +36,6 @@ var paperClaims = [7]struct{ claim, where string }{
 // RealTimeFPS is the speed counted as real time in finding 6, in images per second.
 const RealTimeFPS = 30.0
 
-
 // Samplers of the memory stage, which also tell the kind of device: a
 // desktop or server NVIDIA GPU (nvml), a Jetson (tegrastats) or the host (proc).
 const (
