@@ -74,8 +74,12 @@ func findings(res *Result) []Finding {
 	return out
 }
 
-func tooFew(n int) string {
-	return fmt.Sprintf("%d models have what the test needs; at least %d are needed", n, minModels)
+// tooFew says why a bootstrap gave no estimate for n models of what.
+func tooFew(n int, what string) string {
+	if n < minModels {
+		return fmt.Sprintf("%d models %s; at least %d are needed", n, what, minModels)
+	}
+	return fmt.Sprintf("%d models %s, but the statistic is undefined: the values do not vary (in most resamples)", n, what)
 }
 
 // findingOps tests finding 1 by the rank correlation of accuracy with operations.
@@ -88,7 +92,7 @@ func findingOps(acc []ModelRow) (string, string, string) {
 	}
 	e, ok := bootstrap(len(acc), func(idx []int) float64 { return spearman(pick(fl, idx), pick(top1, idx)) })
 	if !ok {
-		return test, NotEnoughData, tooFew(len(acc)) + " with accuracy and varied FLOPs"
+		return test, NotEnoughData, tooFew(len(acc), "have an accuracy")
 	}
 	ev := "ρ = " + e.String()
 	// The pair that shows the claim's second half best: the largest FLOPs
@@ -132,7 +136,7 @@ func findingLinear(acc []ModelRow) (string, string, string) {
 	}
 	e, ok := bootstrap(len(acc), stat)
 	if !ok {
-		return test, NotEnoughData, tooFew(len(acc)) + " with varied accuracy and complexity"
+		return test, NotEnoughData, tooFew(len(acc), "have an accuracy")
 	}
 	ev := fmt.Sprintf("R² = %s; R²(top-1, FLOPs) = %.2f, R²(top-1, params) = %.2f", e, pearsonR2(f, a), pearsonR2(p, a))
 	return test, r.verdict(e), ev
@@ -166,7 +170,7 @@ func findingDensity(acc []ModelRow) (string, string, string) {
 	}
 	e, ok := bootstrap(len(ms), stat)
 	if !ok {
-		return test, NotEnoughData, tooFew(len(ms)) + " with an accuracy and parameters"
+		return test, NotEnoughData, tooFew(len(ms), "have an accuracy and parameters")
 	}
 	var beaten []string
 	for _, b := range ms {
@@ -219,7 +223,7 @@ func findingThroughput(res *Result) (string, string, string) {
 		}
 		e, ok := bootstrap(len(rs), func(idx []int) float64 { return spearman(pick(fps, idx), pick(top1, idx)) })
 		if !ok {
-			parts = append(parts, fmt.Sprintf("%s: not enough data: %s", d, tooFew(len(rs))))
+			parts = append(parts, fmt.Sprintf("%s: not enough data: %s", d, tooFew(len(rs), "were timed at batch 1 and have an accuracy")))
 			continue
 		}
 		v := r.verdict(e)
@@ -264,7 +268,7 @@ func findingMemoryFit(res *Result) (string, string, string) {
 		e, ok := bootstrap(len(rs), func(idx []int) float64 { return pearsonR2(pick(x, idx), pick(y, idx)) })
 		if !ok {
 			if len(rs) > 0 {
-				parts = append(parts, fmt.Sprintf("%s: not enough data: %s", d, tooFew(len(rs))))
+				parts = append(parts, fmt.Sprintf("%s: not enough data: %s", d, tooFew(len(rs), "have a batch-1 memory measurement")))
 			}
 			continue
 		}

@@ -196,3 +196,17 @@ func TestFindingsNotEnoughData(t *testing.T) {
 		}
 	}
 }
+
+func TestFindingNoVariation(t *testing.T) {
+	// Ten models, all with the same accuracy: ρ is undefined, and the
+	// evidence says so rather than asking for more models.
+	ms := rising(10)
+	for i := range ms {
+		ms[i].top1 = 70
+	}
+	fs := findingsOf(t, build(ms))
+	wantVerdict(t, fs, 1, analyse.NotEnoughData)
+	if !strings.Contains(fs[0].Evidence, "do not vary") {
+		t.Errorf("finding 1 evidence: %s", fs[0].Evidence)
+	}
+}
