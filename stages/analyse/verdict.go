@@ -27,7 +27,8 @@ const VerdictRule = "each finding is tested by one statistic compared with a sta
 	"or, for shares of models, a Wilson score interval. " +
 	"The verdict is supported when the whole interval lies on the claim's side of the threshold, contradicted when it lies wholly on the other side, " +
 	"and partly supported when it contains the threshold; a finding tested per device is supported (contradicted) when every tested device supports (contradicts) it, " +
-	"and partly supported otherwise. Fewer than 5 models give not enough data"
+	"and partly supported otherwise. A bootstrap needs at least 5 models; with fewer, or without the devices a finding contrasts, the verdict is not enough data, " +
+	"and a finding whose quantity no device here measures as the paper did is not comparable"
 
 const (
 	// minModels is the fewest models a bootstrap interval is computed from.
