@@ -115,7 +115,7 @@ func readPeak(root string, s Settings, gpus []nvidia.GPU) Peak {
 		return Peak{Method: "unknown: " + err.Error()}
 	}
 	maxMHz, _ := MaxFreqMHz(filepath.Join(root, "sys", "devices", "system", "cpu"))
-	return CPUPeak(info, s.IntraOpThreads, maxMHz)
+	return CPUPeak(info, s.IntraOpThreads, runtime.NumCPU(), maxMHz)
 }
 
 // CPUModel returns the first "model name" (x86) or "Model"/"Hardware" (arm)

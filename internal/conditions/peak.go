@@ -151,14 +151,19 @@ func MaxFreqMHz(dir string) (float64, error) {
 
 // CPUPeak is the peak of the cores ONNX Runtime computes on: threads
 // intra-op threads (0 means its default, one per physical core), at most
-// the physical cores, since hyper-threads share a core's vector units.
-// maxMHz is the cpufreq maximum clock, or 0 to use cpuinfo's current clock.
-func CPUPeak(info CPUInfo, threads int, maxMHz float64) Peak {
+// the physical cores, since hyper-threads share a core's vector units, and
+// at most usable, the CPUs this process may run on (0 = no limit; a
+// container's /proc/cpuinfo lists the host's CPUs). maxMHz is the cpufreq
+// maximum clock, or 0 to use cpuinfo's current clock.
+func CPUPeak(info CPUInfo, threads, usable int, maxMHz float64) Peak {
 	perCycle, unit := FLOPsPerCycle(info)
 	if perCycle == 0 {
 		return Peak{Method: "unknown: /proc/cpuinfo announces no known vector extension (AVX-512, AVX2 with FMA, AVX, SSE2 or NEON); set peak_gflops in the device profile"}
 	}
 	cores, coresText := info.PhysicalCores, "physical cores (ONNX Runtime's default thread count)"
+	if usable > 0 && usable < cores {
+		cores, coresText = usable, "cores (the CPUs this process may use)"
+	}
 	if threads > 0 && threads < cores {
 		cores, coresText = threads, "cores (intra-op threads)"
 	}

@@ -4,6 +4,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -58,34 +59,36 @@ func TestParseCPUInfoEmpty(t *testing.T) {
 func TestCPUPeak(t *testing.T) {
 	xeon := parseFile(t, filepath.Join("testdata", "cpuinfo", "xeon-e5-2620v3-2socket.txt"))
 	for _, c := range []struct {
-		name    string
-		threads int
-		maxMHz  float64
-		want    float64
-		method  string
+		name            string
+		threads, usable int
+		maxMHz          float64
+		want            float64
+		method          string
 	}{
 		// Default threads: one per physical core (12), at the cpufreq maximum.
-		{"default", 0, 3200, 12 * 3.2 * 32, "detected: 12 physical cores (ONNX Runtime's default thread count) × 3.20 GHz (cpufreq maximum) × 32 FLOP/cycle (AVX2 FMA"},
+		{"default", 0, 0, 3200, 12 * 3.2 * 32, "detected: 12 physical cores (ONNX Runtime's default thread count) × 3.20 GHz (cpufreq maximum) × 32 FLOP/cycle (AVX2 FMA"},
 		// Two threads use two cores.
-		{"two threads", 2, 3200, 2 * 3.2 * 32, "detected: 2 cores (intra-op threads)"},
+		{"two threads", 2, 0, 3200, 2 * 3.2 * 32, "detected: 2 cores (intra-op threads)"},
 		// 24 threads on 12 cores: hyper-threads add no vector units.
-		{"hyper-threads", 24, 3200, 12 * 3.2 * 32, "12 physical cores"},
+		{"hyper-threads", 24, 0, 3200, 12 * 3.2 * 32, "12 physical cores"},
 		// No cpufreq: the current clock from cpuinfo, labelled as such.
-		{"no cpufreq", 2, 0, 2 * 1.200073 * 32, "1.20 GHz (current clock in /proc/cpuinfo)"},
+		// A container allowed 4 of the host's CPUs computes on 4 cores.
+		{"container", 0, 4, 3200, 4 * 3.2 * 32, "detected: 4 cores (the CPUs this process may use)"},
+		{"no cpufreq", 2, 0, 0, 2 * 1.200073 * 32, "1.20 GHz (current clock in /proc/cpuinfo)"},
 	} {
-		p := CPUPeak(xeon, c.threads, c.maxMHz)
+		p := CPUPeak(xeon, c.threads, c.usable, c.maxMHz)
 		if math.Abs(p.GFLOPS-c.want) > 1e-6 || !strings.Contains(p.Method, c.method) {
 			t.Errorf("%s: %v GFLOP/s %q; want %v and %q", c.name, p.GFLOPS, p.Method, c.want, c.method)
 		}
 	}
 	orin := parseFile(t, filepath.Join("testdata", "cpuinfo", "jetson-orin-a78ae.txt"))
-	if p := CPUPeak(orin, 0, 0); p.GFLOPS != 0 || !strings.Contains(p.Method, "unknown: neither cpufreq nor /proc/cpuinfo gives the CPU clock") {
+	if p := CPUPeak(orin, 0, 0, 0); p.GFLOPS != 0 || !strings.Contains(p.Method, "unknown: neither cpufreq nor /proc/cpuinfo gives the CPU clock") {
 		t.Errorf("arm64 without a clock: %+v", p)
 	}
-	if p := CPUPeak(orin, 0, 2201.6); math.Abs(p.GFLOPS-6*2.2016*16) > 1e-6 || !strings.Contains(p.Method, "NEON") {
+	if p := CPUPeak(orin, 0, 0, 2201.6); math.Abs(p.GFLOPS-6*2.2016*16) > 1e-6 || !strings.Contains(p.Method, "NEON") {
 		t.Errorf("arm64 with cpufreq: %+v", p)
 	}
-	if p := CPUPeak(CPUInfo{LogicalCPUs: 1, PhysicalCores: 1, MHz: 1000, ISA: "x86", Flags: []string{"fpu"}}, 0, 0); p.GFLOPS != 0 || !strings.Contains(p.Method, "peak_gflops") {
+	if p := CPUPeak(CPUInfo{LogicalCPUs: 1, PhysicalCores: 1, MHz: 1000, ISA: "x86", Flags: []string{"fpu"}}, 0, 0, 0); p.GFLOPS != 0 || !strings.Contains(p.Method, "peak_gflops") {
 		t.Errorf("unknown vector unit: %+v", p)
 	}
 }
@@ -101,9 +104,10 @@ func TestGPUPeak(t *testing.T) {
 }
 
 func TestReadDetectsPeak(t *testing.T) {
-	// The recorded tree: 2 physical cores, cpuinfo_max_freq 3.5 GHz, AVX-512.
+	// The recorded tree: 2 physical cores, cpuinfo_max_freq 3.5 GHz, AVX-512;
+	// fewer cores if this test may use only one CPU.
 	c := Read(filepath.Join("testdata", "root"), Settings{IntraOpThreads: 0, Provider: "cpu"})
-	if want := 2 * 3.5 * 64.0; c.Peak.GFLOPS != want || !strings.Contains(c.Peak.Method, "3.50 GHz (cpufreq maximum)") {
+	if want := float64(min(2, runtime.NumCPU())) * 3.5 * 64; c.Peak.GFLOPS != want || !strings.Contains(c.Peak.Method, "3.50 GHz (cpufreq maximum)") {
 		t.Errorf("peak %+v, want %v GFLOP/s from the cpufreq maximum", c.Peak, want)
 	}
 	// A GPU provider without NVML has no CPU peak passed off as its own.
