@@ -9,6 +9,7 @@
 //	<dir>/<stage>/<key>.parquet            a loose entry, one per Put
 //	<dir>/<stage>/packs/pack-<sha>.parquet many entries compacted into one file
 //	<dir>/<stage>/files/…                  artifacts such as ONNX files (see Path)
+//	<dir>/<stage>/quarantine/…             damaged files moved aside (see Repairs)
 //
 // The key is the hash Key returns over everything that determines the entry.
 // Put writes an entry to a temporary file in the stage directory, syncs it and
@@ -26,6 +27,14 @@
 // Compact runs only under the lock: unlock compacts every stage, and All
 // compacts first when the store holds the lock and finds many loose entries.
 //
+// # Damage
+//
+// Parquet checks each page against its CRC, and a pack is checked against
+// the sha256 in its name when it is first read. A run (which holds the lock)
+// moves a damaged file into the stage's quarantine directory and goes on
+// without it, so only that file's rows are recomputed; Verify and Repair do
+// the same for the whole store without a run.
+//
 // # Merging devices
 //
 // Entries and packs copied from another machine's cache (a Jetson, say) are
@@ -37,7 +46,9 @@
 // One pipeline run holds the store's lock (Lock) for its whole run, so two
 // concurrent runs never measure at the same time, never overwrite each other's
 // entries and never compact under each other; the second run waits until the
-// first finishes or its context ends. Within a process, Get, Put and All may
+// first finishes or its context ends (LockNotify reports the wait). Worker
+// processes of a run inherit the lock file (LockFile), so a worker that
+// outlives its run still keeps others out. Within a process, Get, Put and All may
 // run concurrently; Compact excludes them for its duration. Readers that do not
 // take the lock still never see a partial entry, because every write is a
 // rename.
@@ -81,6 +92,12 @@ type Store struct {
 	mu sync.RWMutex
 	// held counts the locks this Store holds (Lock), which Compact requires.
 	held atomic.Int32
+	// lockFile is the open lock file while held (see LockFile).
+	lockMu   sync.Mutex
+	lockFile *os.File
+	// repairs are the damaged files moved aside (see Repairs).
+	repairsMu sync.Mutex
+	repairs   []Repair
 	// packs caches pack indexes by path; packs are immutable.
 	packsMu sync.Mutex
 	packs   map[string]*packIndex
@@ -92,7 +109,7 @@ func Open(dir string) (*Store, error) {
 		return nil, errors.New("cache: empty cache directory; pass a directory such as --cache cache")
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("cache: %w", err)
+		return nil, (&Store{dir: dir}).notWritable(err)
 	}
 	fi, err := os.Stat(dir)
 	if err != nil {
@@ -143,9 +160,9 @@ func (s *Store) entryPath(stage, key string) (dir, path string, err error) {
 
 // Get reads entry key of stage as rows of T. It returns ok=false and no error
 // when the entry does not exist. An entry that exists but cannot be read as T
-// is an error wrapping ErrCorrupt that names the file and tells the user to
-// delete it or rerun with --force; a caller that prefers to recompute can test
-// for it with errors.Is.
+// is an error wrapping ErrCorrupt that names the file, unless this Store
+// holds the lock and the file is damaged: then it is moved aside (see
+// Repairs) and Get answers as if it were missing.
 func Get[T any](s *Store, stage, key string) (rows []T, ok bool, err error) {
 	dir, path, err := s.entryPath(stage, key)
 	if err != nil {
@@ -157,7 +174,7 @@ func Get[T any](s *Store, stage, key string) (rows []T, ok bool, err error) {
 	if err == nil {
 		return rows, true, nil
 	}
-	if !errors.Is(err, fs.ErrNotExist) {
+	if !s.setAside(path, err) {
 		return nil, false, err
 	}
 	packs, err := listPacks(dir)
@@ -168,11 +185,17 @@ func Get[T any](s *Store, stage, key string) (rows []T, ok bool, err error) {
 	for i := len(packs) - 1; i >= 0; i-- {
 		idx, err := s.packIndex(packs[i])
 		if err != nil {
+			if s.setAside(packs[i], err) {
+				continue
+			}
 			return nil, false, err
 		}
 		if e, ok := idx.find(key); ok {
 			rows, err := readPackRows[T](packs[i], e.start, e.rows)
 			if err != nil {
+				if s.setAside(packs[i], err) {
+					continue
+				}
 				return nil, false, err
 			}
 			return rows, true, nil
@@ -212,7 +235,7 @@ func Put[T any](s *Store, stage, key string, rows []T) error {
 // the last in name order wins): the merge of every run and device whose
 // entries are in the store. A missing stage directory gives no rows.
 // Temporary and unrelated files are ignored; an unreadable entry is an error
-// wrapping ErrCorrupt. When this Store holds the lock and the stage has many
+// wrapping ErrCorrupt, or under the lock moved aside (see Repairs). When this Store holds the lock and the stage has many
 // loose entries, All compacts the stage first.
 func All[T any](s *Store, stage string) ([]T, error) {
 	dir, err := s.stageDir(stage)
@@ -250,10 +273,16 @@ func All[T any](s *Store, stage string) ([]T, error) {
 	for _, p := range packs {
 		idx, err := s.packIndex(p)
 		if err != nil {
+			if s.setAside(p, err) {
+				continue
+			}
 			return nil, err
 		}
 		rows, err := readPack[T](p, idx)
 		if err != nil {
+			if s.setAside(p, err) {
+				continue
+			}
 			return nil, err
 		}
 		only = rows
@@ -265,11 +294,14 @@ func All[T any](s *Store, stage string) ([]T, error) {
 		return only, nil // a pack is in key order, each key once
 	}
 	for _, key := range loose {
-		rows, err := readEntry[T](filepath.Join(dir, key+entryExt))
-		if errors.Is(err, fs.ErrNotExist) {
-			continue // merged into a pack since the listing; the pack was read first
-		}
+		path := filepath.Join(dir, key+entryExt)
+		rows, err := readEntry[T](path)
 		if err != nil {
+			// Gone: merged into a pack since the listing (the pack was read
+			// first), or damaged and moved aside.
+			if s.setAside(path, err) {
+				continue
+			}
 			return nil, err
 		}
 		refs = append(refs, ref{key, rows})

@@ -430,8 +430,8 @@ func TestStrayTempAndTruncatedEntry(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, ok, err := Get[timing.Row](s, "timing", trunc)
-		if ok || !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "--force") {
-			t.Errorf("Get of an entry truncated to %d bytes = ok %v, %v; want ErrCorrupt naming %s and --force", n, ok, err, path)
+		if ok || !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "pipeline cache repair") {
+			t.Errorf("Get of an entry truncated to %d bytes = ok %v, %v; want ErrCorrupt naming %s and the repair command", n, ok, err, path)
 		}
 		if _, err := All[timing.Row](s, "timing"); !errors.Is(err, ErrCorrupt) {
 			t.Errorf("All with an entry truncated to %d bytes: %v, want ErrCorrupt", n, err)

@@ -12,3 +12,6 @@ func tryLock(f *os.File) (busy bool, err error) {
 }
 
 func unlockFile(f *os.File) error { return nil }
+
+// processAlive cannot tell here; the holder is taken to be alive.
+func processAlive(pid int) bool { return true }

@@ -48,7 +48,9 @@ func (x *packIndex) find(key string) (packEntry, bool) {
 }
 
 // packIndex returns the index of the pack at path, from the Store's memory
-// when the file is unchanged.
+// when the file is unchanged. Read from disk, the pack must match the
+// checksum in its name (Compact names a pack by its content's sha256), so
+// any damage is found before a row is read.
 func (s *Store) packIndex(path string) (*packIndex, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
@@ -60,12 +62,14 @@ func (s *Store) packIndex(path string) (*packIndex, error) {
 	if idx != nil && idx.size == fi.Size() {
 		return idx, nil
 	}
-	f, err := os.Open(path)
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("cache: %w", err)
 	}
-	defer f.Close()
-	pf, err := openParquet(path, f, fi.Size())
+	if err := checkPackSum(path, b); err != nil {
+		return nil, corrupt(path, err)
+	}
+	pf, err := openParquet(path, bytes.NewReader(b), int64(len(b)))
 	if err != nil {
 		return nil, err
 	}
@@ -73,11 +77,21 @@ func (s *Store) packIndex(path string) (*packIndex, error) {
 	if err != nil {
 		return nil, corrupt(path, err)
 	}
-	idx.size = fi.Size()
+	idx.size = int64(len(b))
 	s.packsMu.Lock()
 	s.packs[path] = idx
 	s.packsMu.Unlock()
 	return idx, nil
+}
+
+// checkPackSum compares a pack's content with the sha256 in its name.
+func checkPackSum(path string, b []byte) error {
+	want := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(path), packPrefix), entryExt)
+	sum := sha256.Sum256(b)
+	if got := hex.EncodeToString(sum[:]); got != want {
+		return fmt.Errorf("its content does not match the checksum in its name (sha256 %s…)", got[:12])
+	}
+	return nil
 }
 
 // parseIndex reads and checks a pack's entry list.
@@ -147,7 +161,7 @@ func readPackRows[T any](path string, start, n int) (rows []T, err error) {
 		return nil, err
 	}
 	if err := checkSchema[T](pf.Schema()); err != nil {
-		return nil, corrupt(path, err)
+		return nil, foreign(path, err)
 	}
 	defer func() {
 		if r := recover(); r != nil {
@@ -194,7 +208,7 @@ func decode[T any](path string, b []byte) (rows []T, err error) {
 		return nil, err
 	}
 	if err := checkSchema[T](f.Schema()); err != nil {
-		return nil, corrupt(path, err)
+		return nil, foreign(path, err)
 	}
 	defer func() {
 		// A damaged file can make the Parquet reader panic; report it as corrupt.
@@ -237,8 +251,21 @@ func decodeRows[T any](path string, f *parquet.File, rows []T) ([]T, error) {
 	return rows, nil
 }
 
+// corrupt wraps ErrCorrupt naming the file and the fix. A run (which holds
+// the lock) moves such a file aside by itself; see Store.Quarantine.
 func corrupt(path string, err error) error {
-	return fmt.Errorf("%w %s (%w): delete the file or rerun with --force", ErrCorrupt, path, err)
+	return fmt.Errorf("%w %s (%w): a run moves it aside and recomputes its rows, or run 'pipeline cache repair'", ErrCorrupt, path, err)
+}
+
+// foreignError is an intact file whose columns are not the expected ones;
+// it wraps ErrCorrupt but is never moved aside.
+type foreignError struct{ error }
+
+func (e foreignError) Unwrap() error { return e.error }
+
+// foreign reports such a file, for the user to move.
+func foreign(path string, err error) error {
+	return foreignError{fmt.Errorf("%w %s (%w): move it out of the cache directory", ErrCorrupt, path, err)}
 }
 
 // checkRowType rejects row types Parquet cannot store as a table.
@@ -266,8 +293,9 @@ func checkSchema[T any](got *parquet.Schema) error {
 // Compact merges the loose entries and packs of stage into one pack and
 // removes what it merged, so that All reads the stage from a single file. The
 // caller must hold the store's lock (Lock). A stage with nothing to merge is
-// left as it is. Every merged file must have the same columns; a file from
-// another version is an error wrapping ErrCorrupt naming it.
+// left as it is. A damaged file is moved aside (see Repairs). Every merged
+// file must have the same columns; a file from another version is an error
+// wrapping ErrCorrupt naming it.
 func (s *Store) Compact(stage string) error {
 	dir, err := s.stageDir(stage)
 	if err != nil {
@@ -294,14 +322,20 @@ func (s *Store) Compact(stage string) error {
 	for _, p := range packs {
 		idx, err := s.packIndex(p)
 		if err != nil {
+			if s.setAside(p, err) {
+				continue
+			}
 			return err
 		}
 		rows, sch, err := readRaw(p, schema)
-		if err != nil {
-			return err
+		if err == nil && len(rows) != idx.total {
+			err = corrupt(p, fmt.Errorf("read %d rows, index lists %d", len(rows), idx.total))
 		}
-		if len(rows) != idx.total {
-			return corrupt(p, fmt.Errorf("read %d rows, index lists %d", len(rows), idx.total))
+		if err != nil {
+			if s.setAside(p, err) {
+				continue
+			}
+			return err
 		}
 		schema = sch
 		for _, e := range idx.entries {
@@ -309,12 +343,19 @@ func (s *Store) Compact(stage string) error {
 		}
 	}
 	for _, key := range loose {
-		rows, sch, err := readRaw(filepath.Join(dir, key+entryExt), schema)
+		path := filepath.Join(dir, key+entryExt)
+		rows, sch, err := readRaw(path, schema)
 		if err != nil {
+			if s.setAside(path, err) {
+				continue
+			}
 			return err
 		}
 		schema = sch
 		byKey[key] = rows
+	}
+	if schema == nil {
+		return nil // everything was damaged and is now aside
 	}
 	keys := make([]string, 0, len(byKey))
 	for k := range byKey {
@@ -389,7 +430,7 @@ func readRaw(path string, want *parquet.Schema) (rows []parquet.Row, schema *par
 		return nil, nil, err
 	}
 	if want != nil && !parquet.EqualNodes(want, f.Schema()) {
-		return nil, nil, corrupt(path, errors.New("its columns differ from the stage's other entries; it was written by another version"))
+		return nil, nil, foreign(path, errors.New("its columns differ from the stage's other entries; it was written by another version"))
 	}
 	defer func() {
 		if r := recover(); r != nil {

@@ -10,10 +10,12 @@
 //	                  [--out out] [--cache cache] [--force] [--quiet]
 //	go run ./pipeline preprocess --model NAME [--crop center|ten] IMAGE... --out DIR
 //	go run ./pipeline setup
+//	go run ./pipeline cache verify|repair [--cache DIR]
 package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"flag"
 	"fmt"
@@ -25,6 +27,7 @@ import (
 	"syscall"
 
 	"github.com/dnnbench/dnnbench/configs"
+	"github.com/dnnbench/dnnbench/internal/childproc"
 	"github.com/dnnbench/dnnbench/internal/config"
 	"github.com/dnnbench/dnnbench/internal/onnxrt"
 	"github.com/dnnbench/dnnbench/stages/memory"
@@ -51,6 +54,9 @@ func main() {
 type options struct {
 	config, stage, device, models, out, cache string
 	force, quiet                              bool
+	// outName is the output folder under out: the config's name, or for a
+	// --models subset a name of its own (see subsetName).
+	outName string
 }
 
 // run is main without the process: tests drive it.
@@ -63,6 +69,8 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 			return runSetup(ctx, stderr)
 		case "preprocess":
 			return runPreprocess(ctx, stdout, stderr, args[1:])
+		case "cache":
+			return runCache(ctx, stdout, stderr, args[1:])
 		}
 	}
 	var o options
@@ -81,7 +89,7 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q (subcommands: setup, preprocess; see --help)", fs.Arg(0))
+		return fmt.Errorf("unexpected argument %q (subcommands: setup, preprocess, cache; see --help)", fs.Arg(0))
 	}
 	if o.stage != "all" && !slices.Contains(stageNames, o.stage) {
 		return fmt.Errorf("unknown stage %q; stages: all, %s", o.stage, strings.Join(stageNames, ", "))
@@ -98,10 +106,13 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	if err != nil {
 		return err
 	}
+	o.outName = cfg.Name
 	if o.models != "" {
-		if cfg.Models, err = selectModels(cfg.Models, o.models); err != nil {
+		all := cfg.Models
+		if cfg.Models, err = selectModels(all, o.models); err != nil {
 			return err
 		}
+		o.outName = subsetName(cfg.Name, all, cfg.Models)
 	}
 	r, err := newRunner(o, cfg, dev, stderr)
 	if err != nil {
@@ -127,6 +138,8 @@ Usage:
   go run ./pipeline preprocess --model NAME [--crop center|ten] [--config FILE] IMAGE... --out DIR
                                                   write the exact input tensors (.npy) and crops (.png)
   go run ./pipeline setup                         locate or fetch the ONNX Runtime library
+  go run ./pipeline cache verify|repair [--cache DIR]
+                                                  list damaged cache files / move them aside
 
 Stages (in dependency order): %s
 Devices (configs/devices): %s
@@ -138,8 +151,13 @@ Flags:
 
 func selectModels(all []config.Model, list string) ([]config.Model, error) {
 	var out []config.Model
+	seen := map[string]bool{}
 	for _, name := range strings.Split(list, ",") {
 		name = strings.TrimSpace(name)
+		if seen[name] {
+			return nil, fmt.Errorf("--models: %q is listed twice; list each model once", name)
+		}
+		seen[name] = true
 		i := slices.IndexFunc(all, func(m config.Model) bool { return m.Name == name })
 		if i < 0 {
 			var names []string
@@ -153,18 +171,50 @@ func selectModels(all []config.Model, list string) ([]config.Model, error) {
 	return out, nil
 }
 
-// runWorker is the child side of the timing and memory stages.
+// subsetName names the output folder of a --models run, so that a subset
+// never overwrites the whole config's report: <config>-models-<a>+<b> (or a
+// hash of the names when they are long). All the config's models is the
+// config's own folder.
+func subsetName(config string, all, subset []config.Model) string {
+	if len(subset) == len(all) {
+		return config
+	}
+	var names []string
+	for _, m := range subset {
+		names = append(names, m.Name)
+	}
+	joined := strings.Join(names, "+")
+	if len(joined) > 64 {
+		sum := sha256.Sum256([]byte(strings.Join(names, ",")))
+		joined = fmt.Sprintf("%d-%x", len(names), sum[:6])
+	}
+	return config + "-models-" + joined
+}
+
+// runWorker is the child side of the timing and memory stages. It exits
+// as soon as the pipeline that started it is gone, so that no orphan keeps
+// running and disturbs the measurements of the next run.
 func runWorker(ctx context.Context, args []string) error {
 	if len(args) != 1 {
 		return errors.New("worker: want one stage name (timing or memory)")
 	}
+	var work func(context.Context, io.Reader, io.Writer) error
 	switch args[0] {
 	case "timing":
-		return timing.Worker(ctx, os.Stdin, os.Stdout)
+		work = timing.Worker
 	case "memory":
-		return memory.Worker(ctx, os.Stdin, os.Stdout)
+		work = memory.Worker
+	default:
+		return fmt.Errorf("worker: unknown stage %q", args[0])
 	}
-	return fmt.Errorf("worker: unknown stage %q", args[0])
+	req, err := childproc.WatchParent(os.Stdin, func() {
+		fmt.Fprintln(os.Stderr, "worker: the pipeline that started this worker has exited; stopping")
+		os.Exit(3)
+	})
+	if err != nil {
+		return fmt.Errorf("worker %s: %w", args[0], err)
+	}
+	return work(ctx, req, os.Stdout)
 }
 
 func runSetup(ctx context.Context, stderr io.Writer) error {

@@ -212,9 +212,10 @@ report: {formats: [md, html, pdf]}
 	if err != nil {
 		t.Fatal(err)
 	}
+	sha := readCSV(t, filepath.Join(res, "models.csv"))[1][4]
 	for _, b := range []int64{1, 2} {
 		row := timing.Row{Model: "sq", Device: "jetson", Batch: b, Runs: 10, Warmup: 10, LatencyMsMedian: 20 * float64(b),
-			MsPerImage: 20, FPS: 50, Status: "ok", Provider: "cuda"}
+			MsPerImage: 20, FPS: 50, Status: "ok", Provider: "cuda", ModelSHA256: sha}
 		if err := cache.Put(store, timingEntries, fmt.Sprintf("%064d", b), []timing.Row{row}); err != nil {
 			t.Fatal(err)
 		}

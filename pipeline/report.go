@@ -3,9 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -46,6 +49,15 @@ func (r *runner) analyseAndReport(ctx context.Context, t tables) error {
 	if err := report.Generate(report.Options{Formats: r.cfg.Report.Formats}, r.setup(res, date), res, figs, r.outDir); err != nil {
 		return err
 	}
+	// A report in a format this run did not write is an older run's: remove it.
+	for _, f := range []string{"md", "html", "pdf"} {
+		if slices.Contains(r.cfg.Report.Formats, f) {
+			continue
+		}
+		if err := os.Remove(filepath.Join(r.outDir, "report."+f)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
 	r.log.Step("report   " + filepath.Join(r.outDir, "report.{"+strings.Join(r.cfg.Report.Formats, ",")+"}"))
 	return nil
 }
@@ -67,7 +79,7 @@ func (r *runner) setup(res *analyse.Result, date time.Time) report.Setup {
 		HostCPU: r.host.CPUModel, HostCores: r.host.Cores, HostMemoryBytes: r.host.MemoryBytes,
 		OS: r.host.OS + "/" + r.host.Arch, Kernel: r.host.Kernel, Distro: r.host.Distro,
 		Warnings: r.warnings, ConfigName: r.cfg.Name, ConfigHash: m.ConfigHash,
-		Command: "go run ./pipeline --config " + r.o.config + " --device " + r.dev.Name, Date: date}
+		Command: r.command(), Date: date}
 	for _, name := range res.Devices {
 		p := report.DeviceProfile{Name: name}
 		var nominal float64
@@ -100,6 +112,15 @@ func devicePeak(nominalGFLOPS float64, c conditions.Conditions, haveConditions b
 		return 0, c.Peak.Method
 	}
 	return 0, "not detected: the device's conditions predate peak detection (rerun its timing stage with --force)"
+}
+
+// command is the command line that reproduces this report.
+func (r *runner) command() string {
+	c := "go run ./pipeline --config " + r.o.config + " --device " + r.dev.Name
+	if r.o.models != "" {
+		c += " --models " + r.o.models
+	}
+	return c
 }
 
 func conditionLines(device string, c conditions.Conditions) []string {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -29,15 +30,15 @@ import (
 // too, so entries with an older row layout are never read back or merged
 // with current ones (delete old directories at will).
 const (
-	flopsSchema    = 1
-	timingSchema   = 1
-	memorySchema   = 1
-	accuracySchema = 1
+	flopsSchema    = 2 // v2: BatchNormalization statistics traced through pass-through ops
+	timingSchema   = 2 // v2: rows carry the model file's sha256
+	memorySchema   = 2 // v2: rows carry the model file's sha256
+	accuracySchema = 2 // v2: keys cover image files and the dataset location
 
 	flopsEntries  = "flops-v1"
 	opsEntries    = "flops_ops-v1"
-	timingEntries = "timing-v1"
-	memoryEntries = "memory-v1"
+	timingEntries = "timing-v2"
+	memoryEntries = "memory-v2"
 	chunkEntries  = "accuracy_chunks-v1"
 )
 
@@ -66,7 +67,7 @@ func newRunner(o options, cfg *config.Config, dev *config.Device, stderr io.Writ
 		return nil, err
 	}
 	return &runner{o: o, cfg: cfg, dev: dev, log: newProgress(stderr, o.quiet), store: store,
-		outDir: filepath.Join(o.out, cfg.Name), host: readHost()}, nil
+		outDir: filepath.Join(o.out, cmp.Or(o.outName, cfg.Name)), host: readHost()}, nil
 }
 
 // wants reports whether stage s runs for --stage: the stage itself and
@@ -93,14 +94,15 @@ func (r *runner) run(ctx context.Context) (err error) {
 	r.log.Printf("dnnbench: config %s (%d models), device %s, stage %s", r.cfg.Name, len(r.cfg.Models), r.dev.Name, r.o.stage)
 	lockCtx, cancel := context.WithTimeout(ctx, 30*time.Minute)
 	defer cancel()
-	unlock, err := r.store.Lock(lockCtx)
+	unlock, err := r.store.LockNotify(lockCtx, r.lockWaiting)
 	if err != nil {
-		return fmt.Errorf("cache %s is locked by another run: %w", r.o.cache, err)
+		return err
 	}
 	defer func() {
 		if uerr := unlock(); err == nil && uerr != nil {
 			err = fmt.Errorf("cache %s: %w", r.o.cache, uerr)
 		}
+		r.noteRepairs()
 	}()
 	if err := os.MkdirAll(r.outDir, 0o755); err != nil {
 		return err
@@ -120,7 +122,7 @@ func (r *runner) run(ctx context.Context) (err error) {
 		run  func() error
 	}{
 		{"flops", func() (err error) { t.Flops, t.Ops, err = r.flops(ctx, rows); return err }},
-		{"accuracy", func() (err error) { t.Accuracy, err = r.accuracy(ctx, rows); return err }},
+		{"accuracy", func() (err error) { t.Accuracy, err = r.accuracy(ctx, rows, t.Flops); return err }},
 		{"timing", func() (err error) {
 			if err := r.timing(ctx, rows); err != nil {
 				return err
@@ -161,6 +163,7 @@ func (r *runner) run(ctx context.Context) (err error) {
 
 // timed runs one stage and reports how long it took.
 func (r *runner) timed(stage string, fn func() error) error {
+	defer r.noteRepairs()
 	start := time.Now()
 	if err := fn(); err != nil {
 		return err
@@ -305,7 +308,7 @@ func (r *runner) timing(ctx context.Context, rows []models.Row) error {
 		return err
 	}
 	tc := timing.Config{Exe: exe, Device: r.dev.Name, LibPath: r.lib, Session: r.session(),
-		NVML:   r.dev.MemorySampler == "nvml",
+		NVML: r.dev.MemorySampler == "nvml", Hold: r.workersHold(),
 		Warmup: r.cfg.Timing.Warmup, Runs: r.cfg.Timing.Runs, MinSeconds: r.cfg.Timing.MinSeconds}
 	if err := tc.Validate(); err != nil {
 		return err
@@ -332,6 +335,7 @@ func (r *runner) timing(ctx context.Context, rows []models.Row) error {
 		}
 		label := fmt.Sprintf("timing   [%d/%d] %s", i+1, len(rows), m.Model)
 		cond, err := timing.Sweep(ctx, tc, timing.Model{Name: m.Model, Path: m.Path}, missing, func(row timing.Row) error {
+			row.ModelSHA256 = m.SHA256
 			return cache.Put(r.store, timingEntries, keys[int(row.Batch)], []timing.Row{row})
 		}, func(p sweep.Progress) {
 			r.log.Step(fmt.Sprintf("%s batch %d (%d/%d) ETA %s", label, p.Batch, p.Done, p.Total, p.ETA.Round(time.Second)))
@@ -354,7 +358,7 @@ func (r *runner) memory(ctx context.Context, rows []models.Row) error {
 	if err != nil {
 		return err
 	}
-	mc := memory.Config{Exe: exe, Device: r.dev.Name, LibPath: r.lib, Session: r.session(), Sampler: r.dev.MemorySampler}
+	mc := memory.Config{Exe: exe, Device: r.dev.Name, LibPath: r.lib, Session: r.session(), Sampler: r.dev.MemorySampler, Hold: r.workersHold()}
 	if err := mc.Validate(); err != nil {
 		return err
 	}
@@ -380,6 +384,7 @@ func (r *runner) memory(ctx context.Context, rows []models.Row) error {
 		}
 		label := fmt.Sprintf("memory   [%d/%d] %s", i+1, len(rows), m.Model)
 		err := memory.Sweep(ctx, mc, memory.Model{Name: m.Model, Path: m.Path}, missing, func(row memory.Row) error {
+			row.ModelSHA256 = m.SHA256
 			return cache.Put(r.store, memoryEntries, keys[int(row.Batch)], []memory.Row{row})
 		}, func(p sweep.Progress) {
 			r.log.Step(fmt.Sprintf("%s batch %d (%d/%d)", label, p.Batch, p.Done, p.Total))
@@ -409,9 +414,13 @@ type deviceRow interface {
 	timing.Row | memory.Row
 }
 
-// mergedRows reads a stage's rows for the configured models. This device's
-// rows are those of the current keys; other devices' rows (a cache copied
-// from a Jetson, say) are taken as found, one per model × device × batch.
+// mergedRows reads a stage's rows for the configured models. Rows belong to
+// model files, not names: each is labelled with the name the current config
+// gives its file (sha256), so two config names for one file both get rows
+// and a renamed model keeps its measurements. This device's rows are those
+// of the current keys; other devices' rows (a cache copied from a Jetson,
+// say) are matched by the file's sha256 and taken as found, one per model ×
+// device × batch.
 func mergedRows[T deviceRow](r *runner, stage string, rows []models.Row, batches []int, key func(models.Row, int) (string, error)) ([]T, error) {
 	var out []T
 	seen := map[string]bool{}
@@ -426,8 +435,9 @@ func mergedRows[T deviceRow](r *runner, stage string, rows []models.Row, batches
 				return nil, err
 			}
 			if ok && len(got) == 1 {
-				out = append(out, got[0])
-				seen[ident(got[0])] = true
+				row := labelled(got[0], m)
+				out = append(out, row)
+				seen[ident(row)] = true
 			}
 		}
 	}
@@ -435,35 +445,55 @@ func mergedRows[T deviceRow](r *runner, stage string, rows []models.Row, batches
 	if err != nil {
 		return nil, err
 	}
-	want := map[string]bool{}
+	bySHA := map[string][]models.Row{}
 	for _, m := range rows {
-		want[m.Model] = true
+		bySHA[m.SHA256] = append(bySHA[m.SHA256], m)
 	}
 	for _, row := range all {
-		model, device, id := fields(row)
-		if !want[model] || device == r.dev.Name || seen[id] {
+		f := fields(row)
+		if f.device == r.dev.Name {
 			continue
 		}
-		seen[id] = true
-		out = append(out, row)
+		for _, m := range bySHA[f.sha] {
+			row := labelled(row, m)
+			if id := ident(row); !seen[id] {
+				seen[id] = true
+				out = append(out, row)
+			}
+		}
 	}
 	slices.SortStableFunc(out, func(a, b T) int { return strings.Compare(ident(a), ident(b)) })
 	return out, nil
 }
 
-func ident[T deviceRow](row T) string {
-	_, _, id := fields(row)
-	return id
+// labelled returns row under model m's config name.
+func labelled[T deviceRow](row T, m models.Row) T {
+	switch v := any(&row).(type) {
+	case *timing.Row:
+		v.Model = m.Model
+	case *memory.Row:
+		v.Model = m.Model
+	}
+	return row
 }
 
-// fields returns a row's model, device and a sortable identity.
-func fields[T deviceRow](row T) (model, device, id string) {
-	var batch int64
+func ident[T deviceRow](row T) string {
+	f := fields(row)
+	return fmt.Sprintf("%s\x00%s\x00%08d", f.model, f.device, f.batch)
+}
+
+// rowFields are what mergedRows matches and sorts rows by.
+type rowFields struct {
+	model, device, sha string
+	batch              int64
+}
+
+func fields[T deviceRow](row T) rowFields {
 	switch v := any(row).(type) {
 	case timing.Row:
-		model, device, batch = v.Model, v.Device, v.Batch
+		return rowFields{v.Model, v.Device, v.ModelSHA256, v.Batch}
 	case memory.Row:
-		model, device, batch = v.Model, v.Device, v.Batch
+		return rowFields{v.Model, v.Device, v.ModelSHA256, v.Batch}
 	}
-	return model, device, fmt.Sprintf("%s\x00%s\x00%08d", model, device, batch)
+	return rowFields{}
 }

@@ -6,33 +6,75 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/dnnbench/dnnbench/cache"
 	"github.com/dnnbench/dnnbench/stages/accuracy"
+	"github.com/dnnbench/dnnbench/stages/flops"
 	"github.com/dnnbench/dnnbench/stages/models"
 )
 
-func (r *runner) accuracy(ctx context.Context, rows []models.Row) ([]accuracy.Row, error) {
+// accuracy scores every model; the flops rows, when this run has them,
+// give each network's activations for the batch's memory bound.
+func (r *runner) accuracy(ctx context.Context, rows []models.Row, fl []flops.Row) ([]accuracy.Row, error) {
+	activation := map[string]int64{}
+	for _, f := range fl {
+		activation[f.Model] = f.PeakActivationBytes
+	}
 	ac := accuracy.Config{Dataset: r.cfg.Accuracy.Dataset, Crops: r.cfg.Accuracy.Crops, Limit: r.cfg.Accuracy.Limit,
 		BatchSize: r.cfg.Accuracy.BatchSize, Workers: r.cfg.Accuracy.Workers, Library: r.lib,
-		Session: r.session()}
+		MaxSkippedPercent: r.cfg.Accuracy.MaxSkippedPercent(), Session: r.session()}
 	var out []accuracy.Row
+	seen := map[string]bool{} // dataset warnings, the same for every model
 	for i, m := range rows {
 		p, err := accuracyPreprocess(m)
 		if err != nil {
 			return nil, err
 		}
-		am := accuracy.Model{Name: m.Model, Path: m.Path, Weights: m.Weights, Reference: m.Reference, Preprocess: p}
+		am := accuracy.Model{Name: m.Model, Path: m.Path, Weights: m.Weights, Reference: m.Reference, Preprocess: p,
+			ActivationBytes: activation[m.Model]}
 		label := fmt.Sprintf("accuracy [%d/%d] %s", i+1, len(rows), m.Model)
 		cp := &checkpoint{r: r, sha: m.SHA256, force: r.forced("accuracy")}
 		got, warns, err := accuracy.Run(ctx, ac, am, cp, func(done, total int) { r.log.Count(label, done, total) })
 		if err != nil {
 			return nil, err
 		}
-		r.warnings = append(r.warnings, warns...)
+		var dataset []string
+		for _, w := range warns {
+			if !strings.HasPrefix(w, "dataset: ") {
+				r.warnings = append(r.warnings, w)
+			} else if !seen[w] {
+				seen[w] = true
+				r.warnings = append(r.warnings, w)
+				dataset = append(dataset, w)
+			}
+		}
+		r.summariseAccuracy(got, dataset)
 		out = append(out, got...)
 	}
 	return out, nil
+}
+
+// summariseAccuracy prints the dataset's problems (once) and each row's
+// skipped images or failure, so they are seen before the report.
+func (r *runner) summariseAccuracy(rows []accuracy.Row, dataset []string) {
+	const most = 5
+	for i, w := range dataset {
+		if i == most {
+			r.log.Printf("  … and %d more dataset warnings (see the report)", len(dataset)-most)
+			break
+		}
+		r.log.Printf("  %s", w)
+	}
+	for _, a := range rows {
+		switch {
+		case a.Status == accuracy.StatusError:
+			r.log.Printf("  accuracy: %s %s crop FAILED: %s", a.Model, a.Crop, a.Error)
+		case a.Skipped > 0:
+			r.log.Printf("  accuracy: %s %s crop: %d of %d images skipped (listed in accuracy.csv warnings); top-1 %.2f%% over the %d read",
+				a.Model, a.Crop, a.Skipped, a.N+a.Skipped, a.Top1, a.N)
+		}
+	}
 }
 
 func accuracyPreprocess(m models.Row) (accuracy.Preprocess, error) {

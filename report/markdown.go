@@ -539,7 +539,7 @@ func constraintTables(res *analyse.Result) []deviceTable {
 
 func methodology(res *analyse.Result) []string {
 	return []string{
-		"**Accuracy.** Top-1 and top-5 are percentages of the ImageNet-1k validation images whose label is the first, or among the five first, predictions, with one centre crop unless noted. Measured values come from the accuracy stage, with a 95% binomial interval; where no validation set was given, or a model has random weights, the published value of the model's reference is shown instead and marked *published*. A measured value is preferred over a published one.",
+		"**Accuracy.** Top-1 and top-5 are percentages of the ImageNet-1k validation images whose label is the first, or among the five first, predictions, with one centre crop unless noted. Measured values come from the accuracy stage, with a 95% binomial interval; where no validation set was given, or a model has random weights, the published value of the model's reference is shown instead and marked *published*. A measured value is preferred over a published one. Unreadable images are skipped and counted next to the value; a model with more of its images skipped than the config allows (default 1 %) gets no measured value, and the table says why.",
 		"**Complexity.** Parameters count the float initializers of the ONNX graph (BatchNormalization running statistics excluded). Operations are FLOPs at batch 1: two per multiply-accumulate of Conv, ConvTranspose, Gemm and MatMul plus one per output element of the other counted ops; ops the counter does not know are counted as zero and reported as warnings. The paper counted convolution multiply-accumulates only; the flops table's paper_macs column gives that convention.",
 		"**Inference time.** The timing stage runs each model through ONNX Runtime on a fixed pseudo-random input written once into the input tensor, after warm-up runs, and times each call of the session's Run; image loading, decoding and preprocessing are not timed. Each cell of Table 1 is the median batch latency divided by the batch size; where the latency samples are cached their median and 95% confidence interval are recomputed with golang.org/x/perf/benchmath (see analysis/table1_ms_per_image.csv). Images per second at batch 1 are 1000 divided by the median latency in ms." + copiesText(res),
 		"**Memory.** The memory stage loads ONNX Runtime, reads a baseline before the model's session exists, then samples memory while the batch runs. The total of Table 2, Figure 4 and Table 3 is the peak above that baseline, so what the baseline holds is left out of it." + samplerText(res) + " GB are 10⁹ bytes, MB 10⁶ bytes.",
@@ -626,12 +626,19 @@ func accuracyTable(res *analyse.Result) table {
 	t := table{Header: []string{"Model", "Top-1 (%, ± 95% interval)", "Top-5 (%)", "Source"}, Align: []string{"l", "r", "r", "l"}}
 	for _, m := range res.Models {
 		if !m.HasAccuracy {
-			t.Rows = append(t.Rows, []string{esc(m.Model), "–", "–", "none"})
+			why := "none"
+			if m.AccuracyError != "" {
+				why = "measurement failed: " + m.AccuracyError
+			}
+			t.Rows = append(t.Rows, []string{esc(m.Model), "–", "–", esc(why)})
 			continue
 		}
 		top1 := f2(m.Top1)
 		if m.Top1CI95 > 0 {
 			top1 += " ± " + f2(m.Top1CI95)
+		}
+		if m.AccuracySkipped > 0 {
+			top1 += fmt.Sprintf(" (%d images skipped)", m.AccuracySkipped)
 		}
 		t.Rows = append(t.Rows, []string{esc(m.Model), top1, f2(m.Top5), esc(sourceText(m.AccuracySource))})
 	}

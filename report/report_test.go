@@ -16,6 +16,7 @@ import (
 
 	"github.com/dnnbench/dnnbench/plots"
 	"github.com/dnnbench/dnnbench/report"
+	"github.com/dnnbench/dnnbench/stages/accuracy"
 	"github.com/dnnbench/dnnbench/stages/analyse"
 	"github.com/dnnbench/dnnbench/stages/analyse/analysetest"
 )
@@ -260,5 +261,34 @@ func TestMethodFollowsDevice(t *testing.T) {
 		if strings.Contains(md, unwanted) {
 			t.Errorf("report still says %q", unwanted)
 		}
+	}
+}
+
+// TestAccuracyFailureAndSkipped: the accuracy table puts the skipped count
+// next to a measured value and says why a failed measurement has none.
+func TestAccuracyFailureAndSkipped(t *testing.T) {
+	in := analysetest.Inputs()
+	const why = "3 of 50 images (6.00%) could not be read, more than accuracy.max_skipped 1%"
+	for i, a := range in.Accuracy {
+		if a.Model == "resnet50" && a.Source == "measured" {
+			in.Accuracy[i].Status, in.Accuracy[i].Error = accuracy.StatusError, why
+			in.Accuracy[i].Top1, in.Accuracy[i].Top5, in.Accuracy[i].Top1CI95 = 0, 0, 0
+		}
+	}
+	var kept []accuracy.Row
+	for _, a := range in.Accuracy {
+		if a.Model != "resnet50" || a.Source == "measured" {
+			kept = append(kept, a)
+		}
+	}
+	in.Accuracy = kept
+	out, _ := render(t, in)
+	md := string(out.Markdown)
+	if !strings.Contains(md, "| resnet50 | – | – | measurement failed: "+strings.ReplaceAll(why, "_", `\_`)) {
+		t.Errorf("report.md does not say why resnet50 has no accuracy:\n%s", md)
+	}
+	ok, _ := render(t, analysetest.Inputs())
+	if !strings.Contains(string(ok.Markdown), "| resnet50 | 76.02 ± 0.37 (2 images skipped) |") {
+		t.Errorf("report.md does not show the skipped count next to resnet50's top-1")
 	}
 }

@@ -6,6 +6,7 @@ package config
 import (
 	"fmt"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 )
@@ -16,7 +17,7 @@ type Config struct {
 	Name string `yaml:"name"`
 	// Device is the default device profile (configs/devices/<device>.yaml); default "cpu".
 	Device string `yaml:"device"`
-	// Seed draws the zoo's random weights; default 20180101.
+	// Seed draws the zoo's random weights; default 20180101 (0 is a seed too).
 	Seed uint64 `yaml:"seed"`
 	// Models are the networks to benchmark, in report order. At least one.
 	Models []Model `yaml:"models"`
@@ -78,17 +79,37 @@ type Accuracy struct {
 	BatchSize int `yaml:"batch_size"`
 	// Workers decode and preprocess images; default the number of cores.
 	Workers int `yaml:"workers"`
+	// MaxSkipped is the largest share of unreadable images, in percent (1 =
+	// 1 %), a measured row may have; above it the row fails. Default 1; 0
+	// allows none. Read it with MaxSkippedPercent.
+	MaxSkipped *float64 `yaml:"max_skipped"`
+}
+
+// WorkersPerCore bounds accuracy.workers: decoding is CPU-bound, so more
+// than a few workers per core only queue and take memory.
+const WorkersPerCore = 4
+
+// DefaultMaxSkipped is accuracy.max_skipped's default, in percent.
+const DefaultMaxSkipped = 1.0
+
+// MaxSkippedPercent is accuracy.max_skipped, or its default when absent.
+func (a Accuracy) MaxSkippedPercent() float64 {
+	if a.MaxSkipped == nil {
+		return DefaultMaxSkipped
+	}
+	return *a.MaxSkipped
 }
 
 // Timing configures the timing stage.
 type Timing struct {
 	// BatchSizes to sweep; default [1, 2, 4, 8, 16, 32, 64].
 	BatchSizes []int `yaml:"batch_sizes"`
-	// Warmup runs per batch size; default 10.
+	// Warmup runs per batch size; default 10; 0 means none (with
+	// min_seconds 0, the first timed run is the first run).
 	Warmup int `yaml:"warmup"`
 	// Runs timed per batch size (at least); default 10.
 	Runs int `yaml:"runs"`
-	// MinSeconds is the least time spent both warming up and timing; default 1.
+	// MinSeconds is the least time spent both warming up and timing; default 1; 0 means no minimum.
 	MinSeconds float64 `yaml:"min_seconds"`
 }
 
@@ -144,43 +165,60 @@ var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 // (it becomes part of file names under cache/ and out/).
 func ValidName(s string) bool { return nameRE.MatchString(s) && !strings.Contains(s, "..") }
 
-// applyDefaults fills zero values with the documented defaults.
-func (c *Config) applyDefaults() {
-	if c.Device == "" {
+// applyDefaults fills the documented defaults for keys absent from the
+// file; has reports whether a key path is present. A key that is present
+// keeps its value, zero included (warmup: 0 means no warm-up runs).
+func (c *Config) applyDefaults(has func(path ...string) bool) {
+	if !has("device") {
 		c.Device = "cpu"
 	}
-	if c.Seed == 0 {
+	if !has("seed") {
 		c.Seed = 20180101
 	}
-	if len(c.Accuracy.Crops) == 0 {
+	if !has("accuracy", "crops") {
 		c.Accuracy.Crops = []string{"center"}
 	}
-	if c.Accuracy.BatchSize == 0 {
+	if !has("accuracy", "batch_size") {
 		c.Accuracy.BatchSize = 32
 	}
-	if len(c.Timing.BatchSizes) == 0 {
+	if !has("timing", "batch_sizes") {
 		c.Timing.BatchSizes = []int{1, 2, 4, 8, 16, 32, 64}
 	}
-	if c.Timing.Warmup == 0 {
+	if !has("timing", "warmup") {
 		c.Timing.Warmup = 10
 	}
-	if c.Timing.Runs == 0 {
+	if !has("timing", "runs") {
 		c.Timing.Runs = 10
 	}
-	if c.Timing.MinSeconds == 0 {
+	if !has("timing", "min_seconds") {
 		c.Timing.MinSeconds = 1
 	}
-	if len(c.Memory.BatchSizes) == 0 {
+	if !has("memory", "batch_sizes") {
 		c.Memory.BatchSizes = []int{1, 16, 64}
 	}
-	if len(c.Report.Formats) == 0 {
+	if !has("report", "formats") {
 		c.Report.Formats = []string{"md", "html", "pdf"}
 	}
-	if len(c.Report.Constraints.MemoryGB) == 0 {
+	if !has("report", "constraints", "memory_gb") {
 		c.Report.Constraints.MemoryGB = []float64{0.7, 1.0, 1.4}
 	}
-	if len(c.Report.Constraints.FPS) == 0 {
+	if !has("report", "constraints", "fps") {
 		c.Report.Constraints.FPS = []float64{15, 30, 60}
+	}
+}
+
+// listed checks that a configured list is not empty and holds no value
+// twice; what names the key for messages.
+func listed[T comparable](bad func(where, format string, args ...any), where, what string, list []T) {
+	if len(list) == 0 {
+		bad(where, "%s is empty; list at least one value, or remove the key for its default", what)
+	}
+	seen := map[T]bool{}
+	for _, v := range list {
+		if seen[v] {
+			bad(where, "%s lists %v twice", what, v)
+		}
+		seen[v] = true
 	}
 }
 
@@ -248,9 +286,15 @@ func (c *Config) validate(at func(path ...string) string) error {
 			}
 			if p.Scale != 0 && p.Scale != 1 && p.Scale != 255 {
 				bad(w, "model %q: scale %v must be 1 or 255", m.Name, p.Scale)
+			} else if p.Scale != 0 || !strings.HasPrefix(m.Reference, "paper:") {
+				// Without scale the reference's applies: 1, except for some paper: rows.
+				if err := CheckNormalisation(p.Mean, p.Std, p.Scale); err != nil {
+					bad(w, "model %q: preprocess %v", m.Name, err)
+				}
 			}
 		}
 	}
+	listed(bad, at("accuracy", "crops"), "accuracy.crops", c.Accuracy.Crops)
 	for _, cr := range c.Accuracy.Crops {
 		if cr != "center" && cr != "ten" {
 			bad(at("accuracy", "crops"), "accuracy.crops: %q must be center or ten", cr)
@@ -259,7 +303,15 @@ func (c *Config) validate(at func(path ...string) string) error {
 	if c.Accuracy.Limit < 0 || c.Accuracy.BatchSize < 1 || c.Accuracy.Workers < 0 {
 		bad(at("accuracy"), "accuracy: limit, batch_size and workers must not be negative (batch_size ≥ 1)")
 	}
+	if most := WorkersPerCore * runtime.NumCPU(); c.Accuracy.Workers > most {
+		bad(at("accuracy", "workers"), "accuracy.workers: %d is more than %d per core × %d cores = %d; set at most %d (0 = one per core)",
+			c.Accuracy.Workers, WorkersPerCore, runtime.NumCPU(), most, most)
+	}
+	if v := c.Accuracy.MaxSkipped; v != nil && !(*v >= 0 && *v <= 100) {
+		bad(at("accuracy", "max_skipped"), "accuracy.max_skipped: %v must be a percentage between 0 and 100 (1 = 1 %% of the images)", *v)
+	}
 	checkBatches := func(key string, bs []int) {
+		listed(bad, at(key, "batch_sizes"), key+".batch_sizes", bs)
 		for _, b := range bs {
 			if b < 1 || b > 4096 {
 				bad(at(key, "batch_sizes"), "%s.batch_sizes: %d must be between 1 and 4096", key, b)
@@ -274,11 +326,14 @@ func (c *Config) validate(at func(path ...string) string) error {
 	if c.Timing.Warmup < 0 || c.Timing.Runs < 1 || c.Timing.MinSeconds < 0 {
 		bad(at("timing"), "timing: warmup ≥ 0, runs ≥ 1 and min_seconds ≥ 0 are required")
 	}
+	listed(bad, at("report", "formats"), "report.formats", c.Report.Formats)
 	for _, f := range c.Report.Formats {
 		if f != "md" && f != "html" && f != "pdf" {
 			bad(at("report", "formats"), "report.formats: %q must be md, html or pdf", f)
 		}
 	}
+	listed(bad, at("report", "constraints", "memory_gb"), "report.constraints.memory_gb", c.Report.Constraints.MemoryGB)
+	listed(bad, at("report", "constraints", "fps"), "report.constraints.fps", c.Report.Constraints.FPS)
 	for _, v := range c.Report.Constraints.MemoryGB {
 		if v <= 0 {
 			bad(at("report", "constraints", "memory_gb"), "report.constraints.memory_gb: %v must be positive", v)

@@ -14,7 +14,7 @@ models:
     arch: resnet18
   - name: mine
     onnx: models/mine.onnx
-    preprocess: {resize: 256, crop: 224, interpolation: bicubic, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], channels: bgr, scale: 255}
+    preprocess: {resize: 256, crop: 224, interpolation: bicubic, mean: [127.5, 127.5, 127.5], std: [127.5, 127.5, 127.5], channels: bgr, scale: 255}
 timing: {batch_sizes: [1, 2], warmup: 3}
 `
 
@@ -28,6 +28,12 @@ func TestParseAppliesDefaults(t *testing.T) {
 	}
 	if got := c.Memory.BatchSizes; len(got) != 3 || got[2] != 64 {
 		t.Errorf("memory batch sizes %v, want [1 16 64]", got)
+	}
+	if c.Accuracy.MaxSkippedPercent() != 1 {
+		t.Errorf("accuracy.max_skipped default %v, want 1 (%%)", c.Accuracy.MaxSkippedPercent())
+	}
+	if z, err := Parse("z.yaml", []byte(good+"accuracy: {max_skipped: 0}\n")); err != nil || z.Accuracy.MaxSkippedPercent() != 0 {
+		t.Errorf("explicit max_skipped 0: %v, err %v; want 0 kept", z, err)
 	}
 	if c.Models[1].Preprocess.Channels != "bgr" || c.Models[1].Preprocess.Scale != 255 {
 		t.Errorf("preprocess not decoded: %+v", c.Models[1].Preprocess)
@@ -45,6 +51,9 @@ func TestParseErrorsNameFileLineAndKey(t *testing.T) {
 		{"bad crop", "name: t\nmodels:\n  - name: a\n    arch: x\naccuracy: {crops: [corner]}\n", `"corner" must be center or ten`},
 		{"unsorted batches", "name: t\nmodels:\n  - name: a\n    arch: x\ntiming: {batch_sizes: [4, 1]}\n", `increasing order`},
 		{"no models", "name: t\n", `list at least one model`},
+		{"max_skipped above 100", "name: t\nmodels:\n  - name: a\n    arch: x\naccuracy:\n  max_skipped: 150\n", `bad.yaml:6: accuracy.max_skipped: 150 must be a percentage between 0 and 100`},
+		{"workers past the cores", "name: t\nmodels:\n  - name: a\n    arch: x\naccuracy:\n  workers: 100000\n", `bad.yaml:6: accuracy.workers: 100000 is more than 4 per core`},
+		{"max_skipped negative", "name: t\nmodels:\n  - name: a\n    arch: x\naccuracy: {max_skipped: -1}\n", `must be a percentage`},
 		{"bad yaml", "name: [t\n", `bad.yaml:`},
 	}
 	for _, tc := range cases {
@@ -54,6 +63,45 @@ func TestParseErrorsNameFileLineAndKey(t *testing.T) {
 				t.Fatalf("error %v, want it to contain %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestNormalisationUnits: mean/std in the units of the other scale are an
+// error at the preprocess line with both fixes spelled out; consistent ones pass.
+func TestNormalisationUnits(t *testing.T) {
+	const head = "name: t\nmodels:\n  - name: a\n    onnx: a.onnx\n"
+	cases := []struct{ name, pre, want string }{
+		{"0-1 mean with scale 255", "{mean: [0.485, 0.456, 0.406], std: [1, 1, 1], scale: 255}",
+			"bad.yaml:5: model \"a\": preprocess mean [0.485, 0.456, 0.406] in 0–1 units, but scale 255 means raw pixel levels 0–255: set scale: 1, or multiply by 255 (mean: [123.675, 116.28, 103.53])"},
+		{"0-1 std with scale 255", "{mean: [123.675, 116.28, 103.53], std: [0.229, 0.224, 0.225], scale: 255}",
+			"std [0.229, 0.224, 0.225] in 0–1 units, but scale 255"},
+		{"0-255 mean with scale 1", "{mean: [123.7, 116.3, 103.5], std: [58.4, 57.1, 57.4], scale: 1}",
+			"bad.yaml:5: model \"a\": preprocess mean [123.7, 116.3, 103.5] and std [58.4, 57.1, 57.4] in 0–255 units, but scale 1 means pixels in 0–1: set scale: 255, or divide by 255 (mean: [0.4851, 0.4561, 0.4059], std: [0.229, 0.2239, 0.2251])"},
+		{"0-255 mean without scale", "{mean: [104, 117, 128]}", "in 0–255 units, but scale 1"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("bad.yaml", []byte(head+"    preprocess: "+tc.pre+"\n"))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+	for _, pre := range []string{
+		"{mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], scale: 1}",
+		"{mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225]}",
+		"{mean: [104, 117, 128], std: [1, 1, 1], scale: 255, channels: bgr}",
+		"{mean: [0, 0, 0], std: [1, 1, 1], scale: 255}",
+		"{mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], scale: 1}",
+		"{crop: 224}",
+	} {
+		if _, err := Parse("good.yaml", []byte(head+"    preprocess: "+pre+"\n")); err != nil {
+			t.Errorf("%s: %v", pre, err)
+		}
+	}
+	// A paper: reference may use raw levels, so without scale its mean is not judged here.
+	if _, err := Parse("good.yaml", []byte(head+"    reference: paper:googlenet\n    preprocess: {mean: [104, 117, 128]}\n")); err != nil {
+		t.Errorf("paper reference without scale: %v", err)
 	}
 }
 

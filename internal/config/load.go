@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -28,12 +29,12 @@ func Load(path string) (*Config, error) {
 // Parse decodes a run configuration; name is used in error messages.
 func Parse(name string, data []byte) (*Config, error) {
 	var c Config
-	at, err := decode(name, data, &c)
+	doc, err := decode(name, data, &c)
 	if err != nil {
 		return nil, err
 	}
-	c.applyDefaults()
-	if err := c.validate(at); err != nil {
+	c.applyDefaults(doc.has)
+	if err := c.validate(doc.at); err != nil {
 		return nil, err
 	}
 	return &c, nil
@@ -42,12 +43,12 @@ func Parse(name string, data []byte) (*Config, error) {
 // ParseDevice decodes a device profile; name is used in error messages.
 func ParseDevice(name string, data []byte) (*Device, error) {
 	var d Device
-	at, err := decode(name, data, &d)
+	doc, err := decode(name, data, &d)
 	if err != nil {
 		return nil, err
 	}
 	d.applyDefaults()
-	if err := d.validate(at); err != nil {
+	if err := d.validate(doc.at); err != nil {
 		return nil, err
 	}
 	return &d, nil
@@ -120,38 +121,75 @@ func LoadDevice(name, dir string, embedded fs.FS) (*Device, error) {
 
 var yamlLineRE = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
 
-// decode checks keys against v's type, then decodes. It returns a function
-// giving "file:line" for a key path, for validation messages.
-func decode(name string, data []byte, v any) (func(path ...string) string, error) {
+// decoded is a decoded file's YAML tree, for locating keys in messages and
+// telling keys that are absent (defaulted) from keys set to zero.
+type decoded struct {
+	name string
+	doc  *yaml.Node
+}
+
+// at gives "file:line" of a key path (or of its nearest present parent).
+func (d decoded) at(path ...string) string {
+	n := d.doc
+	line := d.doc.Line
+	for _, p := range path {
+		n = child(n, p)
+		if n == nil {
+			break
+		}
+		line = n.Line
+	}
+	return fmt.Sprintf("%s:%d", d.name, line)
+}
+
+// has reports whether a key path is present in the file.
+func (d decoded) has(path ...string) bool {
+	n := d.doc
+	for _, p := range path {
+		if n = child(n, p); n == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// decode checks keys and values against v's type, then decodes. A file
+// holds one YAML document.
+func decode(name string, data []byte, v any) (decoded, error) {
 	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, yamlError(name, err)
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&root); err != nil {
+		if errors.Is(err, io.EOF) {
+			return decoded{}, fmt.Errorf("%s: empty configuration", name)
+		}
+		return decoded{}, yamlError(name, err)
 	}
 	if len(root.Content) == 0 {
-		return nil, fmt.Errorf("%s: empty configuration", name)
+		return decoded{}, fmt.Errorf("%s: empty configuration", name)
+	}
+	for {
+		var next yaml.Node
+		err := dec.Decode(&next)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return decoded{}, yamlError(name, err)
+		}
+		if len(next.Content) > 0 && next.Content[0].Tag != "!!null" {
+			return decoded{}, fmt.Errorf("%s:%d: a second YAML document (after ---); a file holds one configuration, so remove it or move it to a file of its own", name, next.Content[0].Line)
+		}
 	}
 	doc := root.Content[0]
 	if err := checkKeys(name, doc, reflect.TypeOf(v).Elem(), ""); err != nil {
-		return nil, err
+		return decoded{}, err
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(v); err != nil {
-		return nil, yamlError(name, err)
+	strict := yaml.NewDecoder(bytes.NewReader(data))
+	strict.KnownFields(true)
+	if err := strict.Decode(v); err != nil {
+		return decoded{}, yamlError(name, err)
 	}
-	at := func(path ...string) string {
-		n := doc
-		line := doc.Line
-		for _, p := range path {
-			n = child(n, p)
-			if n == nil {
-				break
-			}
-			line = n.Line
-		}
-		return fmt.Sprintf("%s:%d", name, line)
-	}
-	return at, nil
+	return decoded{name: name, doc: doc}, nil
 }
 
 // child finds a mapping value by key or a sequence item by index.
@@ -196,7 +234,15 @@ func checkKeys(name string, n *yaml.Node, t reflect.Type, path string) error {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" && t.Kind() != reflect.Struct && path != "" {
+		return fmt.Errorf("%s:%d: %s has no value; give one, or remove the key for its default", name, n.Line, path)
+	}
 	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		if n.Kind == yaml.ScalarNode && n.Tag != "!!int" {
+			return fmt.Errorf("%s:%d: %s: %q is not a whole number", name, n.Line, orTop(path), n.Value)
+		}
 	case reflect.Struct:
 		if n.Kind != yaml.MappingNode {
 			if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {

@@ -1,16 +1,13 @@
 // Package nvidia reads NVIDIA GPU facts and per-process GPU memory through
-// NVML (github.com/NVIDIA/go-nvml). NVML is loaded at run time from
-// libnvidia-ml.so.1, which the NVIDIA driver installs.
+// NVML, the NVIDIA Management Library. NVML is loaded at run time from
+// libnvidia-ml.so.1, which the NVIDIA driver installs, through a small cgo
+// binding of only the functions used here.
 package nvidia
 
 import (
 	"errors"
 	"fmt"
 	"sort"
-	"strconv"
-	"strings"
-
-	"github.com/NVIDIA/go-nvml/pkg/nvml"
 )
 
 // ErrNoNVML reports that the NVML library could not be loaded.
@@ -49,91 +46,32 @@ type Process struct {
 
 // Library is an initialised NVML.
 type Library struct {
-	lib nvml.Interface
+	lib *nvml
 }
 
-// Open loads and initialises NVML. It fails with ErrNoNVML when the library
-// is absent.
+// Open loads libnvidia-ml.so.1 and initialises NVML. It fails with an error
+// wrapping ErrNoNVML when the library is absent.
 func Open() (*Library, error) {
-	lib := nvml.New()
-	ret := lib.Init()
-	if ret == nvml.ERROR_LIBRARY_NOT_FOUND {
-		return nil, ErrNoNVML
-	}
-	if ret != nvml.SUCCESS {
-		return nil, fmt.Errorf("nvidia: initialising NVML: %s", lib.ErrorString(ret))
+	lib, err := openNVML(libraryName)
+	if err != nil {
+		return nil, err
 	}
 	return &Library{lib: lib}, nil
 }
 
 // Close shuts NVML down.
-func (l *Library) Close() error {
-	if ret := l.lib.Shutdown(); ret != nvml.SUCCESS {
-		return fmt.Errorf("nvidia: shutting NVML down: %s", l.lib.ErrorString(ret))
-	}
-	return nil
-}
-
-func (l *Library) device(index int) (nvml.Device, error) {
-	d, ret := l.lib.DeviceGetHandleByIndex(index)
-	if ret != nvml.SUCCESS {
-		return nil, fmt.Errorf("nvidia: GPU %d: %s", index, l.lib.ErrorString(ret))
-	}
-	return d, nil
-}
+func (l *Library) Close() error { return l.lib.close() }
 
 // GPU reads the name, driver, clocks and memory size of GPU index.
-func (l *Library) GPU(index int) (GPU, error) {
-	d, err := l.device(index)
-	if err != nil {
-		return GPU{}, err
-	}
-	g := GPU{Index: index}
-	var ret nvml.Return
-	if g.Name, ret = d.GetName(); ret != nvml.SUCCESS {
-		return GPU{}, fmt.Errorf("nvidia: GPU %d name: %s", index, l.lib.ErrorString(ret))
-	}
-	if g.Driver, ret = l.lib.SystemGetDriverVersion(); ret != nvml.SUCCESS {
-		return GPU{}, fmt.Errorf("nvidia: driver version: %s", l.lib.ErrorString(ret))
-	}
-	// Clocks are optional facts: some boards do not report them.
-	g.SMClockMHz, _ = d.GetClockInfo(nvml.CLOCK_SM)
-	g.MemClockMHz, _ = d.GetClockInfo(nvml.CLOCK_MEM)
-	g.MaxSMClockMHz, _ = d.GetMaxClockInfo(nvml.CLOCK_SM)
-	if m, ret := d.GetMemoryInfo(); ret == nvml.SUCCESS {
-		g.MemoryBytes = m.Total
-	}
-	if n, ret := d.GetNumGpuCores(); ret == nvml.SUCCESS {
-		g.Cores = n
-	}
-	return g, nil
-}
+func (l *Library) GPU(index int) (GPU, error) { return l.lib.gpu(index) }
 
-// Processes lists the compute processes on GPU index.
+// Processes lists the compute processes on GPU index, sorted by PID.
 func (l *Library) Processes(index int) ([]Process, error) {
-	d, err := l.device(index)
+	infos, err := l.lib.processes(index)
 	if err != nil {
 		return nil, err
 	}
-	infos, ret := d.GetComputeRunningProcesses()
-	if ret != nvml.SUCCESS {
-		return nil, fmt.Errorf("nvidia: GPU %d processes: %s", index, l.lib.ErrorString(ret))
-	}
-	return FromNVML(infos), nil
-}
-
-// FromNVML converts NVML process records, sorted by PID.
-func FromNVML(infos []nvml.ProcessInfo) []Process {
-	out := make([]Process, 0, len(infos))
-	for _, p := range infos {
-		used := int64(-1)
-		if p.UsedGpuMemory != notAvailable {
-			used = int64(p.UsedGpuMemory)
-		}
-		out = append(out, Process{PID: int(p.Pid), UsedBytes: used})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].PID < out[j].PID })
-	return out
+	return fromNVML(infos), nil
 }
 
 // UsedBy returns the GPU memory process pid holds. A process that is not
@@ -153,35 +91,6 @@ func UsedBy(procs []Process, pid int) (int64, error) {
 	return total, nil
 }
 
-// ParseComputeApps parses the output of
-// `nvidia-smi --query-compute-apps=pid,used_memory --format=csv` (with or
-// without header and units); used_memory is in MiB. "[N/A]" becomes -1.
-func ParseComputeApps(out string) ([]Process, error) {
-	var procs []Process
-	for i, line := range strings.Split(out, "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "pid") {
-			continue
-		}
-		f := strings.Split(line, ",")
-		if len(f) != 2 {
-			return nil, fmt.Errorf("nvidia: compute-apps line %d: want pid,used_memory, got %q", i+1, line)
-		}
-		pid, err := strconv.Atoi(strings.TrimSpace(f[0]))
-		if err != nil {
-			return nil, fmt.Errorf("nvidia: compute-apps line %d: pid: %w", i+1, err)
-		}
-		mem := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(f[1]), "MiB"))
-		used := int64(-1)
-		if mem != "[N/A]" && mem != "N/A" {
-			mib, err := strconv.ParseInt(mem, 10, 64)
-			if err != nil {
-				return nil, fmt.Errorf("nvidia: compute-apps line %d: used_memory: %w", i+1, err)
-			}
-			used = mib << 20
-		}
-		procs = append(procs, Process{PID: pid, UsedBytes: used})
-	}
-	sort.Slice(procs, func(i, j int) bool { return procs[i].PID < procs[j].PID })
-	return procs, nil
+func sortProcesses(p []Process) {
+	sort.Slice(p, func(i, j int) bool { return p[i].PID < p[j].PID })
 }

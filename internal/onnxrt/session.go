@@ -293,6 +293,22 @@ func fix(shape []int64, n int) ([]int64, bool) {
 	return out, true
 }
 
+// InputBytes is the size of the float32 input for n images, counting a
+// dynamic dim other than the batch as 1 (NewBatch refuses those anyway).
+func (s *Session) InputBytes(n int) int64 {
+	size := int64(4)
+	for i, d := range s.inShape {
+		switch {
+		case i == 0 && d < 0:
+			d = int64(n)
+		case d < 1:
+			d = 1
+		}
+		size *= d
+	}
+	return size
+}
+
 // Input is the input buffer, N×C×H×W, to fill before Run.
 func (b *Batch) Input() []float32 { return b.in.GetData() }
 

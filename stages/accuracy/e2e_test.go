@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -303,7 +304,7 @@ func TestEndToEndLayouts(t *testing.T) {
 	for _, layout := range []string{dataset.ImageFolder, dataset.Kaggle, dataset.ValTxt} {
 		t.Run(layout, func(t *testing.T) {
 			dir := buildDataset(t, layout, images, classes)
-			cfg := Config{Dataset: dir, Crops: []string{CropCenter, CropTen}, BatchSize: 4, Workers: 2, ChunkSize: 5, Library: lib}
+			cfg := Config{Dataset: dir, Crops: []string{CropCenter, CropTen}, BatchSize: 4, Workers: 2, ChunkSize: 5, Library: lib, MaxSkippedPercent: 25}
 			var calls, last int
 			rows, warns, err := Run(context.Background(), cfg, m, nil, func(done, total int) {
 				calls++
@@ -322,7 +323,7 @@ func TestEndToEndLayouts(t *testing.T) {
 				t.Fatalf("got %d rows, want 2", len(rows))
 			}
 			for i, r := range rows {
-				if r.Crop != cfg.Crops[i] || r.Model != "colour" || r.Source != "measured" || r.Dataset != dir {
+				if r.Crop != cfg.Crops[i] || r.Model != "colour" || r.Source != "measured" || r.Dataset != dir || r.Status != StatusOK {
 					t.Errorf("row %d: %+v", i, r)
 				}
 				if r.N != wantN || r.Skipped != wantSkip {
@@ -361,7 +362,7 @@ func TestCheckpointResumes(t *testing.T) {
 	images := testImages()
 	dir := buildDataset(t, dataset.ValTxt, images, classes)
 	m := Model{Name: "colour", Path: modelPath, Weights: "pretrained", Preprocess: testPreprocess}
-	cfg := Config{Dataset: dir, BatchSize: 3, Workers: 1, ChunkSize: 4, Library: lib}
+	cfg := Config{Dataset: dir, BatchSize: 3, Workers: 1, ChunkSize: 4, Library: lib, MaxSkippedPercent: 25}
 	cp := &mapCheckpoint{m: map[string]ChunkResult{}}
 	first, _, err := Run(context.Background(), cfg, m, cp, nil)
 	if err != nil {
@@ -420,5 +421,74 @@ func TestRandomWeightsArePublishedNotMeasured(t *testing.T) {
 	rows, warns, err := Run(context.Background(), Config{Dataset: "/nonexistent"}, m, nil, nil)
 	if err != nil || len(rows) != 0 || len(warns) != 1 {
 		t.Errorf("no reference: rows %v, warnings %q, err %v; want no rows and one warning", rows, warns, err)
+	}
+}
+
+// linkTree rebuilds the ImageFolder at src out of symbolic links: every
+// other class folder is itself a link, the others are real folders of
+// linked files; the result is reached through a linked root.
+func linkTree(t *testing.T, src string) string {
+	t.Helper()
+	tree := t.TempDir()
+	classes, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range classes {
+		from, to := filepath.Join(src, c.Name()), filepath.Join(tree, c.Name())
+		if i%2 == 0 {
+			if err := os.Symlink(from, to); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		files, err := os.ReadDir(from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Mkdir(to, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			if err := os.Symlink(filepath.Join(from, f.Name()), filepath.Join(to, f.Name())); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	root := filepath.Join(t.TempDir(), "val")
+	if err := os.Symlink(tree, root); err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+// TestSymlinkedImageFolderScoresLikeACopy: a dataset made of links (files,
+// class folders, root) gives exactly the rows of the real files.
+func TestSymlinkedImageFolderScoresLikeACopy(t *testing.T) {
+	classes := loadClasses(t)
+	lib := libraryPath(t)
+	modelPath := filepath.Join(t.TempDir(), "colour.onnx")
+	buildColourModel(t, modelPath, classes.Len())
+	images := testImages()
+	m := Model{Name: "colour", Path: modelPath, Weights: "pretrained", Preprocess: testPreprocess}
+	copyDir := buildDataset(t, dataset.ImageFolder, images, classes)
+	linked := linkTree(t, copyDir)
+	score := func(dir string) []Row {
+		cfg := Config{Dataset: dir, Crops: []string{CropCenter, CropTen}, BatchSize: 4, Workers: 2, Library: lib, MaxSkippedPercent: 100}
+		rows, _, err := Run(context.Background(), cfg, m, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range rows {
+			rows[i].Dataset = ""
+		}
+		return rows
+	}
+	want, got := score(copyDir), score(linked)
+	if len(want) != 2 || want[0].N != 9 {
+		t.Fatalf("copy: %+v, want two rows of 9 images", want)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("linked dataset:\n%+v\nwant the copy's\n%+v", got, want)
 	}
 }

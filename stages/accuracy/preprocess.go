@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/dnnbench/dnnbench/internal/config"
 	"github.com/dnnbench/dnnbench/stages/accuracy/decode"
 	"github.com/dnnbench/dnnbench/stages/accuracy/resample"
 )
@@ -57,6 +58,9 @@ func (p Preprocess) Validate() error {
 		if math.IsNaN(p.Mean[i]) || math.IsInf(p.Mean[i], 0) {
 			return fmt.Errorf("accuracy: preprocess: mean[%d] = %g must be finite", i, p.Mean[i])
 		}
+	}
+	if err := config.CheckNormalisation(p.Mean[:], p.Std[:], p.Scale); err != nil {
+		return fmt.Errorf("accuracy: preprocess: %w", err)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package accuracy
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/dnnbench/dnnbench/stages/accuracy/decode"
@@ -114,5 +115,25 @@ func TestValidate(t *testing.T) {
 	}
 	if _, err := Crops("five"); err == nil {
 		t.Error("crop mode five accepted")
+	}
+}
+
+func TestValidateNormalisationUnits(t *testing.T) {
+	imagenet := Preprocess{Crop: 224, Resize: 256, Mean: [3]float64{0.485, 0.456, 0.406}, Std: [3]float64{0.229, 0.224, 0.225}, Scale: 1}
+	if err := imagenet.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	raw := imagenet
+	raw.Scale = 255
+	if err := raw.Validate(); err == nil || !strings.Contains(err.Error(), "set scale: 1, or multiply by 255") {
+		t.Errorf("0–1 mean with scale 255: %v", err)
+	}
+	caffe := Preprocess{Crop: 224, Mean: [3]float64{104, 117, 128}, Std: [3]float64{1, 1, 1}, Scale: 1}
+	if err := caffe.Validate(); err == nil || !strings.Contains(err.Error(), "set scale: 255, or divide by 255") {
+		t.Errorf("0–255 mean with scale 1: %v", err)
+	}
+	caffe.Scale = 255
+	if err := caffe.Validate(); err != nil {
+		t.Errorf("caffe preprocessing: %v", err)
 	}
 }

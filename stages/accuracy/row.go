@@ -1,7 +1,10 @@
 package accuracy
 
+import "github.com/dnnbench/dnnbench/internal/sweep"
+
 // Row is one model × crop mode accuracy: the accuracy stage's table.
-// The first nine columns are the stable accuracy.csv contract.
+// The first nine columns are the stable accuracy.csv contract; later ones
+// are appended after them.
 type Row struct {
 	Model string `parquet:"model"`
 	// Dataset is the dataset folder or, for published values, the dataset name.
@@ -18,6 +21,21 @@ type Row struct {
 	// Source is "measured" or "published:<reference>".
 	Source string `parquet:"source"`
 	// Skipped counts images that could not be read.
-	Skipped  int64  `parquet:"skipped"`
+	Skipped int64 `parquet:"skipped"`
+	// Warnings names skipped images (the first ten).
 	Warnings string `parquet:"warnings"`
+	// Status is StatusOK, or StatusError when more than accuracy.max_skipped
+	// of the images could not be read; Top1, Top5 and Top1CI95 are then 0
+	// and Error says why.
+	Status string `parquet:"status"`
+	Error  string `parquet:"error"`
+	// Ignored counts dataset entries ignored while listing (folders that are
+	// not classes, files that are not images, broken links).
+	Ignored int64 `parquet:"ignored"`
 }
+
+// Row statuses, those of the timing and memory tables.
+const (
+	StatusOK    = sweep.OK
+	StatusError = sweep.Error
+)

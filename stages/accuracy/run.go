@@ -35,6 +35,10 @@ type Model struct {
 	Reference string
 	// Preprocess makes the network input from an image.
 	Preprocess Preprocess
+	// ActivationBytes estimates the network's intermediate tensors per
+	// input in bytes (the flops stage's peak_activation_bytes); the batch's
+	// memory bound counts them. 0 means unknown.
+	ActivationBytes int64
 }
 
 // Config configures a run.
@@ -46,10 +50,18 @@ type Config struct {
 	// Limit scores a deterministic, evenly spread subset of this many images; 0 = all.
 	Limit int
 	// BatchSize is the number of network inputs per inference (a ten-crop
-	// image takes ten); default 32. A model with a fixed batch uses its own.
+	// image takes ten); default 32, capped at what the images need. A model
+	// with a fixed batch uses its own. A batch whose buffers would take more
+	// than half the available memory is an error naming the largest that fits.
 	BatchSize int
-	// Workers decode and preprocess in parallel; default runtime.GOMAXPROCS(0).
+	// Workers decode and preprocess in parallel; default runtime.GOMAXPROCS(0),
+	// at most WorkersPerCore per core, capped at the number of images.
 	Workers int
+	// MaxSkippedPercent is the largest share of images, in percent, that may
+	// be skipped (unreadable) before a row fails; 0 allows none.
+	MaxSkippedPercent float64
+	// Limits are the machine's memory and cores; zero fields are read from the machine.
+	Limits Limits
 	// ChunkSize is the number of images per checkpointed chunk; default 1000.
 	ChunkSize int
 	// Library is the ONNX Runtime library; empty means onnxrt.Locate("").
@@ -66,9 +78,11 @@ type Chunk struct {
 	Index int
 	// Images is the number of images in the chunk.
 	Images int
-	// Key is a hex SHA-256 of Fingerprint, the crop mode, the preprocessing
-	// and the chunk's image names and labels. A checkpoint store must add the model
-	// file's identity and the runtime version to it.
+	// Key is a hex SHA-256 of Fingerprint, the crop mode, the preprocessing,
+	// the dataset's identity (resolved image folder, label list) and the
+	// chunk's image names, labels and file identities (size, modification
+	// time). A checkpoint store must add the model file's identity and the
+	// runtime version to it.
 	Key string
 }
 
@@ -92,6 +106,9 @@ type Checkpoint interface {
 // with random weights, or a run without a dataset, gets its published row
 // instead (none when it has no reference). cp may be nil. progress, if not
 // nil, is called with the images done and the total over all crop modes.
+// A crop mode where no image could be read is an error naming the first
+// causes; one with more than MaxSkippedPercent unreadable is a row with
+// status StatusError. Settings past the machine's Limits are errors.
 func Run(ctx context.Context, cfg Config, m Model, cp Checkpoint, progress func(done, total int)) ([]Row, []string, error) {
 	if m.Weights == "random" || cfg.Dataset == "" {
 		why := "no dataset configured"
@@ -109,6 +126,7 @@ func Run(ctx context.Context, cfg Config, m Model, cp Checkpoint, progress func(
 			return nil, []string{fmt.Sprintf("accuracy: %s: reference %q not found in the published tables", m.Name, m.Reference)}, nil
 		}
 		row.Model = m.Name
+		row.Status = StatusOK
 		return []Row{row}, nil, nil
 	}
 	if err := m.Preprocess.Validate(); err != nil {
@@ -128,6 +146,15 @@ func Run(ctx context.Context, cfg Config, m Model, cp Checkpoint, progress func(
 		return nil, nil, err
 	}
 	items := ds.Subset(cfg.Limit)
+	lim := cfg.Limits.resolve()
+	if cfg.Workers, err = checkWorkers(cfg.Workers, len(items), lim); err != nil {
+		return nil, nil, err
+	}
+	crops := 1
+	for _, c := range cfg.Crops {
+		k, _ := Crops(c)
+		crops = max(crops, k)
+	}
 	lib := cfg.Library
 	if lib == "" {
 		if lib, err = onnxrt.Locate(""); err != nil {
@@ -142,7 +169,8 @@ func Run(ctx context.Context, cfg Config, m Model, cp Checkpoint, progress func(
 		return nil, nil, fmt.Errorf("accuracy: %s: %w", m.Name, err)
 	}
 	defer sess.Close()
-	in, err := newSessionInfer(sess, m.Preprocess.Crop, cfg.BatchSize)
+	need := batchNeed{crop: m.Preprocess.Crop, nout: classes.Len() + 1, workers: cfg.Workers, crops: crops, activation: m.ActivationBytes}
+	in, err := newSessionInfer(sess, cfg.BatchSize, len(items)*crops, need, lim)
 	if err != nil {
 		return nil, nil, fmt.Errorf("accuracy: %s: %w", m.Name, err)
 	}
@@ -166,7 +194,11 @@ type sessionInfer struct {
 	n int
 }
 
-func newSessionInfer(s *onnxrt.Session, crop, batch int) (*sessionInfer, error) {
+// newSessionInfer allocates a batch for s: the configured size (default 32)
+// capped at the inputs the images need, or the model's fixed batch, within
+// the memory bound of lim.
+func newSessionInfer(s *onnxrt.Session, batch, inputs int, need batchNeed, lim Limits) (*sessionInfer, error) {
+	crop := need.crop
 	shape := s.InputShape()
 	if len(shape) != 4 || (shape[1] > 0 && shape[1] != 3) {
 		return nil, fmt.Errorf("input shape %v is not N×3×H×W", shape)
@@ -181,8 +213,13 @@ func newSessionInfer(s *onnxrt.Session, crop, batch int) (*sessionInfer, error) 
 	if n <= 0 {
 		n = 32
 	}
+	n = max(1, min(n, inputs))
 	if shape[0] > 0 {
 		n = int(shape[0])
+		need.fixed = true
+	}
+	if err := need.check(n, lim); err != nil {
+		return nil, err
 	}
 	b, err := s.NewBatch(n)
 	if err != nil {
@@ -219,15 +256,19 @@ func measure(ctx context.Context, cfg Config, m Model, ds *dataset.Dataset, item
 	if chunk <= 0 {
 		chunk = 1000
 	}
-	workers := cfg.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
+	workers := max(1, min(cfg.Workers, len(items)))
+	if cfg.Workers <= 0 {
+		workers = max(1, min(runtime.GOMAXPROCS(0), len(items)))
 	}
 	reader, err := ds.NewReader()
 	if err != nil {
 		return nil, nil, err
 	}
 	defer reader.Close()
+	dsID, err := ds.Identity()
+	if err != nil {
+		return nil, nil, err
+	}
 	total := len(items) * len(crops)
 	done := 0
 	var rows []Row
@@ -236,7 +277,7 @@ func measure(ctx context.Context, cfg Config, m Model, ds *dataset.Dataset, item
 		var sum ChunkResult
 		for ci, start := 0, 0; start < len(items); ci, start = ci+1, start+chunk {
 			part := items[start:min(start+chunk, len(items))]
-			c := Chunk{Crop: mode, Index: ci, Images: len(part), Key: chunkKey(mode, m.Preprocess, part)}
+			c := Chunk{Crop: mode, Index: ci, Images: len(part), Key: chunkKey(dsID, mode, m.Preprocess, ds, part)}
 			r, ok := ChunkResult{}, false
 			if cp != nil {
 				if r, ok, err = cp.Load(c); err != nil {
@@ -268,8 +309,18 @@ func measure(ctx context.Context, cfg Config, m Model, ds *dataset.Dataset, item
 				progress(done, total)
 			}
 		}
-		row := Row{Model: m.Name, Dataset: cfg.Dataset, Crop: mode, N: sum.Scored, Source: "measured", Skipped: int64(len(sum.Skipped))}
-		if sum.Scored > 0 {
+		if sum.Scored == 0 {
+			return nil, nil, fmt.Errorf("accuracy: %s %s crop: none of the %d images could be scored: %s",
+				m.Name, mode, len(items), firstCauses(sum.Skipped, 3))
+		}
+		row := Row{Model: m.Name, Dataset: cfg.Dataset, Crop: mode, N: sum.Scored, Source: "measured",
+			Skipped: int64(len(sum.Skipped)), Status: StatusOK, Ignored: int64(ds.Ignored)}
+		share := 100 * float64(len(sum.Skipped)) / float64(len(items))
+		if share > cfg.MaxSkippedPercent {
+			row.Status = StatusError
+			row.Error = fmt.Sprintf("%d of %d images (%.2f%%) could not be read, more than accuracy.max_skipped %g%%; no accuracy is reported: %s",
+				len(sum.Skipped), len(items), share, cfg.MaxSkippedPercent, firstCauses(sum.Skipped, 3))
+		} else {
 			row.Top1 = 100 * float64(sum.Top1) / float64(sum.Scored)
 			row.Top5 = 100 * float64(sum.Top5) / float64(sum.Scored)
 			row.Top1CI95 = 100 * WilsonHalfWidth(sum.Top1, sum.Scored)
@@ -281,6 +332,15 @@ func measure(ctx context.Context, cfg Config, m Model, ds *dataset.Dataset, item
 		rows = append(rows, row)
 	}
 	return rows, warns, nil
+}
+
+// firstCauses names the first most skipped images and why, and how many more.
+func firstCauses(skipped []string, most int) string {
+	s := strings.Join(skipped[:min(len(skipped), most)], "; ")
+	if len(skipped) > most {
+		s += fmt.Sprintf("; and %d more", len(skipped)-most)
+	}
+	return s
 }
 
 // skippedSummary lists up to ten skipped images for the row's warnings column.
@@ -319,14 +379,15 @@ func Fingerprint() string {
 	return "accuracy v1 decoder " + decode.Backend
 }
 
-func chunkKey(mode string, p Preprocess, items []dataset.Item) string {
+func chunkKey(dsID, mode string, p Preprocess, ds *dataset.Dataset, items []dataset.Item) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%+v\x00", Fingerprint(), mode, p)
+	fmt.Fprintf(h, "%s\x00%s\x00%+v\x00%s\x00", Fingerprint(), mode, p, dsID)
 	var b [8]byte
 	for _, it := range items {
 		h.Write([]byte(it.Name))
 		binary.LittleEndian.PutUint64(b[:], uint64(it.Label))
 		h.Write(b[:])
+		h.Write([]byte(ds.ItemIdentity(it) + "\x00"))
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
@@ -444,6 +505,9 @@ func score(ctx context.Context, p Preprocess, mode string, items []dataset.Item,
 		}
 		clear(input[len(batch)*size:])
 		out, err := in.run()
+		if onnxrt.IsOOM(err) {
+			return fmt.Errorf("inference at batch %d ran out of memory; lower accuracy.batch_size: %w", n, err)
+		}
 		if err != nil {
 			return fmt.Errorf("inference: %w", err)
 		}

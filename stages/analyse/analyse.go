@@ -126,6 +126,11 @@ type ModelRow struct {
 	AccuracySource string `parquet:"accuracy_source"`
 	// Density is top-1 accuracy per million parameters, in % / M.
 	Density float64 `parquet:"top1_per_mparams"`
+	// AccuracySkipped counts the images a measured Top1 left out as unreadable.
+	AccuracySkipped int64 `parquet:"accuracy_skipped"`
+	// AccuracyError says why a measurement failed (too many unreadable
+	// images); HasAccuracy is then false unless another row gives one.
+	AccuracyError string `parquet:"accuracy_error"`
 }
 
 // DeviceModelRow is one model on one device at batch 1.

@@ -272,3 +272,39 @@ func TestNonPositivePeakIsAnError(t *testing.T) {
 		}
 	}
 }
+
+// TestFailedAccuracy: a measured row that failed (too many unreadable
+// images) gives no accuracy, keeps its reason, and is warned about.
+func TestFailedAccuracy(t *testing.T) {
+	in := analysetest.Inputs()
+	const why = "1 of 50 images (2.00%) could not be read, more than accuracy.max_skipped 1%"
+	var kept []accuracy.Row
+	for _, a := range in.Accuracy {
+		if a.Model == "resnet50" {
+			if a.Source != "measured" {
+				continue
+			}
+			a.Status, a.Error, a.Top1, a.Top5, a.Top1CI95 = accuracy.StatusError, why, 0, 0, 0
+		}
+		kept = append(kept, a)
+	}
+	in.Accuracy = kept
+	res := run(t, in, analyse.Config{})
+	for _, m := range res.Models {
+		if m.Model == "resnet50" && (m.HasAccuracy || m.AccuracyError != why) {
+			t.Errorf("resnet50: has accuracy %v, error %q; want none and the reason kept", m.HasAccuracy, m.AccuracyError)
+		}
+		if m.Model == "alexnet" && (!m.HasAccuracy || m.AccuracyError != "") {
+			t.Errorf("alexnet: %+v, want its published accuracy", m)
+		}
+	}
+	found := false
+	for _, w := range res.Warnings {
+		if w.Model == "resnet50" && w.Stage == "accuracy" && strings.Contains(w.Message, "center crop failed: "+why) {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no warning names the failure: %+v", res.Warnings)
+	}
+}

@@ -43,7 +43,14 @@ func modelTable(in Inputs) ([]ModelRow, []Warning) {
 		byName[m.Model] = i
 	}
 	best := map[string]accuracy.Row{}
+	failed := map[string]accuracy.Row{}
 	for _, a := range in.Accuracy {
+		if a.Status == accuracy.StatusError {
+			if cur, ok := failed[a.Model]; !ok || accuracyRank(a) < accuracyRank(cur) {
+				failed[a.Model] = a
+			}
+			continue
+		}
 		cur, ok := best[a.Model]
 		if !ok || accuracyRank(a) < accuracyRank(cur) ||
 			(accuracyRank(a) == accuracyRank(cur) && a.Source < cur.Source) {
@@ -66,9 +73,13 @@ func modelTable(in Inputs) ([]ModelRow, []Warning) {
 			r.HasAccuracy = true
 			r.Top1, r.Top5, r.Top1CI95 = a.Top1, a.Top5, a.Top1CI95
 			r.AccuracySource = a.Source
+			r.AccuracySkipped = a.Skipped
 			if f.Params > 0 {
 				r.Density = a.Top1 / (float64(f.Params) / 1e6)
 			}
+		} else if a, ok := failed[f.Model]; ok {
+			r.AccuracyError = a.Error
+			warns = append(warns, Warning{Stage: "analyse", Model: f.Model, Message: "accuracy measurement failed; left out of accuracy figures and tables"})
 		} else {
 			warns = append(warns, Warning{Stage: "analyse", Model: f.Model, Message: "no accuracy (measured or published); left out of accuracy figures and tables"})
 		}
@@ -279,7 +290,9 @@ func collectWarnings(in Inputs, own []Warning) []Warning {
 		for _, w := range split(r.Warnings) {
 			ws = append(ws, Warning{Stage: "accuracy", Model: r.Model, Message: w})
 		}
-		if r.Skipped > 0 {
+		if r.Status == accuracy.StatusError {
+			ws = append(ws, Warning{Stage: "accuracy", Model: r.Model, Message: r.Crop + " crop failed: " + strings.TrimSpace(r.Error)})
+		} else if r.Skipped > 0 {
 			ws = append(ws, Warning{Stage: "accuracy", Model: r.Model, Message: fmt.Sprintf("%d images could not be read and were skipped", r.Skipped)})
 		}
 	}

@@ -63,6 +63,52 @@ func aliasOp(op string) bool {
 	return false
 }
 
+// passThrough reports ops whose output 0 holds the values of input 0
+// unchanged (at most retyped or reshaped).
+func passThrough(op string) bool {
+	return aliasOp(op) || op == "Cast" || op == "CastLike"
+}
+
+// runningStatistics names the tensors that feed a BatchNormalization's
+// running mean or variance (inputs 3 and 4), directly or through
+// pass-through ops: PyTorch ≥ 1.13 writes an initializer shared by several
+// inputs once and feeds the others through Identity, so the statistics of
+// a freshly initialised network (zeros and ones) reach the node as
+// Identity outputs of the zeros and ones that also serve as its bias and
+// scale. Such an initializer holds statistics and is not a parameter.
+func runningStatistics(g *Graph) map[string]bool {
+	producer := map[string]*Node{}
+	for _, n := range g.Nodes {
+		for _, o := range n.Proto.GetOutput() {
+			if o != "" {
+				producer[o] = n
+			}
+		}
+	}
+	stats := map[string]bool{}
+	for _, n := range g.Nodes {
+		if kindOf(n) == kindUnknown || n.Proto.GetOpType() != "BatchNormalization" {
+			continue
+		}
+		for j, name := range n.Proto.GetInput() {
+			if j != 3 && j != 4 {
+				continue
+			}
+			// Walk back through pass-through ops; a graph is acyclic, but a
+			// malformed one must not hang the walk.
+			for steps := 0; name != "" && !stats[name] && steps <= len(g.Nodes); steps++ {
+				stats[name] = true
+				p := producer[name]
+				if p == nil || kindOf(p) == kindUnknown || !passThrough(p.Proto.GetOpType()) || len(p.Proto.GetInput()) == 0 {
+					break
+				}
+				name = p.Proto.GetInput()[0]
+			}
+		}
+	}
+	return stats
+}
+
 // NodeCount is one node's share of the counts.
 type NodeCount struct {
 	// Index is the node's position in the file.
@@ -136,16 +182,7 @@ func analyze(m *Model, opt Options) (*Result, error) {
 	for _, t := range g.Initializers {
 		inits[t.Name()] = t
 	}
-	runningStats := map[string]bool{}
-	for _, n := range g.Nodes {
-		if kindOf(n) != kindUnknown && n.Proto.GetOpType() == "BatchNormalization" {
-			for j, name := range n.Proto.GetInput() {
-				if j == 3 || j == 4 {
-					runningStats[name] = true
-				}
-			}
-		}
-	}
+	runningStats := runningStatistics(g)
 	isParam := func(name string) bool {
 		t, ok := inits[name]
 		return ok && isFloatType(t.Header.GetDataType()) && !runningStats[name]

@@ -35,7 +35,12 @@
 //   - Params: elements of floating-point initializers (float, float16,
 //     bfloat16, double, float8/4), whether or not a node uses them, except
 //     those a BatchNormalization node takes as input 3 or 4 (running mean
-//     and variance). BatchNormalization scale and bias are parameters.
+//     and variance), directly or through Identity, Dropout, Cast,
+//     CastLike, Reshape, Flatten, Squeeze or Unsqueeze. BatchNormalization
+//     scale and bias are parameters, except where the exporter stored one
+//     tensor for both a statistic and a scale or bias (PyTorch ≥ 1.13 does
+//     so for equal values, e.g. a freshly initialised network's zeros and
+//     ones): that tensor counts as a statistic.
 //     Integer and bool initializers (shape constants) are not. Float
 //     tensors held in Constant nodes are not initializers and are not
 //     counted. Per op type, an initializer is credited to the first node

@@ -87,3 +87,53 @@ func summary(res *Result) []byte {
 	}
 	return b.Bytes()
 }
+
+// TestPyTorchSharedStatistics counts the FreshBN module of
+// testdata/make_fixtures.py (input 1×3×8×8), whose batch norms are left as
+// initialised. PyTorch 1.13 stores bn1's scale (ones) and bias (zeros)
+// once and feeds both running statistics and bn2's four inputs through
+// Identity, as in densenet121(weights=None). The ones and zeros reach a
+// running-statistic input, so neither is a parameter:
+//
+//	conv 3→8, 3×3, pad 1: 216 + 8; conv 8→8, 3×3, pad 1: 576 + 8; linear 8→4: 32 + 4
+//
+// Params = 844 (860 if the statistics passed as parameters). MACs = 512×27
+// + 512×72 + 32 = 50720; FLOPs = 2×50720 + biases 1028 + relu 1024 +
+// batchnorm 1024 + mean 8.
+func TestPyTorchSharedStatistics(t *testing.T) {
+	m, err := Read(filepath.Join("testdata", "fresh_bn_pytorch_opset13.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var identities int
+	for _, n := range m.Graph.Nodes {
+		if n.OpType() == "Identity" {
+			identities++
+		}
+	}
+	if identities != 6 {
+		t.Fatalf("%d Identity nodes, want the 6 the exporter writes for shared initializers", identities)
+	}
+	res, err := Analyze(m, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, res, 844, 50720, 2*50720+1028+1024+1024+8)
+	if res.Row.Warnings != "" {
+		t.Errorf("warnings %q", res.Row.Warnings)
+	}
+}
+
+// TestStatisticsThroughPassThrough: running statistics reach the node
+// through a chain of pass-through ops, and a statistic also used as the
+// scale still counts as a statistic. Params: the bias only (3).
+func TestStatisticsThroughPassThrough(t *testing.T) {
+	b := newBuilder(13).input("x", "N", 3, 4, 4).weight("ones", 3).weight("b", 3).weight("m", 3).
+		ints("shape", []int64{1}, 3).
+		node("Identity", []string{"m"}, []string{"m1"}).
+		node("Reshape", []string{"m1", "shape"}, []string{"m2"}).
+		node("Cast", []string{"m2"}, []string{"mean"}, aInt("to", 1)).
+		node("Identity", []string{"ones"}, []string{"var"}).
+		node("BatchNormalization", []string{"x", "ones", "b", "mean", "var"}, []string{"y"}).output("y")
+	check(t, b.analyze(t, 1), 3, 0, 48)
+}

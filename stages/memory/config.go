@@ -8,6 +8,7 @@ package memory
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 
@@ -31,6 +32,10 @@ type Config struct {
 	Exe string
 	// Env is extra environment for the child, as "KEY=value".
 	Env []string
+	// Hold are open files the child inherits and keeps open while it lives:
+	// the pipeline passes its cache lock, so that a worker left running
+	// keeps the cache locked.
+	Hold []*os.File
 	// Device is the device profile's name, recorded in every row.
 	Device string
 	// LibPath is the ONNX Runtime shared library; "" finds it with onnxrt.Locate.

@@ -1,10 +1,10 @@
 package memory
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -17,19 +17,25 @@ import (
 const (
 	envWorker  = "DNNBENCH_MEMORY_TEST_WORKER"
 	envCrashAt = "DNNBENCH_MEMORY_TEST_CRASH_AT" // die on this batch size
+	envOOMAt   = "DNNBENCH_MEMORY_TEST_OOM_AT"   // die as Go does out of memory on this batch size
 )
 
 // TestMain runs the real Worker when the test binary is re-executed as a
 // child, so the tests exercise the process protocol for real.
 func TestMain(m *testing.M) {
 	if os.Getenv(envWorker) == "1" {
-		in, err := io.ReadAll(os.Stdin)
+		// The parent keeps stdin open (see childproc.WatchParent): read one line.
+		in, err := bufio.NewReader(os.Stdin).ReadBytes('\n')
 		if err != nil {
 			os.Exit(1)
 		}
 		if at := os.Getenv(envCrashAt); at != "" && bytes.Contains(in, []byte(`"batch":`+at+`}`)) {
 			fmt.Fprintln(os.Stderr, "simulated crash in the runtime")
 			os.Exit(3)
+		}
+		if at := os.Getenv(envOOMAt); at != "" && bytes.Contains(in, []byte(`"batch":`+at+`}`)) {
+			fmt.Fprint(os.Stderr, "runtime: out of memory: cannot allocate 4932501504-byte block (3932160 in use)\nfatal error: out of memory\n\ngoroutine 1 [running]:\nruntime.throw({0x4c5c35?, 0x9?})\n")
+			os.Exit(2)
 		}
 		if err := Worker(context.Background(), bytes.NewReader(in), os.Stdout); err != nil {
 			fmt.Fprintln(os.Stderr, err)

@@ -22,4 +22,7 @@ type Row struct {
 	// Samples is how many readings the sampler took during inference.
 	Samples  int64  `parquet:"samples"`
 	Warnings string `parquet:"warnings"`
+	// ModelSHA256 is the measured ONNX file's hex digest: what the row belongs
+	// to, whatever name a config gives that file (not in CSV).
+	ModelSHA256 string `parquet:"model_sha256" csv:"-"`
 }

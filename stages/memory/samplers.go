@@ -189,6 +189,7 @@ type tegraSampler struct {
 	cancel context.CancelFunc
 	mu     sync.Mutex
 	latest int64
+	lines  int64 // RAM readings parsed so far
 	have   chan struct{}
 	once   sync.Once
 	err    error
@@ -240,6 +241,7 @@ func (t *tegraSampler) read(r io.Reader) {
 			t.err = err
 		} else {
 			t.latest, t.err = ram.Used, nil
+			t.lines++
 		}
 		t.mu.Unlock()
 		t.once.Do(func() { close(t.have) })
@@ -257,6 +259,14 @@ func (t *tegraSampler) Read() (int64, error) {
 	return t.latest, t.err
 }
 
+// Readings returns how many lines tegrastats has printed so far; Read
+// returns the latest of them, so repeated Reads are not new readings.
+func (t *tegraSampler) Readings() int64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.lines
+}
+
 func (*tegraSampler) HighWater() (int64, bool, error) { return 0, false, nil }
 
 func (t *tegraSampler) Close() error {
@@ -265,11 +275,26 @@ func (t *tegraSampler) Close() error {
 	return nil
 }
 
+// readingCounter is a sampler that takes readings on its own schedule
+// (tegrastats prints a line per interval) and whose Read returns the
+// latest one, however often it is called.
+type readingCounter interface {
+	// Readings returns how many readings the sampler has taken so far.
+	Readings() int64
+}
+
 // poll reads s every interval until stop is closed and reports the highest
-// reading and how many readings were taken.
+// reading and how many new readings it saw: every Read for samplers that
+// measure when read, and only the readings taken meanwhile for a
+// readingCounter.
 func poll(s Sampler, interval time.Duration, stop <-chan struct{}) (peak int64, n int64, err error) {
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
+	counter, counts := s.(readingCounter)
+	var before int64
+	if counts {
+		before = counter.Readings()
+	}
 	read := func() {
 		v, e := s.Read()
 		if e != nil {
@@ -286,6 +311,9 @@ func poll(s Sampler, interval time.Duration, stop <-chan struct{}) (peak int64, 
 		select {
 		case <-stop:
 			read()
+			if counts {
+				n = counter.Readings() - before
+			}
 			return peak, n, err
 		case <-tick.C:
 			read()

@@ -125,7 +125,7 @@ func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(R
 // runChild runs one worker and returns its event; a child that dies
 // without one yields a failed event carrying its exit and stderr.
 func runChild(ctx context.Context, cfg Config, req request) (event, error) {
-	child, err := childproc.Start(ctx, cfg.Exe, []string{"worker", "memory"}, cfg.Env, req)
+	child, err := childproc.Start(ctx, cfg.Exe, []string{"worker", "memory"}, cfg.Env, req, cfg.Hold...)
 	if err != nil {
 		return event{}, err
 	}
@@ -142,7 +142,7 @@ func runChild(ctx context.Context, cfg Config, req request) (event, error) {
 		if werr != nil {
 			msg = werr.Error()
 		}
-		return event{Kind: evFailed, Message: msg}, nil
+		return event{Kind: evFailed, Message: msg, OOM: errors.Is(werr, childproc.ErrOutOfMemory)}, nil
 	case err != nil:
 		return event{}, err
 	}

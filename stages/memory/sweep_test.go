@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dnnbench/dnnbench/internal/nvidia"
 	"github.com/dnnbench/dnnbench/internal/onnxrt"
 	"github.com/dnnbench/dnnbench/internal/sweep"
 	"github.com/dnnbench/dnnbench/internal/testmodel"
@@ -85,6 +86,24 @@ func TestSweepOOMThenSkipped(t *testing.T) {
 	}
 }
 
+// TestSweepGoOutOfMemoryIsOOM: a worker that dies in the Go allocator gives
+// an "oom" row with the one line that says so.
+func TestSweepGoOutOfMemoryIsOOM(t *testing.T) {
+	cfg := testConfig(t, envOOMAt+"=4")
+	m := Model{Name: "tiny", Path: writeModel(t, testmodel.Spec{})}
+	var rows []Row
+	err := Sweep(context.Background(), cfg, m, []int{1, 4, 8}, func(r Row) error { rows = append(rows, r); return nil }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 3 || rows[0].Status != "ok" || rows[1].Status != "oom" || rows[2].Status != "skipped" {
+		t.Fatalf("rows %+v, want ok, oom, skipped", rows)
+	}
+	if want := "worker ran out of memory: runtime: out of memory: cannot allocate 4932501504-byte block (3932160 in use)"; rows[1].Error != want {
+		t.Errorf("oom message %q, want %q", rows[1].Error, want)
+	}
+}
+
 func TestSweepErrorThenSkipped(t *testing.T) {
 	cfg := testConfig(t)
 	m := Model{Name: "failsabove4", Path: writeModel(t, testmodel.Spec{Fail: testmodel.GatherOutOfRange, Limit: 4})}
@@ -114,18 +133,49 @@ func TestSweepChildCrash(t *testing.T) {
 	}
 }
 
-func TestSweepDeviceErrors(t *testing.T) {
+// cudaBuild reports whether the ONNX Runtime library at lib has the CUDA
+// provider's libraries (a GPU build). A GPU build needs an NVIDIA GPU to
+// run CUDA for real; where the driver is absent the test skips, saying so.
+func cudaBuild(t *testing.T, lib string) bool {
+	t.Helper()
+	if onnxrt.CheckProvider(lib, "cuda") != nil {
+		return false
+	}
+	l, err := nvidia.Open()
+	if err != nil {
+		t.Skipf("ONNX Runtime at %s has the CUDA provider, but running it needs an NVIDIA GPU: %v", lib, err)
+	}
+	l.Close()
+	return true
+}
+
+// TestSweepCUDA: on a CPU build of ONNX Runtime, CUDA with the nvml sampler
+// is a device error naming the GPU build; on a GPU build with a GPU, the
+// sweep measures GPU memory: a session holds some, and the peak is at
+// least the static figure.
+func TestSweepCUDA(t *testing.T) {
 	m := Model{Name: "tiny", Path: writeModel(t, testmodel.Spec{})}
 	cfg := testConfig(t)
 	cfg.Session.Provider, cfg.Device, cfg.Sampler = "cuda", "cuda", SamplerNVML
+	gpu := cudaBuild(t, cfg.LibPath)
 	rows, _, err := collect(t, cfg, m, []int{1})
+	if gpu {
+		if err != nil || len(rows) != 1 || rows[0].Status != "ok" || rows[0].StaticBytes <= 0 || rows[0].PeakBytes < rows[0].StaticBytes {
+			t.Fatalf("cuda on a GPU: err %v, rows %+v", err, rows)
+		}
+		return
+	}
 	if !errors.Is(err, ErrDevice) || !strings.Contains(err.Error(), "GPU build of ONNX Runtime") || len(rows) != 0 {
 		t.Errorf("cuda on a CPU build: err %v, %d rows", err, len(rows))
 	}
-	cfg = testConfig(t)
+}
+
+func TestSweepDeviceErrors(t *testing.T) {
+	m := Model{Name: "tiny", Path: writeModel(t, testmodel.Spec{})}
+	cfg := testConfig(t)
 	cfg.Sampler, cfg.Device = SamplerTegrastats, "jetson"
 	cfg.Env = append(cfg.Env, "PATH="+t.TempDir()) // no tegrastats here
-	rows, _, err = collect(t, cfg, m, []int{1})
+	rows, _, err := collect(t, cfg, m, []int{1})
 	if !errors.Is(err, ErrDevice) || !strings.Contains(err.Error(), "tegrastats") || len(rows) != 0 {
 		t.Errorf("tegrastats missing: err %v, %d rows", err, len(rows))
 	}
@@ -170,8 +220,9 @@ func TestMemoryResNet50(t *testing.T) {
 
 func mib(b int64) float64 { return float64(b) / (1 << 20) }
 
-// TestWarmContext runs the GPU context warm-up on the CPU provider: the
-// one-node model must load, and the CUDA provider must be refused here.
+// TestWarmContext runs the GPU context warm-up: its one-node model must
+// load on the CPU provider; on CUDA it must be refused by a CPU build of
+// ONNX Runtime and succeed on a GPU build with a GPU.
 func TestWarmContext(t *testing.T) {
 	cfg := testConfig(t)
 	if _, err := onnxrt.Init(cfg.LibPath); err != nil {
@@ -182,7 +233,15 @@ func TestWarmContext(t *testing.T) {
 		t.Fatal(err)
 	}
 	closeCtx()
-	if _, err := warmContext(onnxrt.Options{Provider: "cuda"}); err == nil {
+	gpu := cudaBuild(t, cfg.LibPath)
+	closeCtx, err = warmContext(onnxrt.Options{Provider: "cuda"})
+	switch {
+	case gpu && err != nil:
+		t.Errorf("CUDA warm-up on a GPU: %v", err)
+	case gpu:
+		closeCtx()
+	case err == nil:
+		closeCtx()
 		t.Error("a CUDA warm-up on a CPU build of ONNX Runtime succeeded")
 	}
 }

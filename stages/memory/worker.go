@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/dnnbench/dnnbench/internal/childproc"
+	"github.com/dnnbench/dnnbench/internal/headroom"
 	"github.com/dnnbench/dnnbench/internal/onnxrt"
 )
 
@@ -84,6 +85,11 @@ func measure(ctx context.Context, req request) event {
 	if r, ok := s.(interface{ ResetHighWater() error }); ok {
 		if err := r.ResetHighWater(); err != nil {
 			warnings = append(warnings, err.Error()+"; the peak may include model-loading buffers")
+		}
+	}
+	if lim, ok := headroom.Available(); ok {
+		if err := headroom.Check(fmt.Sprintf("the float32 input of batch %d", req.Batch), sess.InputBytes(req.Batch), lim); err != nil {
+			return event{Kind: evFailed, OOM: true, Message: err.Error()}
 		}
 	}
 	b, err := sess.NewBatch(req.Batch)

@@ -58,7 +58,11 @@ func Resolve(ctx context.Context, s Spec, opt Options) (Row, []string, error) {
 		if row.Reference == "" {
 			row.Reference = a.Reference
 		}
-		row.Path, row.SHA256, row.Bytes, err = buildArch(a.Name, opt)
+		var warning string
+		row.Path, row.SHA256, row.Bytes, warning, err = buildArch(a.Name, opt)
+		if warning != "" {
+			warnings = append(warnings, warning)
+		}
 		size := a.Size
 		if size == 0 {
 			size = 224
@@ -72,7 +76,11 @@ func Resolve(ctx context.Context, s Spec, opt Options) (Row, []string, error) {
 		}
 	case s.URL != "":
 		row.Source, row.Weights = "url", "pretrained"
-		row.Path, row.Bytes, err = download(ctx, s.URL, strings.ToLower(s.SHA256), opt)
+		var warning string
+		row.Path, row.Bytes, warning, err = download(ctx, s.URL, strings.ToLower(s.SHA256), opt)
+		if warning != "" {
+			warnings = append(warnings, warning)
+		}
 		row.SHA256 = strings.ToLower(s.SHA256)
 	default:
 		return Row{}, nil, fmt.Errorf("models: %s: set one of arch, onnx or url", s.Name)
@@ -181,59 +189,134 @@ func merge(p, o Preprocess) Preprocess {
 }
 
 // buildArch builds the zoo model once per arch, seed and builder version; a
-// sidecar file records the sha256 so later runs need not rehash.
-func buildArch(arch string, opt Options) (path, sum string, size int64, err error) {
+// sidecar file records the sha256, size and modification time so later runs
+// need not rehash (see verifyCached). A cached file that no longer matches
+// its record is rebuilt, with a warning.
+func buildArch(arch string, opt Options) (path, sum string, size int64, warning string, err error) {
 	if err := os.MkdirAll(opt.Dir, 0o755); err != nil {
-		return "", "", 0, err
+		return "", "", 0, "", err
 	}
 	base := fmt.Sprintf("%s-seed%d-%s", arch, opt.Seed, zoo.BuilderVersion)
 	path = filepath.Join(opt.Dir, base+".onnx")
-	sidecar := path + ".sha256"
-	if b, err := os.ReadFile(sidecar); err == nil {
-		if st, err := os.Stat(path); err == nil {
-			return path, strings.TrimSpace(string(b)), st.Size(), nil
-		}
+	sum, size, state, err := verifyCached(path, "")
+	if err != nil {
+		return "", "", 0, "", err
+	}
+	switch state {
+	case cachedOK:
+		return path, sum, size, "", nil
+	case cachedChanged:
+		warning = fmt.Sprintf("models: %s no longer matches its recorded sha256 %s (altered on disk); rebuilt it", path, sum)
 	}
 	info, err := zoo.Build(arch, path, opt.Seed)
 	if err != nil {
-		return "", "", 0, err
+		return "", "", 0, "", err
 	}
-	sum, size = info.SHA256, info.Bytes
-	if err := writeAtomic(sidecar, []byte(sum+"\n")); err != nil {
-		return "", "", 0, err
+	if err := writeRecord(path, info.SHA256); err != nil {
+		return "", "", 0, "", err
 	}
-	return path, sum, size, nil
+	return path, info.SHA256, info.Bytes, warning, nil
 }
 
-// download fetches url into opt.Dir as url-<sha256>.onnx unless present,
-// verifying the checksum; a mismatch deletes the file.
-func download(ctx context.Context, url, want string, opt Options) (string, int64, error) {
+// States of a cached model file.
+const (
+	cachedMissing = iota // no file or no record of it
+	cachedOK             // the file matches its record
+	cachedChanged        // the file differs from its recorded sha256
+)
+
+// verifyCached checks a cached model file against its sidecar record
+// (path.sha256: "sha256 size mtime-ns"). Matching size and modification time
+// are trusted; otherwise the file is rehashed, and a hash equal to the
+// recorded one (or to want, when set) refreshes the record. It returns the
+// recorded sha256 and the file's size.
+func verifyCached(path, want string) (sum string, size int64, state int, err error) {
+	st, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", 0, cachedMissing, nil
+	}
+	if err != nil {
+		return "", 0, 0, err
+	}
+	rec, _ := os.ReadFile(path + ".sha256")
+	f := strings.Fields(string(rec))
+	if len(f) > 0 {
+		sum = f[0]
+	}
+	if want != "" {
+		sum = want
+	}
+	if sum == "" {
+		return "", 0, cachedMissing, nil
+	}
+	if len(f) == 3 && f[0] == sum && f[1] == strconv.FormatInt(st.Size(), 10) && f[2] == strconv.FormatInt(st.ModTime().UnixNano(), 10) {
+		return sum, st.Size(), cachedOK, nil
+	}
+	got, n, err := hashFile(path)
+	if err != nil {
+		return "", 0, 0, err
+	}
+	if got != sum {
+		return sum, n, cachedChanged, nil
+	}
+	return sum, n, cachedOK, writeRecord(path, sum)
+}
+
+// writeRecord writes path's sidecar record: its sha256, size and modification time.
+func writeRecord(path, sum string) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	return writeAtomic(path+".sha256", fmt.Appendf(nil, "%s %d %d\n", sum, st.Size(), st.ModTime().UnixNano()))
+}
+
+// download fetches url into opt.Dir as url-<sha256>.onnx unless a verified
+// copy is there (see verifyCached; an altered copy is fetched again, with a
+// warning), checking the checksum; a mismatch deletes the download.
+func download(ctx context.Context, url, want string, opt Options) (path string, size int64, warning string, err error) {
 	if err := os.MkdirAll(opt.Dir, 0o755); err != nil {
-		return "", 0, err
+		return "", 0, "", err
 	}
-	path := filepath.Join(opt.Dir, "url-"+want+".onnx")
-	if sum, size, err := hashFile(path); err == nil && sum == want {
-		return path, size, nil
+	path = filepath.Join(opt.Dir, "url-"+want+".onnx")
+	_, size, state, err := verifyCached(path, want)
+	if err != nil {
+		return "", 0, "", err
 	}
+	switch state {
+	case cachedOK:
+		return path, size, "", nil
+	case cachedChanged:
+		warning = fmt.Sprintf("models: %s no longer matches its sha256 %s (altered on disk); downloaded it again", path, want)
+	}
+	size, err = fetch(ctx, url, want, path, opt)
+	if err != nil {
+		return "", 0, "", err
+	}
+	return path, size, warning, writeRecord(path, want)
+}
+
+// fetch downloads url to path through a temporary file, checking its sha256.
+func fetch(ctx context.Context, url, want, path string, opt Options) (int64, error) {
 	client := opt.Client
 	if client == nil {
 		client = http.DefaultClient
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return "", 0, err
+		return 0, err
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return "", 0, fmt.Errorf("downloading %s: %w (check the url and your network, or download it yourself and use onnx: PATH)", url, err)
+		return 0, fmt.Errorf("downloading %s: %w (check the url and your network, or download it yourself and use onnx: PATH)", url, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return "", 0, fmt.Errorf("downloading %s: %s", url, resp.Status)
+		return 0, fmt.Errorf("downloading %s: %s", url, resp.Status)
 	}
 	tmp, err := os.CreateTemp(opt.Dir, ".download-*.tmp")
 	if err != nil {
-		return "", 0, err
+		return 0, err
 	}
 	defer os.Remove(tmp.Name())
 	h := sha256.New()
@@ -243,15 +326,15 @@ func download(ctx context.Context, url, want string, opt Options) (string, int64
 		err = cerr
 	}
 	if err != nil {
-		return "", 0, fmt.Errorf("downloading %s: %w", url, err)
+		return 0, fmt.Errorf("downloading %s: %w", url, err)
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != want {
-		return "", 0, fmt.Errorf("downloading %s: sha256 %s does not match the configured %s; the file was deleted (fix sha256 in the config if the file is right)", url, got, want)
+		return 0, fmt.Errorf("downloading %s: sha256 %s does not match the configured %s; the file was deleted (fix sha256 in the config if the file is right)", url, got, want)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
-		return "", 0, err
+		return 0, err
 	}
-	return path, n, nil
+	return n, nil
 }
 
 type progressWriter struct {

@@ -5,12 +5,14 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dnnbench/dnnbench/configs"
 	"github.com/dnnbench/dnnbench/stages/models/zoo"
@@ -151,5 +153,95 @@ func TestBuildArchRecordsChecksum(t *testing.T) {
 	st2, _ := os.Stat(again.Path)
 	if again.SHA256 != sum || !st2.ModTime().Equal(st.ModTime()) {
 		t.Errorf("second resolve rebuilt the model or changed its checksum")
+	}
+}
+
+// alter flips one byte in the middle of path, keeping its size.
+func alter(t *testing.T, path string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/2] ^= 0xff
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Make sure the modification time moves even on coarse clocks.
+	later := time.Now().Add(time.Minute)
+	if err := os.Chtimes(path, later, later); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCachedZooModelAlteredOnDisk alters a built zoo model in the cache: the
+// next resolve notices (its modification time moved, its sha256 differs),
+// rebuilds it and says so; a file only touched is rehashed and kept.
+func TestCachedZooModelAlteredOnDisk(t *testing.T) {
+	o := opts(t)
+	spec := Spec{Name: "sq", Arch: "squeezenet1_1"}
+	row, _, err := Resolve(context.Background(), spec, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alter(t, row.Path)
+	again, warns, err := Resolve(context.Background(), spec, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warns) != 1 || !strings.Contains(warns[0], "altered on disk") || !strings.Contains(warns[0], "rebuilt") {
+		t.Errorf("warnings %q, want one saying the altered file was rebuilt", warns)
+	}
+	if sum, _, _ := hashFile(again.Path); sum != row.SHA256 || again.SHA256 != row.SHA256 {
+		t.Errorf("after the rebuild the file hashes to %s (row says %s), want %s", sum, again.SHA256, row.SHA256)
+	}
+
+	// Touched, not changed: kept (same modification time afterwards), no warning.
+	later := time.Now().Add(2 * time.Minute).Truncate(time.Second)
+	if err := os.Chtimes(row.Path, later, later); err != nil {
+		t.Fatal(err)
+	}
+	third, warns, err := Resolve(context.Background(), spec, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ := os.Stat(third.Path)
+	if len(warns) != 0 || third.SHA256 != row.SHA256 || !st.ModTime().Equal(later) {
+		t.Errorf("touched file: warnings %q, sha256 %s, mtime %v (want none, %s, %v: kept)", warns, third.SHA256, st.ModTime(), row.SHA256, later)
+	}
+	rec, _ := os.ReadFile(row.Path + ".sha256")
+	if !strings.Contains(string(rec), fmt.Sprint(later.UnixNano())) {
+		t.Errorf("record %q not refreshed with the new modification time", rec)
+	}
+}
+
+// TestCachedDownloadAlteredOnDisk alters a downloaded model in the cache:
+// the next resolve downloads it again instead of using it.
+func TestCachedDownloadAlteredOnDisk(t *testing.T) {
+	model := tinyONNX(t, 16)
+	sum := sha256.Sum256(model)
+	good := hex.EncodeToString(sum[:])
+	hits := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits++; w.Write(model) }))
+	defer srv.Close()
+	o := opts(t)
+	spec := Spec{Name: "u", URL: srv.URL + "/m.onnx", SHA256: good, Reference: "torchvision:ResNet50_Weights.IMAGENET1K_V2"}
+	row, _, err := Resolve(context.Background(), spec, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Resolve(context.Background(), spec, o); err != nil || hits != 1 {
+		t.Fatalf("second resolve: %v, %d downloads (want the cached copy)", err, hits)
+	}
+	alter(t, row.Path)
+	_, warns, err := Resolve(context.Background(), spec, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hits != 2 || len(warns) == 0 || !strings.Contains(warns[0], "downloaded it again") {
+		t.Errorf("%d downloads, warnings %q; want a second download and a warning", hits, warns)
+	}
+	if got, _, _ := hashFile(row.Path); got != good {
+		t.Errorf("cached file hashes to %s after the new download, want %s", got, good)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -31,6 +32,10 @@ type Config struct {
 	Exe string
 	// Env is extra environment for the child, as "KEY=value".
 	Env []string
+	// Hold are open files the child inherits and keeps open while it lives:
+	// the pipeline passes its cache lock, so that a worker left running
+	// keeps the cache locked.
+	Hold []*os.File
 	// Device is the device profile's name, recorded in every row.
 	Device string
 	// LibPath is the ONNX Runtime shared library; "" finds it with onnxrt.Locate.
@@ -43,7 +48,8 @@ type Config struct {
 	// is provider option device_id (default 0).
 	NVML bool
 	// Warmup is the minimum number of warm-up runs per batch size (recommended 10);
-	// the first of them is reported apart as the first run.
+	// the first of them is reported apart as the first run. With Warmup and
+	// MinSeconds 0 there is no warm-up, and the first timed run is the first run.
 	Warmup int
 	// Runs is the minimum number of timed runs per batch size (at least 1).
 	Runs int

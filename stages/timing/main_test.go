@@ -18,7 +18,18 @@ import (
 const (
 	envWorker  = "DNNBENCH_TIMING_TEST_WORKER"
 	envCrashAt = "DNNBENCH_TIMING_TEST_CRASH_AT" // exit abruptly once this batch begins
+	envOOMAt   = "DNNBENCH_TIMING_TEST_OOM_AT"   // die as Go does out of memory once this batch begins
 )
+
+// goOOM is how a Go worker dies when an allocation fails (abridged from a
+// real crash under ulimit -v; the stack is much longer).
+const goOOM = `runtime: out of memory: cannot allocate 4932501504-byte block (3932160 in use)
+fatal error: out of memory
+
+goroutine 1 gp=0x207eba581e0 m=0 mp=0x584f60 [running]:
+runtime.throw({0x4c5c35?, 0x9?})
+	/usr/local/go/src/runtime/panic.go:1229 +0x48 fp=0x207eba7ae38 sp=0x207eba7ae08 pc=0x46f868
+`
 
 // TestMain runs the real Worker when the test binary is re-executed as a
 // child, so the tests exercise the process protocol for real.
@@ -27,7 +38,11 @@ func TestMain(m *testing.M) {
 		var out io.Writer = os.Stdout
 		if at := os.Getenv(envCrashAt); at != "" {
 			n, _ := strconv.Atoi(at)
-			out = &crashWriter{w: os.Stdout, at: []byte(fmt.Sprintf(`"kind":"begin","batch":%d}`, n))}
+			out = &crashWriter{w: os.Stdout, at: []byte(fmt.Sprintf(`"kind":"begin","batch":%d}`, n)), says: "simulated crash in the runtime\n", status: 3}
+		}
+		if at := os.Getenv(envOOMAt); at != "" {
+			n, _ := strconv.Atoi(at)
+			out = &crashWriter{w: os.Stdout, at: []byte(fmt.Sprintf(`"kind":"begin","batch":%d}`, n)), says: goOOM, status: 2}
 		}
 		if err := Worker(context.Background(), os.Stdin, out); err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -41,21 +56,23 @@ func TestMain(m *testing.M) {
 // crashWriter passes events through and kills the process right after the
 // event that begins the chosen batch, as a crashing runtime would.
 type crashWriter struct {
-	w  io.Writer
-	at []byte
+	w      io.Writer
+	at     []byte
+	says   string // on stderr
+	status int
 }
 
 func (c *crashWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	if bytes.Contains(p, c.at) {
-		fmt.Fprintln(os.Stderr, "simulated crash in the runtime")
-		os.Exit(3)
+		fmt.Fprint(os.Stderr, c.says)
+		os.Exit(c.status)
 	}
 	return n, err
 }
 
 // testConfig is a quick config that re-executes the test binary.
-func testConfig(t *testing.T, env ...string) Config {
+func testConfig(t testing.TB, env ...string) Config {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {

@@ -20,21 +20,21 @@ type measured struct {
 
 // measure runs run: warm-up until at least warmup runs and minDur have
 // passed (the first run is timed and kept apart), then timed runs until at
-// least runs samples and minDur. Only run is inside the timed interval.
+// least runs samples and minDur. With no warm-up (warmup and minDur 0) the
+// first run is the first timed run. Only run is inside the timed interval.
 func measure(ctx context.Context, run func() error, warmup, runs int, minDur time.Duration) (measured, error) {
 	var m measured
 	t0 := time.Now()
-	if err := run(); err != nil {
-		return m, err
-	}
-	m.FirstRunMs = ms(time.Since(t0))
-	m.Warmup = 1
 	for m.Warmup < warmup || time.Since(t0) < minDur {
 		if err := ctx.Err(); err != nil {
 			return m, err
 		}
+		start := time.Now()
 		if err := run(); err != nil {
 			return m, err
+		}
+		if m.Warmup == 0 {
+			m.FirstRunMs = ms(time.Since(start))
 		}
 		m.Warmup++
 	}
@@ -54,6 +54,9 @@ func measure(ctx context.Context, run func() error, warmup, runs int, minDur tim
 			return m, err
 		}
 		total += d
+		if m.Warmup == 0 && len(m.SamplesMs) == 0 {
+			m.FirstRunMs = ms(d)
+		}
 		m.SamplesMs = append(m.SamplesMs, ms(d))
 	}
 	return m, nil

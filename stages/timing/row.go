@@ -32,6 +32,9 @@ type Row struct {
 	Provider string `parquet:"provider"`
 	// Warnings are "; "-separated (large spread, few samples).
 	Warnings string `parquet:"warnings"`
+	// ModelSHA256 is the measured ONNX file's hex digest: what the row belongs
+	// to, whatever name a config gives that file (not in CSV).
+	ModelSHA256 string `parquet:"model_sha256" csv:"-"`
 	// SamplesMs holds every timed batch latency in milliseconds (not in CSV).
 	SamplesMs []float64 `parquet:"samples_ms,list" csv:"-"`
 }

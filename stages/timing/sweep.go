@@ -60,7 +60,7 @@ func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(R
 	}
 	req.GPU, _ = strconv.Atoi(cfg.Session.ProviderOptions["device_id"])
 	start := time.Now()
-	child, err := childproc.Start(ctx, cfg.Exe, []string{"worker", "timing"}, cfg.Env, req)
+	child, err := childproc.Start(ctx, cfg.Exe, []string{"worker", "timing"}, cfg.Env, req, cfg.Hold...)
 	if err != nil {
 		return cond, fmt.Errorf("timing: %s: %w", m.Name, err)
 	}
@@ -130,13 +130,17 @@ func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(R
 	}
 	if s.next < len(bs) {
 		msg := "worker ended before this batch size"
+		status := sweep.Error
 		if werr != nil {
 			msg = werr.Error()
+		}
+		if errors.Is(werr, childproc.ErrOutOfMemory) {
+			status = sweep.OOM
 		}
 		if inflight != 0 {
 			msg = fmt.Sprintf("%s (batch %d in flight)", msg, inflight)
 		}
-		if err := s.failRest(sweep.Error, msg); err != nil {
+		if err := s.failRest(status, msg); err != nil {
 			return cond, err
 		}
 	}

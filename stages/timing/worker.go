@@ -9,6 +9,7 @@ import (
 
 	"github.com/dnnbench/dnnbench/internal/childproc"
 	"github.com/dnnbench/dnnbench/internal/conditions"
+	"github.com/dnnbench/dnnbench/internal/headroom"
 	"github.com/dnnbench/dnnbench/internal/onnxrt"
 )
 
@@ -71,6 +72,9 @@ func Worker(ctx context.Context, in io.Reader, out io.Writer) error {
 
 // timeBatch allocates the input once for n images and measures Run.
 func timeBatch(ctx context.Context, sess *onnxrt.Session, n, warmup, runs int, minDur time.Duration) (measured, error) {
+	if err := checkInput(sess, n); err != nil {
+		return measured{}, err
+	}
 	b, err := sess.NewBatch(n)
 	if err != nil {
 		return measured{}, err
@@ -78,6 +82,17 @@ func timeBatch(ctx context.Context, sess *onnxrt.Session, n, warmup, runs int, m
 	defer b.Close()
 	Fill(b.Input())
 	return measure(ctx, b.Run, warmup, runs, minDur)
+}
+
+// checkInput refuses, as out of memory, an input for n images that cannot
+// fit in what this process may still allocate, rather than letting the Go
+// allocator kill the worker.
+func checkInput(sess *onnxrt.Session, n int) error {
+	lim, ok := headroom.Available()
+	if !ok {
+		return nil
+	}
+	return headroom.Check(fmt.Sprintf("the float32 input of batch %d", n), sess.InputBytes(n), lim)
 }
 
 // Fill writes a fixed pseudo-random pattern in [-2, 2) into x, the range of

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -46,8 +47,12 @@ type Dataset struct {
 	// Items are sorted by Name.
 	Items []Item
 	// Warnings describe entries ignored while listing (unknown class folders,
-	// files that are not images).
+	// files that are not images, broken links).
 	Warnings []string
+	// Ignored counts the entries ignored while listing: folders that are not
+	// classes, files outside class folders or without an image extension,
+	// broken links to folders.
+	Ignored int
 }
 
 // imageExt are the file extensions listed in ImageFolder layouts.
@@ -124,12 +129,19 @@ func readImageFolder(dir string, classes *Classes) (*Dataset, error) {
 		if strings.HasPrefix(e.Name(), ".") {
 			continue
 		}
-		if !e.IsDir() {
+		isDir, err := followDir(dir, e)
+		if err != nil {
+			d.Ignored++
+			d.Warnings = append(d.Warnings, fmt.Sprintf("dataset: %s: %v; ignored", dir, err))
+			continue
+		}
+		if !isDir {
 			ignored++
 			continue
 		}
 		label, ok := classes.Index(e.Name())
 		if !ok {
+			d.Ignored++
 			d.Warnings = append(d.Warnings, fmt.Sprintf("dataset: %s: folder %q is not an ImageNet class; ignored", dir, e.Name()))
 			continue
 		}
@@ -143,13 +155,20 @@ func readImageFolder(dir string, classes *Classes) (*Dataset, error) {
 			if strings.HasPrefix(f.Name(), ".") {
 				continue
 			}
-			if f.IsDir() || !imageExt[strings.ToLower(filepath.Ext(f.Name()))] {
+			if !imageExt[strings.ToLower(filepath.Ext(f.Name()))] {
+				skipped++
+				continue
+			}
+			// A broken link with an image name stays listed: reading it
+			// fails and names the missing target.
+			if sub, err := followDir(filepath.Join(dir, e.Name()), f); err == nil && sub {
 				skipped++
 				continue
 			}
 			d.Items = append(d.Items, Item{Name: e.Name() + "/" + f.Name(), Label: label})
 		}
 		if skipped > 0 {
+			d.Ignored += skipped
 			d.Warnings = append(d.Warnings, fmt.Sprintf("dataset: %s: %d entries without an image extension ignored", e.Name(), skipped))
 		}
 	}
@@ -157,9 +176,39 @@ func readImageFolder(dir string, classes *Classes) (*Dataset, error) {
 		return nil, fmt.Errorf("dataset: %s: no layout recognised: want class folders named by WNID (val/n01440764/*.JPEG), %s or %s", dir, KaggleSolution, CaffeList)
 	}
 	if ignored > 0 {
+		d.Ignored += ignored
 		d.Warnings = append(d.Warnings, fmt.Sprintf("dataset: %s: %d files outside class folders ignored", dir, ignored))
 	}
 	return d, nil
+}
+
+// followDir reports whether entry e of dir is a folder, following a
+// symbolic link as torchvision's ImageFolder does; a broken link is an
+// error naming its target.
+func followDir(dir string, e os.DirEntry) (bool, error) {
+	if e.Type()&os.ModeSymlink == 0 {
+		return e.IsDir(), nil
+	}
+	p := filepath.Join(dir, e.Name())
+	st, err := os.Stat(p)
+	if err != nil {
+		return false, linkError(p, err)
+	}
+	return st.IsDir(), nil
+}
+
+// linkError explains err from opening p: a symbolic link whose target is
+// missing is named as such, with the target.
+func linkError(p string, err error) error {
+	if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	st, lerr := os.Lstat(p)
+	if lerr != nil || st.Mode()&os.ModeSymlink == 0 {
+		return err
+	}
+	target, _ := os.Readlink(p)
+	return fmt.Errorf("%q is a broken symbolic link: its target %s does not exist", filepath.Base(p), target)
 }
 
 func readKaggle(list, imageDir string, classes *Classes) (*Dataset, error) {
@@ -256,28 +305,47 @@ func (d *Dataset) Subset(limit int) []Item {
 	return out
 }
 
-// Reader reads image files of a dataset without leaving its image folder,
-// symbolic links included. Close releases it.
+// Reader reads the image files of a dataset. It follows symbolic links, as
+// torchvision's ImageFolder does: the folder and what it links to are the
+// user's to point at. Item names are relative paths checked when listed, so
+// they never climb out of the image folder by themselves.
 type Reader struct {
-	root *os.Root
+	dir string
 }
 
 // NewReader opens the dataset's image folder for reading.
 func (d *Dataset) NewReader() (*Reader, error) {
-	r, err := os.OpenRoot(d.ImageDir)
-	if err != nil {
-		return nil, fmt.Errorf("dataset: %w", err)
+	return &Reader{dir: d.ImageDir}, nil
+}
+
+// path returns one item's file path after checking that it is a regular
+// file (a FIFO or a device would block or never end).
+func (r *Reader) path(it Item) (string, error) {
+	if !filepath.IsLocal(filepath.FromSlash(it.Name)) {
+		return "", fmt.Errorf("image name %q is not a plain path inside the dataset folder", it.Name)
 	}
-	return &Reader{root: r}, nil
+	p := filepath.Join(r.dir, filepath.FromSlash(it.Name))
+	st, err := os.Stat(p)
+	if err != nil {
+		return "", linkError(p, err)
+	}
+	if !st.Mode().IsRegular() {
+		return "", fmt.Errorf("%s is not a regular file", it.Name)
+	}
+	return p, nil
 }
 
 // ReadFile returns the bytes of one item's file.
 func (r *Reader) ReadFile(it Item) ([]byte, error) {
-	return r.root.ReadFile(filepath.FromSlash(it.Name))
+	p, err := r.path(it)
+	if err != nil {
+		return nil, err
+	}
+	return os.ReadFile(p)
 }
 
 // Close releases the reader.
-func (r *Reader) Close() error { return r.root.Close() }
+func (r *Reader) Close() error { return nil }
 
 // Report is the result of a dataset check.
 type Report struct {
@@ -318,7 +386,11 @@ func (d *Dataset) Check(items []Item) (Report, error) {
 }
 
 func sniff(r *Reader, it Item, head []byte) error {
-	f, err := r.root.Open(filepath.FromSlash(it.Name))
+	p, err := r.path(it)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(p)
 	if err != nil {
 		return err
 	}

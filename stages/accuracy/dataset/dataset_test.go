@@ -150,18 +150,46 @@ func TestBadLists(t *testing.T) {
 	}
 }
 
-func TestReaderStaysInside(t *testing.T) {
-	c := configsFS(t)
-	outside := t.TempDir()
-	write(t, filepath.Join(outside, "secret.JPEG"), jpegHead)
-	dir := t.TempDir()
-	write(t, filepath.Join(dir, "n01440764", "ok.JPEG"), jpegHead)
-	if err := os.Symlink(filepath.Join(outside, "secret.JPEG"), filepath.Join(dir, "n01440764", "link.JPEG")); err != nil {
+// symlink makes link point at target, creating link's folder.
+func symlink(t *testing.T, target, link string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(link), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	d, err := Open(dir, c)
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSymlinks follows links as torchvision's ImageFolder does: linked
+// files (also outside the folder), linked class folders, a linked root and
+// a linked flat layout; a broken link is named as such.
+func TestSymlinks(t *testing.T) {
+	c := configsFS(t)
+	store := t.TempDir() // the real files, outside the dataset
+	write(t, filepath.Join(store, "flat", "a.JPEG"), jpegHead)
+	write(t, filepath.Join(store, "flat", "b.JPEG"), "\x89PNG\r\n\x1a\nxx")
+	write(t, filepath.Join(store, "tench", "c.JPEG"), jpegHead)
+
+	dir := t.TempDir()
+	symlink(t, filepath.Join(store, "flat", "a.JPEG"), filepath.Join(dir, "n01443537", "a.JPEG"))
+	symlink(t, filepath.Join(store, "flat", "b.JPEG"), filepath.Join(dir, "n01443537", "b.JPEG"))
+	symlink(t, filepath.Join(store, "missing.JPEG"), filepath.Join(dir, "n01443537", "gone.JPEG"))
+	symlink(t, filepath.Join(store, "tench"), filepath.Join(dir, "n01440764"))
+	symlink(t, filepath.Join(store, "nowhere"), filepath.Join(dir, "n15075141"))
+	root := filepath.Join(t.TempDir(), "val")
+	symlink(t, dir, root)
+
+	d, err := Open(root, c)
 	if err != nil {
 		t.Fatal(err)
+	}
+	want := []Item{{"n01440764/c.JPEG", 0}, {"n01443537/a.JPEG", 1}, {"n01443537/b.JPEG", 1}, {"n01443537/gone.JPEG", 1}}
+	if d.Layout != ImageFolder || !reflect.DeepEqual(d.Items, want) {
+		t.Fatalf("layout %s items %v, want %v", d.Layout, d.Items, want)
+	}
+	if d.Ignored != 1 || len(d.Warnings) != 1 || !strings.Contains(d.Warnings[0], `"n15075141" is a broken symbolic link`) {
+		t.Errorf("ignored %d, warnings %q; want the broken class-folder link named", d.Ignored, d.Warnings)
 	}
 	r, err := d.NewReader()
 	if err != nil {
@@ -169,13 +197,40 @@ func TestReaderStaysInside(t *testing.T) {
 	}
 	defer r.Close()
 	for _, it := range d.Items {
-		_, err := r.ReadFile(it)
-		if strings.HasSuffix(it.Name, "link.JPEG") != (err != nil) {
-			t.Errorf("%s: read error %v; only the link leaving the folder must fail", it.Name, err)
+		b, err := r.ReadFile(it)
+		if it.Name == "n01443537/gone.JPEG" {
+			if err == nil || !strings.Contains(err.Error(), "broken symbolic link") || strings.Contains(err.Error(), "escapes") {
+				t.Errorf("%s: error %v, want it named a broken symbolic link", it.Name, err)
+			}
+			continue
+		}
+		if err != nil || len(b) == 0 {
+			t.Errorf("%s: %d bytes, error %v", it.Name, len(b), err)
 		}
 	}
-	if _, err := r.ReadFile(Item{Name: "../" + filepath.Base(outside) + "/secret.JPEG"}); err == nil {
-		t.Error("read a file outside the dataset folder")
+	rep, err := d.Check(d.Items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(rep.Unreadable, []string{"n01443537/gone.JPEG"}) {
+		t.Errorf("check: unreadable %v, want only the broken link", rep.Unreadable)
+	}
+	if _, err := r.ReadFile(Item{Name: "../" + filepath.Base(store) + "/flat/a.JPEG"}); err == nil {
+		t.Error("an item name climbing out of the folder was read")
+	}
+
+	// A flat layout whose list and images are links.
+	flat := t.TempDir()
+	write(t, filepath.Join(store, CaffeList), "a.JPEG 1\nb.JPEG 2\n")
+	symlink(t, filepath.Join(store, CaffeList), filepath.Join(flat, CaffeList))
+	symlink(t, filepath.Join(store, "flat", "a.JPEG"), filepath.Join(flat, "a.JPEG"))
+	symlink(t, filepath.Join(store, "flat", "b.JPEG"), filepath.Join(flat, "b.JPEG"))
+	d, err = Open(flat, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := d.Check(d.Items); err != nil || d.Layout != ValTxt || rep.Images != 2 || len(rep.Unreadable) != 0 {
+		t.Errorf("linked val.txt layout: %s %+v %v", d.Layout, rep, err)
 	}
 }
 

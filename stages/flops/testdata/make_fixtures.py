@@ -34,6 +34,26 @@ class Tiny(nn.Module):
         return self.fc(x)
 
 
+class FreshBN(nn.Module):
+    """Batch norms left as initialised (scale 1, bias 0, mean 0, variance 1),
+    as in torchvision's densenet121(weights=None). PyTorch 1.13 stores equal
+    initializers once and feeds the other inputs through Identity, so the
+    running statistics reach each BatchNormalization as Identity outputs."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, 3, padding=1)
+        self.bn1 = nn.BatchNorm2d(8)  # after a ReLU, so export cannot fuse it
+        self.conv2 = nn.Conv2d(8, 8, 3, padding=1)
+        self.bn2 = nn.BatchNorm2d(8)
+        self.fc = nn.Linear(8, 4)
+
+    def forward(self, x):
+        x = self.bn1(F.relu(self.conv1(x)))
+        x = self.bn2(F.relu(self.conv2(x)))
+        return self.fc(x.mean(dim=(2, 3)))
+
+
 def main():
     torch.manual_seed(0)
     model = Tiny().eval()
@@ -51,6 +71,11 @@ def main():
             input_names=["input"], output_names=["logits"],
             dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}},
         )
+    torch.manual_seed(0)
+    torch.onnx.export(
+        FreshBN().eval(), torch.randn(1, 3, 8, 8), "fresh_bn_pytorch_opset13.onnx",
+        opset_version=13, input_names=["input"], output_names=["logits"],
+    )
 
 
 if __name__ == "__main__":

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dnnbench/dnnbench/cache"
+	"github.com/dnnbench/dnnbench/stages/timing"
+)
+
+// TestWarmupZeroRunsNone: warmup: 0 with min_seconds: 0 runs no warm-up
+// and exactly the runs asked for, through the worker to the row.
+func TestWarmupZeroRunsNone(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "zero.yaml")
+	os.WriteFile(cfg, []byte("name: zero\nmodels:\n  - {name: sq, arch: squeezenet1_1}\ntiming: {batch_sizes: [1], warmup: 0, runs: 3, min_seconds: 0}\n"), 0o644)
+	out, cacheDir := filepath.Join(dir, "out"), filepath.Join(dir, "cache")
+	if log, err := runArgs(t, "--config", cfg, "--out", out, "--cache", cacheDir, "--quiet", "--stage", "timing"); err != nil {
+		t.Fatalf("%v\n%s", err, log)
+	}
+	path := filepath.Join(out, "zero", "timing.csv")
+	if w, r := column(t, path, "warmup"), column(t, path, "runs"); len(w) != 1 || w[0] != "0" || r[0] != "3" {
+		t.Errorf("timing.csv warmup %v runs %v, want 0 and 3", w, r)
+	}
+	store, err := cache.Open(cacheDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := cache.All[timing.Row](store, timingEntries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0].Warmup != 0 || len(rows[0].SamplesMs) != 3 || rows[0].FirstRunMs != rows[0].SamplesMs[0] {
+		t.Errorf("cached rows %+v, want one with no warm-up, 3 samples, the first of them the first run", rows)
+	}
+}
+
+// TestModelsSubsetHasItsOwnFolder: --models writes beside the full report,
+// never over it; a model listed twice is an error.
+func TestModelsSubsetHasItsOwnFolder(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "sub.yaml")
+	os.WriteFile(cfg, []byte("name: sub\nmodels:\n  - {name: a, arch: squeezenet1_1}\n  - {name: b, arch: squeezenet1_0}\n"), 0o644)
+	out, cacheDir := filepath.Join(dir, "out"), filepath.Join(dir, "cache")
+	args := []string{"--config", cfg, "--out", out, "--cache", cacheDir, "--quiet", "--stage", "models"}
+	if log, err := runArgs(t, append(args, "--models", "a")...); err != nil {
+		t.Fatalf("%v\n%s", err, log)
+	}
+	if got := column(t, filepath.Join(out, "sub-models-a", "models.csv"), "model"); strings.Join(got, ",") != "a" {
+		t.Errorf("subset models.csv: %v, want a", got)
+	}
+	if _, err := os.Stat(filepath.Join(out, "sub")); !os.IsNotExist(err) {
+		t.Errorf("a --models run wrote the full config's folder: %v", err)
+	}
+	if log, err := runArgs(t, append(args, "--models", "b,a")...); err != nil {
+		t.Fatalf("%v\n%s", err, log)
+	}
+	if _, err := os.Stat(filepath.Join(out, "sub", "models.csv")); err != nil {
+		t.Errorf("every model named: want the config's own folder: %v", err)
+	}
+	if _, err := runArgs(t, append(args, "--models", "a,a")...); err == nil || !strings.Contains(err.Error(), `"a" is listed twice`) {
+		t.Errorf("--models a,a: %v, want an error", err)
+	}
+}
+
+// TestShrunkFormatsRemoveOldReports: after formats shrinks, the reports
+// this run did not write are removed; other files are left alone.
+func TestShrunkFormatsRemoveOldReports(t *testing.T) {
+	dir := t.TempDir()
+	cacheDir := filepath.Join(dir, "cache")
+	write := func(formats string) {
+		cfg := filepath.Join(dir, "fmt.yaml")
+		os.WriteFile(cfg, []byte("name: fmt\nmodels:\n  - {name: sq, arch: squeezenet1_1}\ntiming: {batch_sizes: [1], warmup: 1, runs: 2, min_seconds: 0.01}\nmemory: {batch_sizes: [1]}\nreport: {formats: "+formats+"}\n"), 0o644)
+		if log, err := runArgs(t, "--config", cfg, "--out", filepath.Join(dir, "out"), "--cache", cacheDir, "--quiet"); err != nil {
+			t.Fatalf("%v\n%s", err, log)
+		}
+	}
+	res := filepath.Join(dir, "out", "fmt")
+	write("[md, html]")
+	notes := filepath.Join(res, "notes.txt")
+	os.WriteFile(notes, []byte("mine"), 0o644)
+	write("[md]")
+	if _, err := os.Stat(filepath.Join(res, "report.md")); err != nil {
+		t.Errorf("report.md: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(res, "report.html")); !os.IsNotExist(err) {
+		t.Errorf("report.html from the earlier run is still there: %v", err)
+	}
+	if _, err := os.Stat(notes); err != nil {
+		t.Errorf("a user's file was removed: %v", err)
+	}
+}
