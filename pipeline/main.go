@@ -7,7 +7,7 @@
 //
 //	go run ./pipeline [--config configs/default.yaml] [--stage all|models|flops|accuracy|timing|memory|analyse|report]
 //	                  [--device cpu|cuda|tensorrt|jetson|<name>] [--models a,b,c]
-//	                  [--out out] [--cache cache] [--force] [--quiet]
+//	                  [--out out] [--cache cache] [--force] [--quiet] [--download-timeout 1m]
 //	go run ./pipeline preprocess --model NAME [--crop center|ten] IMAGE... --out DIR
 //	go run ./pipeline setup
 //	go run ./pipeline cache verify|repair [--cache DIR]
@@ -25,6 +25,7 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/dnnbench/dnnbench/configs"
 	"github.com/dnnbench/dnnbench/internal/childproc"
@@ -57,6 +58,8 @@ type options struct {
 	// outName is the output folder under out: the config's name, or for a
 	// --models subset a name of its own (see subsetName).
 	outName string
+	// downloadTimeout fails a model download after this long without data.
+	downloadTimeout time.Duration
 }
 
 // run is main without the process: tests drive it.
@@ -84,6 +87,7 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	fs.StringVar(&o.cache, "cache", "cache", "cache directory")
 	fs.BoolVar(&o.force, "force", false, "recompute cached results of the selected stages")
 	fs.BoolVar(&o.quiet, "quiet", false, "print only errors")
+	fs.DurationVar(&o.downloadTimeout, "download-timeout", time.Minute, "fail a model download after this long without receiving data")
 	fs.Usage = func() { usage(fs, stderr) }
 	if err := fs.Parse(args); err != nil {
 		return err

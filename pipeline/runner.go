@@ -16,6 +16,7 @@ import (
 	"github.com/dnnbench/dnnbench/configs"
 	"github.com/dnnbench/dnnbench/internal/conditions"
 	"github.com/dnnbench/dnnbench/internal/config"
+	"github.com/dnnbench/dnnbench/internal/download"
 	"github.com/dnnbench/dnnbench/internal/onnxrt"
 	"github.com/dnnbench/dnnbench/internal/sweep"
 	"github.com/dnnbench/dnnbench/stages/accuracy"
@@ -197,7 +198,8 @@ func (r *runner) initRuntime() error {
 
 // models resolves every configured model (building zoo models once).
 func (r *runner) models(ctx context.Context) ([]models.Row, error) {
-	opt := models.Options{Dir: filepath.Join(r.store.Dir(), "models", "files"), Seed: r.cfg.Seed, Reference: configs.FS}
+	opt := models.Options{Dir: filepath.Join(r.store.Dir(), "models", "files"), Seed: r.cfg.Seed, Reference: configs.FS,
+		Timeouts: download.Timeouts{Idle: r.o.downloadTimeout}}
 	var rows []models.Row
 	for i, m := range r.cfg.Models {
 		spec := models.Spec{Name: m.Name, Arch: m.Arch, ONNX: m.ONNX, URL: m.URL, SHA256: m.SHA256, Reference: m.Reference, Override: override(m.Preprocess)}

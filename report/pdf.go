@@ -43,7 +43,29 @@ type pdfWriter struct {
 // cp1252 maps characters the PDF's core fonts lack to close equivalents.
 var cp1252 = strings.NewReplacer("≥", ">=", "≤", "<=", "ρ", "rho", "⁶", "^6", "⁹", "^9", "∝", "~", "→", "->", "−", "-")
 
-func (w *pdfWriter) text(s string) string { return w.tr(cp1252.Replace(s)) }
+func (w *pdfWriter) text(s string) string { return w.tr(s) }
+
+// cp1252Encoder returns tr (fpdf's UTF-8 to cp1252 translator) preceded by
+// the look-alike replacements and by escaping every character the code page
+// lacks as \uXXXX, so a Chinese or Cyrillic file name stays legible and
+// distinct instead of becoming dots.
+func cp1252Encoder(tr func(string) string) func(string) string {
+	return func(s string) string {
+		s = cp1252.Replace(s)
+		var b strings.Builder
+		for _, r := range s {
+			switch {
+			case r < 0x80 || tr(string(r)) != ".":
+				b.WriteRune(r)
+			case r > 0xffff:
+				fmt.Fprintf(&b, `\U%08x`, r)
+			default:
+				fmt.Fprintf(&b, `\u%04x`, r)
+			}
+		}
+		return tr(b.String())
+	}
+}
 
 func (w *pdfWriter) font() {
 	family := "Helvetica"
@@ -67,7 +89,7 @@ func toPDF(title string, md []byte, figs map[string]plots.Figure, date time.Time
 	pdf.SetAutoPageBreak(true, marginBottom)
 	// Table cells are padded explicitly; SplitText would otherwise subtract the margin again.
 	pdf.SetCellMargin(0)
-	w := &pdfWriter{pdf: pdf, src: md, figs: figs, tr: pdf.UnicodeTranslatorFromDescriptor(""), size: bodySize, left: marginLeft}
+	w := &pdfWriter{pdf: pdf, src: md, figs: figs, tr: cp1252Encoder(pdf.UnicodeTranslatorFromDescriptor("")), size: bodySize, left: marginLeft}
 	pdf.SetTitle(w.text(title), false)
 	pdf.SetCreator("dnnbench", false)
 	pdf.SetFooterFunc(func() {
@@ -385,10 +407,10 @@ func drawFigure(pdf *fpdf.Fpdf, tr func(string) string, d plots.Drawing, x0, y0,
 			if op.Angle != 0 {
 				pdf.TransformBegin()
 				pdf.TransformRotate(op.Angle*180/math.Pi, x, y)
-				pdf.Text(x, y, tr(cp1252.Replace(op.Text)))
+				pdf.Text(x, y, tr(op.Text))
 				pdf.TransformEnd()
 			} else {
-				pdf.Text(x, y, tr(cp1252.Replace(op.Text)))
+				pdf.Text(x, y, tr(op.Text))
 			}
 		}
 	}

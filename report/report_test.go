@@ -292,3 +292,28 @@ func TestAccuracyFailureAndSkipped(t *testing.T) {
 		t.Errorf("report.md does not show the skipped count next to resnet50's top-1")
 	}
 }
+
+// TestPDFNonLatinNames: characters the PDF's core fonts lack are shown as
+// \uXXXX escapes, never dropped as dots; Latin-1 letters stay as they are.
+func TestPDFNonLatinNames(t *testing.T) {
+	in := analysetest.Inputs()
+	name := "模Ωé"
+	for i := range in.Flops {
+		if in.Flops[i].Model == "alexnet" {
+			in.Flops[i].Model = name
+		}
+	}
+	for i := range in.Accuracy {
+		if in.Accuracy[i].Model == "alexnet" {
+			in.Accuracy[i].Model = name
+		}
+	}
+	out, _ := render(t, in)
+	text := pdfText(out.PDF)
+	if want := `\u6a21\u03a9é`; !strings.Contains(text, want) {
+		t.Errorf("PDF text lacks the escaped name %q", want)
+	}
+	if strings.Contains(text, "..é") {
+		t.Errorf("non-Latin characters became dots in the PDF")
+	}
+}

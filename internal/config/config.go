@@ -146,6 +146,7 @@ type Device struct {
 	// ProviderOptions are passed to the execution provider.
 	ProviderOptions map[string]string `yaml:"provider_options"`
 	// IntraOpThreads and InterOpThreads are thread counts; 0 = runtime default.
+	// Each is at most MaxThreads() (4 per core of the running machine).
 	IntraOpThreads int `yaml:"intra_op_threads"`
 	InterOpThreads int `yaml:"inter_op_threads"`
 	// GraphOptimization is all, extended, basic or disabled; default all.
@@ -350,6 +351,11 @@ func (c *Config) validate(at func(path ...string) string) error {
 	return nil
 }
 
+// MaxThreads is the largest thread count a device profile may set: four per
+// core of the running machine. More only adds contention, and a huge count
+// makes ONNX Runtime spawn threads until memory runs out.
+func MaxThreads() int { return 4 * runtime.NumCPU() }
+
 func (d *Device) applyDefaults() {
 	if d.Provider == "" {
 		d.Provider = "cpu"
@@ -387,6 +393,14 @@ func (d *Device) validate(at func(path ...string) string) error {
 	}
 	if d.IntraOpThreads < 0 || d.InterOpThreads < 0 || d.PeakGFLOPS < 0 {
 		bad(at(), "thread counts and peak_gflops must not be negative")
+	}
+	for _, t := range []struct {
+		key string
+		n   int
+	}{{"intra_op_threads", d.IntraOpThreads}, {"inter_op_threads", d.InterOpThreads}} {
+		if limit := MaxThreads(); t.n > limit {
+			bad(at(t.key), "%s %d is more than %d (4 threads per core, %d cores here); use at most %d, or 0 to let ONNX Runtime choose", t.key, t.n, limit, runtime.NumCPU(), limit)
+		}
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("%s", strings.Join(errs, "\n"))

@@ -1,10 +1,13 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 	"testing/fstest"
 )
 
@@ -133,5 +136,85 @@ func TestLoadDevice(t *testing.T) {
 	_, err = LoadDevice("typo", dir, emb)
 	if err == nil || !strings.Contains(err.Error(), `typo.yaml:2: unknown key "provder"`) {
 		t.Fatalf("typo error %v", err)
+	}
+}
+
+func TestParseRejectsNaNAndInfinity(t *testing.T) {
+	const models = "name: t\nmodels:\n  - name: a\n    arch: resnet18\n"
+	cases := []struct{ name, yaml, want string }{
+		{"nan min_seconds", models + "timing:\n  min_seconds: .nan\n", `bad.yaml:6: timing.min_seconds is .nan; it must be a finite number`},
+		{"inf constraint", models + "report:\n  constraints: {fps: [15, .inf]}\n", `bad.yaml:6: report.constraints.fps[1] is .inf`},
+		{"negative inf scale", models + "    preprocess: {scale: -.Inf}\n", `bad.yaml:5: models[0].preprocess.scale is -.Inf`},
+		{"nan mean", models + "    preprocess:\n      mean: [0.5, .NaN, 0.5]\n", `bad.yaml:6: models[0].preprocess.mean[1] is .NaN`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("bad.yaml", []byte(tc.yaml))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+	_, err := ParseDevice("dev.yaml", []byte("name: dev\npeak_gflops: .inf\n"))
+	if err == nil || !strings.Contains(err.Error(), "dev.yaml:2: peak_gflops is .inf") {
+		t.Fatalf("device peak_gflops .inf: error %v", err)
+	}
+}
+
+func TestParseDeviceBoundsThreads(t *testing.T) {
+	limit := MaxThreads()
+	ok := fmt.Sprintf("name: dev\nintra_op_threads: %d\ninter_op_threads: 1\n", limit)
+	if _, err := ParseDevice("dev.yaml", []byte(ok)); err != nil {
+		t.Fatalf("threads at the limit %d: %v", limit, err)
+	}
+	for _, key := range []string{"intra_op_threads", "inter_op_threads"} {
+		_, err := ParseDevice("dev.yaml", []byte(fmt.Sprintf("name: dev\n\n%s: 100000\n", key)))
+		want := fmt.Sprintf("dev.yaml:3: %s 100000 is more than %d", key, limit)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: 100000: error %v, want it to contain %q", key, err, want)
+		}
+	}
+}
+
+// TestSyntaxErrorLines holds YAML mistakes that yaml.v3 places a few lines
+// early (at the start of the enclosing block, counted from 0); the error must
+// name the line of the mistake.
+func TestSyntaxErrorLines(t *testing.T) {
+	const head = "name: t\nmodels:\n  - name: x\n    arch: y\n"
+	cases := []struct{ name, yaml, want string }{
+		{"key indented too little in a list item", head + "   bad: 1\ntiming:\n  runs: 3\n", "bad.yaml:5: did not find expected '-' indicator"},
+		{"key indented too little in a mapping", head + "\n\n\ntiming:\n  runs: 3\n warmup: 2\n", "bad.yaml:10: did not find expected key"},
+		{"tab indentation", head + "\n\n\ntiming:\n  runs: 3\n\twarmup: 2\n", "bad.yaml:10: found a tab character that violates indentation"},
+		{"list item in a mapping", head + "\n\n\ntiming:\n  runs: 3\n  - 4\n", "bad.yaml:10: did not find expected key"},
+		{"unclosed bracket", head + "timing: {runs: 3, warmup: 2\nreport:\n  formats: [md]\n", "bad.yaml:5: did not find expected ',' or '}'"},
+		{"colon in a value", head + "\n\n\ntiming:\n  runs: 3\n  warmup: 2: 3\n", "bad.yaml:10: mapping values are not allowed in this context"},
+		{"unclosed quote after a multi-line one", "name: t\nmodels:\n  - name: \"x\n      y\"\n    arch: y\ndevice: \"cpu\n\n", "bad.yaml:6: found unexpected end of stream"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("bad.yaml", []byte(tc.yaml))
+			if err == nil || err.Error() != tc.want {
+				t.Fatalf("error %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestLoadRefusesNonRegularFiles(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "pipe.yaml")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{fifo, "/dev/zero", t.TempDir()} {
+		done := make(chan error, 1)
+		go func() { _, err := Load(p); done <- err }()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), p+" is not a regular file") {
+				t.Errorf("Load(%s): error %v, want it refused as not a regular file", p, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Errorf("Load(%s) still reading after 10 s", p)
+		}
 	}
 }

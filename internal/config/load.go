@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -19,11 +20,31 @@ import (
 
 // Load reads and validates a run configuration file.
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := readRegular(path)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	return Parse(path, data)
+}
+
+// readRegular reads path if it is a regular file: reading a FIFO would block
+// (and ignore Ctrl-C) and a device such as /dev/zero would never end.
+func readRegular(path string) ([]byte, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	switch m := st.Mode(); {
+	case m.IsDir():
+		return nil, fmt.Errorf("%s is not a regular file (a directory)", path)
+	case m&fs.ModeNamedPipe != 0:
+		return nil, fmt.Errorf("%s is not a regular file (a named pipe)", path)
+	case m&fs.ModeDevice != 0:
+		return nil, fmt.Errorf("%s is not a regular file (a device)", path)
+	case !m.IsRegular():
+		return nil, fmt.Errorf("%s is not a regular file (mode %s)", path, m)
+	}
+	return os.ReadFile(path)
 }
 
 // Parse decodes a run configuration; name is used in error messages.
@@ -93,7 +114,7 @@ func LoadDevice(name, dir string, embedded fs.FS) (*Device, error) {
 	file := filepath.Join(dir, name+".yaml")
 	var err error
 	if dir != "" {
-		data, err = os.ReadFile(file)
+		data, err = readRegular(file)
 	}
 	if dir == "" || errors.Is(err, fs.ErrNotExist) {
 		file = "configs/devices/" + name + ".yaml (embedded)"
@@ -162,7 +183,7 @@ func decode(name string, data []byte, v any) (decoded, error) {
 		if errors.Is(err, io.EOF) {
 			return decoded{}, fmt.Errorf("%s: empty configuration", name)
 		}
-		return decoded{}, yamlError(name, err)
+		return decoded{}, syntaxError(name, data, err)
 	}
 	if len(root.Content) == 0 {
 		return decoded{}, fmt.Errorf("%s: empty configuration", name)
@@ -174,7 +195,7 @@ func decode(name string, data []byte, v any) (decoded, error) {
 			break
 		}
 		if err != nil {
-			return decoded{}, yamlError(name, err)
+			return decoded{}, syntaxError(name, data, err)
 		}
 		if len(next.Content) > 0 && next.Content[0].Tag != "!!null" {
 			return decoded{}, fmt.Errorf("%s:%d: a second YAML document (after ---); a file holds one configuration, so remove it or move it to a file of its own", name, next.Content[0].Line)
@@ -221,6 +242,31 @@ func yamlError(name string, err error) error {
 	return errors.New(located(name, strings.TrimPrefix(err.Error(), "yaml: ")))
 }
 
+// syntaxError places a YAML syntax error on its line. yaml.v3 reports the
+// line where the enclosing block or bracket starts, counted from 0, which is
+// often a few lines before the mistake. Every prefix of the document that
+// contains the mistake fails to parse, so the mistake is on the line after
+// the longest prefix that parses.
+func syntaxError(name string, data []byte, err error) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		msg = m[2]
+	}
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	parsed, size := 0, 0
+	for i, line := range lines {
+		size += len(line)
+		var n yaml.Node
+		if yaml.Unmarshal(data[:size], &n) == nil {
+			parsed = i + 1
+		}
+	}
+	if parsed >= len(lines) { // every prefix parses: keep yaml's own line
+		return yamlError(name, err)
+	}
+	return fmt.Errorf("%s:%d: %s", name, parsed+1, msg)
+}
+
 func located(name, msg string) string {
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("%s:%s: %s", name, m[1], m[2])
@@ -229,7 +275,8 @@ func located(name, msg string) string {
 }
 
 // checkKeys rejects mapping keys that t has no field for, naming file, line,
-// the key's path and the keys that are allowed.
+// the key's path and the keys that are allowed, and floats that are NaN or
+// infinite (YAML's .nan and .inf), which no setting accepts.
 func checkKeys(name string, n *yaml.Node, t reflect.Type, path string) error {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
@@ -269,6 +316,11 @@ func checkKeys(name string, n *yaml.Node, t reflect.Type, path string) error {
 			if err := checkKeys(name, n.Content[i+1], ft, join(path, k.Value)); err != nil {
 				return err
 			}
+		}
+	case reflect.Float32, reflect.Float64:
+		var f float64
+		if n.Kind == yaml.ScalarNode && n.Decode(&f) == nil && (math.IsNaN(f) || math.IsInf(f, 0)) {
+			return fmt.Errorf("%s:%d: %s is %s; it must be a finite number", name, n.Line, orTop(path), n.Value)
 		}
 	case reflect.Slice:
 		if n.Kind == yaml.SequenceNode {

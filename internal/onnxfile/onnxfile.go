@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 
 	"github.com/advancedclimatesystems/gonnx/onnx"
@@ -106,9 +107,50 @@ type Value struct {
 // ErrNotONNX is returned for files that are not ONNX models.
 var ErrNotONNX = errNotONNX
 
+// Regular checks, before anything opens it, that path names a regular file
+// (symbolic links are followed): opening a FIFO blocks until a writer comes,
+// a device such as /dev/zero reads forever, and a directory is no model.
+func Regular(path string) error {
+	st, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		if target, lerr := os.Readlink(path); lerr == nil {
+			return fmt.Errorf("%s is a symbolic link to %s: %w", path, target, fs.ErrNotExist)
+		}
+		return fmt.Errorf("%s: %w", path, fs.ErrNotExist)
+	}
+	if err != nil {
+		return err
+	}
+	switch m := st.Mode(); {
+	case m.IsDir():
+		return fmt.Errorf("%s is a directory, not an ONNX file", path)
+	case !m.IsRegular():
+		return fmt.Errorf("%s is not a regular file (%s); a model must be an ONNX file on disk, not a pipe or device", path, kind(m))
+	}
+	return nil
+}
+
+// kind names a non-regular file type.
+func kind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a block device"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	}
+	return "mode " + m.String()
+}
+
 // IO returns the graph inputs that are not initializers and the graph
-// outputs of the ONNX model at path.
+// outputs of the ONNX model at path, which must be a regular file.
 func IO(path string) (inputs, outputs []Value, err error) {
+	if err := Regular(path); err != nil {
+		return nil, nil, err
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, err

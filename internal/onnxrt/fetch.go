@@ -9,12 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"time"
+
+	"github.com/dnnbench/dnnbench/internal/download"
 )
 
 // Pinned checksums. The npm package onnxruntime-node@1.24.1 ships the CPU
@@ -70,7 +70,7 @@ func Setup(ctx context.Context, root string, step func(string)) (string, error) 
 
 	var errs []error
 	step("fetching " + officialURL(platform))
-	if err := fetchOfficial(ctx, platform, tmp, dst, want); err != nil {
+	if err := fetchOfficial(ctx, officialURL(platform), download.Timeouts{}, tmp, dst, want); err != nil {
 		errs = append(errs, fmt.Errorf("official archive: %w", err))
 	} else {
 		return dst, nil
@@ -84,24 +84,19 @@ func Setup(ctx context.Context, root string, step func(string)) (string, error) 
 	return "", fmt.Errorf("onnxrt: could not obtain ONNX Runtime %s (%v); install it and set ONNXRUNTIME_LIB to libonnxruntime.so", Version, errors.Join(errs...))
 }
 
-func fetchOfficial(ctx context.Context, platform, tmp, dst, want string) error {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, officialURL(platform), nil)
+// fetchOfficial downloads the release archive at url and installs its
+// library; a server that stops sending fails after t.Idle.
+func fetchOfficial(ctx context.Context, url string, t download.Timeouts, tmp, dst, want string) error {
+	body, err := download.Get(ctx, nil, url, t)
 	if err != nil {
 		return err
 	}
-	client := &http.Client{Timeout: 2 * time.Minute}
-	resp, err := client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s: %s", officialURL(platform), resp.Status)
-	}
+	defer body.Close()
 	suffix := "/lib/libonnxruntime.so." + Version
-	return extractLib(resp.Body, func(name string) bool { return strings.HasSuffix(name, suffix) }, tmp, dst, want)
+	if err := extractLib(body, func(name string) bool { return strings.HasSuffix(name, suffix) }, tmp, dst, want); err != nil {
+		return fmt.Errorf("%s: %w", url, err)
+	}
+	return nil
 }
 
 func fetchNPM(ctx context.Context, platform, tmp, dst, want string) error {

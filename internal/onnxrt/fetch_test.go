@@ -4,12 +4,18 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/dnnbench/dnnbench/internal/download"
 )
 
 func tgz(t *testing.T, name string, data []byte) []byte {
@@ -86,5 +92,41 @@ func TestPinnedPlatforms(t *testing.T) {
 	}
 	if !strings.HasSuffix(LocalPath("/r"), filepath.Join("third_party", "onnxruntime", Version, Platform(), "libonnxruntime.so.1")) {
 		t.Errorf("LocalPath %s", LocalPath("/r"))
+	}
+}
+
+func TestFetchOfficial(t *testing.T) {
+	lib := []byte("library bytes")
+	sum := sha256.Sum256(lib)
+	want := hex.EncodeToString(sum[:])
+	archive := tgz(t, "onnxruntime-linux-x64-"+Version+"/lib/libonnxruntime.so."+Version, lib)
+	done := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/silent.tgz" {
+			<-done // accepts and never answers
+			return
+		}
+		w.Write(archive)
+	}))
+	defer srv.Close()
+	defer close(done)
+	idle := download.Timeouts{Idle: 300 * time.Millisecond}
+
+	dir := t.TempDir()
+	dst := filepath.Join(dir, "lib", "libonnxruntime.so.1")
+	if err := fetchOfficial(context.Background(), srv.URL+"/ok.tgz", idle, dir, dst, want); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(dst); !bytes.Equal(got, lib) {
+		t.Fatalf("installed %q", got)
+	}
+
+	start := time.Now()
+	err := fetchOfficial(context.Background(), srv.URL+"/silent.tgz", idle, dir, filepath.Join(dir, "x.so"), want)
+	if err == nil || !strings.Contains(err.Error(), srv.URL+"/silent.tgz sent nothing for 300ms") {
+		t.Fatalf("silent server: error %v, want it to name the URL", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("silent server took %v to fail", d)
 	}
 }

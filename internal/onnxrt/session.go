@@ -255,9 +255,13 @@ func (s *Session) NewBatch(n int) (*Batch, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("onnxrt: batch size %d must be at least 1", n)
 	}
+	if len(s.inShape) > 0 && s.inShape[0] > 0 && s.inShape[0] != int64(n) {
+		return nil, fmt.Errorf("onnxrt: input %q has its batch dimension fixed to %d (shape %v), so batch %d cannot run; use batch_sizes: [%d] or export the model with a dynamic batch dimension",
+			s.in, s.inShape[0], s.inShape, n, s.inShape[0])
+	}
 	inShape, ok := fix(s.inShape, n)
 	if !ok {
-		return nil, fmt.Errorf("onnxrt: input %q has dynamic dims other than the batch: %v", s.in, s.inShape)
+		return nil, fmt.Errorf("onnxrt: input %q has dynamic dims other than the batch: %v; export the model with a fixed input size", s.in, s.inShape)
 	}
 	in, err := ort.NewEmptyTensor[float32](ort.NewShape(inShape...))
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/dnnbench/dnnbench/internal/testmodel"
@@ -63,7 +64,11 @@ func TestSessionBadInput(t *testing.T) {
 	if err := os.WriteFile(junk, []byte("\xff\xff\xff not protobuf"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []string{junk, filepath.Join(dir, "missing.onnx")} {
+	fifo := filepath.Join(dir, "pipe.onnx") // opening it for reading would block
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{junk, filepath.Join(dir, "missing.onnx"), fifo, "/dev/zero"} {
 		if _, err := NewSession(p, Options{}); err == nil || !strings.Contains(err.Error(), filepath.Base(p)) {
 			t.Errorf("%s: err %v", p, err)
 		}
@@ -76,6 +81,31 @@ func TestSessionBadInput(t *testing.T) {
 		if _, err := NewSession(path, o); err == nil {
 			t.Errorf("options %+v accepted", o)
 		}
+	}
+}
+
+// TestFixedBatchSaysSo: a model exported with batch 1 asked for batch 2
+// names the fixed batch dimension and the fix.
+func TestFixedBatchSaysSo(t *testing.T) {
+	initRuntime(t)
+	path := filepath.Join(t.TempDir(), "b1.onnx")
+	if err := testmodel.Write(path, testmodel.Spec{Size: 8, Batch: 1}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewSession(path, Options{IntraOpThreads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	b, err := s.NewBatch(1)
+	if err != nil {
+		t.Fatalf("batch 1 on a batch-1 model: %v", err)
+	}
+	b.Close()
+	_, err = s.NewBatch(2)
+	want := `input "input" has its batch dimension fixed to 1 (shape [1 3 8 8]), so batch 2 cannot run; use batch_sizes: [1] or export the model with a dynamic batch dimension`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("batch 2: error %v, want %q", err, want)
 	}
 }
 

@@ -33,6 +33,8 @@ type Spec struct {
 	// Hidden adds a Hidden×1000 weight (in addition to 3×1000) so the model
 	// holds a known number of weight bytes; 0 for none.
 	Hidden int64
+	// Batch fixes the batch dimension of input and output; 0 leaves it dynamic.
+	Batch int64
 	// Fail and Limit make batches larger than Limit fail.
 	Fail  Failure
 	Limit int64
@@ -62,8 +64,8 @@ func Bytes(s Spec) ([]byte, error) {
 		s.Size = 8
 	}
 	g := &onnx.GraphProto{Name: "testmodel"}
-	g.Input = []*onnx.ValueInfoProto{valueInfo("input", "N", 3, s.Size, s.Size)}
-	g.Output = []*onnx.ValueInfoProto{valueInfo("output", "N", 1000)}
+	g.Input = []*onnx.ValueInfoProto{valueInfo("input", s.Batch, 3, s.Size, s.Size)}
+	g.Output = []*onnx.ValueInfoProto{valueInfo("output", s.Batch, 1000)}
 	add := func(op string, in, out []string, attrs ...*onnx.AttributeProto) {
 		g.Node = append(g.Node, &onnx.NodeProto{OpType: op, Input: in, Output: out, Name: out[0], Attribute: attrs})
 	}
@@ -125,9 +127,14 @@ func Bytes(s Spec) ([]byte, error) {
 	return proto.Marshal(m)
 }
 
-func valueInfo(name, batch string, dims ...int64) *onnx.ValueInfoProto {
-	shape := &onnx.TensorShapeProto{Dim: []*onnx.TensorShapeProto_Dimension{
-		{Value: &onnx.TensorShapeProto_Dimension_DimParam{DimParam: batch}}}}
+// valueInfo describes a float tensor whose first dimension is batch, or the
+// dynamic "N" when batch is 0.
+func valueInfo(name string, batch int64, dims ...int64) *onnx.ValueInfoProto {
+	first := &onnx.TensorShapeProto_Dimension{Value: &onnx.TensorShapeProto_Dimension_DimParam{DimParam: "N"}}
+	if batch > 0 {
+		first = &onnx.TensorShapeProto_Dimension{Value: &onnx.TensorShapeProto_Dimension_DimValue{DimValue: batch}}
+	}
+	shape := &onnx.TensorShapeProto{Dim: []*onnx.TensorShapeProto_Dimension{first}}
 	for _, d := range dims {
 		shape.Dim = append(shape.Dim, &onnx.TensorShapeProto_Dimension{Value: &onnx.TensorShapeProto_Dimension_DimValue{DimValue: d}})
 	}

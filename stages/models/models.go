@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dnnbench/dnnbench/internal/download"
 	"github.com/dnnbench/dnnbench/internal/onnxfile"
 	"github.com/dnnbench/dnnbench/stages/models/zoo"
 )
@@ -36,8 +37,11 @@ type Options struct {
 	Seed uint64
 	// Reference holds reference/*.csv (configs.FS).
 	Reference fs.FS
-	// Client downloads URLs; nil means http.DefaultClient.
+	// Client downloads URLs; nil means download.Client(Timeouts).
 	Client *http.Client
+	// Timeouts bound each download's connection and every wait for data
+	// (defaults: 30 s to connect, 60 s idle).
+	Timeouts download.Timeouts
 	// Progress reports download or build progress in bytes (may be nil).
 	Progress func(done, total int64)
 }
@@ -70,14 +74,17 @@ func Resolve(ctx context.Context, s Spec, opt Options) (Row, []string, error) {
 		row.Channels, row.Height, row.Width = 3, size, size
 	case s.ONNX != "":
 		row.Source, row.Weights, row.Path = "onnx", "pretrained", s.ONNX
-		row.SHA256, row.Bytes, err = hashFile(s.ONNX)
+		// Check the file type first: hashing a FIFO or /dev/zero never ends.
+		if err = onnxfile.Regular(s.ONNX); err == nil {
+			row.SHA256, row.Bytes, err = hashFile(s.ONNX)
+		}
 		if errors.Is(err, fs.ErrNotExist) {
-			err = fmt.Errorf("file %s does not exist; check the onnx: path in the config (relative paths are from the working directory)", s.ONNX)
+			err = fmt.Errorf("%w; check the onnx: path in the config (relative paths are from the working directory)", err)
 		}
 	case s.URL != "":
 		row.Source, row.Weights = "url", "pretrained"
 		var warning string
-		row.Path, row.Bytes, warning, err = download(ctx, s.URL, strings.ToLower(s.SHA256), opt)
+		row.Path, row.Bytes, warning, err = fetchURL(ctx, s.URL, strings.ToLower(s.SHA256), opt)
 		if warning != "" {
 			warnings = append(warnings, warning)
 		}
@@ -271,10 +278,10 @@ func writeRecord(path, sum string) error {
 	return writeAtomic(path+".sha256", fmt.Appendf(nil, "%s %d %d\n", sum, st.Size(), st.ModTime().UnixNano()))
 }
 
-// download fetches url into opt.Dir as url-<sha256>.onnx unless a verified
+// fetchURL fetches url into opt.Dir as url-<sha256>.onnx unless a verified
 // copy is there (see verifyCached; an altered copy is fetched again, with a
 // warning), checking the checksum; a mismatch deletes the download.
-func download(ctx context.Context, url, want string, opt Options) (path string, size int64, warning string, err error) {
+func fetchURL(ctx context.Context, url, want string, opt Options) (path string, size int64, warning string, err error) {
 	if err := os.MkdirAll(opt.Dir, 0o755); err != nil {
 		return "", 0, "", err
 	}
@@ -298,35 +305,27 @@ func download(ctx context.Context, url, want string, opt Options) (path string, 
 
 // fetch downloads url to path through a temporary file, checking its sha256.
 func fetch(ctx context.Context, url, want, path string, opt Options) (int64, error) {
-	client := opt.Client
-	if client == nil {
-		client = http.DefaultClient
+	body, err := download.Get(ctx, opt.Client, url, opt.Timeouts)
+	if err != nil && ctx.Err() != nil {
+		return 0, fmt.Errorf("downloading %w", err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("downloading %w (check the url and your network, or download it yourself and use onnx: PATH)", err)
 	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return 0, fmt.Errorf("downloading %s: %w (check the url and your network, or download it yourself and use onnx: PATH)", url, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("downloading %s: %s", url, resp.Status)
-	}
+	defer body.Close()
 	tmp, err := os.CreateTemp(opt.Dir, ".download-*.tmp")
 	if err != nil {
 		return 0, err
 	}
 	defer os.Remove(tmp.Name())
 	h := sha256.New()
-	pw := &progressWriter{total: resp.ContentLength, fn: opt.Progress}
-	n, err := io.Copy(io.MultiWriter(tmp, h, pw), resp.Body)
+	pw := &progressWriter{total: body.Size, fn: opt.Progress}
+	n, err := io.Copy(io.MultiWriter(tmp, h, pw), body)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return 0, fmt.Errorf("downloading %s: %w", url, err)
+		return 0, fmt.Errorf("downloading %w", err)
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != want {
 		return 0, fmt.Errorf("downloading %s: sha256 %s does not match the configured %s; the file was deleted (fix sha256 in the config if the file is right)", url, got, want)

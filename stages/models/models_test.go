@@ -11,10 +11,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/dnnbench/dnnbench/configs"
+	"github.com/dnnbench/dnnbench/internal/download"
 	"github.com/dnnbench/dnnbench/stages/models/zoo"
 )
 
@@ -61,7 +63,8 @@ func TestResolveBadInputs(t *testing.T) {
 		spec Spec
 		want string
 	}{
-		{Spec{Name: "a", Arch: "resnet5O"}, `unknown architecture "resnet5O"; closest:`},
+		{Spec{Name: "a", Arch: "resnet5O"}, `unknown architecture "resnet5O"; closest: resnet50, `},
+		{Spec{Name: "a", Arch: "resnet5O"}, fmt.Sprintf("(all %d: alexnet, convnext_tiny, ", len(zoo.Archs()))},
 		{Spec{Name: "b", ONNX: filepath.Join(dir, "missing.onnx")}, "does not exist"},
 		{Spec{Name: "c", ONNX: notONNX}, "not an ONNX model"},
 		{Spec{Name: "d", ONNX: truncated}, "not an ONNX model"},
@@ -106,6 +109,60 @@ func TestResolveURL(t *testing.T) {
 	left, _ := filepath.Glob(filepath.Join(o.Dir, ".download-*"))
 	if len(left) != 0 {
 		t.Errorf("temporary files left: %v", left)
+	}
+}
+
+func TestResolveSilentServerFailsInBoundedTime(t *testing.T) {
+	done := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-done }))
+	defer srv.Close()
+	defer close(done)
+	o := opts(t)
+	o.Timeouts = download.Timeouts{Idle: 300 * time.Millisecond}
+	start := time.Now()
+	_, _, err := Resolve(context.Background(), Spec{Name: "u", URL: srv.URL + "/m.onnx", SHA256: strings.Repeat("0", 64)}, o)
+	if err == nil || !strings.Contains(err.Error(), "models: u: downloading "+srv.URL+"/m.onnx sent nothing for 300ms") {
+		t.Fatalf("error %v, want it to name the URL and the silence", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("took %v with a 300ms idle timeout", d)
+	}
+}
+
+// TestResolveRefusesNonRegularFiles: opening a FIFO blocks and /dev/zero
+// reads forever, so both are refused before anything reads them.
+func TestResolveRefusesNonRegularFiles(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "pipe.onnx")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dangling := filepath.Join(dir, "link.onnx")
+	if err := os.Symlink(filepath.Join(dir, "gone.onnx"), dangling); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct{ path, want string }{
+		{fifo, "pipe.onnx is not a regular file (a named pipe)"},
+		{"/dev/zero", "/dev/zero is not a regular file (a character device)"},
+		{dir, "is a directory, not an ONNX file"},
+		{dangling, "link.onnx is a symbolic link to " + filepath.Join(dir, "gone.onnx") + ": file does not exist; check the onnx: path"},
+	}
+	for _, tc := range cases {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		errc := make(chan error, 1)
+		go func() {
+			_, _, err := Resolve(ctx, Spec{Name: "m", ONNX: tc.path}, opts(t))
+			errc <- err
+		}()
+		select {
+		case err := <-errc:
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("%s: error %v, want %q", tc.path, err, tc.want)
+			}
+		case <-ctx.Done():
+			t.Errorf("%s: Resolve still running after 10 s", tc.path)
+		}
+		cancel()
 	}
 }
 

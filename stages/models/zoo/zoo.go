@@ -73,7 +73,11 @@ func Lookup(name string) (Arch, error) {
 	for _, c := range cs[:min(3, len(cs))] {
 		near = append(near, c.name)
 	}
-	return Arch{}, fmt.Errorf("zoo: unknown architecture %q; closest: %s (all %d are listed by Archs)", name, strings.Join(near, ", "), len(archs))
+	var all []string
+	for _, a := range archs {
+		all = append(all, a.Name)
+	}
+	return Arch{}, fmt.Errorf("zoo: unknown architecture %q; closest: %s (all %d: %s)", name, strings.Join(near, ", "), len(archs), strings.Join(all, ", "))
 }
 
 // distance is the Levenshtein edit distance.
