@@ -47,9 +47,9 @@ bench: setup
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzRead -fuzztime 60s ./stages/flops
 
-# clean removes outputs and cached results (cache/ also holds the cache
-# package's Go sources and testdata, which stay).
+# clean removes outputs and cached results: .dnnbench/cache, and results
+# an older version cached in cache/ (whose Go sources and testdata stay).
 clean:
-	rm -rf out
+	rm -rf out .dnnbench/cache
 	find cache -mindepth 1 -maxdepth 1 -type d ! -name testdata -exec rm -rf {} +
 	rm -f cache/.lock

@@ -36,6 +36,16 @@ func timingRows(n int) []timing.Row {
 			LatencyMsMin: samples[0], LatencyMsMean: samples[1], MsPerImage: samples[0] / float64(b), FPS: 1000 * float64(b) / samples[0],
 			Status: "ok", LatencyMsCILow: samples[0], LatencyMsCIHigh: samples[2], SessionMs: 120.5, FirstRunMs: 40.25,
 			Provider: "cpu", SamplesMs: samples,
+			Stable: i%5 != 0, Rounds: 3, RoundsUsed: 2, Attempts: 1, OtherCPUMax: 0.25,
+			SampleRound: make([]int64, len(samples)), SampleUnixNs: make([]int64, len(samples)),
+			RoundAttempt: []int64{1, 1, 1}, RoundMedianMs: samples[:3], RoundOtherCPU: []float64{0.01, 0.25, 0.02}, UsedRounds: []int64{0, 2},
+		}
+		if !rows[i].Stable {
+			rows[i].UnstableReason = "rounds disagree"
+		}
+		for j := range samples {
+			rows[i].SampleRound[j] = int64(3 * j / len(samples))
+			rows[i].SampleUnixNs[j] = 1_700_000_000_000_000_000 + int64(j)*5_000_000
 		}
 	}
 	return rows

@@ -66,6 +66,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/dnnbench/dnnbench/internal/atomicfile"
 	"github.com/parquet-go/parquet-go"
 )
 
@@ -255,11 +256,7 @@ func All[T any](s *Store, stage string) ([]T, error) {
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	loose, err := listEntries(dir)
-	if err != nil {
-		return nil, err
-	}
-	packs, err := listPacks(dir)
+	loose, packs, err := listStage(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -326,14 +323,34 @@ func All[T any](s *Store, stage string) ([]T, error) {
 // as much as reading a pack of thousands of rows.
 const autoCompact = 64
 
-// listEntries returns the keys of a stage directory's loose entries, sorted.
-func listEntries(dir string) ([]string, error) {
+// listStage returns a stage directory's loose entry keys and pack paths.
+func listStage(dir string) (loose, packs []string, err error) {
+	if loose, err = listEntries(dir); err != nil {
+		return nil, nil, err
+	}
+	if packs, err = listPacks(dir); err != nil {
+		return nil, nil, err
+	}
+	return loose, packs, nil
+}
+
+// readDir lists dir, sorted by name; a missing directory is empty.
+func readDir(dir string) ([]os.DirEntry, error) {
 	des, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("cache: %w", err)
+	}
+	return des, nil
+}
+
+// listEntries returns the keys of a stage directory's loose entries, sorted.
+func listEntries(dir string) ([]string, error) {
+	des, err := readDir(dir)
+	if err != nil {
+		return nil, err
 	}
 	var keys []string
 	for _, de := range des {
@@ -350,12 +367,9 @@ func listEntries(dir string) ([]string, error) {
 // listPacks returns the paths of a stage directory's packs, sorted by name.
 func listPacks(dir string) ([]string, error) {
 	pdir := filepath.Join(dir, packsDir)
-	des, err := os.ReadDir(pdir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
+	des, err := readDir(pdir)
 	if err != nil {
-		return nil, fmt.Errorf("cache: %w", err)
+		return nil, err
 	}
 	var paths []string
 	for _, de := range des {
@@ -372,58 +386,7 @@ func listPacks(dir string) ([]string, error) {
 	return paths, nil
 }
 
-// writeAtomic writes path through write into a synced temporary file in the
-// same directory and renames it into place. On any error the temporary file
-// is removed and path is untouched.
+// writeAtomic writes path through write, atomically (see atomicfile.Write).
 func writeAtomic(path string, write func(io.Writer) error) error {
-	tmp, err := writeTemp(filepath.Dir(path), write)
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	syncDir(filepath.Dir(path))
-	return nil
-}
-
-// writeTemp writes through write into a new synced temporary file in dir and
-// returns its name; on error nothing is left behind.
-func writeTemp(dir string, write func(io.Writer) error) (_ string, err error) {
-	f, err := os.CreateTemp(dir, tmpPrefix+"*")
-	if err != nil {
-		return "", err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err = write(f); err != nil {
-		return "", err
-	}
-	if err = f.Sync(); err != nil {
-		return "", err
-	}
-	if err = f.Close(); err != nil {
-		return "", err
-	}
-	if err = os.Chmod(tmp, 0o644); err != nil {
-		return "", err
-	}
-	return tmp, nil
-}
-
-// syncDir makes a rename in dir durable where the platform allows it; a
-// failure only weakens durability after a power loss, never atomicity.
-func syncDir(dir string) {
-	d, err := os.Open(dir)
-	if err != nil {
-		return
-	}
-	d.Sync()
-	d.Close()
+	return atomicfile.Write(path, tmpPrefix+"*", write)
 }

@@ -487,7 +487,8 @@ func TestCompactMergesAndOverrides(t *testing.T) {
 		t.Fatalf("%d loose entries after unlock, want 0", len(loose))
 	}
 	// Overwrite a packed entry: the loose one wins in Get and All.
-	newer := []timing.Row{{Model: "newer", Status: "ok", SamplesMs: []float64{1}}}
+	newer := []timing.Row{{Model: "newer", Status: "ok", SamplesMs: []float64{1}, SampleRound: []int64{0}, SampleUnixNs: []int64{1},
+		RoundAttempt: []int64{1}, RoundMedianMs: []float64{1}, RoundOtherCPU: []float64{0}, UsedRounds: []int64{0}}}
 	if err := Put(s, "timing", keys[7], newer); err != nil {
 		t.Fatal(err)
 	}

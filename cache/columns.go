@@ -28,6 +28,23 @@ type columnPlan struct {
 	maxDef int          // definition level of a present list element
 }
 
+// columnName is the column a struct field maps to: its parquet tag's name,
+// or its Go name without one; ok is false for unexported fields and fields
+// tagged parquet:"-".
+func columnName(f reflect.StructField) (name string, ok bool) {
+	if !f.IsExported() {
+		return "", false
+	}
+	name, _, _ = strings.Cut(f.Tag.Get("parquet"), ",")
+	if name == "-" {
+		return "", false
+	}
+	if name == "" {
+		name = f.Name
+	}
+	return name, true
+}
+
 // planColumns maps each leaf column of schema onto a field of T; ok is false
 // when some column has a shape decodeColumns does not handle.
 func planColumns(t reflect.Type, schema *parquet.Schema) (plans []columnPlan, ok bool) {
@@ -36,18 +53,9 @@ func planColumns(t reflect.Type, schema *parquet.Schema) (plans []columnPlan, ok
 	}
 	fields := map[string]reflect.StructField{}
 	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		if !f.IsExported() {
-			continue
+		if name, ok := columnName(t.Field(i)); ok {
+			fields[name] = t.Field(i)
 		}
-		name, _, _ := strings.Cut(f.Tag.Get("parquet"), ",")
-		if name == "-" {
-			continue
-		}
-		if name == "" {
-			name = f.Name
-		}
-		fields[name] = f
 	}
 	for _, path := range schema.Columns() {
 		leaf, ok := schema.Lookup(path...)

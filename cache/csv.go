@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"strconv"
-	"strings"
 )
 
 // csvColumn is one exported column: a struct field and its header name.
@@ -32,15 +31,9 @@ func csvColumns(t reflect.Type) ([]csvColumn, error) {
 	var cols []csvColumn
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
-		if !f.IsExported() || f.Tag.Get("csv") == "-" {
+		name, ok := columnName(f)
+		if !ok || f.Tag.Get("csv") == "-" {
 			continue
-		}
-		name, _, _ := strings.Cut(f.Tag.Get("parquet"), ",")
-		if name == "-" {
-			continue
-		}
-		if name == "" {
-			name = f.Name
 		}
 		k := f.Type.Kind()
 		switch k {

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dnnbench/dnnbench/internal/atomicfile"
 	"github.com/parquet-go/parquet-go"
 )
 
@@ -156,12 +157,9 @@ func readPackRows[T any](path string, start, n int) (rows []T, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("cache: %w", err)
 	}
-	pf, err := openParquet(path, f, fi.Size())
+	pf, err := openRows[T](path, f, fi.Size())
 	if err != nil {
 		return nil, err
-	}
-	if err := checkSchema[T](pf.Schema()); err != nil {
-		return nil, foreign(path, err)
 	}
 	defer func() {
 		if r := recover(); r != nil {
@@ -201,14 +199,23 @@ func openParquet(path string, r io.ReaderAt, size int64) (f *parquet.File, err e
 	return f, nil
 }
 
-// decode parses a whole Parquet file's bytes as rows of T.
-func decode[T any](path string, b []byte) (rows []T, err error) {
-	f, err := openParquet(path, bytes.NewReader(b), int64(len(b)))
+// openRows opens a Parquet file whose schema must be T's.
+func openRows[T any](path string, r io.ReaderAt, size int64) (*parquet.File, error) {
+	f, err := openParquet(path, r, size)
 	if err != nil {
 		return nil, err
 	}
 	if err := checkSchema[T](f.Schema()); err != nil {
 		return nil, foreign(path, err)
+	}
+	return f, nil
+}
+
+// decode parses a whole Parquet file's bytes as rows of T.
+func decode[T any](path string, b []byte) (rows []T, err error) {
+	f, err := openRows[T](path, bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		return nil, err
 	}
 	defer func() {
 		// A damaged file can make the Parquet reader panic; report it as corrupt.
@@ -306,11 +313,7 @@ func (s *Store) Compact(stage string) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	loose, err := listEntries(dir)
-	if err != nil {
-		return err
-	}
-	packs, err := listPacks(dir)
+	loose, packs, err := listStage(dir)
 	if err != nil {
 		return err
 	}
@@ -371,7 +374,7 @@ func (s *Store) Compact(stage string) error {
 		return fmt.Errorf("cache: %w", err)
 	}
 	h := sha256.New()
-	tmp, err := writeTemp(pdir, func(w io.Writer) error {
+	tmp, err := atomicfile.Temp(pdir, tmpPrefix+"*", func(w io.Writer) error {
 		pw := parquet.NewWriter(io.MultiWriter(w, h), schema,
 			parquet.KeyValueMetadata(indexMeta, index.String()),
 			parquet.MaxRowsPerRowGroup(packRowGroup),
@@ -387,11 +390,9 @@ func (s *Store) Compact(stage string) error {
 		return fmt.Errorf("cache: compact %s: %w", stage, err)
 	}
 	pack := filepath.Join(pdir, packPrefix+hex.EncodeToString(h.Sum(nil))+entryExt)
-	if err := os.Rename(tmp, pack); err != nil {
-		os.Remove(tmp)
+	if err := atomicfile.Rename(tmp, pack); err != nil {
 		return fmt.Errorf("cache: compact %s: %w", stage, err)
 	}
-	syncDir(pdir)
 	// The new pack holds everything; a crash from here on leaves duplicates
 	// with equal contents, which readers resolve and the next Compact removes.
 	var errs []error
@@ -411,7 +412,7 @@ func (s *Store) Compact(stage string) error {
 			errs = append(errs, err)
 		}
 	}
-	syncDir(dir)
+	atomicfile.SyncDir(dir)
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("cache: compact %s: %w", stage, err)
 	}

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+
+	"github.com/dnnbench/dnnbench/internal/atomicfile"
 )
 
 // quarantineDir is where a stage's damaged files are moved, in its directory.
@@ -104,7 +106,7 @@ func (s *Store) quarantine(path string, why error) (Repair, error) {
 	if err := os.Rename(path, to); err != nil {
 		return Repair{}, fmt.Errorf("cache: moving %s aside: %w", path, err)
 	}
-	syncDir(filepath.Dir(path))
+	atomicfile.SyncDir(filepath.Dir(path))
 	s.packsMu.Lock()
 	delete(s.packs, path)
 	s.packsMu.Unlock()
@@ -122,11 +124,7 @@ func (s *Store) Verify() ([]Damage, error) {
 	var out []Damage
 	for _, st := range stages {
 		dir := filepath.Join(s.dir, st)
-		packs, err := listPacks(dir)
-		if err != nil {
-			return nil, err
-		}
-		loose, err := listEntries(dir)
+		loose, packs, err := listStage(dir)
 		if err != nil {
 			return nil, err
 		}

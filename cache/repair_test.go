@@ -128,7 +128,7 @@ func TestDamagedEntryQuarantinedByAll(t *testing.T) {
 		}
 	}
 	bad := filepath.Join(s.Dir(), "timing", keys[1]+entryExt)
-	flip(t, bad, 0.1) // in the first column's data page, which has a CRC
+	flip(t, bad, 0.03) // in the first column's data page, which has a CRC
 	unlock := lock(t, s)
 	defer unlock()
 	all, err := All[timing.Row](s, "timing")

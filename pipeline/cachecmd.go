@@ -22,12 +22,16 @@ func runCache(ctx context.Context, stdout, stderr io.Writer, args []string) erro
 	cmd := args[0]
 	fs := flag.NewFlagSet("pipeline cache "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dir := fs.String("cache", "cache", "cache directory")
+	dir := fs.String("cache", defaultCache, "cache directory")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("cache %s: unexpected argument %q", cmd, fs.Arg(0))
+	}
+	var notice string
+	if *dir, notice = cacheDir(fs, *dir, ""); notice != "" {
+		fmt.Fprintln(stderr, notice)
 	}
 	store, err := cache.Open(*dir)
 	if err != nil {

@@ -84,7 +84,7 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	fs.StringVar(&o.device, "device", "", "device profile from configs/devices (default: the config's device, else cpu)")
 	fs.StringVar(&o.models, "models", "", "comma-separated model names to run (default: all in the config)")
 	fs.StringVar(&o.out, "out", "out", "output directory; results go to <out>/<config name>/")
-	fs.StringVar(&o.cache, "cache", "cache", "cache directory")
+	fs.StringVar(&o.cache, "cache", defaultCache, "cache directory")
 	fs.BoolVar(&o.force, "force", false, "recompute cached results of the selected stages")
 	fs.BoolVar(&o.quiet, "quiet", false, "print only errors")
 	fs.DurationVar(&o.downloadTimeout, "download-timeout", time.Minute, "fail a model download after this long without receiving data")
@@ -97,6 +97,10 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	}
 	if o.stage != "all" && !slices.Contains(stageNames, o.stage) {
 		return fmt.Errorf("unknown stage %q; stages: all, %s", o.stage, strings.Join(stageNames, ", "))
+	}
+	var notice string
+	if o.cache, notice = cacheDir(fs, o.cache, ""); notice != "" && !o.quiet {
+		fmt.Fprintln(stderr, notice)
 	}
 	cfg, err := config.Load(o.config)
 	if err != nil {

@@ -154,10 +154,12 @@ func TestEndToEnd(t *testing.T) {
 	os.WriteFile(cfg, []byte(`name: e2e
 models:
   - {name: sq, arch: squeezenet1_1}
-timing: {batch_sizes: [1, 2], warmup: 1, runs: 3, min_seconds: 0.05}
+timing: {batch_sizes: [1, 2], warmup: 1, runs: 2, rounds: 2, min_seconds: 0.000001, max_remeasure: 1}
 memory: {batch_sizes: [1, 2]}
 report: {formats: [md, html, pdf]}
 `), 0o644)
+	// One timed run per round leaves too few samples for a 95% interval:
+	// every timing cell is unstable, so the run re-measures each once.
 	out, cacheDir := filepath.Join(dir, "out"), filepath.Join(dir, "cache")
 	args := []string{"--config", cfg, "--out", out, "--cache", cacheDir, "--quiet"}
 	if log, err := runArgs(t, args...); err != nil {
@@ -166,7 +168,7 @@ report: {formats: [md, html, pdf]}
 	res := filepath.Join(out, "e2e")
 	wantHeaders := map[string]string{
 		"flops.csv":    "model,params,file_bytes,macs,flops,activation_bytes,unknown_ops,warnings",
-		"timing.csv":   "model,device,batch,threads,warmup,runs,latency_ms_median,latency_ms_p90,latency_ms_p99,latency_ms_min,latency_ms_mean,ms_per_image,fps,status,error",
+		"timing.csv":   "model,device,batch,threads,warmup,runs,latency_ms_median,latency_ms_p90,latency_ms_p99,latency_ms_min,latency_ms_mean,ms_per_image,fps,status,error,stable,unstable_reason",
 		"memory.csv":   "model,device,batch,baseline_bytes,static_bytes,peak_bytes,sampler,status,error",
 		"accuracy.csv": "model,dataset,crop,n,top1,top5,top1_ci95,source,skipped",
 	}
@@ -179,6 +181,18 @@ report: {formats: [md, html, pdf]}
 	timing1 := readCSV(t, filepath.Join(res, "timing.csv"))
 	if len(timing1) != 3 || timing1[1][13] != "ok" || timing1[2][13] != "ok" {
 		t.Fatalf("timing.csv: %v", timing1)
+	}
+	col := map[string]int{}
+	for i, h := range timing1[0] {
+		col[h] = i
+	}
+	for _, r := range timing1[1:] {
+		if r[col["stable"]] != "false" || r[col["unstable_reason"]] == "" || r[col["attempts"]] != "2" || r[col["rounds"]] != "4" {
+			t.Errorf("timing.csv row %v: want unstable with a reason after 2 attempts of 2 rounds", r)
+		}
+	}
+	if md, _ := os.ReadFile(filepath.Join(res, "report.md")); !strings.Contains(string(md), "†") {
+		t.Error("report.md marks no unstable cell")
 	}
 	acc := readCSV(t, filepath.Join(res, "accuracy.csv"))
 	if len(acc) != 2 || !strings.HasPrefix(acc[1][7], "published:torchvision:SqueezeNet1_1") {
@@ -374,5 +388,37 @@ memory: {batch_sizes: [1]}
 		if !found {
 			t.Errorf("row %s batch %d (median %v ms) measured before the kill was not kept", r.Model, r.Batch, r.LatencyMsMedian)
 		}
+	}
+}
+
+// TestRemeasureBudget: with a 1 µs re-measurement budget an unstable cell
+// gets at most the re-measurement that starts within it, not the two that
+// max_remeasure allows, and the run says why in its manifest.
+func TestRemeasureBudget(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "budget.yaml")
+	os.WriteFile(cfg, []byte(`name: budget
+models:
+  - {name: sq, arch: squeezenet1_1}
+timing: {batch_sizes: [1], warmup: 1, runs: 2, rounds: 2, min_seconds: 0.000001, max_remeasure: 2, remeasure_seconds: 0.000001}
+`), 0o644)
+	out := filepath.Join(dir, "out")
+	if log, err := runArgs(t, "--config", cfg, "--out", out, "--cache", filepath.Join(dir, "cache"), "--quiet", "--stage", "timing"); err != nil {
+		t.Fatalf("%v\n%s", err, log)
+	}
+	rows := readCSV(t, filepath.Join(out, "budget", "timing.csv"))
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	if a := rows[1][col["attempts"]]; len(rows) != 2 || rows[1][col["stable"]] != "false" || (a != "1" && a != "2") {
+		t.Fatalf("timing.csv %v: want one unstable row measured once or twice, not three times", rows)
+	}
+	m, err := os.ReadFile(filepath.Join(out, "budget", "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(m), "re-measurement stopped at its 0 s budget") || !strings.Contains(string(m), "1 unstable cells not measured again") {
+		t.Errorf("manifest does not say the re-measurement budget ran out:\n%s", m)
 	}
 }

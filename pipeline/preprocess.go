@@ -11,6 +11,7 @@ import (
 	"github.com/dnnbench/dnnbench/cache"
 	"github.com/dnnbench/dnnbench/configs"
 	"github.com/dnnbench/dnnbench/internal/config"
+	"github.com/dnnbench/dnnbench/internal/preprocess"
 	"github.com/dnnbench/dnnbench/stages/accuracy"
 	"github.com/dnnbench/dnnbench/stages/models"
 )
@@ -24,7 +25,7 @@ func runPreprocess(ctx context.Context, stdout, stderr io.Writer, args []string)
 	crop := fs.String("crop", "center", "crop mode: center or ten")
 	cfgPath := fs.String("config", "configs/default.yaml", "run configuration that defines the model")
 	out := fs.String("out", "", "directory for the .npy tensors and .png crops (required)")
-	cacheDir := fs.String("cache", "cache", "cache directory (for models that are not zoo architectures)")
+	cacheFlag := fs.String("cache", defaultCache, "cache directory (for models that are not zoo architectures)")
 	// Accept flags after the image list too: IMAGE... --out DIR.
 	var images []string
 	rest := args
@@ -53,26 +54,28 @@ func runPreprocess(ctx context.Context, stdout, stderr io.Writer, args []string)
 		return fmt.Errorf("preprocess: no model %q in %s", *model, *cfgPath)
 	}
 	m := cfg.Models[i]
-	spec := models.Spec{Name: m.Name, Arch: m.Arch, ONNX: m.ONNX, URL: m.URL, SHA256: m.SHA256, Reference: m.Reference, Override: override(m.Preprocess)}
-	var row models.Row
+	ms := models.Spec{Name: m.Name, Arch: m.Arch, ONNX: m.ONNX, URL: m.URL, SHA256: m.SHA256, Reference: m.Reference, Override: m.Preprocess}
+	var spec preprocess.Spec
 	if m.Arch != "" {
-		p, err := models.SpecPreprocess(spec, configs.FS)
-		if err != nil {
+		if spec, err = models.SpecPreprocess(ms, configs.FS); err != nil {
 			return err
 		}
-		row = models.Row{Resize: p.Resize, Crop: p.Crop, Interpolation: p.Interpolation, ColorOrder: p.ColorOrder, Scale: p.Scale,
-			Mean: fmt.Sprintf("%v %v %v", p.Mean[0], p.Mean[1], p.Mean[2]), Std: fmt.Sprintf("%v %v %v", p.Std[0], p.Std[1], p.Std[2]), Model: m.Name}
 	} else {
-		store, err := cache.Open(*cacheDir)
+		dir, notice := cacheDir(fs, *cacheFlag, "")
+		if notice != "" {
+			fmt.Fprintln(stderr, notice)
+		}
+		store, err := cache.Open(dir)
 		if err != nil {
 			return err
 		}
-		row, _, err = models.Resolve(ctx, spec, models.Options{Dir: filepath.Join(store.Dir(), "models", "files"), Seed: cfg.Seed, Reference: configs.FS})
+		row, _, err := models.Resolve(ctx, ms, models.Options{Dir: filepath.Join(store.Dir(), "models", "files"), Seed: cfg.Seed, Reference: configs.FS})
 		if err != nil {
 			return err
 		}
+		spec = row.Preprocess
 	}
-	p, err := accuracyPreprocess(row)
+	p, err := accuracyPreprocess(m.Name, spec)
 	if err != nil {
 		return err
 	}

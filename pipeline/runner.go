@@ -32,13 +32,13 @@ import (
 // with current ones (delete old directories at will).
 const (
 	flopsSchema    = 2 // v2: BatchNormalization statistics traced through pass-through ops
-	timingSchema   = 2 // v2: rows carry the model file's sha256
+	timingSchema   = 3 // v2: rows carry the model file's sha256; v3: interleaved rounds, host load, stability verdict
 	memorySchema   = 2 // v2: rows carry the model file's sha256
 	accuracySchema = 2 // v2: keys cover image files and the dataset location
 
 	flopsEntries  = "flops-v1"
 	opsEntries    = "flops_ops-v1"
-	timingEntries = "timing-v2"
+	timingEntries = "timing-v3"
 	memoryEntries = "memory-v2"
 	chunkEntries  = "accuracy_chunks-v1"
 )
@@ -202,7 +202,7 @@ func (r *runner) models(ctx context.Context) ([]models.Row, error) {
 		Timeouts: download.Timeouts{Idle: r.o.downloadTimeout}}
 	var rows []models.Row
 	for i, m := range r.cfg.Models {
-		spec := models.Spec{Name: m.Name, Arch: m.Arch, ONNX: m.ONNX, URL: m.URL, SHA256: m.SHA256, Reference: m.Reference, Override: override(m.Preprocess)}
+		spec := models.Spec{Name: m.Name, Arch: m.Arch, ONNX: m.ONNX, URL: m.URL, SHA256: m.SHA256, Reference: m.Reference, Override: m.Preprocess}
 		label := fmt.Sprintf("models   [%d/%d] %s", i+1, len(r.cfg.Models), m.Name)
 		opt.Progress = func(done, total int64) { r.log.Bytes(label+" downloading", done, total) }
 		r.log.Step(label)
@@ -214,20 +214,6 @@ func (r *runner) models(ctx context.Context) ([]models.Row, error) {
 		rows = append(rows, row)
 	}
 	return rows, nil
-}
-
-func override(p *config.Preprocess) *models.Preprocess {
-	if p == nil {
-		return nil
-	}
-	o := &models.Preprocess{Resize: int64(p.Resize), Crop: int64(p.Crop), Interpolation: p.Interpolation, ColorOrder: p.Channels, Scale: p.Scale}
-	if len(p.Mean) == 3 {
-		o.Mean = [3]float64{p.Mean[0], p.Mean[1], p.Mean[2]}
-	}
-	if len(p.Std) == 3 {
-		o.Std = [3]float64{p.Std[0], p.Std[1], p.Std[2]}
-	}
-	return o
 }
 
 // flopsEntry is one model's cached flops rows.
@@ -304,26 +290,55 @@ func (r *runner) exe() (string, error) {
 	return exe, nil
 }
 
+// timing measures the cells missing from the cache, then re-measures the
+// ones this run found unstable (timing.max_remeasure times at most, while
+// the run's re-measurements stay under timing.remeasure_seconds), pooling
+// every attempt's rounds.
 func (r *runner) timing(ctx context.Context, rows []models.Row) error {
 	exe, err := r.exe()
 	if err != nil {
 		return err
 	}
+	t := r.cfg.Timing
 	tc := timing.Config{Exe: exe, Device: r.dev.Name, LibPath: r.lib, Session: r.session(),
 		NVML: r.dev.MemorySampler == "nvml", Hold: r.workersHold(),
-		Warmup: r.cfg.Timing.Warmup, Runs: r.cfg.Timing.Runs, MinSeconds: r.cfg.Timing.MinSeconds}
+		Warmup: t.Warmup, Runs: t.Runs, MinSeconds: t.MinSeconds, Rounds: t.Rounds}
 	if err := tc.Validate(); err != nil {
 		return err
 	}
+	// unstable holds, per model index, this run's unstable "ok" rows.
+	unstable := map[int][]timing.Row{}
+	measure := func(i int, m models.Row, label string, batches []int, prior []timing.Row) error {
+		delete(unstable, i)
+		cond, err := timing.Sweep(ctx, tc, timing.Model{Name: m.Model, Path: m.Path, Prior: prior}, batches, func(row timing.Row) error {
+			row.ModelSHA256 = m.SHA256
+			key, err := r.timingKey(m, int(row.Batch))
+			if err != nil {
+				return err
+			}
+			if row.Status == sweep.OK && !row.Stable {
+				unstable[i] = append(unstable[i], row)
+			}
+			return cache.Put(r.store, timingEntries, key, []timing.Row{row})
+		}, func(p sweep.Progress) {
+			r.log.Step(fmt.Sprintf("%s batch %d (%d/%d) ETA %s", label, p.Batch, p.Done, p.Total, p.ETA.Round(time.Second)))
+		})
+		if err != nil {
+			return err
+		}
+		if cond.ORTVersion != "" {
+			r.conds = &cond
+			return r.saveConditions(cond)
+		}
+		return nil
+	}
 	for i, m := range rows {
-		keys := map[int]string{}
 		var missing []int
-		for _, b := range r.cfg.Timing.BatchSizes {
+		for _, b := range t.BatchSizes {
 			key, err := r.timingKey(m, b)
 			if err != nil {
 				return err
 			}
-			keys[b] = key
 			_, ok, err := cache.Get[timing.Row](r.store, timingEntries, key)
 			if err != nil {
 				return err
@@ -335,19 +350,32 @@ func (r *runner) timing(ctx context.Context, rows []models.Row) error {
 		if len(missing) == 0 {
 			continue
 		}
-		label := fmt.Sprintf("timing   [%d/%d] %s", i+1, len(rows), m.Model)
-		cond, err := timing.Sweep(ctx, tc, timing.Model{Name: m.Model, Path: m.Path}, missing, func(row timing.Row) error {
-			row.ModelSHA256 = m.SHA256
-			return cache.Put(r.store, timingEntries, keys[int(row.Batch)], []timing.Row{row})
-		}, func(p sweep.Progress) {
-			r.log.Step(fmt.Sprintf("%s batch %d (%d/%d) ETA %s", label, p.Batch, p.Done, p.Total, p.ETA.Round(time.Second)))
-		})
-		if err != nil {
+		if err := measure(i, m, fmt.Sprintf("timing   [%d/%d] %s", i+1, len(rows), m.Model), missing, nil); err != nil {
 			return err
 		}
-		if cond.ORTVersion != "" {
-			r.conds = &cond
-			if err := r.saveConditions(cond); err != nil {
+	}
+	start := time.Now()
+	budget := time.Duration(t.RemeasureSeconds * float64(time.Second))
+	for pass := 1; pass <= t.MaxRemeasure && len(unstable) > 0; pass++ {
+		for i, m := range rows {
+			prior := unstable[i]
+			if len(prior) == 0 {
+				continue
+			}
+			if time.Since(start) >= budget {
+				n := 0
+				for _, u := range unstable {
+					n += len(u)
+				}
+				r.warnings = append(r.warnings, fmt.Sprintf("timing: re-measurement stopped at its %.0f s budget (timing.remeasure_seconds) with %d unstable cells not measured again", t.RemeasureSeconds, n))
+				return nil
+			}
+			var batches []int
+			for _, p := range prior {
+				batches = append(batches, int(p.Batch))
+			}
+			label := fmt.Sprintf("timing   re-measure %d/%d [%d/%d] %s", pass, t.MaxRemeasure, i+1, len(rows), m.Model)
+			if err := measure(i, m, label, batches, prior); err != nil {
 				return err
 			}
 		}
@@ -401,7 +429,7 @@ func (r *runner) memory(ctx context.Context, rows []models.Row) error {
 // timingKey identifies one timing measurement.
 func (r *runner) timingKey(m models.Row, batch int) (string, error) {
 	t := r.cfg.Timing
-	return cache.Key(timingSchema, "timing", m.SHA256, batch, t.Warmup, t.Runs, t.MinSeconds, r.fingerprint())
+	return cache.Key(timingSchema, "timing", m.SHA256, batch, t.Warmup, t.Runs, t.MinSeconds, t.Rounds, r.fingerprint())
 }
 
 // memoryKey identifies one memory measurement; the sampler's defaults are

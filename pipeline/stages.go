@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/dnnbench/dnnbench/cache"
+	"github.com/dnnbench/dnnbench/internal/preprocess"
 	"github.com/dnnbench/dnnbench/stages/accuracy"
 	"github.com/dnnbench/dnnbench/stages/flops"
 	"github.com/dnnbench/dnnbench/stages/models"
@@ -27,7 +28,7 @@ func (r *runner) accuracy(ctx context.Context, rows []models.Row, fl []flops.Row
 	var out []accuracy.Row
 	seen := map[string]bool{} // dataset warnings, the same for every model
 	for i, m := range rows {
-		p, err := accuracyPreprocess(m)
+		p, err := accuracyPreprocess(m.Model, m.Preprocess)
 		if err != nil {
 			return nil, err
 		}
@@ -77,10 +78,12 @@ func (r *runner) summariseAccuracy(rows []accuracy.Row, dataset []string) {
 	}
 }
 
-func accuracyPreprocess(m models.Row) (accuracy.Preprocess, error) {
-	p, err := accuracy.ParsePreprocess(m.Resize, m.Crop, m.Interpolation, m.Mean, m.Std, m.ColorOrder, m.Scale)
-	if err != nil {
-		return accuracy.Preprocess{}, fmt.Errorf("accuracy: %s: %w", m.Model, err)
+// accuracyPreprocess checks the model's resolved preprocessing before any
+// image is read, also when only published accuracy is looked up.
+func accuracyPreprocess(name string, spec preprocess.Spec) (accuracy.Preprocess, error) {
+	p := accuracy.Preprocess(spec)
+	if err := p.Validate(); err != nil {
+		return accuracy.Preprocess{}, fmt.Errorf("accuracy: %s: %w", name, err)
 	}
 	return p, nil
 }

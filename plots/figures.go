@@ -148,7 +148,8 @@ func densityScatter(res *analyse.Result) (*plot.Plot, int) {
 }
 
 // fpsPanel is one panel of Figure 3: top-1 vs batch-1 FPS on a device, log x,
-// with the accuracy upper bound: the best top-1 of any model at least that fast.
+// with the accuracy upper bound: the best top-1 of any model at least that
+// fast. Unstable speeds are hollow points.
 func fpsPanel(res *analyse.Result, device string) (*plot.Plot, int, error) {
 	// A label wider than the panel would squeeze the data area: keep it short.
 	p := newPlot(device, "Images/s at batch 1 [FPS, log]", "Top-1 accuracy [%]")
@@ -163,7 +164,9 @@ func fpsPanel(res *analyse.Result, device string) (*plot.Plot, int, error) {
 	var pts []ball
 	for _, r := range res.DeviceModels {
 		if r.Device == device && r.HasAccuracy && r.TimingStatus == analyse.StatusOK && r.FPS > 0 {
-			pts = append(pts, ball{X: r.FPS, Y: r.Top1, R: 3.5, Label: cleanLabel(r.Model), Color: modelColor(idx[r.Model]), Filled: true})
+			// A speed from a timing cell that failed the stability rule is
+			// drawn hollow.
+			pts = append(pts, ball{X: r.FPS, Y: r.Top1, R: 3.5, Label: cleanLabel(r.Model), Color: modelColor(idx[r.Model]), Filled: r.TimingStable})
 		}
 	}
 	if len(pts) == 0 {

@@ -217,6 +217,9 @@ func (b *balls) Plot(c draw.Canvas, p *plot.Plot) {
 		}
 		c.SetColor(pt.Color)
 		c.SetLineWidth(vg.Length(0.8))
+		if !pt.Filled {
+			c.SetLineWidth(vg.Length(1.4)) // a hollow ball must still stand out
+		}
 		c.SetLineDash(nil, 0)
 		c.Stroke(path)
 	}

@@ -168,3 +168,45 @@ func TestNiceTicks(t *testing.T) {
 		}
 	}
 }
+
+// TestUnstableSpeedIsHollow: the fixture's one unstable batch-1 speed with
+// an accuracy (resnet18 on cpu) is the one Figure 3 point without a fill,
+// and the caption says what hollow means.
+func TestUnstableSpeedIsHollow(t *testing.T) {
+	res, err := analyse.Run(analysetest.Inputs(), analyse.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	points, unstable := 0, 0
+	for _, r := range res.DeviceModels {
+		if r.HasAccuracy && r.TimingStatus == analyse.StatusOK && r.FPS > 0 {
+			points++
+			if !r.TimingStable {
+				unstable++
+			}
+		}
+	}
+	if unstable != 1 {
+		t.Fatalf("fixture has %d unstable points, want 1", unstable)
+	}
+	var fig3 *plots.Figure
+	figs := fixture(t)
+	for i := range figs {
+		if figs[i].Name == "fig3" {
+			fig3 = &figs[i]
+		}
+	}
+	fills := 0
+	for _, op := range fig3.Drawing.Ops {
+		// Balls are filled at opacity 150/255; backgrounds are opaque.
+		if op.Kind == plots.OpFill && op.A > 0.5 && op.A < 0.7 {
+			fills++
+		}
+	}
+	if fills != points-unstable {
+		t.Errorf("figure 3 fills %d of %d points, want %d (the unstable one hollow)", fills, points, points-unstable)
+	}
+	if !strings.Contains(fig3.Title, "Hollow points") {
+		t.Errorf("figure 3 caption does not explain hollow points: %s", fig3.Title)
+	}
+}

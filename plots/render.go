@@ -116,7 +116,14 @@ func Render(res *analyse.Result, opt Options) ([]Figure, error) {
 			}
 		}
 	}
-	specs = append(specs, figureSpec{"fig3", "3", "Top-1 accuracy vs. images per second at batch 1 (log scale), one panel per device; the dashed line is the accuracy upper bound: the best top-1 of any model at least that fast.",
+	title3 := "Top-1 accuracy vs. images per second at batch 1 (log scale), one panel per device; the dashed line is the accuracy upper bound: the best top-1 of any model at least that fast."
+	for _, r := range res.DeviceModels {
+		if r.HasAccuracy && r.TimingStatus == analyse.StatusOK && r.FPS > 0 && !r.TimingStable {
+			title3 += " Hollow points: speeds from timing cells that failed the stability rule (marked † in Table 1)."
+			break
+		}
+	}
+	specs = append(specs, figureSpec{"fig3", "3", title3,
 		max(vg.Length(cols)*3.6*vg.Inch, 6.5*vg.Inch), vg.Length(max(rows, 1)) * panelHeight(n3/max(len(panels), 1)), n3, "no model has both an accuracy and a batch-1 timing", draw3})
 
 	p4, n, err := memoryFigure(res)

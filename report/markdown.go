@@ -11,6 +11,7 @@ import (
 
 	"github.com/dnnbench/dnnbench/plots"
 	"github.com/dnnbench/dnnbench/stages/analyse"
+	"github.com/dnnbench/dnnbench/stages/timing"
 )
 
 // esc escapes text for Markdown: the characters that can start markup
@@ -140,7 +141,7 @@ Accuracy density is top-1 accuracy divided by millions of parameters: how much a
 {{fig .Figures "3"}}
 ### Table 1. Milliseconds per image vs. batch size
 
-Each cell is the median batch latency divided by the batch size. OOM: out of memory; error and skipped: see the note under the table; – : not run.
+Each cell is the median batch latency divided by the batch size. A dagger (†) marks a cell that failed the stability rule (Section 9), followed by the half-width of its 95% interval of the median; the note under the table says why. OOM: out of memory; error and skipped: see the note under the table; – : not run.
 
 {{range .Table1}}**{{.Device}}**
 
@@ -242,6 +243,11 @@ func buildView(opt Options, setup Setup, res *analyse.Result, figs []plots.Figur
 	v.Fronts = frontLines(res)
 	v.Corr = corrLines(res)
 	v.Table1 = batchTables(res, res.Table1, res.TimingBatches, func(x float64) string { return f2(x) })
+	for i := range v.Table1 {
+		if n := loadNote(res, res.Devices[i]); n != "" {
+			v.Table1[i].Notes = append(v.Table1[i].Notes, n)
+		}
+	}
 	v.Table2 = batchTables(res, res.Table2, res.MemoryBatches, func(x float64) string { return strconv.FormatFloat(x/1e6, 'f', 0, 64) })
 	for i := range v.Table2 {
 		for _, d := range res.DeviceInfo {
@@ -335,6 +341,13 @@ func abstract(setup Setup, res *analyse.Result) []string {
 		}
 		p = append(p, s)
 	}
+	stable, unstable := 0, 0
+	for _, d := range res.DeviceInfo {
+		stable, unstable = stable+d.StableCells, unstable+d.UnstableCells
+	}
+	if unstable > 0 {
+		p = append(p, fmt.Sprintf("%d of %d timing cells failed the stability rule (Section 9); they are marked † in Table 1, and at batch 1 also in Table 3 and hollow in Figure 3.", unstable, stable+unstable))
+	}
 	count := map[string]int{}
 	for _, f := range res.Findings {
 		count[f.Verdict]++
@@ -397,8 +410,11 @@ func setupTable(s Setup, res *analyse.Result) table {
 		if desc == "" {
 			desc = "no profile"
 		}
-		val := fmt.Sprintf("%s; provider %s, %d threads, %d warm-up + %d timed runs per batch; memory sampler %s",
-			desc, orNotSet(d.Provider), d.Threads, d.Warmup, d.Runs, orNotSet(d.Sampler))
+		val := fmt.Sprintf("%s; provider %s, %d threads, %d warm-up + %d timed runs per batch", desc, orNotSet(d.Provider), d.Threads, d.Warmup, d.Runs)
+		if d.Rounds > 0 {
+			val += fmt.Sprintf(" in %d rounds", d.Rounds)
+		}
+		val += "; memory sampler " + orNotSet(d.Sampler)
 		if p.PeakFLOPS > 0 {
 			val += fmt.Sprintf("; peak %s GFLOP/s %s", f1(p.PeakFLOPS/1e9), orNotSet(p.PeakMethod))
 		} else {
@@ -452,6 +468,39 @@ func corrLines(res *analyse.Result) []string {
 	return out
 }
 
+// ciText is " ±x%", the larger side of a cell's 95% interval relative to
+// its value, or "" when the interval is unknown.
+func ciText(c analyse.BatchCell) string {
+	if !(c.Value > 0) || (c.Lo == c.Value && c.Hi == c.Value) {
+		return ""
+	}
+	w := 100 * max(c.Hi/c.Value-1, 1-c.Lo/c.Value)
+	if w < 10 {
+		return " ±" + f1(w) + "%"
+	}
+	return " ±" + strconv.FormatFloat(w, 'f', 0, 64) + "%"
+}
+
+// loadNote summarises a device's timing cells by stability and the host
+// load recorded during their rounds.
+func loadNote(res *analyse.Result, device string) string {
+	for _, d := range res.DeviceInfo {
+		if d.Device != device || d.StableCells+d.UnstableCells == 0 {
+			continue
+		}
+		s := fmt.Sprintf("Stability: %d of %d measured cells stable", d.StableCells, d.StableCells+d.UnstableCells)
+		if d.Rounds > 0 {
+			s += fmt.Sprintf(" (typically %d rounds per cell)", d.Rounds)
+		}
+		if d.RoundsWithLoad == 0 {
+			return s + "; the host's load was not recorded."
+		}
+		return s + fmt.Sprintf("; other processes used a median of %s cores (at most %s) during the %d timed rounds, and more than %[5]s cores (loaded) in %[4]d of them.",
+			f2(d.OtherCPUMedian), f2(d.OtherCPUMax), d.RoundsWithLoad, d.LoadedRounds, strconv.FormatFloat(timing.MaxOtherCPU, 'f', -1, 64))
+	}
+	return ""
+}
+
 // batchTables lays out Table 1 or 2 per device: models as rows, batch sizes as columns.
 func batchTables(res *analyse.Result, cells []analyse.BatchCell, batches []int64, format func(float64) string) []deviceTable {
 	var out []deviceTable
@@ -465,6 +514,7 @@ func batchTables(res *analyse.Result, cells []analyse.BatchCell, batches []int64
 		}
 		rows := map[string][]string{}
 		var order []string
+		numbered := 0
 		for _, c := range cells {
 			if c.Device != d {
 				continue
@@ -477,13 +527,22 @@ func batchTables(res *analyse.Result, cells []analyse.BatchCell, batches []int64
 			switch c.Status {
 			case analyse.StatusOK:
 				cell = format(c.Value)
+				if !c.Stable {
+					ci := ciText(c)
+					cell += " †" + ci
+					if ci != "" {
+						ci = " (95% interval of the median" + ci + ")"
+					}
+					dt.Notes = append(dt.Notes, fmt.Sprintf("† %s, batch %d: unstable%s: %s", esc(c.Model), c.Batch, ci, orNotSet(c.Unstable)))
+				}
 			case analyse.StatusOOM:
 				cell = "OOM"
 			case analyse.StatusNotRun:
 				cell = "–"
 			default:
-				dt.Notes = append(dt.Notes, fmt.Sprintf("(%d) %s, batch %d, %s: %s", len(dt.Notes)+1, esc(c.Model), c.Batch, esc(c.Status), orNotSet(c.Reason)))
-				cell = fmt.Sprintf("%s (%d)", esc(c.Status), len(dt.Notes))
+				numbered++
+				dt.Notes = append(dt.Notes, fmt.Sprintf("(%d) %s, batch %d, %s: %s", numbered, esc(c.Model), c.Batch, esc(c.Status), orNotSet(c.Reason)))
+				cell = fmt.Sprintf("%s (%d)", esc(c.Status), numbered)
 			}
 			rows[c.Model] = append(rows[c.Model], cell)
 		}
@@ -505,6 +564,7 @@ func constraintTables(res *analyse.Result) []deviceTable {
 		var keys []key
 		cells := map[key][]string{}
 		notes := map[key]string{}
+		unstable := false
 		for _, c := range res.Constraints {
 			if c.Device != d {
 				continue
@@ -519,7 +579,11 @@ func constraintTables(res *analyse.Result) []deviceTable {
 				notes[k] = c.Note
 				continue
 			}
-			cells[k] = append(cells[k], fmt.Sprintf("%s (%s)", esc(c.Model), f1(c.Top1)))
+			mark := ""
+			if !c.TimingStable {
+				mark, unstable = "†", true
+			}
+			cells[k] = append(cells[k], fmt.Sprintf("%s%s (%s)", esc(c.Model), mark, f1(c.Top1)))
 		}
 		for _, k := range keys {
 			cell := strings.Join(cells[k], ", ")
@@ -532,6 +596,9 @@ func constraintTables(res *analyse.Result) []deviceTable {
 		for i := range dt.Notes {
 			dt.Notes[i] = fmt.Sprintf("(%d) %s", i+1, dt.Notes[i])
 		}
+		if unstable {
+			dt.Notes = append(dt.Notes, "† the model's batch-1 speed comes from a timing cell that failed the stability rule (Table 1).")
+		}
 		out = append(out, dt)
 	}
 	return out
@@ -541,7 +608,9 @@ func methodology(res *analyse.Result) []string {
 	return []string{
 		"**Accuracy.** Top-1 and top-5 are percentages of the ImageNet-1k validation images whose label is the first, or among the five first, predictions, with one centre crop unless noted. Measured values come from the accuracy stage, with a 95% binomial interval; where no validation set was given, or a model has random weights, the published value of the model's reference is shown instead and marked *published*. A measured value is preferred over a published one. Unreadable images are skipped and counted next to the value; a model with more of its images skipped than the config allows (default 1 %) gets no measured value, and the table says why.",
 		"**Complexity.** Parameters count the float initializers of the ONNX graph (BatchNormalization running statistics excluded). Operations are FLOPs at batch 1: two per multiply-accumulate of Conv, ConvTranspose, Gemm and MatMul plus one per output element of the other counted ops; ops the counter does not know are counted as zero and reported as warnings. The paper counted convolution multiply-accumulates only; the flops table's paper_macs column gives that convention.",
-		"**Inference time.** The timing stage runs each model through ONNX Runtime on a fixed pseudo-random input written once into the input tensor, after warm-up runs, and times each call of the session's Run; image loading, decoding and preprocessing are not timed. Each cell of Table 1 is the median batch latency divided by the batch size; where the latency samples are cached their median and 95% confidence interval are recomputed with golang.org/x/perf/benchmath (see analysis/table1_ms_per_image.csv). Images per second at batch 1 are 1000 divided by the median latency in ms." + copiesText(res),
+		"**Inference time.** The timing stage runs each model in its own process through ONNX Runtime on a fixed pseudo-random input written once into the input tensor, timing only the session's Run call; image loading, decoding and preprocessing are not timed. For each batch size in ascending order it does a first run (reported apart), warm-up runs and the first round of timed runs; it then revisits every batch size in further rounds (timing.rounds, default 3, over which the timed runs and minimum duration are split evenly; a round begins with one untimed run when the batch size changes), so that a burst of outside load hits one round of a cell rather than all of it. Every sample is kept with its round and start time. During each round the stage records the CPU used by other processes: the host's busy time from /proc/stat less the timing process's own CPU time (getrusage)." + copiesText(res),
+		"**Stability rule.** A round in which other processes used more than " + strconv.FormatFloat(timing.MaxOtherCPU, 'f', -1, 64) + " cores is set aside as loaded (a round without a load reading counts as clean). The clean rounds whose median lies within " + strconv.FormatFloat(100*timing.MaxCIFraction, 'f', -1, 64) + "% of the lowest clean round median agree, and a cell's median, percentiles and 95% confidence interval of the median (distribution-free, golang.org/x/perf/benchmath) pool their samples. A cell is stable when at least two rounds agree (one when a single round is configured) and that interval lies within ±" + strconv.FormatFloat(100*timing.MaxCIFraction, 'f', -1, 64) + "% of the median. A cell that fails is measured again after every model has been timed, in a new process, up to timing.max_remeasure times while the run's re-measurements stay within timing.remeasure_seconds (defaults 2 and 180 s); the rounds of every attempt are kept and judged together. A cell still unstable keeps its figure, from the agreeing rounds or, when no round is clean, from every round: it is marked † with its interval in Table 1, drawn hollow in Figure 3 and marked † in Table 3, and the speed findings name it.",
+		"**Time per image.** Each cell of Table 1 is the median batch latency divided by the batch size; images per second at batch 1 are 1000 divided by the median latency in ms.",
 		"**Memory.** The memory stage loads ONNX Runtime, reads a baseline before the model's session exists, then samples memory while the batch runs. The total of Table 2, Figure 4 and Table 3 is the peak above that baseline, so what the baseline holds is left out of it." + samplerText(res) + " GB are 10⁹ bytes, MB 10⁶ bytes.",
 		"**Analysis.** Pareto fronts keep the models that no other model beats on both accuracy and cost. Table 3 ranks, per device, the models whose batch-1 total memory and speed meet each pair of limits. The Figure 4 line is an ordinary least-squares fit of batch-1 total memory on parameters; correlations are Spearman rank correlations over the models with an accuracy.",
 		"**Findings.** The seven findings are those of the paper's conclusion (" + esc(analyse.PaperCitation) + "), paraphrased; each is re-tested by the statistic and threshold given next to its verdict, as Section 7 explains.",

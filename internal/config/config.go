@@ -111,6 +111,16 @@ type Timing struct {
 	Runs int `yaml:"runs"`
 	// MinSeconds is the least time spent both warming up and timing; default 1; 0 means no minimum.
 	MinSeconds float64 `yaml:"min_seconds"`
+	// Rounds splits each batch size's timed runs and min_seconds into this
+	// many interleaved rounds; default 3 (or runs, when fewer).
+	Rounds int `yaml:"rounds"`
+	// MaxRemeasure is how many times an unstable cell is measured again
+	// after the first pass; default 2 (0: never).
+	MaxRemeasure int `yaml:"max_remeasure"`
+	// RemeasureSeconds caps the time all re-measurements of a run may take,
+	// in seconds (checked before each model's re-measurement); default 180
+	// (0: no re-measurement).
+	RemeasureSeconds float64 `yaml:"remeasure_seconds"`
 }
 
 // Memory configures the memory stage.
@@ -193,6 +203,15 @@ func (c *Config) applyDefaults(has func(path ...string) bool) {
 	}
 	if !has("timing", "min_seconds") {
 		c.Timing.MinSeconds = 1
+	}
+	if !has("timing", "rounds") {
+		c.Timing.Rounds = max(min(3, c.Timing.Runs), 1)
+	}
+	if !has("timing", "max_remeasure") {
+		c.Timing.MaxRemeasure = 2
+	}
+	if !has("timing", "remeasure_seconds") {
+		c.Timing.RemeasureSeconds = 180
 	}
 	if !has("memory", "batch_sizes") {
 		c.Memory.BatchSizes = []int{1, 16, 64}
@@ -326,6 +345,12 @@ func (c *Config) validate(at func(path ...string) string) error {
 	checkBatches("memory", c.Memory.BatchSizes)
 	if c.Timing.Warmup < 0 || c.Timing.Runs < 1 || c.Timing.MinSeconds < 0 {
 		bad(at("timing"), "timing: warmup ≥ 0, runs ≥ 1 and min_seconds ≥ 0 are required")
+	}
+	if c.Timing.Rounds < 1 || c.Timing.Rounds > c.Timing.Runs {
+		bad(at("timing", "rounds"), "timing.rounds: %d must be between 1 and runs (%d): each round needs a timed run", c.Timing.Rounds, c.Timing.Runs)
+	}
+	if c.Timing.MaxRemeasure < 0 || c.Timing.RemeasureSeconds < 0 {
+		bad(at("timing"), "timing: max_remeasure and remeasure_seconds must be ≥ 0 (0: no re-measurement)")
 	}
 	listed(bad, at("report", "formats"), "report.formats", c.Report.Formats)
 	for _, f := range c.Report.Formats {

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/dnnbench/dnnbench/internal/onnxfile"
+	"github.com/dnnbench/dnnbench/internal/onnxgraph"
 	ort "github.com/yalue/onnxruntime_go"
 )
 
@@ -92,15 +92,15 @@ func NewSession(path string, opt Options) (*Session, error) {
 
 // firstIO reads the first graph input that is not an initializer and the
 // first output; both must be float32 tensors with a shape.
-func firstIO(path string) (in, out onnxfile.Value, err error) {
-	ins, outs, err := onnxfile.IO(path)
+func firstIO(path string) (in, out onnxgraph.Value, err error) {
+	ins, outs, err := onnxgraph.IO(path)
 	if err != nil {
 		return in, out, fmt.Errorf("onnxrt: %s: %w", path, err)
 	}
 	if len(ins) == 0 || len(outs) == 0 {
 		return in, out, fmt.Errorf("onnxrt: %s: model has no inputs or outputs", path)
 	}
-	for _, v := range []onnxfile.Value{ins[0], outs[0]} {
+	for _, v := range []onnxgraph.Value{ins[0], outs[0]} {
 		if v.ElemType != 1 {
 			return in, out, fmt.Errorf("onnxrt: %s: %q must be a float32 tensor (element type %d)", path, v.Name, v.ElemType)
 		}

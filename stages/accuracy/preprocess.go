@@ -6,30 +6,14 @@ import (
 	"math"
 
 	"github.com/dnnbench/dnnbench/internal/config"
+	"github.com/dnnbench/dnnbench/internal/preprocess"
 	"github.com/dnnbench/dnnbench/stages/accuracy/decode"
 	"github.com/dnnbench/dnnbench/stages/accuracy/resample"
 )
 
-// Preprocess says how one model wants its input made from an image, as the
-// torchvision recipe Resize(Resize) → CenterCrop(Crop) (or TenCrop) →
-// ToTensor → Normalize(Mean, Std) does it.
-type Preprocess struct {
-	// Resize is the length in pixels the shorter side is resized to; the
-	// longer side becomes int(Resize*long/short). 0 keeps the image size.
-	Resize int
-	// Crop is the side of the square crop in pixels (required).
-	Crop int
-	// Interpolation is "bilinear" (default) or "bicubic", both as PIL does them.
-	Interpolation string
-	// Mean and Std normalise each channel, in the tensor's channel order
-	// (blue first when BGR) and in the units of Scale.
-	Mean, Std [3]float64
-	// BGR orders the tensor's channels blue, green, red instead of RGB.
-	BGR bool
-	// Scale is the pixel range maximum before normalisation: 1 (pixels/255,
-	// torchvision) or 255 (raw levels, Caffe). 0 means 1.
-	Scale float64
-}
+// Preprocess is a preprocess.Spec with the image operations that carry it
+// out; convert one to the other freely.
+type Preprocess preprocess.Spec
 
 // Crop modes.
 const (
@@ -98,18 +82,28 @@ type crop = decode.Image
 // errEmpty reports an image without pixels.
 var errEmpty = errors.New("accuracy: image has no pixels")
 
+// resizeFor checks that im has pixels and returns the filter and the size
+// it resizes to.
+func (p Preprocess) resizeFor(im *decode.Image) (resample.Filter, int, int, error) {
+	if im.Width <= 0 || im.Height <= 0 {
+		return 0, 0, 0, errEmpty
+	}
+	f, err := resample.ParseFilter(p.Interpolation)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	ow, oh := p.resizedSize(im.Width, im.Height)
+	return f, ow, oh, nil
+}
+
 // centerCrop resizes im and cuts the centre crop, computing only the
 // pixels inside it. A crop larger than the resized image is padded with
 // zeros as torchvision's CenterCrop does.
 func (p Preprocess) centerCrop(im *decode.Image) (*crop, error) {
-	if im.Width <= 0 || im.Height <= 0 {
-		return nil, errEmpty
-	}
-	f, err := resample.ParseFilter(p.Interpolation)
+	f, ow, oh, err := p.resizeFor(im)
 	if err != nil {
 		return nil, err
 	}
-	ow, oh := p.resizedSize(im.Width, im.Height)
 	if ow <= 0 || oh <= 0 {
 		return nil, fmt.Errorf("accuracy: image %dx%d resizes to nothing", im.Width, im.Height)
 	}
@@ -149,14 +143,10 @@ func (p Preprocess) centerCrop(im *decode.Image) (*crop, error) {
 // bottom-left, bottom-right and centre, then the same five of the
 // horizontally flipped image.
 func (p Preprocess) tenCrops(im *decode.Image) ([]*crop, error) {
-	if im.Width <= 0 || im.Height <= 0 {
-		return nil, errEmpty
-	}
-	f, err := resample.ParseFilter(p.Interpolation)
+	f, ow, oh, err := p.resizeFor(im)
 	if err != nil {
 		return nil, err
 	}
-	ow, oh := p.resizedSize(im.Width, im.Height)
 	c := p.Crop
 	if c > ow || c > oh {
 		return nil, fmt.Errorf("accuracy: ten-crop %d is larger than the resized image %dx%d", c, ow, oh)

@@ -127,7 +127,7 @@ func TestLabelRank(t *testing.T) {
 
 func nanValue() float64 { return math.NaN() }
 
-func TestCheckDatasetAndParsePreprocess(t *testing.T) {
+func TestCheckDataset(t *testing.T) {
 	classes := loadClasses(t)
 	dir := buildDataset(t, dataset.ImageFolder, testImages(), classes)
 	if err := os.WriteFile(filepath.Join(dir, "README"), []byte("x"), 0o644); err != nil {
@@ -140,20 +140,5 @@ func TestCheckDatasetAndParsePreprocess(t *testing.T) {
 	// Only the text file lacks JPEG/PNG magic; truncated and corrupt JPEGs pass the sniff.
 	if rep.Images != 12 || rep.Classes != 9 || len(rep.Unreadable) != 1 || len(warns) != 1 {
 		t.Errorf("check: %+v, warnings %q", rep, warns)
-	}
-	p, err := ParsePreprocess(256, 224, "bicubic", "104 117 128", "1/1/1", "BGR", 255)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !p.BGR || p.Mean != [3]float64{104, 117, 128} || p.Std != [3]float64{1, 1, 1} || p.Interpolation != "bicubic" {
-		t.Errorf("parsed %+v", p)
-	}
-	for _, bad := range [][2]string{{"1 2", "1 1 1"}, {"1 2 x", "1 1 1"}, {"0 0 0", "1 0 1"}} {
-		if _, err := ParsePreprocess(256, 224, "bilinear", bad[0], bad[1], "rgb", 1); err == nil {
-			t.Errorf("mean %q std %q accepted", bad[0], bad[1])
-		}
-	}
-	if _, err := ParsePreprocess(256, 224, "bilinear", "0 0 0", "1 1 1", "rgba", 1); err == nil {
-		t.Error("channels rgba accepted")
 	}
 }

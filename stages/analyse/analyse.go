@@ -146,6 +146,9 @@ type DeviceModelRow struct {
 	MsPerImage float64 `parquet:"ms_per_image_b1"`
 	// TimingStatus is "ok", "oom", "error", "skipped" or "not run".
 	TimingStatus string `parquet:"timing_status"`
+	// TimingStable is false when the batch-1 timing row failed the timing
+	// stage's stability rule (FPS and ms per image are then marked).
+	TimingStable bool `parquet:"timing_stable_b1"`
 	// PeakBytes is the total memory at batch 1 above the baseline (0 unless MemoryStatus is "ok").
 	PeakBytes int64 `parquet:"peak_bytes_b1"`
 	// BaselineBytes is the memory measured before the session existed, at
@@ -172,6 +175,20 @@ type DeviceRow struct {
 	// TimingRows and MemoryRows count the rows found.
 	TimingRows int `parquet:"timing_rows"`
 	MemoryRows int `parquet:"memory_rows"`
+	// Rounds is the most common number of rounds per timing cell (all
+	// attempts); StableCells and UnstableCells count the "ok" timing rows by
+	// the stability rule's verdict.
+	Rounds        int64 `parquet:"rounds"`
+	StableCells   int   `parquet:"stable_cells"`
+	UnstableCells int   `parquet:"unstable_cells"`
+	// RoundsWithLoad counts the timing rounds with a recorded host load;
+	// LoadedRounds those where other processes used more than
+	// timing.MaxOtherCPU cores. OtherCPUMedian and OtherCPUMax summarise
+	// other processes' CPU over those rounds, in cores (NaN when none).
+	RoundsWithLoad int     `parquet:"rounds_with_load"`
+	LoadedRounds   int     `parquet:"loaded_rounds"`
+	OtherCPUMedian float64 `parquet:"other_cpu_cores_median"`
+	OtherCPUMax    float64 `parquet:"other_cpu_cores_max"`
 }
 
 // FrontRow is one Pareto-optimal model: no other model is at least as
@@ -195,10 +212,12 @@ type ConstraintRow struct {
 	Rank     int     `parquet:"rank"`
 	Model    string  `parquet:"model"`
 	Top1     float64 `parquet:"top1"`
-	// PeakBytes and ModelFPS are the model's batch-1 memory and speed.
-	PeakBytes int64   `parquet:"peak_bytes_b1"`
-	ModelFPS  float64 `parquet:"fps_b1"`
-	Note      string  `parquet:"note"`
+	// PeakBytes and ModelFPS are the model's batch-1 memory and speed;
+	// TimingStable is false when that speed comes from an unstable cell.
+	PeakBytes    int64   `parquet:"peak_bytes_b1"`
+	ModelFPS     float64 `parquet:"fps_b1"`
+	TimingStable bool    `parquet:"timing_stable_b1"`
+	Note         string  `parquet:"note"`
 }
 
 // FitRow is a least-squares line of total memory at batch 1 on parameters.
@@ -238,6 +257,11 @@ type BatchCell struct {
 	Status string `parquet:"status"`
 	// Reason is the error text, or why the cell was not run.
 	Reason string `parquet:"reason"`
+	// Stable is false for an "ok" Table 1 cell that failed the timing
+	// stage's stability rule; Unstable then says why. Table 2 cells are
+	// always stable.
+	Stable   bool   `parquet:"stable"`
+	Unstable string `parquet:"unstable_reason"`
 }
 
 // Warning is one warning from a stage or from the analysis.

@@ -2,6 +2,7 @@ package analyse_test
 
 import (
 	"flag"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -269,6 +270,55 @@ func TestNonPositivePeakIsAnError(t *testing.T) {
 	for _, c := range res.Table2 {
 		if c.Model == "a" && c.Status != analyse.StatusError {
 			t.Errorf("Table 2 cell of a: %q, want error", c.Status)
+		}
+	}
+}
+
+// TestUnstableCellsAreMarked follows the fixture's two unstable timing
+// cells (resnet18 at batch 1 on a busy host, vgg16 at batch 4 with
+// disagreeing rounds) into Table 1, the batch-1 rows, Table 3 and the
+// device summary.
+func TestUnstableCellsAreMarked(t *testing.T) {
+	res, err := analyse.Run(analysetest.Inputs(), analyse.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var unstable []string
+	for _, c := range res.Table1 {
+		if !c.Stable {
+			unstable = append(unstable, fmt.Sprintf("%s/%s/%d", c.Device, c.Model, c.Batch))
+			if c.Unstable == "" || c.Status != analyse.StatusOK {
+				t.Errorf("%s %s %d: unstable without a reason (%q) or not ok (%s)", c.Device, c.Model, c.Batch, c.Unstable, c.Status)
+			}
+		}
+	}
+	if got := strings.Join(unstable, " "); got != "cpu/resnet18/1 cpu/vgg16/4" {
+		t.Errorf("unstable Table 1 cells %q, want cpu/resnet18/1 cpu/vgg16/4", got)
+	}
+	for _, r := range res.DeviceModels {
+		if want := !(r.Device == "cpu" && r.Model == "resnet18"); r.TimingStable != want {
+			t.Errorf("%s %s: batch-1 timing stable %v, want %v", r.Device, r.Model, r.TimingStable, want)
+		}
+	}
+	marked := 0
+	for _, c := range res.Constraints {
+		if c.Rank > 0 && c.Model == "resnet18" && c.Device == "cpu" {
+			marked++
+			if c.TimingStable {
+				t.Errorf("Table 3 %v GB %v FPS: resnet18's unstable speed not marked", c.MemoryGB, c.FPS)
+			}
+		}
+	}
+	if marked == 0 {
+		t.Error("resnet18 is in no Table 3 cell on cpu; the fixture no longer tests the mark")
+	}
+	d := res.DeviceInfo[0]
+	if d.Device != "cpu" || d.UnstableCells != 2 || d.StableCells != 42 || d.Rounds != 3 || d.LoadedRounds != 9 || d.OtherCPUMax != 1.02 {
+		t.Errorf("cpu summary %+v; want 2 unstable of 44 cells, 3 rounds, 9 loaded rounds, up to 1.02 cores", d)
+	}
+	for _, f := range res.Findings {
+		if (f.ID == 4 || f.ID == 6) && !strings.Contains(f.Evidence, "resnet18 on cpu") {
+			t.Errorf("finding %d does not say it uses resnet18's unstable speed: %s", f.ID, f.Evidence)
 		}
 	}
 }

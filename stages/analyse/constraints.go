@@ -16,11 +16,13 @@ func constraintTable(dms []DeviceModelRow, devices []string, cfg Config) ([]Cons
 		var names []string
 		var top1, memGB, fps []float64
 		var peak []int
+		stable := map[string]bool{}
 		for _, r := range dms {
 			if r.Device != d || !r.HasAccuracy || r.TimingStatus != StatusOK || r.MemoryStatus != StatusOK {
 				continue
 			}
 			names = append(names, r.Model)
+			stable[r.Model] = r.TimingStable
 			top1 = append(top1, r.Top1)
 			memGB = append(memGB, float64(r.PeakBytes)/1e9)
 			fps = append(fps, r.FPS)
@@ -63,12 +65,14 @@ func constraintTable(dms []DeviceModelRow, devices []string, cfg Config) ([]Cons
 				}
 				n := min(sel.Nrow(), cfg.TopN)
 				for i := 0; i < n; i++ {
+					model := sel.Col("model").Elem(i).String()
 					rows = append(rows, ConstraintRow{
 						Device: d, MemoryGB: mem, FPS: f, Rank: i + 1,
-						Model:     sel.Col("model").Elem(i).String(),
-						Top1:      sel.Col("top1").Elem(i).Float(),
-						PeakBytes: int64(sel.Col("peak_bytes").Elem(i).Float()),
-						ModelFPS:  sel.Col("fps").Elem(i).Float(),
+						Model:        model,
+						TimingStable: stable[model],
+						Top1:         sel.Col("top1").Elem(i).Float(),
+						PeakBytes:    int64(sel.Col("peak_bytes").Elem(i).Float()),
+						ModelFPS:     sel.Col("fps").Elem(i).Float(),
 					})
 				}
 			}

@@ -68,10 +68,31 @@ func findings(res *Result) []Finding {
 	out := make([]Finding, 0, len(tests))
 	for i, t := range tests {
 		test, verdict, ev := t()
+		switch i + 1 {
+		case 4:
+			ev += unstableNote(res, true)
+		case 6:
+			ev += unstableNote(res, false)
+		}
 		out = append(out, Finding{ID: i + 1, Claim: paperClaims[i].claim,
 			Citation: "Bianco et al. 2018, " + paperClaims[i].where, Test: test, Verdict: verdict, Evidence: ev})
 	}
 	return out
+}
+
+// unstableNote names the batch-1 timing cells that failed the stability
+// rule among those a speed finding uses (those with an accuracy, or all).
+func unstableNote(res *Result, withAccuracy bool) string {
+	var names []string
+	for _, r := range res.DeviceModels {
+		if r.TimingStatus == StatusOK && !r.TimingStable && (r.HasAccuracy || !withAccuracy) {
+			names = append(names, r.Model+" on "+r.Device)
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (the speeds of %d model(s) come from batch-1 timing cells that failed the stability rule, marked † in Table 1: %s)", len(names), strings.Join(names, ", "))
 }
 
 // tooFew says why a bootstrap gave no estimate for n models of what.

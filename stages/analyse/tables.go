@@ -2,10 +2,10 @@ package analyse
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 
-	"golang.org/x/perf/benchmath"
 	"gonum.org/v1/gonum/stat"
 
 	"github.com/dnnbench/dnnbench/internal/sweep"
@@ -161,11 +161,12 @@ func deviceModelTable(in Inputs, ms []ModelRow, devices []string) []DeviceModelR
 	for _, d := range devices {
 		for _, m := range ms {
 			r := DeviceModelRow{Device: d, Model: m.Model, HasAccuracy: m.HasAccuracy, Top1: m.Top1,
-				Params: m.Params, FLOPs: m.FLOPs, TimingStatus: StatusNotRun, MemoryStatus: StatusNotRun}
+				Params: m.Params, FLOPs: m.FLOPs, TimingStatus: StatusNotRun, TimingStable: true, MemoryStatus: StatusNotRun}
 			if t, ok := ti[cellKey{d, m.Model, 1}]; ok {
 				r.TimingStatus = normStatus(t.Status)
+				r.TimingStable = true
 				if r.TimingStatus == StatusOK && t.FPS > 0 {
-					r.FPS, r.MsPerImage = t.FPS, t.MsPerImage
+					r.FPS, r.MsPerImage, r.TimingStable = t.FPS, t.MsPerImage, stable(t)
 				} else if r.TimingStatus == StatusOK {
 					r.TimingStatus = StatusError
 				}
@@ -186,37 +187,31 @@ func deviceModelTable(in Inputs, ms []ModelRow, devices []string) []DeviceModelR
 	return rows
 }
 
-// table1 builds ms per image vs batch size. Where a row carries its latency
-// samples, the median and its 95% interval are recomputed with benchmath.
+// table1 builds ms per image vs batch size from the timing rows' medians
+// and 95% intervals (computed by the timing stage from the rounds its
+// stability rule kept), with each cell's stability verdict.
 func table1(in Inputs, ms []ModelRow, devices []string, batches []int64, warns []Warning) ([]BatchCell, []Warning) {
 	ti := timingIndex(in.Timing)
 	var cells []BatchCell
 	for _, d := range devices {
 		for _, m := range ms {
 			for _, b := range batches {
-				c := BatchCell{Device: d, Model: m.Model, Batch: b, Status: StatusNotRun, Reason: "no timing row in the cache"}
+				c := BatchCell{Device: d, Model: m.Model, Batch: b, Status: StatusNotRun, Reason: "no timing row in the cache", Stable: true}
 				t, ok := ti[cellKey{d, m.Model, b}]
 				if ok {
 					c.Status, c.Reason = normStatus(t.Status), oneLine(t.Error)
 					if c.Status == StatusOK {
 						c.Value, c.Lo, c.Hi = t.MsPerImage, t.LatencyMsCILow/float64(b), t.LatencyMsCIHigh/float64(b)
-						if len(t.SamplesMs) > 0 {
-							vals := append([]float64(nil), t.SamplesMs...)
-							s := benchmath.AssumeNothing.Summary(benchmath.NewSample(vals, &benchmath.DefaultThresholds), 0.95)
-							c.Value, c.Lo, c.Hi = s.Center/float64(b), s.Lo/float64(b), s.Hi/float64(b)
-							for _, w := range s.Warnings {
-								if strings.Contains(t.Warnings, w.Error()) {
-									continue // the timing stage said so already
-								}
-								warns = append(warns, Warning{Stage: "analyse", Model: m.Model, Device: d, Batch: b, Message: "latency median: " + w.Error()})
-							}
-						}
-						if c.Lo == 0 && c.Hi == 0 {
+						if !(c.Lo > 0) || !(c.Hi > 0) {
 							c.Lo, c.Hi = c.Value, c.Value
+						}
+						c.Stable = stable(t)
+						if !c.Stable {
+							c.Unstable = oneLine(t.UnstableReason)
 						}
 						if !(c.Value > 0) {
 							c.Status, c.Reason = StatusError, "timing row has no latency"
-							c.Value, c.Lo, c.Hi = 0, 0, 0
+							c.Value, c.Lo, c.Hi, c.Stable, c.Unstable = 0, 0, 0, true, ""
 						}
 					}
 				}
@@ -227,13 +222,17 @@ func table1(in Inputs, ms []ModelRow, devices []string, batches []int64, warns [
 	return cells, warns
 }
 
+// stable reports whether a timing row passed the stability rule. Rows
+// without rounds (written by hand or by other tools) are not judged.
+func stable(t timing.Row) bool { return t.Rounds == 0 || t.Stable }
+
 func table2(in Inputs, ms []ModelRow, devices []string, batches []int64) []BatchCell {
 	mi := memoryIndex(in.Memory)
 	var cells []BatchCell
 	for _, d := range devices {
 		for _, m := range ms {
 			for _, b := range batches {
-				c := BatchCell{Device: d, Model: m.Model, Batch: b, Status: StatusNotRun, Reason: "no memory row in the cache"}
+				c := BatchCell{Device: d, Model: m.Model, Batch: b, Status: StatusNotRun, Reason: "no memory row in the cache", Stable: true}
 				if r, ok := mi[cellKey{d, m.Model, b}]; ok {
 					c.Status, c.Reason = normStatus(r.Status), oneLine(r.Error)
 					if c.Status == StatusOK && r.PeakBytes <= 0 {
@@ -363,12 +362,39 @@ func deviceInfo(in Inputs, devices []string) []DeviceRow {
 	for _, d := range devices {
 		r := DeviceRow{Device: d}
 		var prov, samp []string
-		var th, wu, runs []int64
+		var th, wu, runs, rounds []int64
+		var loads []float64
 		for _, t := range in.Timing {
 			if t.Device == d {
 				r.TimingRows++
 				if normStatus(t.Status) == StatusOK {
 					prov, th, wu, runs = append(prov, t.Provider), append(th, t.Threads), append(wu, t.Warmup), append(runs, t.Runs)
+					rounds = append(rounds, t.Rounds)
+					if stable(t) {
+						r.StableCells++
+					} else {
+						r.UnstableCells++
+					}
+					for _, l := range t.RoundOtherCPU {
+						if !math.IsNaN(l) {
+							loads = append(loads, l)
+						}
+					}
+				}
+			}
+		}
+		r.Rounds = mode(rounds)
+		r.RoundsWithLoad = len(loads)
+		r.OtherCPUMedian, r.OtherCPUMax = math.NaN(), math.NaN()
+		if len(loads) > 0 {
+			sort.Float64s(loads)
+			r.OtherCPUMedian, r.OtherCPUMax = loads[len(loads)/2], loads[len(loads)-1]
+			if len(loads)%2 == 0 {
+				r.OtherCPUMedian = (loads[len(loads)/2-1] + loads[len(loads)/2]) / 2
+			}
+			for _, l := range loads {
+				if l > timing.MaxOtherCPU {
+					r.LoadedRounds++
 				}
 			}
 		}

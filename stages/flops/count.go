@@ -3,6 +3,8 @@ package flops
 import (
 	"fmt"
 	"strings"
+
+	"github.com/dnnbench/dnnbench/internal/onnxgraph"
 )
 
 // Options configure counting.
@@ -140,9 +142,9 @@ type Result struct {
 // Count reads one ONNX file and returns its row (Model left empty for the
 // caller to fill) and per-op rows, sorted by op type.
 func Count(path string, opt Options) (Row, []OpRow, error) {
-	m, err := read(path)
+	m, err := Read(path)
 	if err != nil {
-		return Row{}, nil, fmt.Errorf("flops: %s: %w", path, err)
+		return Row{}, nil, err
 	}
 	res, err := analyze(m, opt)
 	if err != nil {
@@ -185,7 +187,7 @@ func analyze(m *Model, opt Options) (*Result, error) {
 	runningStats := runningStatistics(g)
 	isParam := func(name string) bool {
 		t, ok := inits[name]
-		return ok && isFloatType(t.Header.GetDataType()) && !runningStats[name]
+		return ok && onnxgraph.IsFloatType(t.Header.GetDataType()) && !runningStats[name]
 	}
 	seenInit := map[string]bool{}
 	for _, t := range g.Initializers {
@@ -396,7 +398,7 @@ func activationMemory(g *Graph, inf *Inference) (total, peak int64, missing int)
 		if v == nil || !v.known() {
 			return 0, false
 		}
-		b := byteSize(v.dtype, v.elems())
+		b := onnxgraph.ByteSize(v.dtype, v.elems())
 		return b, b >= 0
 	}
 	runtime := func(name string) bool {

@@ -3,13 +3,14 @@
 //
 // # Reading
 //
-// Read maps the file read-only and walks ModelProto and GraphProto with
+// Read (through internal/onnxgraph, which session setup also uses) maps
+// the file read-only and walks ModelProto and GraphProto with
 // protowire. Nodes, value_info, inputs, outputs and tensor headers are
 // unmarshalled with the generated types of
 // github.com/advancedclimatesystems/gonnx/onnx; the payload of every large
 // tensor (raw_data, float_data, …) is skipped, so memory stays far below
-// the file size. Tensors of at most MaxDecodedElements elements keep their
-// values, which shape folding needs. External data files must lie inside
+// the file size. Tensors of at most onnxgraph.MaxDecodedElements
+// elements keep their values, which shape folding needs. External data files must lie inside
 // the model's directory; only their sizes and the values of small integer
 // tensors are read. Graph-valued attributes (If, Loop, Scan bodies) are not
 // read; such nodes are unknown ops.

@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/advancedclimatesystems/gonnx/onnx"
+	"github.com/dnnbench/dnnbench/internal/onnxgraph"
 )
 
 // maxRank bounds tensor ranks during inference; ONNX models stay far below it.
@@ -181,7 +182,7 @@ func inferShapes(m *Model, batch int64, bind map[string]int64) (*Inference, erro
 	syms := map[string]int64{}
 	for _, name := range sortedKeys(bind) {
 		if bind[name] < 1 {
-			return nil, fmt.Errorf("dim %q = %d must be at least 1", shorten(name), bind[name])
+			return nil, fmt.Errorf("dim %q = %d must be at least 1", onnxgraph.Shorten(name), bind[name])
 		}
 		syms[name] = bind[name]
 	}
@@ -192,7 +193,7 @@ func inferShapes(m *Model, batch int64, bind map[string]int64) (*Inference, erro
 		dt, dims, ok := valueInfoShape(vi, bind)
 		if !ok {
 			in.values[vi.GetName()] = unknownValue()
-			warn[fmt.Sprintf("input %q has no tensor shape", shorten(vi.GetName()))] = true
+			warn[fmt.Sprintf("input %q has no tensor shape", onnxgraph.Shorten(vi.GetName()))] = true
 			continue
 		}
 		tdims := vi.GetType().GetTensorType().GetShape().GetDim()
@@ -203,11 +204,11 @@ func inferShapes(m *Model, batch int64, bind map[string]int64) (*Inference, erro
 		if len(dims) > 0 && dims[0] < 0 {
 			dims[0] = batch
 		} else if len(dims) > 0 && dims[0] != batch && batch != 1 {
-			warn[fmt.Sprintf("input %q has a fixed batch of %d; counted at that size, not %d", shorten(vi.GetName()), dims[0], batch)] = true
+			warn[fmt.Sprintf("input %q has a fixed batch of %d; counted at that size, not %d", onnxgraph.Shorten(vi.GetName()), dims[0], batch)] = true
 		}
 		for _, d := range dims[min(1, len(dims)):] {
 			if d < 0 {
-				warn[fmt.Sprintf("input %q has symbolic non-batch dims; shapes that depend on them are unknown (bind them with Options.Dims)", shorten(vi.GetName()))] = true
+				warn[fmt.Sprintf("input %q has symbolic non-batch dims; shapes that depend on them are unknown (bind them with Options.Dims)", onnxgraph.Shorten(vi.GetName()))] = true
 				break
 			}
 		}
@@ -377,18 +378,9 @@ func topoOrder(g *Graph, available map[string]*value) ([]int, error) {
 // #index when unnamed.
 func nodeLabel(n *Node, i int) string {
 	if name := n.Proto.GetName(); name != "" {
-		return fmt.Sprintf("%q", shorten(name))
+		return fmt.Sprintf("%q", onnxgraph.Shorten(name))
 	}
 	return fmt.Sprintf("#%d", i)
-}
-
-// shorten cuts an untrusted name to at most 80 runes for messages.
-func shorten(s string) string {
-	r := []rune(s)
-	if len(r) <= 80 {
-		return s
-	}
-	return string(r[:79]) + "…"
 }
 
 // intHeap is a min-heap of ints.
@@ -542,10 +534,10 @@ func broadcastIndex(flat int64, out, outStrides, dims, inStrides []int64) int64 
 }
 
 // foldable reports whether an output of n elements may be computed.
-func foldable(n int64) bool { return n >= 0 && n <= MaxDecodedElements }
+func foldable(n int64) bool { return n >= 0 && n <= onnxgraph.MaxDecodedElements }
 
 // isFloatVal reports whether a value is of a floating-point type or holds float values.
-func isFloatVal(v *value) bool { return v.floats != nil || isFloatType(v.dtype) }
+func isFloatVal(v *value) bool { return v.floats != nil || onnxgraph.IsFloatType(v.dtype) }
 
 // toInt converts a float result to an integer the way Cast does, saturating.
 func toInt(f float64) int64 {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"github.com/dnnbench/dnnbench/internal/onnxgraph"
 )
 
 // errUnknownOp reports an op type inference has no rule for.
@@ -229,10 +231,10 @@ func inferCast(n *Node, ins []*value, op string) ([]*value, error) {
 		return []*value{out}, nil
 	}
 	switch {
-	case isFloatType(to):
+	case onnxgraph.IsFloatType(to):
 		nums, _ := x.constNums()
 		out.floats, out.isConst = nums, true
-	case isIntType(to):
+	case onnxgraph.IsIntType(to):
 		if x.floats != nil {
 			out.ints = make([]int64, len(x.floats))
 			for i, f := range x.floats {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"github.com/dnnbench/dnnbench/internal/onnxgraph"
 )
 
 // hasData reports whether a constant's values are all present.
@@ -793,7 +795,7 @@ func inferRange(ins []*value) ([]*value, error) {
 	if !foldable(n) {
 		return []*value{out}, nil
 	}
-	if isFloatType(dt) {
+	if onnxgraph.IsFloatType(dt) {
 		f := make([]float64, n)
 		for i := range f {
 			f[i] = start + float64(i)*delta

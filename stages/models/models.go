@@ -17,8 +17,11 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dnnbench/dnnbench/internal/atomicfile"
+	"github.com/dnnbench/dnnbench/internal/config"
 	"github.com/dnnbench/dnnbench/internal/download"
-	"github.com/dnnbench/dnnbench/internal/onnxfile"
+	"github.com/dnnbench/dnnbench/internal/onnxgraph"
+	"github.com/dnnbench/dnnbench/internal/preprocess"
 	"github.com/dnnbench/dnnbench/stages/models/zoo"
 )
 
@@ -26,7 +29,7 @@ import (
 type Spec struct {
 	Name, Arch, ONNX, URL, SHA256, Reference string
 	// Override replaces preprocessing fields that are set (non-zero).
-	Override *Preprocess
+	Override *config.Preprocess
 }
 
 // Options configure resolution.
@@ -75,7 +78,7 @@ func Resolve(ctx context.Context, s Spec, opt Options) (Row, []string, error) {
 	case s.ONNX != "":
 		row.Source, row.Weights, row.Path = "onnx", "pretrained", s.ONNX
 		// Check the file type first: hashing a FIFO or /dev/zero never ends.
-		if err = onnxfile.Regular(s.ONNX); err == nil {
+		if err = onnxgraph.Regular(s.ONNX); err == nil {
 			row.SHA256, row.Bytes, err = hashFile(s.ONNX)
 		}
 		if errors.Is(err, fs.ErrNotExist) {
@@ -106,15 +109,15 @@ func Resolve(ctx context.Context, s Spec, opt Options) (Row, []string, error) {
 		row.Channels, row.Height, row.Width = shape[1], shape[2], shape[3]
 	}
 
-	var p Preprocess
+	var p preprocess.Spec
 	if row.Reference != "" {
 		p, err = ReferencePreprocess(opt.Reference, row.Reference)
 		if err != nil {
 			return Row{}, nil, fmt.Errorf("models: %s: %w", s.Name, err)
 		}
 	} else {
-		p = Preprocess{Resize: row.Height * 256 / 224, Crop: row.Height, Interpolation: "bilinear",
-			Mean: imagenetMean, Std: imagenetStd, ColorOrder: "rgb", Scale: 1}
+		p = preprocess.Spec{Resize: int(row.Height * 256 / 224), Crop: int(row.Height), Interpolation: "bilinear",
+			Mean: imagenetMean, Std: imagenetStd, Scale: 1}
 		if s.Override == nil {
 			warnings = append(warnings, fmt.Sprintf("%s: no reference or preprocess given; assuming torchvision's ImageNet preprocessing (resize %d, crop %d, bilinear, ImageNet mean/std, RGB)", s.Name, p.Resize, p.Crop))
 		}
@@ -122,23 +125,22 @@ func Resolve(ctx context.Context, s Spec, opt Options) (Row, []string, error) {
 	if o := s.Override; o != nil {
 		p = merge(p, *o)
 	}
-	if p.Crop != row.Height || p.Crop != row.Width {
+	if int64(p.Crop) != row.Height || int64(p.Crop) != row.Width {
 		warnings = append(warnings, fmt.Sprintf("%s: crop %d differs from the model input %d×%d", s.Name, p.Crop, row.Height, row.Width))
 	}
-	row.Resize, row.Crop, row.Interpolation = p.Resize, p.Crop, p.Interpolation
-	row.Mean, row.Std, row.ColorOrder, row.Scale = fmtTriple(p.Mean), fmtTriple(p.Std), p.ColorOrder, p.Scale
+	row.setPreprocess(p)
 	return row, warnings, nil
 }
 
 // SpecPreprocess gives a zoo model's preprocessing without building it;
 // other models need Resolve, which reads their input size.
-func SpecPreprocess(s Spec, ref fs.FS) (Preprocess, error) {
+func SpecPreprocess(s Spec, ref fs.FS) (preprocess.Spec, error) {
 	if s.Arch == "" {
-		return Preprocess{}, fmt.Errorf("models: %s: not a zoo model", s.Name)
+		return preprocess.Spec{}, fmt.Errorf("models: %s: not a zoo model", s.Name)
 	}
 	a, err := zoo.Lookup(s.Arch)
 	if err != nil {
-		return Preprocess{}, fmt.Errorf("models: %s: %w", s.Name, err)
+		return preprocess.Spec{}, fmt.Errorf("models: %s: %w", s.Name, err)
 	}
 	reference := s.Reference
 	if reference == "" {
@@ -146,7 +148,7 @@ func SpecPreprocess(s Spec, ref fs.FS) (Preprocess, error) {
 	}
 	p, err := ReferencePreprocess(ref, reference)
 	if err != nil {
-		return Preprocess{}, fmt.Errorf("models: %s: %w", s.Name, err)
+		return preprocess.Spec{}, fmt.Errorf("models: %s: %w", s.Name, err)
 	}
 	if s.Override != nil {
 		p = merge(p, *s.Override)
@@ -157,7 +159,7 @@ func SpecPreprocess(s Spec, ref fs.FS) (Preprocess, error) {
 // inputShape checks that path is an ONNX model and returns the shape of its
 // first input (dynamic dims are -1).
 func inputShape(path string) ([]int64, error) {
-	ins, _, err := onnxfile.IO(path)
+	ins, _, err := onnxgraph.IO(path)
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +172,8 @@ func inputShape(path string) ([]int64, error) {
 	return ins[0].Shape, nil
 }
 
-func merge(p, o Preprocess) Preprocess {
+// merge applies the fields the config's override sets (non-zero) to p.
+func merge(p preprocess.Spec, o config.Preprocess) preprocess.Spec {
 	if o.Resize != 0 {
 		p.Resize = o.Resize
 	}
@@ -180,19 +183,29 @@ func merge(p, o Preprocess) Preprocess {
 	if o.Interpolation != "" {
 		p.Interpolation = o.Interpolation
 	}
-	if o.Mean != [3]float64{} {
-		p.Mean = o.Mean
+	if v, ok := triple3(o.Mean); ok {
+		p.Mean = v
 	}
-	if o.Std != [3]float64{} {
-		p.Std = o.Std
+	if v, ok := triple3(o.Std); ok {
+		p.Std = v
 	}
-	if o.ColorOrder != "" {
-		p.ColorOrder = o.ColorOrder
+	if o.Channels != "" {
+		p.BGR = o.Channels == "bgr"
 	}
 	if o.Scale != 0 {
 		p.Scale = o.Scale
 	}
 	return p
+}
+
+// triple3 returns a config list of three values that are not all zero.
+func triple3(v []float64) ([3]float64, bool) {
+	var a [3]float64
+	if len(v) != 3 {
+		return a, false
+	}
+	copy(a[:], v)
+	return a, a != [3]float64{}
 }
 
 // buildArch builds the zoo model once per arch, seed and builder version; a
@@ -275,7 +288,10 @@ func writeRecord(path, sum string) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(path+".sha256", fmt.Appendf(nil, "%s %d %d\n", sum, st.Size(), st.ModTime().UnixNano()))
+	return atomicfile.Write(path+".sha256", ".tmp-*", func(w io.Writer) error {
+		_, err := fmt.Fprintf(w, "%s %d %d\n", sum, st.Size(), st.ModTime().UnixNano())
+		return err
+	})
 }
 
 // fetchURL fetches url into opt.Dir as url-<sha256>.onnx unless a verified
@@ -313,24 +329,21 @@ func fetch(ctx context.Context, url, want, path string, opt Options) (int64, err
 		return 0, fmt.Errorf("downloading %w (check the url and your network, or download it yourself and use onnx: PATH)", err)
 	}
 	defer body.Close()
-	tmp, err := os.CreateTemp(opt.Dir, ".download-*.tmp")
-	if err != nil {
-		return 0, err
-	}
-	defer os.Remove(tmp.Name())
 	h := sha256.New()
-	pw := &progressWriter{total: body.Size, fn: opt.Progress}
-	n, err := io.Copy(io.MultiWriter(tmp, h, pw), body)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
+	var n int64
+	tmp, err := atomicfile.Temp(opt.Dir, ".download-*.tmp", func(w io.Writer) error {
+		var err error
+		n, err = io.Copy(io.MultiWriter(w, h, &progressWriter{total: body.Size, fn: opt.Progress}), body)
+		return err
+	})
 	if err != nil {
 		return 0, fmt.Errorf("downloading %w", err)
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != want {
+		os.Remove(tmp)
 		return 0, fmt.Errorf("downloading %s: sha256 %s does not match the configured %s; the file was deleted (fix sha256 in the config if the file is right)", url, got, want)
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := atomicfile.Rename(tmp, path); err != nil {
 		return 0, err
 	}
 	return n, nil
@@ -361,12 +374,4 @@ func hashFile(path string) (string, int64, error) {
 		return "", 0, err
 	}
 	return hex.EncodeToString(h.Sum(nil)), n, nil
-}
-
-func writeAtomic(path string, data []byte) error {
-	tmp := path + ".tmp" + strconv.Itoa(os.Getpid())
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }

@@ -13,10 +13,13 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/dnnbench/dnnbench/configs"
+	"github.com/dnnbench/dnnbench/internal/config"
 	"github.com/dnnbench/dnnbench/internal/download"
+	"github.com/dnnbench/dnnbench/internal/preprocess"
 	"github.com/dnnbench/dnnbench/stages/models/zoo"
 )
 
@@ -179,11 +182,26 @@ func TestReferencePreprocess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.ColorOrder != "bgr" || p.Scale != 255 || p.Mean[0] != 104 {
+	if !p.BGR || p.Scale != 255 || p.Mean[0] != 104 {
 		t.Errorf("BN-Inception preprocessing %+v", p)
 	}
 	if _, err := ReferencePreprocess(configs.FS, "torchvision:NoSuch"); err == nil {
 		t.Error("unknown reference accepted")
+	}
+	rgba := fstest.MapFS{"reference/paper_preprocessing.csv": {Data: []byte(
+		"model,crop_size,resize_shorter_side,input_range_max,input_space,mean,std\nX,224,256,1,RGBA,0 0 0,1 1 1\n")}}
+	if _, err := ReferencePreprocess(rgba, "paper:X"); err == nil || !strings.Contains(err.Error(), `input_space "RGBA"`) {
+		t.Errorf("input_space RGBA: %v", err)
+	}
+}
+
+// TestOverrideSetsChannels checks that a config override can switch a BGR
+// reference back to RGB, and leaves unset fields alone.
+func TestOverrideSetsChannels(t *testing.T) {
+	p := merge(preprocess.Spec{Crop: 224, BGR: true, Mean: [3]float64{104, 117, 123}, Scale: 255},
+		config.Preprocess{Channels: "rgb", Std: []float64{1, 2}})
+	if p.BGR || p.Crop != 224 || p.Mean != [3]float64{104, 117, 123} || p.Std != [3]float64{} || p.Scale != 255 {
+		t.Errorf("merged %+v", p)
 	}
 }
 

@@ -7,23 +7,9 @@ import (
 	"math"
 	"strconv"
 	"strings"
-)
 
-// Preprocess is how images become a model's input.
-type Preprocess struct {
-	// Resize is the shorter side after resizing, in pixels.
-	Resize int64
-	// Crop is the square crop, in pixels.
-	Crop int64
-	// Interpolation is "bilinear" or "bicubic".
-	Interpolation string
-	// Mean and Std are per channel, in the range given by Scale.
-	Mean, Std [3]float64
-	// ColorOrder is "rgb" or "bgr".
-	ColorOrder string
-	// Scale is the pixel maximum before normalisation: 1 or 255.
-	Scale float64
-}
+	"github.com/dnnbench/dnnbench/internal/preprocess"
+)
 
 // imagenetMean and imagenetStd are torchvision's normalisation.
 var (
@@ -51,66 +37,72 @@ func timmNorm(model string) (mean, std [3]float64) {
 // ReferencePreprocess derives preprocessing from a published reference:
 // torchvision rows give resize, crop, interpolation, mean and std; timm rows
 // give the input size and crop_pct (resize = floor(size / crop_pct)).
-func ReferencePreprocess(ref fs.FS, reference string) (Preprocess, error) {
+func ReferencePreprocess(ref fs.FS, reference string) (preprocess.Spec, error) {
 	src, key, ok := strings.Cut(reference, ":")
 	if !ok {
-		return Preprocess{}, fmt.Errorf("models: reference %q must be torchvision:<weights>, timm:<model> or paper:<model>", reference)
+		return preprocess.Spec{}, fmt.Errorf("models: reference %q must be torchvision:<weights>, timm:<model> or paper:<model>", reference)
 	}
-	p := Preprocess{Interpolation: "bilinear", Mean: imagenetMean, Std: imagenetStd, ColorOrder: "rgb", Scale: 1}
+	p := preprocess.Spec{Interpolation: "bilinear", Mean: imagenetMean, Std: imagenetStd, Scale: 1}
 	switch src {
 	case "torchvision":
 		row, err := findRow(ref, "reference/torchvision.csv", "name", key)
 		if err != nil {
-			return Preprocess{}, err
+			return preprocess.Spec{}, err
 		}
-		if p.Resize, err = strconv.ParseInt(row["resize_size"], 10, 64); err != nil {
-			return Preprocess{}, fmt.Errorf("models: torchvision %s resize_size: %w", key, err)
+		if p.Resize, err = strconv.Atoi(row["resize_size"]); err != nil {
+			return preprocess.Spec{}, fmt.Errorf("models: torchvision %s resize_size: %w", key, err)
 		}
-		if p.Crop, err = strconv.ParseInt(row["crop_size"], 10, 64); err != nil {
-			return Preprocess{}, fmt.Errorf("models: torchvision %s crop_size: %w", key, err)
+		if p.Crop, err = strconv.Atoi(row["crop_size"]); err != nil {
+			return preprocess.Spec{}, fmt.Errorf("models: torchvision %s crop_size: %w", key, err)
 		}
 		p.Interpolation = row["interpolation"]
 		if p.Mean, err = triple(row["mean"], "/"); err != nil {
-			return Preprocess{}, err
+			return preprocess.Spec{}, err
 		}
 		if p.Std, err = triple(row["std"], "/"); err != nil {
-			return Preprocess{}, err
+			return preprocess.Spec{}, err
 		}
 	case "timm":
 		row, err := findRow(ref, "reference/timm_results_imagenet.csv", "model", key)
 		if err != nil {
-			return Preprocess{}, err
+			return preprocess.Spec{}, err
 		}
 		size, err1 := strconv.ParseFloat(row["img_size"], 64)
 		pct, err2 := strconv.ParseFloat(row["crop_pct"], 64)
 		if err1 != nil || err2 != nil || pct <= 0 {
-			return Preprocess{}, fmt.Errorf("models: timm %s: bad img_size/crop_pct", key)
+			return preprocess.Spec{}, fmt.Errorf("models: timm %s: bad img_size/crop_pct", key)
 		}
-		p.Crop = int64(size)
-		p.Resize = int64(math.Floor(size / pct))
+		p.Crop = int(size)
+		p.Resize = int(math.Floor(size / pct))
 		p.Interpolation = row["interpolation"]
 		p.Mean, p.Std = timmNorm(key)
 	case "paper":
 		row, err := findRow(ref, "reference/paper_preprocessing.csv", "model", key)
 		if err != nil {
-			return Preprocess{}, err
+			return preprocess.Spec{}, err
 		}
-		crop, err1 := strconv.ParseInt(row["crop_size"], 10, 64)
-		resize, err2 := strconv.ParseInt(row["resize_shorter_side"], 10, 64)
+		crop, err1 := strconv.Atoi(row["crop_size"])
+		resize, err2 := strconv.Atoi(row["resize_shorter_side"])
 		scale, err3 := strconv.ParseFloat(row["input_range_max"], 64)
 		if err1 != nil || err2 != nil || err3 != nil {
-			return Preprocess{}, fmt.Errorf("models: paper %s: bad crop/resize/range", key)
+			return preprocess.Spec{}, fmt.Errorf("models: paper %s: bad crop/resize/range", key)
 		}
 		p.Crop, p.Resize, p.Scale = crop, resize, scale
-		p.ColorOrder = strings.ToLower(row["input_space"])
+		switch space := row["input_space"]; strings.ToLower(space) {
+		case "rgb":
+		case "bgr":
+			p.BGR = true
+		default:
+			return preprocess.Spec{}, fmt.Errorf("models: paper %s: input_space %q: want RGB or BGR", key, space)
+		}
 		if p.Mean, err = triple(row["mean"], " "); err != nil {
-			return Preprocess{}, err
+			return preprocess.Spec{}, err
 		}
 		if p.Std, err = triple(row["std"], " "); err != nil {
-			return Preprocess{}, err
+			return preprocess.Spec{}, err
 		}
 	default:
-		return Preprocess{}, fmt.Errorf("models: reference %q: unknown source %q (want torchvision, timm or paper)", reference, src)
+		return preprocess.Spec{}, fmt.Errorf("models: reference %q: unknown source %q (want torchvision, timm or paper)", reference, src)
 	}
 	return p, nil
 }

@@ -1,5 +1,7 @@
 package models
 
+import "github.com/dnnbench/dnnbench/internal/preprocess"
+
 // Row is one resolved model: the models stage's table, one row per model.
 type Row struct {
 	// Model is the name from the config.
@@ -37,4 +39,14 @@ type Row struct {
 	// Reference names the published-accuracy row, e.g.
 	// "torchvision:ResNet50_Weights.IMAGENET1K_V1", "timm:dpn68.mx_in1k", "paper:DPN-68".
 	Reference string `parquet:"reference"`
+	// Preprocess is the resolved preprocessing the stages use; Resize
+	// through Scale above are its export form, written by setPreprocess.
+	Preprocess preprocess.Spec `parquet:"-"`
+}
+
+// setPreprocess records p in the row, typed and as its export columns.
+func (r *Row) setPreprocess(p preprocess.Spec) {
+	r.Preprocess = p
+	r.Resize, r.Crop, r.Interpolation = int64(p.Resize), int64(p.Crop), p.Interpolation
+	r.Mean, r.Std, r.ColorOrder, r.Scale = fmtTriple(p.Mean), fmtTriple(p.Std), p.Channels(), p.Scale
 }

@@ -22,6 +22,9 @@ const (
 	DefaultWarmup     = 10
 	DefaultRuns       = 10
 	DefaultMinSeconds = 1.0
+	// DefaultRounds splits each batch size's timed runs into three rounds:
+	// two can agree while a third is hit by a burst of outside load.
+	DefaultRounds = 3
 )
 
 // Config is what one timing sweep needs. The pipeline fills it from the
@@ -56,6 +59,10 @@ type Config struct {
 	// MinSeconds is the minimum duration, in seconds, of the warm-up and
 	// again of the timed runs, per batch size.
 	MinSeconds float64
+	// Rounds splits the timed runs and MinSeconds of each batch size into
+	// this many interleaved rounds (at least 1; recommended DefaultRounds),
+	// each with ⌈Runs/Rounds⌉ runs and MinSeconds/Rounds.
+	Rounds int
 }
 
 // Model is one model to time.
@@ -64,6 +71,9 @@ type Model struct {
 	Name string
 	// Path is the ONNX file.
 	Path string
+	// Prior are earlier "ok" rows of this model's cells when they are
+	// re-measured: their rounds are kept and judged with the new ones.
+	Prior []Row
 }
 
 // Validate checks the settings a sweep depends on.
@@ -77,6 +87,9 @@ func (c Config) Validate() error {
 	}
 	if c.Runs < 1 {
 		errs = append(errs, fmt.Sprintf("runs %d must be ≥ 1", c.Runs))
+	}
+	if c.Rounds < 1 {
+		errs = append(errs, fmt.Sprintf("rounds %d must be ≥ 1", c.Rounds))
 	}
 	if c.MinSeconds < 0 || math.IsNaN(c.MinSeconds) || math.IsInf(c.MinSeconds, 0) {
 		errs = append(errs, fmt.Sprintf("min_seconds %v must be a finite number ≥ 0", c.MinSeconds))

@@ -7,8 +7,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/dnnbench/dnnbench/internal/onnxrt"
 	"github.com/dnnbench/dnnbench/internal/testmodel"
@@ -18,6 +21,7 @@ import (
 const (
 	envWorker  = "DNNBENCH_TIMING_TEST_WORKER"
 	envCrashAt = "DNNBENCH_TIMING_TEST_CRASH_AT" // exit abruptly once this batch begins
+	envBurst   = "DNNBENCH_TIMING_TEST_BURST"    // "BUSY,IDLE": load one core in bursts until killed
 	envOOMAt   = "DNNBENCH_TIMING_TEST_OOM_AT"   // die as Go does out of memory once this batch begins
 )
 
@@ -34,6 +38,13 @@ runtime.throw({0x4c5c35?, 0x9?})
 // TestMain runs the real Worker when the test binary is re-executed as a
 // child, so the tests exercise the process protocol for real.
 func TestMain(m *testing.M) {
+	if spec := os.Getenv(envBurst); spec != "" {
+		if err := burst(spec); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		os.Exit(0)
+	}
 	if os.Getenv(envWorker) == "1" {
 		var out io.Writer = os.Stdout
 		if at := os.Getenv(envCrashAt); at != "" {
@@ -51,6 +62,30 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	}
 	os.Exit(m.Run())
+}
+
+// burst keeps one core busy for BUSY, idles for IDLE, and repeats until the
+// process is killed: an artificial bursty load for BenchmarkBurstyLoad.
+func burst(spec string) error {
+	busyS, idleS, ok := strings.Cut(spec, ",")
+	busy, err1 := time.ParseDuration(busyS)
+	idle, err2 := time.ParseDuration(idleS)
+	if !ok || err1 != nil || err2 != nil || busy <= 0 || idle < 0 {
+		return fmt.Errorf("%s=%q: want BUSY,IDLE durations such as 1.5s,3s", envBurst, spec)
+	}
+	runtime.GOMAXPROCS(1)
+	x := uint64(1)
+	for {
+		for t0 := time.Now(); time.Since(t0) < busy; {
+			for range 10000 {
+				x = x*6364136223846793005 + 1442695040888963407
+			}
+		}
+		if x == 0 {
+			fmt.Fprintln(os.Stderr, "unreachable") // keeps the loop from being optimised away
+		}
+		time.Sleep(idle)
+	}
 }
 
 // crashWriter passes events through and kills the process right after the
@@ -84,7 +119,7 @@ func testConfig(t testing.TB, env ...string) Config {
 	}
 	return Config{
 		Exe: exe, Env: append([]string{envWorker + "=1"}, env...), Device: "cpu", LibPath: lib,
-		Session: onnxrt.Options{Provider: "cpu", IntraOpThreads: 1}, Warmup: 2, Runs: 5, MinSeconds: 0,
+		Session: onnxrt.Options{Provider: "cpu", IntraOpThreads: 1}, Warmup: 2, Runs: 6, MinSeconds: 0, Rounds: 2,
 	}
 }
 

@@ -15,6 +15,7 @@ type request struct {
 	Warmup     int            `json:"warmup"`
 	Runs       int            `json:"runs"`
 	MinSeconds float64        `json:"min_seconds"`
+	Rounds     int            `json:"rounds"`
 	NVML       bool           `json:"nvml"`
 	GPU        int            `json:"gpu"`
 }
@@ -22,9 +23,10 @@ type request struct {
 // Event kinds the worker sends, one JSON line each.
 const (
 	evSession = "session" // session created: SessionMs, Conditions
-	evBegin   = "begin"   // starting Batch
-	evBatch   = "batch"   // Batch measured: FirstRunMs, Warmup, SamplesMs
-	evFailed  = "failed"  // Batch failed: OOM, Message; the worker stops
+	evBegin   = "begin"   // warming up Batch
+	evReady   = "ready"   // Batch warmed up: FirstRunMs, Warmup
+	evRound   = "round"   // one round of Batch timed: Round, SamplesMs, StartsNs, OtherCPU
+	evFailed  = "failed"  // Batch failed: OOM, Message (see Worker for what follows)
 	evFatal   = "fatal"   // the session could not be made: Message, Provider
 )
 
@@ -36,8 +38,13 @@ type event struct {
 	Conditions *conditions.Conditions `json:"conditions,omitempty"`
 	FirstRunMs float64                `json:"first_run_ms,omitempty"`
 	Warmup     int                    `json:"warmup,omitempty"`
+	Round      int                    `json:"round,omitempty"`
 	SamplesMs  []float64              `json:"samples_ms,omitempty"`
-	OOM        bool                   `json:"oom,omitempty"`
+	StartsNs   []int64                `json:"starts_ns,omitempty"`
+	// OtherCPU is other processes' CPU during the round in cores; absent
+	// when the host does not say.
+	OtherCPU *float64 `json:"other_cpu,omitempty"`
+	OOM      bool     `json:"oom,omitempty"`
 	// ProviderMissing marks a fatal error caused by the device, not the model.
 	ProviderMissing bool   `json:"provider_missing,omitempty"`
 	Message         string `json:"message,omitempty"`

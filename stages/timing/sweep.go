@@ -21,15 +21,17 @@ import (
 // provider or library), not from one model: the pipeline should stop.
 var ErrDevice = errors.New("timing: device unusable")
 
-// Sweep times model m at each batch size in a fresh child process and
-// delivers one row per batch size to onRow as soon as it is known, in
-// ascending batch order: "ok" rows with statistics; an "oom" or "error" row
-// for the batch that failed (or was in flight when the child died), then
-// "skipped" rows for the larger ones. Pass only the batch sizes still
-// missing from the cache. progress may be nil. It returns the conditions
-// the child recorded (zero if it never made a session). The error is
-// non-nil when the sweep could not run at all (bad config, device unusable,
-// ctx cancelled) or onRow failed; a model that fails is rows, not an error.
+// Sweep times model m at each batch size in a fresh child process (see
+// Worker: interleaved rounds) and delivers one row per batch size to onRow,
+// in ascending batch order, once the child is done: "ok" rows with the
+// stability rule's statistics (Judge); an "oom" or "error" row for the
+// batch that failed (or was in flight when the child died), then "skipped"
+// rows for the larger ones. Pass only the batch sizes still missing from
+// the cache, or those re-measured (with m.Prior). progress may be nil. It
+// returns the conditions the child recorded (zero if it never made a
+// session). The error is non-nil when the sweep could not run at all (bad
+// config, device unusable, ctx cancelled) or onRow failed; a model that
+// fails is rows, not an error.
 func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(Row) error, progress func(sweep.Progress)) (conditions.Conditions, error) {
 	var cond conditions.Conditions
 	if err := cfg.Validate(); err != nil {
@@ -56,7 +58,7 @@ func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(R
 	}
 	req := request{
 		Model: m.Name, Path: m.Path, LibPath: lib, Session: cfg.Session,
-		Batches: bs, Warmup: cfg.Warmup, Runs: cfg.Runs, MinSeconds: cfg.MinSeconds, NVML: cfg.NVML,
+		Batches: bs, Warmup: cfg.Warmup, Runs: cfg.Runs, MinSeconds: cfg.MinSeconds, Rounds: cfg.Rounds, NVML: cfg.NVML,
 	}
 	req.GPU, _ = strconv.Atoi(cfg.Session.ProviderOptions["device_id"])
 	start := time.Now()
@@ -69,12 +71,12 @@ func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(R
 		_ = child.Wait() // reap it; its error, if any, was reported already
 	}()
 
-	s := sweepState{cfg: cfg, model: m, batches: bs, onRow: onRow}
+	s := newSweepState(cfg, m, bs)
 	report := func(batch int) {
-		progress(sweep.Progress{Model: m.Name, Batch: batch, Done: s.next, Total: len(bs),
-			Elapsed: time.Since(start), ETA: estimate(cfg, bs[s.next:], s.perImageMs)})
+		done := s.done()
+		progress(sweep.Progress{Model: m.Name, Batch: batch, Done: done, Total: len(bs),
+			Elapsed: time.Since(start), ETA: estimate(cfg, bs[min(done, len(bs)):], s.perImageMs)})
 	}
-	inflight := 0
 	for {
 		var ev event
 		err := child.Next(&ev)
@@ -86,112 +88,246 @@ func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(R
 			_ = child.Wait()
 			return cond, fmt.Errorf("timing: %s: %w", m.Name, err)
 		}
-		switch ev.Kind {
-		case evSession:
-			s.sessionMs = ev.SessionMs
-			if ev.Conditions != nil {
-				cond = *ev.Conditions
-			}
-		case evBegin:
-			inflight = ev.Batch
+		if ev.Kind == evSession && ev.Conditions != nil {
+			cond = *ev.Conditions
+		}
+		if ev.Kind == evFatal && ev.ProviderMissing {
+			return cond, fmt.Errorf("%w: %s: %s (%s)", ErrDevice, cfg.Device, ev.Message, onnxrt.ProviderHint(cfg.Session.Provider))
+		}
+		if err := s.handle(ev); err != nil {
+			return cond, err
+		}
+		if ev.Kind == evBegin || ev.Kind == evRound {
 			report(ev.Batch)
-		case evBatch:
-			if err := s.measuredRow(ev); err != nil {
-				return cond, err
-			}
-			inflight = 0
-			report(ev.Batch)
-		case evFailed:
-			status := sweep.Error
-			if ev.OOM {
-				status = sweep.OOM
-			}
-			if err := s.failRest(status, ev.Message); err != nil {
-				return cond, err
-			}
-		case evFatal:
-			if ev.ProviderMissing {
-				return cond, fmt.Errorf("%w: %s: %s (%s)", ErrDevice, cfg.Device, ev.Message, onnxrt.ProviderHint(cfg.Session.Provider))
-			}
-			status := sweep.Error
-			if onnxrt.IsOOM(errors.New(ev.Message)) {
-				status = sweep.OOM
-			}
-			if err := s.failRest(status, "session: "+ev.Message); err != nil {
-				return cond, err
-			}
-		default:
-			return cond, fmt.Errorf("timing: %s: unknown worker event %q", m.Name, ev.Kind)
 		}
 	}
 	werr := child.Wait()
 	if err := ctx.Err(); err != nil {
 		return cond, err
 	}
-	if s.next < len(bs) {
-		msg := "worker ended before this batch size"
-		status := sweep.Error
-		if werr != nil {
-			msg = werr.Error()
-		}
-		if errors.Is(werr, childproc.ErrOutOfMemory) {
-			status = sweep.OOM
-		}
-		if inflight != 0 {
-			msg = fmt.Sprintf("%s (batch %d in flight)", msg, inflight)
-		}
-		if err := s.failRest(status, msg); err != nil {
-			return cond, err
+	ended, status := "worker ended before this batch size", sweep.Error
+	if werr != nil {
+		ended = werr.Error()
+	}
+	if errors.Is(werr, childproc.ErrOutOfMemory) {
+		status = sweep.OOM
+	}
+	rows, err := s.rows(ended, status)
+	if err != nil {
+		return cond, err
+	}
+	for _, r := range rows {
+		if err := onRow(r); err != nil {
+			return cond, fmt.Errorf("timing: %s batch %d: %w", r.Model, r.Batch, err)
 		}
 	}
 	progress(sweep.Progress{Model: m.Name, Batch: bs[len(bs)-1], Done: len(bs), Total: len(bs), Elapsed: time.Since(start)})
 	return cond, nil
 }
 
-// sweepState tracks which batch sizes of a sweep have rows.
+// cellState is what a sweep has heard about one batch size.
+type cellState struct {
+	firstRunMs float64
+	warmup     int
+	rounds     []Round // this attempt's
+}
+
+// sweepState collects a child's events and turns them into rows.
 type sweepState struct {
 	cfg        Config
 	model      Model
 	batches    []int
-	next       int // index of the first batch size without a row
+	cells      map[int]*cellState
+	prior      map[int]Row
 	sessionMs  float64
-	perImageMs float64 // latest median per image, for the ETA
-	onRow      func(Row) error
+	inflight   int     // batch begun and not yet warmed up
+	failedAt   int     // batch that failed, 0 if none
+	failStatus string  // its status
+	failMsg    string  // and message
+	perImageMs float64 // latest round median per image, for the ETA
+}
+
+func newSweepState(cfg Config, m Model, bs []int) *sweepState {
+	s := &sweepState{cfg: cfg, model: m, batches: bs, cells: map[int]*cellState{}, prior: map[int]Row{}}
+	for _, r := range m.Prior {
+		if r.Status == sweep.OK && len(r.RoundAttempt) > 0 {
+			s.prior[int(r.Batch)] = r
+		}
+	}
+	return s
+}
+
+// done counts the batch sizes whose last round has been timed.
+func (s *sweepState) done() int {
+	n := 0
+	for _, b := range s.batches {
+		if c := s.cells[b]; c != nil && len(c.rounds) >= s.cfg.Rounds {
+			n++
+		}
+	}
+	return n
+}
+
+// handle takes one worker event.
+func (s *sweepState) handle(ev event) error {
+	known := func() error {
+		for _, b := range s.batches {
+			if b == ev.Batch {
+				return nil
+			}
+		}
+		return fmt.Errorf("timing: %s: worker reported batch %d, which was not asked for", s.model.Name, ev.Batch)
+	}
+	switch ev.Kind {
+	case evSession:
+		s.sessionMs = ev.SessionMs
+	case evBegin:
+		if err := known(); err != nil {
+			return err
+		}
+		s.inflight = ev.Batch
+	case evReady:
+		if err := known(); err != nil {
+			return err
+		}
+		s.cells[ev.Batch] = &cellState{firstRunMs: ev.FirstRunMs, warmup: ev.Warmup}
+		s.inflight = 0
+	case evRound:
+		c := s.cells[ev.Batch]
+		if c == nil || ev.Round != len(c.rounds)+1 || len(ev.SamplesMs) == 0 || len(ev.StartsNs) != len(ev.SamplesMs) {
+			return fmt.Errorf("timing: %s batch %d: worker reported round %d out of order or without samples", s.model.Name, ev.Batch, ev.Round)
+		}
+		rd := Round{Attempt: s.attempt(ev.Batch), SamplesMs: ev.SamplesMs, StartsNs: ev.StartsNs, OtherCPU: math.NaN()}
+		if ev.OtherCPU != nil {
+			rd.OtherCPU = *ev.OtherCPU
+		}
+		c.rounds = append(c.rounds, rd)
+		xs := append([]float64(nil), ev.SamplesMs...)
+		sort.Float64s(xs)
+		s.perImageMs = quantile(xs, 0.5) / float64(ev.Batch)
+	case evFailed:
+		if err := known(); err != nil {
+			return err
+		}
+		if s.failedAt == 0 {
+			s.failedAt, s.failStatus, s.failMsg = ev.Batch, sweep.Error, ev.Message
+			if ev.OOM {
+				s.failStatus = sweep.OOM
+			}
+		}
+	case evFatal:
+		if s.failedAt == 0 {
+			s.failedAt, s.failStatus, s.failMsg = s.batches[0], sweep.Error, "session: "+ev.Message
+			if onnxrt.IsOOM(errors.New(ev.Message)) {
+				s.failStatus = sweep.OOM
+			}
+		}
+	default:
+		return fmt.Errorf("timing: %s: unknown worker event %q", s.model.Name, ev.Kind)
+	}
+	return nil
+}
+
+// attempt is the attempt number of this sweep's rounds of batch b.
+func (s *sweepState) attempt(b int) int {
+	if p, ok := s.prior[b]; ok {
+		return int(p.Attempts) + 1
+	}
+	return 1
 }
 
 func (s *sweepState) base(batch int) Row {
 	return Row{
 		Model: s.model.Name, Device: s.cfg.Device, Batch: int64(batch), Threads: int64(s.cfg.Session.IntraOpThreads),
 		Provider: providerName(s.cfg.Session.Provider), SessionMs: s.sessionMs,
-		LatencyMsCILow: math.NaN(), LatencyMsCIHigh: math.NaN(),
+		LatencyMsCILow: math.NaN(), LatencyMsCIHigh: math.NaN(), OtherCPUMax: math.NaN(),
 	}
 }
 
-func (s *sweepState) emit(r Row) error {
-	if err := s.onRow(r); err != nil {
-		return fmt.Errorf("timing: %s batch %d: %w", r.Model, r.Batch, err)
+// rows builds one row per batch size, ascending. ended says why the child
+// stopped early, and endStatus is the status, for a batch size it never
+// finished.
+func (s *sweepState) rows(ended, endStatus string) ([]Row, error) {
+	var out []Row
+	failed, status, msg := s.failedAt, s.failStatus, s.failMsg
+	for _, b := range s.batches {
+		c := s.cells[b]
+		switch {
+		case failed != 0 && b > failed:
+			r := s.base(b)
+			r.Status, r.Error = sweep.Skipped, fmt.Sprintf("skipped: batch %d failed (%s)", failed, status)
+			out = append(out, s.keepPrior(r))
+		case b == failed && (c == nil || len(c.rounds) == 0):
+			r := s.base(b)
+			r.Status, r.Error = status, msg
+			out = append(out, s.keepPrior(r))
+		case b == failed:
+			// A Run failed in a later round: the rounds before it were fine,
+			// but a batch that cannot be run reliably is reported as failed.
+			r := s.base(b)
+			r.Status, r.Error = status, fmt.Sprintf("round %d: %s", len(c.rounds)+1, msg)
+			out = append(out, s.keepPrior(r))
+		case c == nil || len(c.rounds) == 0:
+			m := ended
+			if s.inflight != 0 {
+				m = fmt.Sprintf("%s (batch %d in flight)", ended, s.inflight)
+			}
+			r := s.base(b)
+			r.Status, r.Error = endStatus, m
+			failed, status = b, endStatus
+			out = append(out, s.keepPrior(r))
+		default:
+			r, err := s.okRow(b, c)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, r)
+		}
 	}
-	s.next++
-	return nil
+	return out, nil
 }
 
-// measuredRow turns a worker's samples into an "ok" row.
-func (s *sweepState) measuredRow(ev event) error {
-	if s.next >= len(s.batches) || s.batches[s.next] != ev.Batch {
-		return fmt.Errorf("timing: %s: worker reported batch %d out of order", s.model.Name, ev.Batch)
+// keepPrior returns the earlier attempt's row, with a warning, in place of
+// a failed re-measurement; otherwise r.
+func (s *sweepState) keepPrior(r Row) Row {
+	p, ok := s.prior[int(r.Batch)]
+	if !ok {
+		return r
 	}
-	st, err := Summarize(ev.SamplesMs)
-	if err != nil {
-		return fmt.Errorf("timing: %s batch %d: %w", s.model.Name, ev.Batch, err)
-	}
-	r := s.base(ev.Batch)
+	w := "re-measurement failed (" + oneLine(r.Error) + "); kept the earlier attempts"
+	p.Warnings = strings.TrimPrefix(p.Warnings+"; "+w, "; ")
+	return p
+}
+
+// okRow judges a batch size's rounds, the earlier attempts' included.
+func (s *sweepState) okRow(b int, c *cellState) (Row, error) {
+	r := s.base(b)
 	r.Status = sweep.OK
-	r.Warmup, r.Runs = int64(ev.Warmup), int64(st.N)
-	r.FirstRunMs = ev.FirstRunMs
-	fill(&r, st)
-	r.SamplesMs = append([]float64(nil), ev.SamplesMs...)
-	s.perImageMs = r.MsPerImage
-	return s.emit(r)
+	r.Warmup, r.FirstRunMs = int64(c.warmup), c.firstRunMs
+	if c.warmup == 0 && len(c.rounds) > 0 {
+		r.FirstRunMs = c.rounds[0].SamplesMs[0] // no warm-up: the first timed run was the first run
+	}
+	rounds := c.rounds
+	if p, ok := s.prior[b]; ok {
+		rounds = append(p.rounds(), rounds...)
+		r.FirstRunMs, r.SessionMs = p.FirstRunMs, p.SessionMs
+		r.Warmup += p.Warmup
+	}
+	e, err := Judge(rounds, min(2, s.cfg.Rounds))
+	if err != nil {
+		return r, fmt.Errorf("timing: %s batch %d: %w", s.model.Name, b, err)
+	}
+	r.setRounds(rounds, e)
+	if len(c.rounds) < s.cfg.Rounds {
+		r.Warnings = strings.TrimPrefix(r.Warnings+fmt.Sprintf("; only %d of %d rounds measured (the worker stopped)", len(c.rounds), s.cfg.Rounds), "; ")
+	}
+	return r, nil
+}
+
+// oneLine keeps the first line of a message.
+func oneLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
 }
 
 // fill copies statistics into a row and derives ms per image and FPS.
@@ -204,29 +340,6 @@ func fill(r *Row, st Stats) {
 		r.FPS = 1000 * float64(r.Batch) / st.Median
 	}
 	r.Warnings = strings.Join(st.Warnings, "; ")
-}
-
-// failRest writes a row with status for the next batch size and "skipped"
-// rows for the larger ones.
-func (s *sweepState) failRest(status, msg string) error {
-	if s.next >= len(s.batches) {
-		return nil
-	}
-	failed := s.batches[s.next]
-	r := s.base(failed)
-	r.Status, r.Error = status, msg
-	if err := s.emit(r); err != nil {
-		return err
-	}
-	for s.next < len(s.batches) {
-		r := s.base(s.batches[s.next])
-		r.Status = sweep.Skipped
-		r.Error = fmt.Sprintf("skipped: batch %d failed (%s)", failed, status)
-		if err := s.emit(r); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // sortBatches returns the distinct batch sizes in ascending order.

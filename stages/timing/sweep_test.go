@@ -65,6 +65,22 @@ func TestSweepOK(t *testing.T) {
 		if r.SessionMs <= 0 || r.FirstRunMs <= 0 {
 			t.Errorf("batch %d: session %v ms, first run %v ms; want both > 0", r.Batch, r.SessionMs, r.FirstRunMs)
 		}
+		if r.Rounds != int64(cfg.Rounds) || r.Attempts != 1 || len(r.SampleRound) != len(r.SamplesMs) || len(r.SampleUnixNs) != len(r.SamplesMs) ||
+			len(r.RoundMedianMs) != cfg.Rounds || len(r.RoundOtherCPU) != cfg.Rounds || len(r.UsedRounds) < 1 {
+			t.Errorf("batch %d: rounds %d, attempts %d, lists %d/%d/%d samples, %d/%d/%d rounds; want %d rounds, one attempt",
+				r.Batch, r.Rounds, r.Attempts, len(r.SamplesMs), len(r.SampleRound), len(r.SampleUnixNs),
+				len(r.RoundMedianMs), len(r.RoundOtherCPU), len(r.UsedRounds), cfg.Rounds)
+		}
+		for i := 1; i < len(r.SampleUnixNs); i++ {
+			if r.SampleUnixNs[i] <= r.SampleUnixNs[i-1] || r.SampleRound[i] < r.SampleRound[i-1] {
+				t.Errorf("batch %d: sample %d at %d ns in round %d after %d ns in round %d", r.Batch, i,
+					r.SampleUnixNs[i], r.SampleRound[i], r.SampleUnixNs[i-1], r.SampleRound[i-1])
+				break
+			}
+		}
+		if r.Stable == (r.UnstableReason != "") {
+			t.Errorf("batch %d: stable %v with reason %q", r.Batch, r.Stable, r.UnstableReason)
+		}
 		if r.Model != "tiny" || r.Device != "cpu" || r.Provider != "cpu" || r.Threads != 1 {
 			t.Errorf("batch %d: identity columns wrong: %+v", r.Batch, r)
 		}

@@ -14,10 +14,10 @@ import (
 )
 
 // Worker is the child side of a sweep: the pipeline's main calls it for
-// "worker timing". It reads one request from in, times every batch size in
-// ascending order on one session and writes JSON-line events to out. A batch
-// that fails ends the sweep (the parent marks larger batches skipped). Worker
-// returns an error only when it cannot talk to its parent.
+// "worker timing". It reads one request from in and, on one session, times
+// every batch size in interleaved rounds (see timeAll), writing JSON-line
+// events to out. Worker returns an error only when it cannot talk to its
+// parent.
 func Worker(ctx context.Context, in io.Reader, out io.Writer) error {
 	var req request
 	if err := childproc.ReadRequest(in, &req); err != nil {
@@ -45,43 +45,29 @@ func Worker(ctx context.Context, in io.Reader, out io.Writer) error {
 		return fatal(err, onnxrt.IsProviderUnavailable(err))
 	}
 	defer sess.Close()
+	var closers []*onnxrt.Batch
+	defer func() {
+		for _, b := range closers {
+			b.Close()
+		}
+	}()
 	if err := enc.Send(event{Kind: evSession, SessionMs: ms(time.Since(t0)), Conditions: &cond}); err != nil {
 		return err
 	}
-	minDur := time.Duration(req.MinSeconds * float64(time.Second))
-	for _, n := range req.Batches {
-		if err := ctx.Err(); err != nil {
-			return err
+	pl := plan{rounds: req.Rounds, runs: req.Runs, minDur: time.Duration(req.MinSeconds * float64(time.Second))}
+	prepare := func(n int) (func() error, error) {
+		if err := checkInput(sess, n); err != nil {
+			return nil, err
 		}
-		if err := enc.Send(event{Kind: evBegin, Batch: n}); err != nil {
-			return err
-		}
-		m, err := timeBatch(ctx, sess, n, req.Warmup, req.Runs, minDur)
+		b, err := sess.NewBatch(n)
 		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			return enc.Send(event{Kind: evFailed, Batch: n, OOM: onnxrt.IsOOM(err), Message: err.Error()})
+			return nil, err
 		}
-		if err := enc.Send(event{Kind: evBatch, Batch: n, FirstRunMs: m.FirstRunMs, Warmup: m.Warmup, SamplesMs: m.SamplesMs}); err != nil {
-			return err
-		}
+		closers = append(closers, b)
+		Fill(b.Input())
+		return b.Run, nil
 	}
-	return nil
-}
-
-// timeBatch allocates the input once for n images and measures Run.
-func timeBatch(ctx context.Context, sess *onnxrt.Session, n, warmup, runs int, minDur time.Duration) (measured, error) {
-	if err := checkInput(sess, n); err != nil {
-		return measured{}, err
-	}
-	b, err := sess.NewBatch(n)
-	if err != nil {
-		return measured{}, err
-	}
-	defer b.Close()
-	Fill(b.Input())
-	return measure(ctx, b.Run, warmup, runs, minDur)
+	return timeAll(ctx, req.Batches, prepare, req.Warmup, pl, hostProbe{}, func(ev event) error { return enc.Send(ev) })
 }
 
 // checkInput refuses, as out of memory, an input for n images that cannot

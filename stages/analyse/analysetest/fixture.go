@@ -130,6 +130,31 @@ func build(ms []model) analyse.Inputs {
 						r.SamplesMs = append(r.SamplesMs, lat*(0.97+0.007*float64((k*7)%10)))
 					}
 				}
+				// Three quiet rounds; two cells fail the stability rule:
+				// one on a busy host, one whose rounds disagree.
+				r.Rounds, r.RoundsUsed, r.Attempts, r.Stable = 3, 3, 1, true
+				r.RoundAttempt, r.RoundOtherCPU = []int64{1, 1, 1}, []float64{0.02, 0.04, 0.03}
+				r.RoundMedianMs, r.UsedRounds = []float64{lat, lat * 1.01, lat * 0.99}, []int64{0, 1, 2}
+				r.OtherCPUMax = 0.04
+				switch {
+				case dev == "cpu" && b == 1 && m.name == "resnet18":
+					r.Stable, r.Attempts, r.Rounds, r.RoundsUsed = false, 3, 9, 9
+					r.UnstableReason = "host busy in 9 of 9 rounds (other processes up to 1.02 cores > 0.5); no clean round; the figure pools every round"
+					r.RoundAttempt = []int64{1, 1, 1, 2, 2, 2, 3, 3, 3}
+					r.RoundOtherCPU = []float64{0.98, 1.02, 0.95, 0.99, 1.01, 0.97, 0.96, 1, 0.99}
+					r.RoundMedianMs = []float64{lat, lat, lat, lat, lat, lat, lat, lat, lat}
+					r.UsedRounds = []int64{0, 1, 2, 3, 4, 5, 6, 7, 8}
+					r.OtherCPUMax = 1.02
+					r.LatencyMsCILow, r.LatencyMsCIHigh = lat*0.86, lat*1.18
+				case dev == "cpu" && b == 4 && m.name == "vgg16":
+					r.Stable, r.Attempts, r.Rounds, r.RoundsUsed = false, 3, 9, 1
+					r.RoundAttempt = []int64{1, 1, 1, 2, 2, 2, 3, 3, 3}
+					r.RoundOtherCPU = []float64{0.02, 0.04, 0.03, 0.05, 0.02, 0.03, 0.04, 0.02, 0.01}
+					r.RoundMedianMs = []float64{lat, lat * 1.12, lat * 1.2, lat * 1.15, lat * 1.25, lat * 1.3, lat * 1.1, lat * 1.22, lat * 1.18}
+					r.UsedRounds = []int64{0}
+					r.UnstableReason = "rounds disagree: 1 of 9 round medians within 5% of the lowest (410–530 ms)"
+					r.LatencyMsCILow, r.LatencyMsCIHigh = lat*0.93, lat*1.09
+				}
 				if dev == "cpu" && b == 1 && m.name == "alexnet" {
 					r.Warnings = "large spread: p99 is 1.3× the median"
 				}

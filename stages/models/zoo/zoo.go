@@ -5,10 +5,11 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/dnnbench/dnnbench/internal/atomicfile"
 )
 
 // BuilderVersion changes whenever any builder's output changes, so cached
@@ -141,25 +142,17 @@ func Build(name, path string, seed uint64) (info Info, err error) {
 	if err != nil {
 		return Info{}, err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".zoo-*.onnx.tmp")
-	if err != nil {
-		return Info{}, fmt.Errorf("zoo: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
 	h := sha256.New()
-	n, err := g.WriteTo(io.MultiWriter(tmp, h), a.Name, logits, seed)
+	var n int64
+	tmp, err := atomicfile.Temp(filepath.Dir(path), ".zoo-*.onnx.tmp", func(w io.Writer) error {
+		var err error
+		n, err = g.WriteTo(io.MultiWriter(w, h), a.Name, logits, seed)
+		return err
+	})
 	if err != nil {
 		return Info{}, fmt.Errorf("zoo: writing %s: %w", a.Name, err)
 	}
-	if err := tmp.Close(); err != nil {
-		return Info{}, fmt.Errorf("zoo: writing %s: %w", a.Name, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := atomicfile.Rename(tmp, path); err != nil {
 		return Info{}, fmt.Errorf("zoo: %w", err)
 	}
 	return Info{Arch: a.Name, Params: g.Params(), Bytes: n, Size: g.input.H(), SHA256: hex.EncodeToString(h.Sum(nil))}, nil

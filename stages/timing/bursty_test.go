@@ -1,0 +1,174 @@
+package timing
+
+import (
+	"context"
+	"flag"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dnnbench/dnnbench/internal/sweep"
+	"github.com/dnnbench/dnnbench/stages/models/zoo"
+)
+
+// Settings of BenchmarkBurstyLoad; the defaults are configs/default.yaml's
+// timing settings and the load (one core, busy 1.5 s, idle 3 s).
+var (
+	burstyModels  = flag.String("bursty.models", "resnet18,squeezenet1_1,mobilenet_v3_small", "zoo architectures to time")
+	burstyBatches = flag.String("bursty.batches", "1,2,4", "batch sizes")
+	burstyRuns    = flag.Int("bursty.runs", 10, "timed runs per cell")
+	burstyRounds  = flag.Int("bursty.rounds", DefaultRounds, "rounds per cell")
+	burstyMinSec  = flag.Float64("bursty.minsec", 0.3, "min_seconds per cell")
+	burstyRemeas  = flag.Int("bursty.remeasure", 2, "re-measurements of an unstable cell")
+	burstyLoad    = flag.String("bursty.load", "1.5s,3s", "BUSY,IDLE of the one-core load")
+)
+
+// BenchmarkBurstyLoad times a few cells on a quiet machine, then again
+// while a separate process loads one core in bursts, re-measuring unstable
+// cells after all models as the pipeline does, and logs per cell the quiet
+// and loaded medians (ms per batch), their ratio and the loaded cell's
+// verdict. It fails when a cell judged stable under load is more than 10%
+// off its quiet value. Run it on an otherwise idle machine:
+//
+//	go test ./stages/timing -run '^$' -bench BurstyLoad -benchtime 1x
+//
+// A quick check that it works (seconds, figures meaningless):
+//
+//	go test ./stages/timing -run '^$' -bench BurstyLoad -benchtime 1x \
+//	  -bursty.models squeezenet1_1 -bursty.batches 1 -bursty.minsec 0 -bursty.load 0.2s,0.3s
+func BenchmarkBurstyLoad(b *testing.B) {
+	cfg := testConfig(b)
+	cfg.Session.IntraOpThreads = 0 // the default CPU device: ONNX Runtime's choice
+	cfg.Warmup, cfg.Runs, cfg.Rounds, cfg.MinSeconds = 3, *burstyRuns, *burstyRounds, *burstyMinSec
+	if err := cfg.Validate(); err != nil {
+		b.Fatal(err)
+	}
+	var batches []int
+	for _, s := range strings.Split(*burstyBatches, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil {
+			b.Fatalf("-bursty.batches %q: %v", *burstyBatches, err)
+		}
+		batches = append(batches, n)
+	}
+	dir := b.TempDir()
+	var ms []Model
+	for _, arch := range strings.Split(*burstyModels, ",") {
+		path := filepath.Join(dir, arch+".onnx")
+		if _, err := zoo.Build(arch, path, zoo.DefaultSeed); err != nil {
+			b.Fatal(err)
+		}
+		ms = append(ms, Model{Name: arch, Path: path})
+	}
+	for range b.N {
+		quiet := sweepAll(b, cfg, ms, batches, 0)
+		stop := startBurst(b, *burstyLoad)
+		loaded := sweepAll(b, cfg, ms, batches, *burstyRemeas)
+		stop()
+
+		b.Logf("%-20s %5s %10s %10s %6s %-8s %s", "model", "batch", "quiet ms", "loaded ms", "ratio", "stable", "attempts, reason")
+		stable, within := 0, 0
+		for _, k := range sortedCells(loaded) {
+			q, l := quiet[k], loaded[k]
+			if q.Status != sweep.OK || l.Status != sweep.OK {
+				b.Logf("%-20s %5d quiet %s, loaded %s", k.model, k.batch, q.Status, l.Status)
+				continue
+			}
+			ratio := l.LatencyMsMedian / q.LatencyMsMedian
+			b.Logf("%-20s %5d %10.3f %10.3f %6.3f %-8v %d, %s", k.model, k.batch, q.LatencyMsMedian, l.LatencyMsMedian, ratio, l.Stable, l.Attempts, l.UnstableReason)
+			if !q.Stable {
+				b.Logf("%-20s %5d   the quiet reference itself is unstable: %s", k.model, k.batch, q.UnstableReason)
+			}
+			if l.Stable {
+				stable++
+				if math.Abs(ratio-1) <= 0.10 {
+					within++
+				} else {
+					b.Errorf("%s batch %d: stable under load at %.3f ms, %.1f%% off the quiet %.3f ms", k.model, k.batch, l.LatencyMsMedian, 100*(ratio-1), q.LatencyMsMedian)
+				}
+			}
+		}
+		b.ReportMetric(float64(len(loaded)), "cells")
+		b.ReportMetric(float64(stable), "stable")
+		b.ReportMetric(float64(within), "stable-within-10%")
+	}
+}
+
+type cellID struct {
+	model string
+	batch int64
+}
+
+func sortedCells(rows map[cellID]Row) []cellID {
+	var ks []cellID
+	for k := range rows {
+		ks = append(ks, k)
+	}
+	sort.Slice(ks, func(i, j int) bool {
+		if ks[i].model != ks[j].model {
+			return ks[i].model < ks[j].model
+		}
+		return ks[i].batch < ks[j].batch
+	})
+	return ks
+}
+
+// sweepAll times every model, then re-measures unstable cells up to
+// remeasure times, pooling the attempts as the pipeline does.
+func sweepAll(b *testing.B, cfg Config, ms []Model, batches []int, remeasure int) map[cellID]Row {
+	out := map[cellID]Row{}
+	run := func(m Model, bs []int) {
+		_, err := Sweep(context.Background(), cfg, m, bs, func(r Row) error {
+			out[cellID{r.Model, r.Batch}] = r
+			return nil
+		}, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, m := range ms {
+		run(m, batches)
+	}
+	for range remeasure {
+		for _, m := range ms {
+			var prior []Row
+			var bs []int
+			for _, bt := range batches {
+				if r := out[cellID{m.Name, int64(bt)}]; r.Status == sweep.OK && !r.Stable {
+					prior, bs = append(prior, r), append(bs, bt)
+				}
+			}
+			if len(bs) > 0 {
+				m.Prior = prior
+				run(m, bs)
+			}
+		}
+	}
+	return out
+}
+
+// startBurst starts the bursty one-core load in a separate process (this
+// test binary, see TestMain) and returns a function that stops it.
+func startBurst(b *testing.B, spec string) func() {
+	exe, err := os.Executable()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), envBurst+"="+spec)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // let it start its first burst
+	return func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	}
+}

@@ -1,0 +1,142 @@
+package timing
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+)
+
+// The stability rule (stated in the report's method section; keep them in
+// step). A round is clean when other processes used at most MaxOtherCPU
+// cores during it (or the host does not say). The rounds that agree are
+// the clean rounds whose median is within MaxCIFraction of the lowest clean
+// round median; the cell's estimate pools their samples. The cell is stable
+// when at least two rounds agree (one when a single round is configured) and
+// the 95% interval of the pooled median lies within ±MaxCIFraction of it.
+const (
+	// MaxCIFraction is the widest accepted 95% interval of the median, as a
+	// fraction of it on either side, and the agreement band of round medians.
+	MaxCIFraction = 0.05
+	// MaxOtherCPU is the most CPU, in cores, that other processes may use
+	// during a round before the round is set aside as loaded.
+	MaxOtherCPU = 0.5
+)
+
+// Round is one round of a cell: consecutive timed runs of one batch size.
+type Round struct {
+	// Attempt is 1 for the cell's first measurement, 2… for re-measurements.
+	Attempt int
+	// SamplesMs are the latencies in milliseconds; StartsNs each run's start
+	// as Unix nanoseconds.
+	SamplesMs []float64
+	StartsNs  []int64
+	// OtherCPU is other processes' CPU use during the round, in cores; NaN
+	// when not recorded.
+	OtherCPU float64
+}
+
+// Estimate is a cell's latency from its rounds and whether it is stable.
+type Estimate struct {
+	// Stats summarise the pooled samples of the rounds used.
+	Stats Stats
+	// Used marks the rounds the estimate rests on; Medians are every round's
+	// median in milliseconds.
+	Used    []bool
+	Medians []float64
+	// Stable is the rule's verdict; Reason says why not.
+	Stable bool
+	Reason string
+}
+
+// Judge applies the stability rule to a cell's rounds. minAgree is the
+// number of agreeing rounds a stable cell needs (two, or one when a single
+// round per attempt is configured). When no round is clean, every round is
+// used and the cell is unstable: the figure is shown, marked, never
+// silently replaced.
+func Judge(rounds []Round, minAgree int) (Estimate, error) {
+	if len(rounds) == 0 {
+		return Estimate{}, fmt.Errorf("timing: no rounds to judge")
+	}
+	minAgree = max(minAgree, 1)
+	e := Estimate{Used: make([]bool, len(rounds)), Medians: make([]float64, len(rounds))}
+	lowest := math.Inf(1)
+	var loaded []float64
+	for i, r := range rounds {
+		if len(r.SamplesMs) == 0 {
+			return Estimate{}, fmt.Errorf("timing: round %d has no samples", i+1)
+		}
+		xs := append([]float64(nil), r.SamplesMs...)
+		sort.Float64s(xs)
+		e.Medians[i] = quantile(xs, 0.5)
+		if r.OtherCPU > MaxOtherCPU {
+			loaded = append(loaded, r.OtherCPU)
+			continue
+		}
+		lowest = min(lowest, e.Medians[i])
+	}
+	agree := 0
+	for i, r := range rounds {
+		if !(r.OtherCPU > MaxOtherCPU) && e.Medians[i] <= lowest*(1+MaxCIFraction) {
+			e.Used[i] = true
+			agree++
+		}
+	}
+	if agree == 0 {
+		for i := range e.Used {
+			e.Used[i] = true
+		}
+	}
+	var pooled []float64
+	for i, r := range rounds {
+		if e.Used[i] {
+			pooled = append(pooled, r.SamplesMs...)
+		}
+	}
+	st, err := Summarize(pooled)
+	if err != nil {
+		return Estimate{}, err
+	}
+	e.Stats = st
+	var why []string
+	if len(loaded) > 0 {
+		why = append(why, fmt.Sprintf("host busy in %d of %d rounds (other processes up to %.2f cores > %.2g)",
+			len(loaded), len(rounds), slicesMax(loaded), MaxOtherCPU))
+	}
+	switch {
+	case len(rounds) < minAgree:
+		why = append(why, fmt.Sprintf("only %d round measured, %d needed", len(rounds), minAgree))
+	case agree == 0:
+		why = append(why, "no clean round; the figure pools every round")
+	case agree < minAgree:
+		why = append(why, fmt.Sprintf("rounds disagree: %d of %d round medians within %.0f%% of the lowest (%s ms)",
+			agree, len(rounds), 100*MaxCIFraction, medianRange(e.Medians)))
+	case math.IsNaN(st.CILow) || math.IsNaN(st.CIHigh):
+		why = append(why, fmt.Sprintf("too few samples for a 95%% interval of the median (%d)", st.N))
+	case st.CILow < st.Median*(1-MaxCIFraction) || st.CIHigh > st.Median*(1+MaxCIFraction):
+		why = append(why, fmt.Sprintf("95%% interval of the median %+.1f%%/%+.1f%% is wider than ±%.0f%%",
+			100*(st.CILow/st.Median-1), 100*(st.CIHigh/st.Median-1), 100*MaxCIFraction))
+	default:
+		e.Stable = true
+		return e, nil
+	}
+	e.Reason = strings.Join(why, "; ")
+	return e, nil
+}
+
+func slicesMax(xs []float64) float64 {
+	m := math.Inf(-1)
+	for _, x := range xs {
+		m = max(m, x)
+	}
+	return m
+}
+
+// medianRange formats the lowest and highest of the medians.
+func medianRange(ms []float64) string {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, m := range ms {
+		lo, hi = min(lo, m), max(hi, m)
+	}
+	return fmt.Sprintf("%.3g–%.3g", lo, hi)
+}

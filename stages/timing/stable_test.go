@@ -1,0 +1,185 @@
+package timing
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dnnbench/dnnbench/internal/sweep"
+)
+
+// scripted is a scripted clock and sample source: every Run advances the
+// clock by a latency of batch × baseMs (±1% deterministic jitter), slowed
+// by burstFactor while a burst is on; a burst is a range of Run calls and
+// adds one core of other processes' CPU for the time those calls take.
+type scripted struct {
+	now      time.Duration
+	calls    int
+	otherCPU float64 // seconds
+	noLoad   bool    // the host does not report load
+	burst    func(call int) bool
+	// ends records the call count when each round of each batch was sent.
+	ends map[[2]int]int
+}
+
+const (
+	baseMs      = 10.0
+	burstFactor = 1.6
+)
+
+func (s *scripted) Now() time.Time { return time.Unix(1_700_000_000, 0).Add(s.now) }
+
+func (s *scripted) OtherCPU() (float64, bool) { return s.otherCPU, !s.noLoad }
+
+func (s *scripted) prepare(n int) (func() error, error) {
+	return func() error {
+		s.calls++
+		lat := baseMs * float64(n) * (1 + 0.01*math.Sin(float64(s.calls)*1.7))
+		if s.burst != nil && s.burst(s.calls) {
+			lat *= burstFactor
+			s.otherCPU += lat / 1000
+		}
+		s.now += time.Duration(lat * float64(time.Millisecond))
+		return nil
+	}, nil
+}
+
+var scriptedBatches = []int{1, 2, 4}
+
+// sweepScripted runs the worker's loop on the scripted source and the
+// parent's judgement on its events, as Sweep does across the pipe.
+func sweepScripted(t *testing.T, src *scripted, prior []Row) []Row {
+	t.Helper()
+	cfg := Config{Device: "cpu", Warmup: 3, Runs: 12, Rounds: 3}
+	st := newSweepState(cfg, Model{Name: "m", Prior: prior}, scriptedBatches)
+	src.ends = map[[2]int]int{}
+	pl := plan{rounds: cfg.Rounds, runs: cfg.Runs}
+	err := timeAll(context.Background(), scriptedBatches, src.prepare, cfg.Warmup, pl, src, func(ev event) error {
+		if ev.Kind == evRound {
+			src.ends[[2]int{ev.Batch, ev.Round}] = src.calls
+		}
+		return st.handle(ev)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := st.rows("ended", sweep.Error)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != len(scriptedBatches) {
+		t.Fatalf("%d rows, want %d", len(rows), len(scriptedBatches))
+	}
+	return rows
+}
+
+// roundCalls returns the Run calls of round r (all batch sizes, re-warm runs
+// included), from a clean run of the same script.
+func roundCalls(t *testing.T, r int) func(int) bool {
+	clean := &scripted{}
+	sweepScripted(t, clean, nil)
+	last := scriptedBatches[len(scriptedBatches)-1]
+	from, to := clean.ends[[2]int{last, r - 1}], clean.ends[[2]int{last, r}]
+	if r == 1 || from >= to {
+		t.Fatalf("round %d: calls (%d, %d]", r, from, to)
+	}
+	return func(c int) bool { return c > from && c <= to }
+}
+
+func TestBurstInOneRoundIsRejected(t *testing.T) {
+	clean := sweepScripted(t, &scripted{}, nil)
+	for _, noLoad := range []bool{false, true} {
+		src := &scripted{noLoad: noLoad, burst: roundCalls(t, 2)}
+		rows := sweepScripted(t, src, nil)
+		for i, r := range rows {
+			want := clean[i].LatencyMsMedian
+			if !r.Stable || r.UnstableReason != "" {
+				t.Errorf("no load data %v, batch %d: unstable (%s); want the burst's round set aside", noLoad, r.Batch, r.UnstableReason)
+			}
+			if d := math.Abs(r.LatencyMsMedian/want - 1); d > 0.02 {
+				t.Errorf("no load data %v, batch %d: median %.3f ms vs clean %.3f ms (%.1f%% off, want ≤ 2%%)", noLoad, r.Batch, r.LatencyMsMedian, want, 100*d)
+			}
+			if r.Rounds != 3 || r.RoundsUsed != 2 || fmt.Sprint(r.UsedRounds) != "[0 2]" {
+				t.Errorf("no load data %v, batch %d: rounds %d, used %d %v; want round 2 of 3 set aside", noLoad, r.Batch, r.Rounds, r.RoundsUsed, r.UsedRounds)
+			}
+			if noLoad != math.IsNaN(r.RoundOtherCPU[1]) || (!noLoad && r.RoundOtherCPU[1] < 0.9) {
+				t.Errorf("no load data %v, batch %d: round loads %v; want round 2 ≈ 1 core (NaN without data)", noLoad, r.Batch, r.RoundOtherCPU)
+			}
+		}
+	}
+}
+
+func TestBurstInEveryRoundIsUnstable(t *testing.T) {
+	clean := sweepScripted(t, &scripted{}, nil)
+	src := &scripted{burst: func(int) bool { return true }}
+	rows := sweepScripted(t, src, nil)
+	for i, r := range rows {
+		if r.Stable || !strings.Contains(r.UnstableReason, "host busy in 3 of 3 rounds") {
+			t.Errorf("batch %d: stable %v (%q); want unstable because the host was busy", r.Batch, r.Stable, r.UnstableReason)
+		}
+		// The figure is the loaded one, shown as such, never a silent shift
+		// towards the clean value.
+		if ratio := r.LatencyMsMedian / clean[i].LatencyMsMedian; math.Abs(ratio-burstFactor) > 0.03 {
+			t.Errorf("batch %d: median %.3f ms is %.2f× the clean one; want the loaded %.1f×", r.Batch, r.LatencyMsMedian, ratio, burstFactor)
+		}
+		if r.Status != "ok" || r.Attempts != 1 || r.RoundsUsed != 3 {
+			t.Errorf("batch %d: status %s, attempts %d, rounds used %d", r.Batch, r.Status, r.Attempts, r.RoundsUsed)
+		}
+	}
+
+	// A re-measurement on a quiet host keeps every attempt and rests on the
+	// rounds that agree: the new, clean ones.
+	again := sweepScripted(t, &scripted{}, rows)
+	for i, r := range again {
+		if !r.Stable || r.Attempts != 2 || r.Rounds != 6 || r.RoundsUsed != 3 || len(r.SamplesMs) != len(rows[i].SamplesMs)*2 {
+			t.Errorf("batch %d after re-measuring: stable %v (%s), attempts %d, rounds %d (used %d), %d samples",
+				r.Batch, r.Stable, r.UnstableReason, r.Attempts, r.Rounds, r.RoundsUsed, len(r.SamplesMs))
+		}
+		if d := math.Abs(r.LatencyMsMedian/clean[i].LatencyMsMedian - 1); d > 0.02 {
+			t.Errorf("batch %d after re-measuring: %.1f%% off the clean value", r.Batch, 100*d)
+		}
+		if fmt.Sprint(r.UsedRounds) != "[3 4 5]" || fmt.Sprint(r.RoundAttempt) != "[1 1 1 2 2 2]" {
+			t.Errorf("batch %d: used rounds %v of attempts %v; want the second attempt's", r.Batch, r.UsedRounds, r.RoundAttempt)
+		}
+	}
+}
+
+func TestJudgeDisagreeingRounds(t *testing.T) {
+	mk := func(med float64) Round {
+		return Round{Attempt: 1, OtherCPU: math.NaN(), SamplesMs: []float64{med * 0.99, med, med, med * 1.01}}
+	}
+	e, err := Judge([]Round{mk(10), mk(13), mk(16)}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Stable || !strings.Contains(e.Reason, "rounds disagree: 1 of 3") || e.Stats.Median != 10 {
+		t.Errorf("stable %v (%q), median %v; want unstable, resting on the lowest round", e.Stable, e.Reason, e.Stats.Median)
+	}
+	wide := Round{Attempt: 1, OtherCPU: 0.1, SamplesMs: []float64{8, 9, 10, 10, 11, 12}}
+	e, err = Judge([]Round{wide, wide}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Stable || !strings.Contains(e.Reason, "wider than ±5%") {
+		t.Errorf("wide interval: stable %v (%q)", e.Stable, e.Reason)
+	}
+	if _, err := Judge(nil, 2); err == nil {
+		t.Error("Judge of no rounds: no error")
+	}
+}
+
+func TestParseBusy(t *testing.T) {
+	got, ok := parseBusy([]byte("cpu  100 20 30 4000 50 6 7 8 9 10"))
+	if !ok || math.Abs(got-(100+20+30+6+7+8)/100.0) > 1e-12 {
+		t.Errorf("busy %v %v; want 1.71 s", got, ok)
+	}
+	if _, ok := parseBusy([]byte("cpu0 1 2 3 4 5 6 7 8")); ok {
+		t.Error("a per-CPU line was read as the total")
+	}
+	if _, ok := hostBusySeconds("/proc/stat"); !ok {
+		t.Error("cannot read /proc/stat on this host")
+	}
+}
