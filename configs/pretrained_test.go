@@ -86,6 +86,9 @@ func TestPretrainedConfig(t *testing.T) {
 		if err := config.CheckNormalisation(p.Mean, p.Std, p.Scale); err != nil || p.Scale == 0 || (p.Crop == 0 && sw == 0) {
 			t.Errorf("%s: preprocess %+v: %v (want resize and scale set, and a crop or a squash)", m.Name, *p, err)
 		}
+		if err := accuracy.Preprocess(got).Validate(); err != nil {
+			t.Errorf("%s: the accuracy stage cannot carry out %+v: %v", m.Name, got, err)
+		}
 		// Every row, with a reference or not, gets zoo.csv's preprocessing.
 		derived, err := models.ReferencePreprocess(configs.FS, "zoo:"+m.Name)
 		if err != nil {
