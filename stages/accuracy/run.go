@@ -251,11 +251,19 @@ func measure(ctx context.Context, cfg Config, m Model, ds *dataset.Dataset, item
 	if len(crops) == 0 {
 		crops = []string{CropCenter}
 	}
+	var warns []string
+	var modes []string
 	for _, c := range crops {
 		if _, err := Crops(c); err != nil {
 			return nil, nil, err
 		}
+		if c == CropTen && m.Preprocess.Crop == 0 {
+			warns = append(warns, fmt.Sprintf("accuracy: %s: ten-crop not scored: its preprocessing has no crop (the squashed image is the input)", m.Name))
+			continue
+		}
+		modes = append(modes, c)
 	}
+	crops = modes
 	chunk := cfg.ChunkSize
 	if chunk <= 0 {
 		chunk = 1000
@@ -276,7 +284,6 @@ func measure(ctx context.Context, cfg Config, m Model, ds *dataset.Dataset, item
 	total := len(items) * len(crops)
 	done := 0
 	var rows []Row
-	var warns []string
 	for _, mode := range crops {
 		var sum ChunkResult
 		for ci, start := 0, 0; start < len(items); ci, start = ci+1, start+chunk {

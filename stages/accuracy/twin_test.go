@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/advancedclimatesystems/gonnx/onnx"
@@ -198,5 +199,39 @@ func TestCaffeTwinSameTop1(t *testing.T) {
 		if r.N != n || r.Top1 != 100*float64(want1)/float64(n) || r.Top5 != 100*float64(want5)/float64(n) {
 			t.Errorf("model %d: n=%d top1 %.4f top5 %.4f, want %d, %.4f, %.4f", i, r.N, r.Top1, r.Top5, n, 100*float64(want1)/float64(n), 100*float64(want5)/float64(n))
 		}
+	}
+}
+
+// TestSquashWithoutCropScoresCenterOnly scores the Caffe-style model on the
+// squashed image without a crop, as the zoo's Caffe models were: the
+// center mode gives the designed results, and the ten-crop mode, which
+// needs a crop, is left out with a warning rather than failing every image.
+func TestSquashWithoutCropScoresCenterOnly(t *testing.T) {
+	classes := loadClasses(t)
+	lib := libraryPath(t)
+	path := filepath.Join(t.TempDir(), "caffe.onnx")
+	buildCaffeColourModel(t, path, classes.Len(), 32)
+	p := caffePreprocess
+	p.Resize, p.Crop, p.SquashWidth, p.SquashHeight = 0, 0, 32, 32
+	images := testImages()
+	cfg := Config{Dataset: buildDataset(t, dataset.ValTxt, images, classes), Crops: []string{CropCenter, CropTen},
+		BatchSize: 4, Workers: 2, Library: lib, MaxSkippedPercent: 25}
+	rows, warns, err := Run(context.Background(), cfg, Model{Name: "caffe", Path: path, Weights: "pretrained", Preprocess: p}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0].Crop != CropCenter {
+		t.Fatalf("rows %+v, want the center row only", rows)
+	}
+	n, want1, want5, _ := expected(images)
+	if r := rows[0]; r.N != n || r.Top1 != 100*float64(want1)/float64(n) || r.Top5 != 100*float64(want5)/float64(n) {
+		t.Errorf("n=%d top1 %.4f top5 %.4f, want %d, %.4f, %.4f", r.N, r.Top1, r.Top5, n, 100*float64(want1)/float64(n), 100*float64(want5)/float64(n))
+	}
+	found := false
+	for _, w := range warns {
+		found = found || strings.Contains(w, "ten-crop not scored")
+	}
+	if !found {
+		t.Errorf("warnings %q, want one saying the ten-crop mode was not scored", warns)
 	}
 }
