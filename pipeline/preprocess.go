@@ -54,7 +54,7 @@ func runPreprocess(ctx context.Context, stdout, stderr io.Writer, args []string)
 		return fmt.Errorf("preprocess: no model %q in %s", *model, *cfgPath)
 	}
 	m := cfg.Models[i]
-	ms := models.Spec{Name: m.Name, Arch: m.Arch, ONNX: m.ONNX, URL: m.URL, SHA256: m.SHA256, Reference: m.Reference, Override: m.Preprocess}
+	ms := models.Spec{Name: m.Name, Arch: m.Arch, ONNX: m.ONNX, URLs: m.Sources(), SHA256: m.SHA256, Reference: m.Reference, Override: m.Preprocess}
 	var spec preprocess.Spec
 	if m.Arch != "" {
 		if spec, err = models.SpecPreprocess(ms, configs.FS); err != nil {

@@ -31,7 +31,7 @@ import (
 // too, so entries with an older row layout are never read back or merged
 // with current ones (delete old directories at will).
 const (
-	flopsSchema    = 2 // v2: BatchNormalization statistics traced through pass-through ops
+	flopsSchema    = 3 // v3: quantized ops counted, int_macs column
 	timingSchema   = 3 // v2: rows carry the model file's sha256; v3: interleaved rounds, host load, stability verdict
 	memorySchema   = 2 // v2: rows carry the model file's sha256
 	accuracySchema = 2 // v2: keys cover image files and the dataset location
@@ -202,7 +202,7 @@ func (r *runner) models(ctx context.Context) ([]models.Row, error) {
 		Timeouts: download.Timeouts{Idle: r.o.downloadTimeout}}
 	var rows []models.Row
 	for i, m := range r.cfg.Models {
-		spec := models.Spec{Name: m.Name, Arch: m.Arch, ONNX: m.ONNX, URL: m.URL, SHA256: m.SHA256, Reference: m.Reference, Override: m.Preprocess}
+		spec := models.Spec{Name: m.Name, Arch: m.Arch, ONNX: m.ONNX, URLs: m.Sources(), SHA256: m.SHA256, Reference: m.Reference, Override: m.Preprocess}
 		label := fmt.Sprintf("models   [%d/%d] %s", i+1, len(r.cfg.Models), m.Name)
 		opt.Progress = func(done, total int64) { r.log.Bytes(label+" downloading", done, total) }
 		r.log.Step(label)

@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+
+	"github.com/dnnbench/dnnbench/internal/preprocess"
 )
 
 // Config is one run configuration (configs/*.yaml).
@@ -31,7 +33,7 @@ type Config struct {
 	Report Report `yaml:"report"`
 }
 
-// Model is one network: exactly one of Arch, ONNX or URL.
+// Model is one network: exactly one of Arch, ONNX, URL or URLs.
 type Model struct {
 	// Name identifies the model in every table: letters, digits, '.', '_', '-'.
 	Name string `yaml:"name"`
@@ -41,6 +43,8 @@ type Model struct {
 	ONNX string `yaml:"onnx"`
 	// URL is downloaded into the cache and checked against SHA256.
 	URL string `yaml:"url"`
+	// URLs are mirrors of one file, tried in order; instead of URL.
+	URLs []string `yaml:"urls"`
 	// SHA256 is the hex digest a URL's file must have; required with URL.
 	SHA256 string `yaml:"sha256"`
 	// Reference names published accuracy, e.g. "torchvision:ResNet50_Weights.IMAGENET1K_V2";
@@ -50,11 +54,26 @@ type Model struct {
 	Preprocess *Preprocess `yaml:"preprocess"`
 }
 
+// Sources returns the model's download URLs in the order to try them:
+// URLs, or URL alone; nil for a model that is not downloaded.
+func (m Model) Sources() []string {
+	if m.URLs != nil {
+		return m.URLs
+	}
+	if m.URL != "" {
+		return []string{m.URL}
+	}
+	return nil
+}
+
 // Preprocess is how images are turned into the model's input.
 type Preprocess struct {
-	// Resize is the shorter side after resizing, in pixels.
-	Resize int `yaml:"resize"`
-	// Crop is the square crop size, in pixels.
+	// Resize is the shorter side after resizing, in pixels ("256" or
+	// 256), or "WxH" to squash the image to exactly W×H pixels ("224x224",
+	// the aspect ratio not kept); read it with preprocess.ParseResize.
+	Resize string `yaml:"resize"`
+	// Crop is the square centre-crop size, in pixels. With a squash, 0 or
+	// absent means no crop: the input is the squashed image.
 	Crop int `yaml:"crop"`
 	// Interpolation is "bilinear" or "bicubic".
 	Interpolation string `yaml:"interpolation"`
@@ -65,6 +84,8 @@ type Preprocess struct {
 	Channels string `yaml:"channels"`
 	// Scale is the pixel maximum before normalisation: 1 or 255.
 	Scale float64 `yaml:"scale"`
+	// Layout is the input tensor's layout: "nchw" (default) or "nhwc".
+	Layout string `yaml:"layout"`
 }
 
 // Accuracy configures the accuracy stage.
@@ -274,12 +295,22 @@ func (c *Config) validate(at func(path ...string) string) error {
 				n++
 			}
 		}
-		if n != 1 {
-			bad(where, "model %q: set exactly one of arch, onnx or url", m.Name)
+		if m.URLs != nil {
+			n++
+			listed(bad, at("models", idx, "urls"), fmt.Sprintf("model %q: urls", m.Name), m.URLs)
 		}
-		if m.URL != "" {
-			if !strings.HasPrefix(m.URL, "https://") && !strings.HasPrefix(m.URL, "http://") {
-				bad(at("models", idx, "url"), "model %q: url must be http(s)", m.Name)
+		if n != 1 {
+			bad(where, "model %q: set exactly one of arch, onnx or url (urls for mirrors)", m.Name)
+		}
+		if urls := m.Sources(); len(urls) > 0 {
+			for _, u := range urls {
+				if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+					key := "url"
+					if m.URLs != nil {
+						key = "urls"
+					}
+					bad(at("models", idx, key), "model %q: url must be http(s), not %q", m.Name, u)
+				}
 			}
 			if !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(strings.ToLower(m.SHA256)) {
 				bad(at("models", idx, "sha256"), "model %q: a url needs sha256: the file's 64-hex-digit checksum", m.Name)
@@ -287,8 +318,19 @@ func (c *Config) validate(at func(path ...string) string) error {
 		}
 		if p := m.Preprocess; p != nil {
 			w := at("models", idx, "preprocess")
-			if p.Resize < 0 || p.Crop < 0 || (p.Crop > 0 && p.Resize > 0 && p.Crop > p.Resize) {
-				bad(w, "model %q: preprocess resize %d / crop %d invalid (crop must be ≤ resize)", m.Name, p.Resize, p.Crop)
+			if p.Resize != "" {
+				side, sw, sh, err := preprocess.ParseResize(p.Resize)
+				switch {
+				case err != nil:
+					bad(at("models", idx, "preprocess", "resize"), "model %q: preprocess %v", m.Name, err)
+				case p.Crop < 0 || p.Crop > max(side, min(sw, sh)):
+					bad(w, "model %q: preprocess resize %s / crop %d invalid (crop must be ≤ resize, and fit in a squash)", m.Name, p.Resize, p.Crop)
+				}
+			} else if p.Crop < 0 {
+				bad(w, "model %q: preprocess crop %d must not be negative", m.Name, p.Crop)
+			}
+			if p.Layout != "" && p.Layout != "nchw" && p.Layout != "nhwc" {
+				bad(at("models", idx, "preprocess", "layout"), "model %q: layout %q must be nchw or nhwc", m.Name, p.Layout)
 			}
 			if p.Interpolation != "" && p.Interpolation != "bilinear" && p.Interpolation != "bicubic" {
 				bad(w, "model %q: interpolation %q must be bilinear or bicubic", m.Name, p.Interpolation)

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 	"testing/fstest"
+	"time"
 )
 
 const good = `name: t
@@ -41,6 +41,16 @@ func TestParseAppliesDefaults(t *testing.T) {
 	if z, err := Parse("z.yaml", []byte(good+"accuracy: {max_skipped: 0}\n")); err != nil || z.Accuracy.MaxSkippedPercent() != 0 {
 		t.Errorf("explicit max_skipped 0: %v, err %v; want 0 kept", z, err)
 	}
+	if p := c.Models[1].Preprocess; p.Resize != "256" {
+		t.Errorf("resize 256 decoded as %q", p.Resize)
+	}
+	sq, err := Parse("sq.yaml", []byte("name: t\nmodels:\n  - name: a\n    arch: x\n    preprocess: {resize: 224x224, crop: 0, layout: nhwc}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := sq.Models[0].Preprocess; p.Resize != "224x224" || p.Crop != 0 || p.Layout != "nhwc" {
+		t.Errorf("squash preprocess decoded as %+v", *p)
+	}
 	if c.Models[1].Preprocess.Channels != "bgr" || c.Models[1].Preprocess.Scale != 255 {
 		t.Errorf("preprocess not decoded: %+v", c.Models[1].Preprocess)
 	}
@@ -62,6 +72,16 @@ func TestParseErrorsNameFileLineAndKey(t *testing.T) {
 		{"workers past the cores", "name: t\nmodels:\n  - name: a\n    arch: x\naccuracy:\n  workers: 100000\n", `bad.yaml:6: accuracy.workers: 100000 is more than 4 per core`},
 		{"max_skipped negative", "name: t\nmodels:\n  - name: a\n    arch: x\naccuracy: {max_skipped: -1}\n", `must be a percentage`},
 		{"bad yaml", "name: [t\n", `bad.yaml:`},
+		{"url and urls", "name: t\nmodels:\n  - name: a\n    url: https://a/x\n    urls: [https://b/x]\n    sha256: " + strings.Repeat("a", 64) + "\n", `bad.yaml:3: model "a": set exactly one of arch, onnx or url (urls for mirrors)`},
+		{"empty urls", "name: t\nmodels:\n  - name: a\n    urls: []\n    sha256: " + strings.Repeat("a", 64) + "\n", `bad.yaml:4: model "a": urls is empty`},
+		{"mirror twice", "name: t\nmodels:\n  - name: a\n    urls: [https://b/x, https://b/x]\n    sha256: " + strings.Repeat("a", 64) + "\n", `bad.yaml:4: model "a": urls lists https://b/x twice`},
+		{"mirror not http", "name: t\nmodels:\n  - name: a\n    urls: [https://b/x, ftp://c/x]\n    sha256: " + strings.Repeat("a", 64) + "\n", `bad.yaml:4: model "a": url must be http(s), not "ftp://c/x"`},
+		{"urls without sha", "name: t\nmodels:\n  - name: a\n    urls: [https://b/x]\n", `needs sha256`},
+		{"resize not a size", "name: t\nmodels:\n  - name: a\n    arch: x\n    preprocess:\n      resize: 224by224\n", `bad.yaml:6: model "a": preprocess resize "224by224": want a shorter side in pixels (256) or a squash WxH (224x224)`},
+		{"squash side zero", "name: t\nmodels:\n  - name: a\n    arch: x\n    preprocess:\n      resize: 224x0\n", `bad.yaml:6: model "a": preprocess resize "224x0"`},
+		{"resize a list", "name: t\nmodels:\n  - name: a\n    arch: x\n    preprocess:\n      resize: [224, 224]\n", `bad.yaml:6:`},
+		{"crop larger than squash", "name: t\nmodels:\n  - name: a\n    arch: x\n    preprocess: {resize: 256x200, crop: 224}\n", `bad.yaml:5: model "a": preprocess resize 256x200 / crop 224 invalid`},
+		{"unknown layout", "name: t\nmodels:\n  - name: a\n    arch: x\n    preprocess:\n      layout: hwc\n", `bad.yaml:6: model "a": layout "hwc" must be nchw or nhwc`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -219,6 +239,19 @@ func TestLoadRefusesNonRegularFiles(t *testing.T) {
 			}
 		case <-time.After(10 * time.Second):
 			t.Errorf("Load(%s) still reading after 10 s", p)
+		}
+	}
+}
+
+func TestURLMirrors(t *testing.T) {
+	sha := strings.Repeat("a", 64)
+	c, err := Parse("m.yaml", []byte("name: t\nmodels:\n  - name: a\n    urls: [https://b/x, http://c/x]\n    sha256: "+sha+"\n  - name: b\n    url: https://d/x\n    sha256: "+sha+"\n  - name: c\n    arch: resnet18\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range [][]string{{"https://b/x", "http://c/x"}, {"https://d/x"}, nil} {
+		if got := c.Models[i].Sources(); strings.Join(got, " ") != strings.Join(want, " ") || (want == nil) != (got == nil) {
+			t.Errorf("model %d sources %q, want %q", i, got, want)
 		}
 	}
 }

@@ -94,3 +94,47 @@ func TestStatusAndRefusedNameURL(t *testing.T) {
 		t.Fatalf("refused: error %v, want it to name %s", err, url)
 	}
 }
+
+func TestGetFromRange(t *testing.T) {
+	const file = "0123456789"
+	for _, tc := range []struct {
+		name       string
+		h          http.HandlerFunc
+		body       string
+		offset     int64
+		errSubstr  string
+		wantHeader string
+	}{
+		{"honoured", func(w http.ResponseWriter, r *http.Request) {
+			http.ServeContent(w, r, "m", time.Time{}, strings.NewReader(file))
+		}, "456789", 4, "", "bytes=4-"},
+		{"ignored", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(file)) }, file, 0, "", "bytes=4-"},
+		{"wrong start", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Range", "bytes 2-9/10")
+			w.WriteHeader(http.StatusPartialContent)
+			w.Write([]byte(file[2:]))
+		}, "", 0, `asked for bytes from 4, got Content-Range "bytes 2-9/10"`, "bytes=4-"},
+	} {
+		var got string
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = r.Header.Get("Range"); tc.h(w, r) }))
+		b, err := GetFrom(context.Background(), nil, srv.URL, 4, Timeouts{})
+		switch {
+		case tc.errSubstr != "":
+			if err == nil || !strings.Contains(err.Error(), tc.errSubstr) {
+				t.Errorf("%s: error %v, want %q", tc.name, err, tc.errSubstr)
+			}
+		case err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		default:
+			data, err := io.ReadAll(b)
+			b.Close()
+			if err != nil || string(data) != tc.body || b.Offset != tc.offset {
+				t.Errorf("%s: body %q offset %d (%v), want %q at %d", tc.name, data, b.Offset, err, tc.body, tc.offset)
+			}
+		}
+		if got != tc.wantHeader {
+			t.Errorf("%s: Range header %q, want %q", tc.name, got, tc.wantHeader)
+		}
+		srv.Close()
+	}
+}

@@ -25,10 +25,12 @@ var referenceTables = map[string]referenceTable{
 	"torchvision": {"reference/torchvision.csv", "name", "acc1", "acc5"},
 	"timm":        {"reference/timm_results_imagenet.csv", "model", "top1", "top5"},
 	"paper":       {"reference/paper_accuracy.csv", "model", "top1", "top5"},
+	"zoo":         {"reference/zoo.csv", "model", "top1", "top5"},
 }
 
 // Published returns the published centre-crop accuracy for a reference key
-// "torchvision:<name>", "timm:<model>" or "paper:<model>" from the reference
+// "torchvision:<name>", "timm:<model>", "paper:<model>" or "zoo:<file stem>"
+// (the ONNX Model Zoo's figures) from the reference
 // tables in configs.FS. The row's Model is empty (the caller names it) and
 // its Source is "published:<reference>". ok is false when the table has no
 // such row; an unknown kind or a broken table is an error.
@@ -40,7 +42,7 @@ func published(fsys fs.FS, reference string) (Row, bool, error) {
 	kind, key, found := strings.Cut(reference, ":")
 	t, known := referenceTables[kind]
 	if !found || !known || key == "" {
-		return Row{}, false, fmt.Errorf("accuracy: reference %q: want torchvision:<weights name>, timm:<model> or paper:<model>", reference)
+		return Row{}, false, fmt.Errorf("accuracy: reference %q: want torchvision:<weights name>, timm:<model>, paper:<model> or zoo:<file stem>", reference)
 	}
 	f, err := fsys.Open(t.file)
 	if err != nil {

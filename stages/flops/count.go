@@ -2,6 +2,7 @@ package flops
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/dnnbench/dnnbench/internal/onnxgraph"
@@ -22,18 +23,29 @@ type opKind int
 
 const (
 	kindUnknown   opKind = iota // not counted: listed in unknown_ops
-	kindMAC                     // Conv, ConvTranspose, Gemm, MatMul: 2 FLOPs per MAC
+	kindMAC                     // Conv, ConvTranspose, Gemm, MatMul and their quantized forms: 2 FLOPs per MAC
 	kindPerOutput               // one FLOP per output element
 	kindFree                    // data movement and shape ops: zero FLOPs
 )
 
 // kindOf classifies an op type; see the package documentation for the rules.
 func kindOf(n *Node) opKind {
-	if d := n.Proto.GetDomain(); d != "" && d != "ai.onnx" {
+	if d := n.Proto.GetDomain(); d == microsoft {
+		switch n.Proto.GetOpType() {
+		case "QGemm":
+			return kindMAC
+		case "QLinearAdd", "QLinearMul", "QLinearSigmoid", "QLinearLeakyRelu", "QLinearSoftmax",
+			"QLinearGlobalAveragePool", "QLinearAveragePool":
+			return kindPerOutput
+		case "QLinearConcat":
+			return kindFree
+		}
+		return kindUnknown
+	} else if d != "" && d != "ai.onnx" {
 		return kindUnknown
 	}
 	switch n.Proto.GetOpType() {
-	case "Conv", "ConvTranspose", "Gemm", "MatMul":
+	case "Conv", "ConvTranspose", "Gemm", "MatMul", "QLinearConv", "ConvInteger", "QLinearMatMul", "MatMulInteger":
 		return kindMAC
 	case "Constant", "Identity", "Dropout", "Cast", "CastLike", "Reshape", "Flatten", "Transpose",
 		"Squeeze", "Unsqueeze", "Concat", "Split", "Slice", "Gather", "Pad", "Shape", "Size",
@@ -49,7 +61,7 @@ func kindOf(n *Node) opKind {
 		"MaxPool", "AveragePool", "LpPool", "GlobalAveragePool", "GlobalMaxPool", "GlobalLpPool",
 		"ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
 		"ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare", "ArgMax", "ArgMin",
-		"Resize", "Upsample":
+		"Resize", "Upsample", "QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear":
 		return kindPerOutput
 	}
 	return kindUnknown
@@ -109,6 +121,59 @@ func runningStatistics(g *Graph) map[string]bool {
 		}
 	}
 	return stats
+}
+
+// integerMACOp reports the quantized ops whose multiply-accumulates are on integers.
+func integerMACOp(op string) bool {
+	switch op {
+	case "QLinearConv", "ConvInteger", "QLinearMatMul", "MatMulInteger", microsoft + ".QGemm":
+		return true
+	}
+	return false
+}
+
+// quantizedTensors classifies the initializers quantized ops read: weights
+// holds the integer data a quantized model stores in place of float
+// weights (the data inputs of QLinearConv, ConvInteger, QLinearMatMul and
+// MatMulInteger, QLinearConv's int32 bias, and input 0 of
+// DequantizeLinear), which count as parameters; scales holds the scales and
+// zero points of every quantized op, which do not, so a quantized model has
+// as many parameters as its float twin.
+func quantizedTensors(g *Graph) (weights, scales map[string]bool) {
+	weights, scales = map[string]bool{}, map[string]bool{}
+	for _, n := range g.Nodes {
+		var data []int
+		switch op := n.OpType(); op {
+		case "QLinearConv":
+			data = []int{0, 3, 8}
+		case "QLinearMatMul":
+			data = []int{0, 3}
+		case "ConvInteger", "MatMulInteger":
+			data = []int{0, 1}
+		case "DequantizeLinear", "QuantizeLinear", microsoft + ".QLinearSigmoid", microsoft + ".QLinearLeakyRelu",
+			microsoft + ".QLinearSoftmax", microsoft + ".QLinearGlobalAveragePool", microsoft + ".QLinearAveragePool":
+			data = []int{0}
+		case microsoft + ".QLinearAdd", microsoft + ".QLinearMul":
+			data = []int{0, 3}
+		case microsoft + ".QGemm":
+			data = []int{0, 3, 6}
+		case microsoft + ".QLinearConcat":
+		default:
+			continue
+		}
+		for j, name := range n.Proto.GetInput() {
+			switch {
+			case name == "":
+			case slices.Contains(data, j) || (n.OpType() == microsoft+".QLinearConcat" && j >= 2 && (j-2)%3 == 0):
+				if n.Proto.GetOpType() != "QuantizeLinear" {
+					weights[name] = true
+				}
+			default:
+				scales[name] = true
+			}
+		}
+	}
+	return weights, scales
 }
 
 // NodeCount is one node's share of the counts.
@@ -185,9 +250,13 @@ func analyze(m *Model, opt Options) (*Result, error) {
 		inits[t.Name()] = t
 	}
 	runningStats := runningStatistics(g)
+	quantWeights, quantScales := quantizedTensors(g)
 	isParam := func(name string) bool {
 		t, ok := inits[name]
-		return ok && onnxgraph.IsFloatType(t.Header.GetDataType()) && !runningStats[name]
+		if !ok || quantScales[name] {
+			return false
+		}
+		return quantWeights[name] || onnxgraph.IsFloatType(t.Header.GetDataType()) && !runningStats[name]
 	}
 	seenInit := map[string]bool{}
 	for _, t := range g.Initializers {
@@ -244,7 +313,10 @@ func analyze(m *Model, opt Options) (*Result, error) {
 		}
 		res.Row.MACs = addSat(res.Row.MACs, nc.MACs)
 		res.Row.FLOPs = addSat(res.Row.FLOPs, nc.FLOPs)
-		if nc.Op == "Conv" || nc.Op == "ConvTranspose" {
+		if integerMACOp(nc.Op) {
+			res.Row.IntMACs = addSat(res.Row.IntMACs, nc.MACs)
+		}
+		if nc.Op == "Conv" || nc.Op == "ConvTranspose" || nc.Op == "QLinearConv" || nc.Op == "ConvInteger" {
 			res.Row.PaperMACs = addSat(res.Row.PaperMACs, nc.MACs)
 		}
 		if !nc.Counted {
@@ -327,9 +399,13 @@ func countNode(n *Node, inf *Inference) (macs, flops int64, err error) {
 		return 0, 0, err
 	}
 	outElems := out.elems()
-	switch n.Proto.GetOpType() {
-	case "Conv", "ConvTranspose":
-		w, err := val(1, false)
+	switch op := n.Proto.GetOpType(); op {
+	case "Conv", "ConvTranspose", "QLinearConv", "ConvInteger":
+		wi, bias := 1, 2
+		if op == "QLinearConv" || op == "ConvInteger" {
+			wi, bias = quantWeightInput(op), 8 // ConvInteger has no bias input
+		}
+		w, err := val(wi, false)
 		if err != nil {
 			return 0, 0, err
 		}
@@ -337,7 +413,7 @@ func countNode(n *Node, inf *Inference) (macs, flops int64, err error) {
 		for _, d := range w.dims[1:] {
 			perOut = mulSat(perOut, d)
 		}
-		if n.Proto.GetOpType() == "Conv" {
+		if op != "ConvTranspose" {
 			macs = mulSat(outElems, perOut)
 		} else {
 			x, err := val(0, false)
@@ -347,11 +423,11 @@ func countNode(n *Node, inf *Inference) (macs, flops int64, err error) {
 			macs = mulSat(x.elems(), perOut)
 		}
 		flops = mulSat(2, macs)
-		if hasInput(2) {
+		if hasInput(bias) {
 			flops = addSat(flops, outElems)
 		}
 		return macs, flops, nil
-	case "Gemm":
+	case "Gemm", "QGemm":
 		a, err := val(0, false)
 		if err != nil {
 			return 0, 0, err
@@ -360,18 +436,26 @@ func countNode(n *Node, inf *Inference) (macs, flops int64, err error) {
 		if (attrs{n}).int("transA", 0) != 0 {
 			k = a.dims[0]
 		}
+		bias := 2
+		if op == "QGemm" {
+			bias = 6
+		}
 		macs = mulSat(outElems, k)
 		flops = mulSat(2, macs)
-		if hasInput(2) {
+		if hasInput(bias) {
 			flops = addSat(flops, outElems)
 		}
 		return macs, flops, nil
-	case "MatMul":
+	case "MatMul", "QLinearMatMul", "MatMulInteger":
 		a, err := val(0, false)
 		if err != nil {
 			return 0, 0, err
 		}
-		b, err := val(1, false)
+		bi := 1
+		if op != "MatMul" {
+			bi = quantWeightInput(op)
+		}
+		b, err := val(bi, false)
 		if err != nil {
 			return 0, 0, err
 		}

@@ -26,7 +26,15 @@
 // their constant values. Attributes that became inputs in later opsets
 // (Split's split and Squeeze/Unsqueeze's axes at 13, Reduce axes at 18,
 // Pad's pads at 11, Slice's starts/ends at 10, Clip's min/max at 11) are
-// accepted in either form. Where a node cannot be inferred, dims recorded in
+// accepted in either form. QLinearConv, ConvInteger, QLinearMatMul and
+// MatMulInteger take Conv's and MatMul's shape rules on their data inputs;
+// their outputs are int32 (the Integer ops) or of y_zero_point's type
+// (uint8 when absent). QuantizeLinear, DequantizeLinear and
+// DynamicQuantizeLinear keep their input's shape; DequantizeLinear's output
+// has its scale's type. ONNX Runtime's com.microsoft quantized ops listed
+// under the counting rules take their float twins' shape rules on their
+// data inputs (channels_last pooling only for QLinearGlobalAveragePool);
+// other com.microsoft ops are unknown. Where a node cannot be inferred, dims recorded in
 // the file's value_info or graph outputs are used.
 //
 // # Counting rules
@@ -42,7 +50,13 @@
 //     tensor for both a statistic and a scale or bias (PyTorch ≥ 1.13 does
 //     so for equal values, e.g. a freshly initialised network's zeros and
 //     ones): that tensor counts as a statistic.
-//     Integer and bool initializers (shape constants) are not. Float
+//     Integer and bool initializers (shape constants) are not, except the
+//     integer data of quantized models: the data inputs of QLinearConv,
+//     ConvInteger, QLinearMatMul, MatMulInteger and the com.microsoft ops
+//     below, the int32 biases of QLinearConv (input 8) and QGemm (input 6)
+//     and input 0 of DequantizeLinear are parameters, and the scales and
+//     zero points of every quantized op are not, so a quantized model
+//     has as many parameters as its float twin. Float
 //     tensors held in Constant nodes are not initializers and are not
 //     counted. Per op type, an initializer is credited to the first node
 //     that reads it; one no node reads is in Params but in no op row.
@@ -51,23 +65,37 @@
 //     (dilation changes the output size, not the work per output).
 //     ConvTranspose: input elements × (output channels / group) × kernel
 //     elements. Gemm: M × K × N. MatMul: broadcast batch dims × M × K × N,
-//     with numpy's rules for 1-D operands.
+//     with numpy's rules for 1-D operands. The quantized forms count as
+//     their float twins on their data inputs: QLinearConv (x input 0, w
+//     input 3) and ConvInteger (x 0, w 1) as Conv, QLinearMatMul (a 0, b 3)
+//     and MatMulInteger (a 0, b 1) as MatMul, and ONNX Runtime's
+//     com.microsoft QGemm (a 0, b 3, bias 6) as Gemm; their MACs are also summed
+//     apart as IntMACs (flops.csv's int_macs), so a quantized model has the
+//     macs and flops of its float twin and says how many were on integers.
 //   - FLOPs: 2 per MAC; plus one per output element for a bias added by
-//     Conv, ConvTranspose or Gemm (input 2 present); Gemm's alpha and beta
+//     Conv, ConvTranspose or Gemm (input 2 present) or QLinearConv (input 8
+//     present); integer MACs count two operations like float ones, and
+//     requantisation inside QLinearConv and QLinearMatMul is free; Gemm's alpha and beta
 //     scalings are free. Every other counted op costs one FLOP per element
 //     of its first output: elementwise arithmetic and comparisons,
 //     activations (Relu, Clip, Sigmoid, HardSigmoid, HardSwish, Gelu, Erf,
 //     Tanh, Softmax, …), normalisations (BatchNormalization,
 //     LayerNormalization, InstanceNormalization, LRN), pooling (MaxPool,
 //     AveragePool and the global pools: one per output element, not per
-//     window element), reductions (ReduceMean, …) and Resize. Data movement
+//     window element), reductions (ReduceMean, …), Resize, and the
+//     elementwise quantisation ops QuantizeLinear, DequantizeLinear and
+//     DynamicQuantizeLinear (one per element of its quantized output; its
+//     scale and zero point are free), and ONNX Runtime's com.microsoft
+//     QLinearAdd, QLinearMul, QLinearSigmoid, QLinearLeakyRelu,
+//     QLinearSoftmax, QLinearGlobalAveragePool and QLinearAveragePool
+//     (QLinearConcat is free). Data movement
 //     (Reshape, Flatten, Transpose, Squeeze, Unsqueeze, Concat, Split, Slice,
 //     Gather, Pad, Expand, Tile, Cast, Identity, Dropout) and shape ops
 //     (Shape, Size, Constant, ConstantOfShape, Range) cost zero. A node
 //     whose outputs inference evaluated to constants (shape arithmetic)
 //     costs zero whatever its type.
-//   - PaperMACs: MACs of Conv and ConvTranspose only, as the paper's code
-//     counted them.
+//   - PaperMACs: MACs of Conv and ConvTranspose (and QLinearConv and
+//     ConvInteger) only, as the paper's code counted convolutions.
 //   - ActivationBytes: bytes of every tensor a node produces at run time
 //     (graph outputs included; graph inputs, initializers and folded
 //     constants excluded).

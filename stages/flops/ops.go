@@ -50,7 +50,9 @@ func intsFrom(n *Node, ins []*value, i int, name string) (vals []int64, present 
 // inferNode computes the output values of one node from its input values.
 func inferNode(n *Node, ins []*value, opset int64) ([]*value, error) {
 	a := attrs{n}
-	if d := n.Proto.GetDomain(); d != "" && d != "ai.onnx" {
+	if d := n.Proto.GetDomain(); d == microsoft {
+		return inferMicrosoft(n, ins)
+	} else if d != "" && d != "ai.onnx" {
 		return nil, fmt.Errorf("%w %s", errUnknownOp, n.OpType())
 	}
 	op := n.Proto.GetOpType()
@@ -182,8 +184,151 @@ func inferNode(n *Node, ins []*value, opset int64) ([]*value, error) {
 		return inferRange(ins)
 	case "Resize", "Upsample":
 		return inferResize(n, ins, op)
+	case "QLinearConv", "ConvInteger", "QLinearMatMul", "MatMulInteger",
+		"QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear":
+		return inferQuantized(n, ins, op)
 	}
 	return nil, fmt.Errorf("%w %s", errUnknownOp, op)
+}
+
+// microsoft is the domain of ONNX Runtime's contrib ops.
+const microsoft = "com.microsoft"
+
+// inferMicrosoft infers the com.microsoft quantized ops ONNX Runtime's
+// quantizer writes in QOperator models; other ops of the domain are unknown.
+func inferMicrosoft(n *Node, ins []*value) ([]*value, error) {
+	op := n.Proto.GetOpType()
+	channelsLast := (attrs{n}).int("channels_last", 0) != 0
+	switch op {
+	case "QLinearAdd", "QLinearMul": // A, A_scale, A_zp, B, B_scale, B_zp, C_scale, C_zp
+		x, err := need(ins, 0)
+		if err != nil {
+			return nil, err
+		}
+		y, err := need(ins, 3)
+		if err != nil {
+			return nil, err
+		}
+		dims, err := broadcastDims(x.dims, y.dims)
+		if err != nil {
+			return nil, err
+		}
+		return []*value{shaped(x.dtype, dims)}, nil
+	case "QLinearSigmoid", "QLinearLeakyRelu", "QLinearSoftmax":
+		x, err := need(ins, 0)
+		if err != nil {
+			return nil, err
+		}
+		return []*value{shaped(x.dtype, x.dims)}, nil
+	case "QLinearGlobalAveragePool":
+		x, err := need(ins, 0)
+		if err != nil {
+			return nil, err
+		}
+		if x.rank < 3 {
+			return nil, fmt.Errorf("input rank %d is below 3", x.rank)
+		}
+		dims := append([]int64{}, x.dims...)
+		first, last := 2, x.rank
+		if channelsLast {
+			first, last = 1, x.rank-1
+		}
+		for i := first; i < last; i++ {
+			dims[i] = 1
+		}
+		return []*value{shaped(x.dtype, dims)}, nil
+	case "QLinearAveragePool":
+		if channelsLast {
+			return nil, errors.New("channels_last pooling is not inferred")
+		}
+		outs, err := inferPool(n, ins[:min(len(ins), 1)])
+		if err != nil {
+			return nil, err
+		}
+		return outs[:1], nil
+	case "QLinearConcat": // Y_scale, Y_zp, then (X, X_scale, X_zp) per input
+		var data []*value
+		for i := 2; i < len(ins); i += 3 {
+			data = append(data, ins[i])
+		}
+		return inferConcat(n, data)
+	case "QGemm": // A, a_scale, a_zp, B, b_scale, b_zp, C, y_scale, y_zp
+		outs, err := inferGemm(n, []*value{in(ins, 0), in(ins, 3)})
+		if err != nil {
+			return nil, err
+		}
+		outs[0].dtype = dtFloat // float output without y_scale
+		if in(ins, 7) != nil {
+			outs[0].dtype = dtUint8
+			if zp := in(ins, 8); zp != nil && zp.dtype != 0 {
+				outs[0].dtype = zp.dtype
+			}
+		}
+		return outs, nil
+	}
+	return nil, fmt.Errorf("%w %s", errUnknownOp, n.OpType())
+}
+
+// quantWeightInput is the input index of a quantized MAC op's weight (or
+// second matrix): QLinearConv and QLinearMatMul interleave scales and zero
+// points with the data, ConvInteger and MatMulInteger put them last.
+func quantWeightInput(op string) int {
+	if op == "QLinearConv" || op == "QLinearMatMul" || op == "QGemm" {
+		return 3
+	}
+	return 1
+}
+
+// inferQuantized infers the quantized ops: the MAC ops take their float
+// twin's shape rule on their data inputs; QuantizeLinear and
+// DequantizeLinear keep the input's shape.
+func inferQuantized(n *Node, ins []*value, op string) ([]*value, error) {
+	// dtypeOf is the element type of input i, or def when it is absent.
+	dtypeOf := func(i int, def int32) int32 {
+		if v := in(ins, i); v != nil && v.dtype != 0 {
+			return v.dtype
+		}
+		return def
+	}
+	var outs []*value
+	var err error
+	switch op {
+	case "QLinearConv", "ConvInteger":
+		outs, err = inferConv(n, []*value{in(ins, 0), in(ins, quantWeightInput(op))})
+	case "QLinearMatMul", "MatMulInteger":
+		outs, err = inferMatMul([]*value{in(ins, 0), in(ins, quantWeightInput(op))})
+	case "QuantizeLinear":
+		x, err := need(ins, 0)
+		if err != nil {
+			return nil, err
+		}
+		dt := dtypeOf(2, dtUint8)
+		if to := (attrs{n}).int("output_dtype", 0); to != 0 {
+			dt = int32(to)
+		}
+		return []*value{shaped(dt, x.dims)}, nil
+	case "DequantizeLinear":
+		x, err := need(ins, 0)
+		if err != nil {
+			return nil, err
+		}
+		return []*value{shaped(dtypeOf(1, dtFloat), x.dims)}, nil
+	case "DynamicQuantizeLinear":
+		x, err := need(ins, 0)
+		if err != nil {
+			return nil, err
+		}
+		return []*value{shaped(dtUint8, x.dims), shaped(dtFloat, nil), shaped(dtUint8, nil)}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	dt := int32(dtInt32) // ConvInteger and MatMulInteger accumulate in int32
+	if op == "QLinearConv" || op == "QLinearMatMul" {
+		dt = dtypeOf(quantWeightInput(op)+4, dtUint8) // y_zero_point's type
+	}
+	outs[0].dtype = dt
+	return outs, nil
 }
 
 func inferConstant(n *Node) ([]*value, error) {

@@ -5,11 +5,13 @@ package flops
 type Row struct {
 	Model string `parquet:"model"`
 	// Params counts float initializer elements, excluding BatchNormalization
-	// running mean/var and integer shape constants.
+	// running mean/var and integer shape constants, plus the integer weights
+	// of quantized ops (their scales and zero points excluded).
 	Params int64 `parquet:"params"`
 	// FileBytes is the ONNX file size (plus external data), in bytes.
 	FileBytes int64 `parquet:"file_bytes"`
-	// MACs is multiply-accumulates of Conv, ConvTranspose, Gemm and MatMul at batch 1.
+	// MACs is multiply-accumulates of Conv, ConvTranspose, Gemm and MatMul
+	// and of their quantized forms (IntMACs of them) at batch 1.
 	MACs int64 `parquet:"macs"`
 	// FLOPs is 2×MACs plus one per output element of bias adds and of the
 	// other counted ops, at batch 1 (rules in the package documentation).
@@ -28,6 +30,10 @@ type Row struct {
 	// UncountedNodes is the number of nodes that contribute nothing because
 	// their op is unknown or their shapes could not be inferred.
 	UncountedNodes int64 `parquet:"uncounted_nodes"`
+	// IntMACs is the share of MACs done on integers by the quantized ops
+	// (QLinearConv, ConvInteger, QLinearMatMul, MatMulInteger) at batch 1;
+	// zero for a float model.
+	IntMACs int64 `parquet:"int_macs"`
 }
 
 // OpRow is one op type's share of a model's counts: flops_ops.csv.

@@ -25,9 +25,11 @@ import (
 	"github.com/dnnbench/dnnbench/stages/models/zoo"
 )
 
-// Spec is one configured model: exactly one of Arch, ONNX or URL.
+// Spec is one configured model: exactly one of Arch, ONNX or URLs.
 type Spec struct {
-	Name, Arch, ONNX, URL, SHA256, Reference string
+	Name, Arch, ONNX, SHA256, Reference string
+	// URLs are mirrors of one file, tried in order.
+	URLs []string
 	// Override replaces preprocessing fields that are set (non-zero).
 	Override *config.Preprocess
 }
@@ -84,16 +86,16 @@ func Resolve(ctx context.Context, s Spec, opt Options) (Row, []string, error) {
 		if errors.Is(err, fs.ErrNotExist) {
 			err = fmt.Errorf("%w; check the onnx: path in the config (relative paths are from the working directory)", err)
 		}
-	case s.URL != "":
+	case len(s.URLs) > 0:
 		row.Source, row.Weights = "url", "pretrained"
 		var warning string
-		row.Path, row.Bytes, warning, err = fetchURL(ctx, s.URL, strings.ToLower(s.SHA256), opt)
+		row.Path, row.Bytes, warning, err = fetchURL(ctx, s.URLs, strings.ToLower(s.SHA256), opt)
 		if warning != "" {
 			warnings = append(warnings, warning)
 		}
 		row.SHA256 = strings.ToLower(s.SHA256)
 	default:
-		return Row{}, nil, fmt.Errorf("models: %s: set one of arch, onnx or url", s.Name)
+		return Row{}, nil, fmt.Errorf("models: %s: set one of arch, onnx or urls", s.Name)
 	}
 	if err != nil {
 		return Row{}, nil, fmt.Errorf("models: %s: %w", s.Name, err)
@@ -102,13 +104,6 @@ func Resolve(ctx context.Context, s Spec, opt Options) (Row, []string, error) {
 	if err != nil {
 		return Row{}, nil, fmt.Errorf("models: %s: %s: %w", s.Name, row.Path, err)
 	}
-	if row.Source != "arch" {
-		if len(shape) != 4 || shape[1] <= 0 || shape[2] <= 0 || shape[3] <= 0 {
-			return Row{}, nil, fmt.Errorf("models: %s: input shape %v: want N×C×H×W with fixed C, H and W", s.Name, shape)
-		}
-		row.Channels, row.Height, row.Width = shape[1], shape[2], shape[3]
-	}
-
 	var p preprocess.Spec
 	if row.Reference != "" {
 		p, err = ReferencePreprocess(opt.Reference, row.Reference)
@@ -125,8 +120,19 @@ func Resolve(ctx context.Context, s Spec, opt Options) (Row, []string, error) {
 	if o := s.Override; o != nil {
 		p = merge(p, *o)
 	}
-	if int64(p.Crop) != row.Height || int64(p.Crop) != row.Width {
-		warnings = append(warnings, fmt.Sprintf("%s: crop %d differs from the model input %d×%d", s.Name, p.Crop, row.Height, row.Width))
+	if row.Source != "arch" {
+		c, h, w := 1, 2, 3 // NCHW
+		if p.NHWC {
+			h, w, c = 1, 2, 3
+		}
+		if len(shape) != 4 || shape[c] <= 0 || shape[h] <= 0 || shape[w] <= 0 {
+			return Row{}, nil, fmt.Errorf("models: %s: input shape %v: want %s with fixed C, H and W (set preprocess layout: nchw or nhwc to match the model)",
+				s.Name, shape, strings.ToUpper(p.Layout()))
+		}
+		row.Channels, row.Height, row.Width = shape[c], shape[h], shape[w]
+	}
+	if w, h := p.InputSize(); int64(w) != row.Width || int64(h) != row.Height {
+		warnings = append(warnings, fmt.Sprintf("%s: preprocessing makes %d×%d inputs, but the model input is %d×%d", s.Name, w, h, row.Width, row.Height))
 	}
 	row.setPreprocess(p)
 	return row, warnings, nil
@@ -172,13 +178,22 @@ func inputShape(path string) ([]int64, error) {
 	return ins[0].Shape, nil
 }
 
-// merge applies the fields the config's override sets (non-zero) to p.
+// merge applies the fields the config's override sets (non-zero) to p. A
+// squash resize without a crop means no crop.
 func merge(p preprocess.Spec, o config.Preprocess) preprocess.Spec {
-	if o.Resize != 0 {
-		p.Resize = o.Resize
+	if o.Resize != "" {
+		// Validated by config; a squash replaces a shorter side and back.
+		side, w, h, _ := preprocess.ParseResize(o.Resize)
+		p.Resize, p.SquashWidth, p.SquashHeight = side, w, h
+		if w > 0 {
+			p.Crop = 0 // a squash without crop: the whole squashed image
+		}
 	}
 	if o.Crop != 0 {
 		p.Crop = o.Crop
+	}
+	if o.Layout != "" {
+		p.NHWC = o.Layout == "nhwc"
 	}
 	if o.Interpolation != "" {
 		p.Interpolation = o.Interpolation
@@ -294,10 +309,13 @@ func writeRecord(path, sum string) error {
 	})
 }
 
-// fetchURL fetches url into opt.Dir as url-<sha256>.onnx unless a verified
-// copy is there (see verifyCached; an altered copy is fetched again, with a
-// warning), checking the checksum; a mismatch deletes the download.
-func fetchURL(ctx context.Context, url, want string, opt Options) (path string, size int64, warning string, err error) {
+// fetchURL fetches the file into opt.Dir as url-<sha256>.onnx unless a
+// verified copy is there (see verifyCached; an altered copy is fetched
+// again, with a warning), trying the mirrors in urls in order. The bytes go
+// to url-<sha256>.onnx.part first, which a later attempt or run resumes
+// with a Range request; the file is renamed into place only once its
+// sha256 matches, and a mismatch deletes it.
+func fetchURL(ctx context.Context, urls []string, want string, opt Options) (path string, size int64, warning string, err error) {
 	if err := os.MkdirAll(opt.Dir, 0o755); err != nil {
 		return "", 0, "", err
 	}
@@ -312,41 +330,107 @@ func fetchURL(ctx context.Context, url, want string, opt Options) (path string, 
 	case cachedChanged:
 		warning = fmt.Sprintf("models: %s no longer matches its sha256 %s (altered on disk); downloaded it again", path, want)
 	}
-	size, err = fetch(ctx, url, want, path, opt)
-	if err != nil {
-		return "", 0, "", err
+	var failed []string
+	for _, url := range urls {
+		size, err = fetch(ctx, url, want, path, opt)
+		if err == nil {
+			return path, size, warning, writeRecord(path, want)
+		}
+		if ctx.Err() != nil {
+			return "", 0, "", fmt.Errorf("downloading %w (any partial download is kept and resumed next time)", err)
+		}
+		failed = append(failed, err.Error())
 	}
-	return path, size, warning, writeRecord(path, want)
+	hint := "check your network, or download the file yourself, check its sha256 and use onnx: PATH"
+	if len(urls) == 1 {
+		return "", 0, "", fmt.Errorf("downloading %s (%s)", failed[0], hint)
+	}
+	return "", 0, "", fmt.Errorf("downloading: all %d mirrors failed: %s (%s)", len(urls), strings.Join(failed, "; "), hint)
 }
 
-// fetch downloads url to path through a temporary file, checking its sha256.
+// maxResumes bounds how often one mirror's download is resumed after the
+// connection broke; only an attempt that wrote bytes is resumed.
+const maxResumes = 3
+
+// fetch downloads url into path+".part", resuming what is there, checks the
+// sha256 and renames it to path. A mismatch deletes the part file; when the
+// file was resumed it is fetched once more from the start, since the part
+// may have come from another copy.
 func fetch(ctx context.Context, url, want, path string, opt Options) (int64, error) {
-	body, err := download.Get(ctx, opt.Client, url, opt.Timeouts)
-	if err != nil && ctx.Err() != nil {
-		return 0, fmt.Errorf("downloading %w", err)
+	part := path + ".part"
+	resumed := false
+	for attempt := 0; ; attempt++ {
+		n, progressed, err := fetchOnce(ctx, url, part, opt)
+		if err != nil {
+			if ctx.Err() == nil && progressed && attempt < maxResumes {
+				resumed = true
+				continue // the connection broke after new bytes: resume
+			}
+			return 0, err
+		}
+		got, _, err := hashFile(part)
+		if err != nil {
+			return 0, err
+		}
+		if got != want {
+			os.Remove(part)
+			if resumed {
+				resumed = false
+				continue
+			}
+			return 0, fmt.Errorf("%s: sha256 %s does not match the configured %s; the file was deleted (fix sha256 in the config if the file is right)", url, got, want)
+		}
+		if err := atomicfile.Rename(part, path); err != nil {
+			return 0, err
+		}
+		return n, nil
+	}
+}
+
+// fetchOnce appends url's bytes to part from its current size (starting
+// again when the server ignores the range), reporting progress, and returns
+// the file's size and whether this attempt wrote any bytes.
+func fetchOnce(ctx context.Context, url, part string, opt Options) (size int64, progressed bool, err error) {
+	var offset int64
+	if st, err := os.Stat(part); err == nil && st.Mode().IsRegular() {
+		offset = st.Size()
+	}
+	body, err := download.GetFrom(ctx, opt.Client, url, offset, opt.Timeouts)
+	if err != nil && offset > 0 && errors.Is(err, download.ErrRange) {
+		// The server refused the range (416 Requested Range Not
+		// Satisfiable) or answered another one: start again.
+		os.Remove(part)
+		offset = 0
+		body, err = download.GetFrom(ctx, opt.Client, url, 0, opt.Timeouts)
 	}
 	if err != nil {
-		return 0, fmt.Errorf("downloading %w (check the url and your network, or download it yourself and use onnx: PATH)", err)
+		return 0, false, err
 	}
 	defer body.Close()
-	h := sha256.New()
-	var n int64
-	tmp, err := atomicfile.Temp(opt.Dir, ".download-*.tmp", func(w io.Writer) error {
-		var err error
-		n, err = io.Copy(io.MultiWriter(w, h, &progressWriter{total: body.Size, fn: opt.Progress}), body)
-		return err
-	})
+	flags := os.O_WRONLY | os.O_CREATE | os.O_APPEND
+	if body.Offset == 0 {
+		flags |= os.O_TRUNC
+	}
+	f, err := os.OpenFile(part, flags, 0o644)
 	if err != nil {
-		return 0, fmt.Errorf("downloading %w", err)
+		return 0, false, err
 	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != want {
-		os.Remove(tmp)
-		return 0, fmt.Errorf("downloading %s: sha256 %s does not match the configured %s; the file was deleted (fix sha256 in the config if the file is right)", url, got, want)
+	total := int64(-1)
+	if body.Size >= 0 {
+		total = body.Offset + body.Size
 	}
-	if err := atomicfile.Rename(tmp, path); err != nil {
-		return 0, err
+	pw := &progressWriter{done: body.Offset, total: total, fn: opt.Progress}
+	n, err := io.Copy(io.MultiWriter(f, pw), body)
+	if err == nil {
+		err = f.Sync() // durable before the rename into place
 	}
-	return n, nil
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && body.Size >= 0 && n != body.Size {
+		err = fmt.Errorf("%s: got %d of %d bytes", url, n, body.Size)
+	}
+	return body.Offset + n, n > 0, err
 }
 
 type progressWriter struct {

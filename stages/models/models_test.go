@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -71,7 +72,7 @@ func TestResolveBadInputs(t *testing.T) {
 		{Spec{Name: "b", ONNX: filepath.Join(dir, "missing.onnx")}, "does not exist"},
 		{Spec{Name: "c", ONNX: notONNX}, "not an ONNX model"},
 		{Spec{Name: "d", ONNX: truncated}, "not an ONNX model"},
-		{Spec{Name: "e", URL: "http://127.0.0.1:1/x.onnx", SHA256: strings.Repeat("0", 64)}, "downloading http://127.0.0.1:1/x.onnx"},
+		{Spec{Name: "e", URLs: []string{"http://127.0.0.1:1/x.onnx"}, SHA256: strings.Repeat("0", 64)}, "downloading http://127.0.0.1:1/x.onnx"},
 	}
 	for _, tc := range cases {
 		_, _, err := Resolve(context.Background(), tc.spec, opts(t))
@@ -90,7 +91,7 @@ func TestResolveURL(t *testing.T) {
 	o := opts(t)
 	var progressed int64
 	o.Progress = func(done, total int64) { progressed = done }
-	row, _, err := Resolve(context.Background(), Spec{Name: "u", URL: srv.URL + "/m.onnx", SHA256: good, Reference: "torchvision:ResNet50_Weights.IMAGENET1K_V2"}, o)
+	row, _, err := Resolve(context.Background(), Spec{Name: "u", URLs: []string{srv.URL + "/m.onnx"}, SHA256: good, Reference: "torchvision:ResNet50_Weights.IMAGENET1K_V2"}, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +103,7 @@ func TestResolveURL(t *testing.T) {
 	}
 
 	bad := strings.Repeat("ab", 32)
-	_, _, err = Resolve(context.Background(), Spec{Name: "v", URL: srv.URL + "/m.onnx", SHA256: bad}, o)
+	_, _, err = Resolve(context.Background(), Spec{Name: "v", URLs: []string{srv.URL + "/m.onnx"}, SHA256: bad}, o)
 	if err == nil || !strings.Contains(err.Error(), "does not match") {
 		t.Fatalf("checksum mismatch error %v", err)
 	}
@@ -123,7 +124,7 @@ func TestResolveSilentServerFailsInBoundedTime(t *testing.T) {
 	o := opts(t)
 	o.Timeouts = download.Timeouts{Idle: 300 * time.Millisecond}
 	start := time.Now()
-	_, _, err := Resolve(context.Background(), Spec{Name: "u", URL: srv.URL + "/m.onnx", SHA256: strings.Repeat("0", 64)}, o)
+	_, _, err := Resolve(context.Background(), Spec{Name: "u", URLs: []string{srv.URL + "/m.onnx"}, SHA256: strings.Repeat("0", 64)}, o)
 	if err == nil || !strings.Contains(err.Error(), "models: u: downloading "+srv.URL+"/m.onnx sent nothing for 300ms") {
 		t.Fatalf("error %v, want it to name the URL and the silence", err)
 	}
@@ -300,7 +301,7 @@ func TestCachedDownloadAlteredOnDisk(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits++; w.Write(model) }))
 	defer srv.Close()
 	o := opts(t)
-	spec := Spec{Name: "u", URL: srv.URL + "/m.onnx", SHA256: good, Reference: "torchvision:ResNet50_Weights.IMAGENET1K_V2"}
+	spec := Spec{Name: "u", URLs: []string{srv.URL + "/m.onnx"}, SHA256: good, Reference: "torchvision:ResNet50_Weights.IMAGENET1K_V2"}
 	row, _, err := Resolve(context.Background(), spec, o)
 	if err != nil {
 		t.Fatal(err)
@@ -318,5 +319,59 @@ func TestCachedDownloadAlteredOnDisk(t *testing.T) {
 	}
 	if got, _, _ := hashFile(row.Path); got != good {
 		t.Errorf("cached file hashes to %s after the new download, want %s", got, good)
+	}
+}
+
+// TestOverrideSquashAndLayout checks that a squash override clears the
+// shorter side and, without a crop, the reference's crop; a later
+// shorter-side override clears the squash; layout switches to NHWC.
+func TestOverrideSquashAndLayout(t *testing.T) {
+	ref := preprocess.Spec{Resize: 256, Crop: 224, Scale: 1}
+	p := merge(ref, config.Preprocess{Resize: "224x200", Layout: "nhwc"})
+	if p.Resize != 0 || p.SquashWidth != 224 || p.SquashHeight != 200 || p.Crop != 0 || !p.NHWC {
+		t.Errorf("squash override gave %+v, want a 224x200 squash, no crop, NHWC", p)
+	}
+	p = merge(ref, config.Preprocess{Resize: "256x256", Crop: 224})
+	if p.SquashWidth != 256 || p.Crop != 224 || p.NHWC {
+		t.Errorf("squash-then-crop override gave %+v", p)
+	}
+	p = merge(preprocess.Spec{SquashWidth: 224, SquashHeight: 224, NHWC: true}, config.Preprocess{Resize: "256", Crop: 224, Layout: "nchw"})
+	if p.Resize != 256 || p.SquashWidth != 0 || p.SquashHeight != 0 || p.Crop != 224 || p.NHWC {
+		t.Errorf("shorter-side override of a squash gave %+v", p)
+	}
+}
+
+// TestResolveNHWC reads an N×H×W×C model's input size with layout: nhwc,
+// and warns when the layout left at nchw makes the size disagree.
+func TestResolveNHWC(t *testing.T) {
+	g := zoo.NewGraph(24, 24, 3) // input N×24×24×3
+	logits := g.Linear(g.Flatten(g.GlobalAvgPool(g.Input())), 1000, true)
+	var buf bytes.Buffer
+	if _, err := g.WriteTo(&buf, "nhwc", logits, 1); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "nhwc.onnx")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	over := &config.Preprocess{Resize: "24x24", Layout: "nhwc"}
+	row, warns, err := Resolve(context.Background(), Spec{Name: "nhwc", ONNX: path, Override: over}, opts(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if row.Channels != 3 || row.Height != 24 || row.Width != 24 || row.Layout != "nhwc" || row.Squash != "24x24" || row.Crop != 0 {
+		t.Errorf("row %+v, want 3 channels of 24×24, nhwc, squash 24x24, no crop", row)
+	}
+	for _, w := range warns {
+		if strings.Contains(w, "model input") {
+			t.Errorf("unexpected size warning %q", w)
+		}
+	}
+	over = &config.Preprocess{Resize: "24x24"}
+	if _, warns, err = Resolve(context.Background(), Spec{Name: "nhwc", ONNX: path, Override: over}, opts(t)); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(warns, func(w string) bool { return strings.Contains(w, "makes 24×24 inputs, but the model input is 3×24") }) {
+		t.Errorf("warnings %q, want one naming the 24×24 input against the model's 3×24 read as NCHW", warns)
 	}
 }

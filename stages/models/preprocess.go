@@ -36,11 +36,13 @@ func timmNorm(model string) (mean, std [3]float64) {
 
 // ReferencePreprocess derives preprocessing from a published reference:
 // torchvision rows give resize, crop, interpolation, mean and std; timm rows
-// give the input size and crop_pct (resize = floor(size / crop_pct)).
+// give the input size and crop_pct (resize = floor(size / crop_pct)); zoo
+// rows give the ONNX Model Zoo's published pipeline: a shorter side or a
+// W×H squash, a crop or none, and the layout.
 func ReferencePreprocess(ref fs.FS, reference string) (preprocess.Spec, error) {
 	src, key, ok := strings.Cut(reference, ":")
 	if !ok {
-		return preprocess.Spec{}, fmt.Errorf("models: reference %q must be torchvision:<weights>, timm:<model> or paper:<model>", reference)
+		return preprocess.Spec{}, fmt.Errorf("models: reference %q must be torchvision:<weights>, timm:<model>, paper:<model> or zoo:<file stem>", reference)
 	}
 	p := preprocess.Spec{Interpolation: "bilinear", Mean: imagenetMean, Std: imagenetStd, Scale: 1}
 	switch src {
@@ -101,8 +103,49 @@ func ReferencePreprocess(ref fs.FS, reference string) (preprocess.Spec, error) {
 		if p.Std, err = triple(row["std"], " "); err != nil {
 			return preprocess.Spec{}, err
 		}
+	case "zoo":
+		row, err := findRow(ref, "reference/zoo.csv", "model", key)
+		if err != nil {
+			return preprocess.Spec{}, err
+		}
+		side, sw, sh, err := preprocess.ParseResize(row["resize"]) // "256" or a "256x256" squash
+		if err != nil {
+			return preprocess.Spec{}, fmt.Errorf("models: zoo %s: %w", key, err)
+		}
+		cropN := 0 // no crop: the squashed image is the input
+		if row["crop"] != "" {
+			if cropN, err = strconv.Atoi(row["crop"]); err != nil {
+				return preprocess.Spec{}, fmt.Errorf("models: zoo %s: crop %q: %w", key, row["crop"], err)
+			}
+		}
+		scale, err := strconv.ParseFloat(row["scale"], 64)
+		if err != nil {
+			return preprocess.Spec{}, fmt.Errorf("models: zoo %s: scale %q: %w", key, row["scale"], err)
+		}
+		p.Resize, p.SquashWidth, p.SquashHeight, p.Crop, p.Scale = side, sw, sh, cropN, scale
+		switch l := row["layout"]; l {
+		case "nchw":
+		case "nhwc":
+			p.NHWC = true
+		default:
+			return preprocess.Spec{}, fmt.Errorf("models: zoo %s: layout %q: want nchw or nhwc", key, l)
+		}
+		p.Interpolation = row["interpolation"]
+		switch ch := row["channels"]; ch {
+		case "rgb":
+		case "bgr":
+			p.BGR = true
+		default:
+			return preprocess.Spec{}, fmt.Errorf("models: zoo %s: channels %q: want rgb or bgr", key, ch)
+		}
+		if p.Mean, err = triple(row["mean"], " "); err != nil {
+			return preprocess.Spec{}, err
+		}
+		if p.Std, err = triple(row["std"], " "); err != nil {
+			return preprocess.Spec{}, err
+		}
 	default:
-		return preprocess.Spec{}, fmt.Errorf("models: reference %q: unknown source %q (want torchvision, timm or paper)", reference, src)
+		return preprocess.Spec{}, fmt.Errorf("models: reference %q: unknown source %q (want torchvision, timm, paper or zoo)", reference, src)
 	}
 	return p, nil
 }
