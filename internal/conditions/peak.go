@@ -26,6 +26,8 @@ type Peak struct {
 type CPUInfo struct {
 	// Model is the first "model name" (x86) or "Model"/"Hardware" (arm) value.
 	Model string
+	// Vendor is the first "vendor_id" (x86: GenuineIntel, AuthenticAMD).
+	Vendor string
 	// LogicalCPUs counts "processor" entries.
 	LogicalCPUs int
 	// PhysicalCores counts distinct (physical id, core id) pairs, or the
@@ -57,6 +59,10 @@ func ParseCPUInfo(r io.Reader) (CPUInfo, error) {
 		case "processor":
 			c.LogicalCPUs++
 			phys = ""
+		case "vendor_id":
+			if c.Vendor == "" {
+				c.Vendor = v
+			}
 		case "model name":
 			if c.Model == "" {
 				c.Model = v
@@ -103,13 +109,17 @@ func ParseCPUInfo(r io.Reader) (CPUInfo, error) {
 // FLOPsPerCycle is the FP32 FLOPs one core can retire per cycle with the
 // widest vector unit the cpuinfo flags announce, and that unit's description. The
 // unit counts are the common designs' and an assumption for any one CPU:
-// CPUs with a single 512-bit FMA unit reach half the AVX-512 figure.
+// CPUs with a single 512-bit FMA unit reach half the AVX-512 figure, and
+// AMD's Zen 4 runs AVX-512 on its two 256-bit FMA units, so AMD CPUs are
+// given the 256-bit figure.
 // It is 0 when no known vector extension is announced.
 func FLOPsPerCycle(info CPUInfo) (int, string) {
 	has := func(f string) bool { return slices.Contains(info.Flags, f) }
 	switch info.ISA {
 	case "x86":
 		switch {
+		case has("avx512f") && info.Vendor == "AuthenticAMD" && has("fma"):
+			return 32, "AVX-512 on AMD: 2 × 256-bit FMA units × 8 FP32 lanes × 2"
 		case has("avx512f"):
 			return 64, "AVX-512 FMA: 2 units × 16 FP32 lanes × 2, assumed"
 		case has("avx2") && has("fma"):

@@ -32,8 +32,11 @@ func TestParseCPUInfoSamples(t *testing.T) {
 		mhz               float64
 		perCycle          int
 	}{
-		// Recorded on the development machine (2 vCPUs, AVX-512).
-		{"root/proc/cpuinfo", "x86", "AMD EPYC", 2, 2, 2095.997, 64},
+		// Recorded on a development machine (2 vCPUs, AVX-512 on AMD: two
+		// 256-bit FMA units).
+		{"root/proc/cpuinfo", "x86", "AMD EPYC", 2, 2, 2095.997, 32},
+		// Recorded on another development machine (2 vCPUs, Intel AVX-512).
+		{"cpuinfo/xeon-vm-avx512.txt", "x86", "Intel(R) Xeon(R) Processor", 2, 2, 2000, 64},
 		// Two sockets × 6 cores × 2 hyper-threads, AVX2 and FMA.
 		{"cpuinfo/xeon-e5-2620v3-2socket.txt", "x86", "Intel(R) Xeon(R) CPU E5-2620 v3 @ 2.40GHz", 24, 12, 1200.073, 32},
 		// arm64: no core ids and no clock in cpuinfo.
@@ -104,10 +107,10 @@ func TestGPUPeak(t *testing.T) {
 }
 
 func TestReadDetectsPeak(t *testing.T) {
-	// The recorded tree: 2 physical cores, cpuinfo_max_freq 3.5 GHz, AVX-512;
+	// The recorded tree: 2 physical cores, cpuinfo_max_freq 3.5 GHz, AVX-512 on AMD (32 FLOP/cycle);
 	// fewer cores if this test may use only one CPU.
 	c := Read(filepath.Join("testdata", "root"), Settings{IntraOpThreads: 0, Provider: "cpu"})
-	if want := float64(min(2, runtime.NumCPU())) * 3.5 * 64; c.Peak.GFLOPS != want || !strings.Contains(c.Peak.Method, "3.50 GHz (cpufreq maximum)") {
+	if want := float64(min(2, runtime.NumCPU())) * 3.5 * 32; c.Peak.GFLOPS != want || !strings.Contains(c.Peak.Method, "3.50 GHz (cpufreq maximum)") {
 		t.Errorf("peak %+v, want %v GFLOP/s from the cpufreq maximum", c.Peak, want)
 	}
 	// A GPU provider without NVML has no CPU peak passed off as its own.
