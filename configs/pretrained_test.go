@@ -75,12 +75,26 @@ func TestPretrainedConfig(t *testing.T) {
 			t.Errorf("%s: no preprocess", m.Name)
 			continue
 		}
-		got := preprocess.Spec{Resize: p.Resize, Crop: p.Crop, Interpolation: p.Interpolation,
-			Mean: [3]float64(p.Mean), Std: [3]float64(p.Std), BGR: p.Channels == "bgr", Scale: p.Scale}
-		// Parse validated every key; each model must also set resize, crop
-		// and scale itself, in consistent units.
-		if err := config.CheckNormalisation(p.Mean, p.Std, p.Scale); err != nil || p.Scale == 0 || p.Crop == 0 || p.Resize == 0 {
-			t.Errorf("%s: preprocess %+v: %v (want resize, crop and scale set)", m.Name, *p, err)
+		side, sw, sh, err := preprocess.ParseResize(p.Resize)
+		if err != nil {
+			t.Errorf("%s: %v", m.Name, err)
+		}
+		got := preprocess.Spec{Resize: side, SquashWidth: sw, SquashHeight: sh, Crop: p.Crop, Interpolation: p.Interpolation,
+			Mean: [3]float64(p.Mean), Std: [3]float64(p.Std), BGR: p.Channels == "bgr", Scale: p.Scale, NHWC: p.Layout == "nhwc"}
+		// Parse validated every key; each model must also set resize and
+		// scale itself, in consistent units, and a crop unless it squashes.
+		if err := config.CheckNormalisation(p.Mean, p.Std, p.Scale); err != nil || p.Scale == 0 || (p.Crop == 0 && sw == 0) {
+			t.Errorf("%s: preprocess %+v: %v (want resize and scale set, and a crop or a squash)", m.Name, *p, err)
+		}
+		if err := accuracy.Preprocess(got).Validate(); err != nil {
+			t.Errorf("%s: the accuracy stage cannot carry out %+v: %v", m.Name, got, err)
+		}
+		// Every row, with a reference or not, gets zoo.csv's preprocessing.
+		derived, err := models.ReferencePreprocess(configs.FS, "zoo:"+m.Name)
+		if err != nil {
+			t.Errorf("%s: %v", m.Name, err)
+		} else if derived != got {
+			t.Errorf("%s: preprocess %+v differs from what zoo:%s derives: %+v", m.Name, got, m.Name, derived)
 		}
 		if m.Reference == "" {
 			if row["top5"] != "" {
@@ -98,12 +112,6 @@ func TestPretrainedConfig(t *testing.T) {
 		} else if top1, top5 := row["top1"], row["top5"]; strconv.FormatFloat(pub.Top1, 'f', 2, 64) != top1 || strconv.FormatFloat(pub.Top5, 'f', 2, 64) != top5 {
 			t.Errorf("%s: published %v/%v, want zoo.csv's %s/%s", m.Name, pub.Top1, pub.Top5, top1, top5)
 		}
-		derived, err := models.ReferencePreprocess(configs.FS, m.Reference)
-		if err != nil {
-			t.Errorf("%s: %v", m.Name, err)
-		} else if derived != got {
-			t.Errorf("%s: preprocess %+v differs from what %s derives: %+v", m.Name, got, m.Reference, derived)
-		}
 	}
 	if referenced < 40 {
 		t.Errorf("only %d models have a reference", referenced)
@@ -113,13 +121,14 @@ func TestPretrainedConfig(t *testing.T) {
 // TestZooReferences checks the zoo: source on rows worked out by hand from
 // the ONNX Model Zoo READMEs: an MXNet squash-then-crop model, a Caffe BGR
 // model scored on the squashed image without a crop, a torchvision-style
-// shorter-side model, and a row with no published top-5.
+// shorter-side model, an NHWC model, and a row with no published top-5.
 func TestZooReferences(t *testing.T) {
 	imagenetMean, imagenetStd := [3]float64{0.485, 0.456, 0.406}, [3]float64{0.229, 0.224, 0.225}
 	for ref, want := range map[string]preprocess.Spec{
-		"zoo:resnet50-v1-7":    {Resize: 256, Crop: 224, Interpolation: "bilinear", Mean: imagenetMean, Std: imagenetStd, Scale: 1},
-		"zoo:bvlcalexnet-12":   {Resize: 224, Crop: 224, Interpolation: "bicubic", Mean: [3]float64{103.939, 116.779, 123.68}, Std: [3]float64{1, 1, 1}, BGR: true, Scale: 255},
-		"zoo:shufflenet-v2-10": {Resize: 256, Crop: 224, Interpolation: "bilinear", Mean: imagenetMean, Std: imagenetStd, Scale: 1},
+		"zoo:resnet50-v1-7":         {SquashWidth: 256, SquashHeight: 256, Crop: 224, Interpolation: "bilinear", Mean: imagenetMean, Std: imagenetStd, Scale: 1},
+		"zoo:bvlcalexnet-12":        {SquashWidth: 224, SquashHeight: 224, Interpolation: "bicubic", Mean: [3]float64{103.939, 116.779, 123.68}, Std: [3]float64{1, 1, 1}, BGR: true, Scale: 255},
+		"zoo:shufflenet-v2-10":      {Resize: 256, Crop: 224, Interpolation: "bilinear", Mean: imagenetMean, Std: imagenetStd, Scale: 1},
+		"zoo:efficientnet-lite4-11": {Resize: 256, Crop: 224, Interpolation: "bilinear", Mean: [3]float64{127, 127, 127}, Std: [3]float64{128, 128, 128}, Scale: 255, NHWC: true},
 	} {
 		got, err := models.ReferencePreprocess(configs.FS, ref)
 		if err != nil || got != want {

@@ -270,6 +270,25 @@ report: {formats: [md, html, pdf]}
 	if !strings.Contains(string(md), "jetson") {
 		t.Error("report.md does not show the jetson rows")
 	}
+	// The peak of this host is detected and says how (or, on a CPU whose
+	// clock or vector unit cannot be read, why it is unknown); the copied
+	// device's peak is unknown and the report says why, never a constant.
+	rows := 0
+	for _, line := range strings.Split(string(md), "\n") {
+		cpuRow := strings.HasPrefix(line, "| Device cpu |")
+		if cpuRow || strings.HasPrefix(line, "| Device jetson |") {
+			rows++
+		}
+		if cpuRow && !strings.Contains(line, " GFLOP/s detected: ") && !strings.Contains(line, "peak FLOP/s unknown: ") {
+			t.Errorf("cpu row does not say how its peak was obtained: %s", line)
+		}
+		if strings.HasPrefix(line, "| Device jetson |") && !strings.Contains(line, "peak FLOP/s unknown: no measurement conditions recorded") {
+			t.Errorf("jetson row: %s", line)
+		}
+	}
+	if rows != 2 {
+		t.Errorf("report.md has %d device rows in its setup, want 2 (cpu, jetson)", rows)
+	}
 }
 
 // TestPreprocessCommand writes what a zoo model is fed for a real ImageNet

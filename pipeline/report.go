@@ -82,15 +82,36 @@ func (r *runner) setup(res *analyse.Result, date time.Time) report.Setup {
 		Command: r.command(), Date: date}
 	for _, name := range res.Devices {
 		p := report.DeviceProfile{Name: name}
+		var nominal float64
 		if d, err := config.LoadDevice(name, deviceDir(), configs.FS); err == nil {
-			p = report.DeviceProfile{Name: d.Name, Description: d.Description, Provider: d.Provider, Sampler: d.MemorySampler, PeakFLOPS: d.PeakGFLOPS * 1e9}
+			p = report.DeviceProfile{Name: d.Name, Description: d.Description, Provider: d.Provider, Sampler: d.MemorySampler}
+			nominal = d.PeakGFLOPS
 		}
+		c, ok := r.loadConditions(name)
+		p.PeakFLOPS, p.PeakMethod = devicePeak(nominal, c, ok)
 		s.Devices = append(s.Devices, p)
-		if c, ok := r.loadConditions(name); ok {
+		if ok {
 			s.Conditions = append(s.Conditions, conditionLines(name, c)...)
 		}
 	}
 	return s
+}
+
+// devicePeak is a device's peak FLOP/s and how it was obtained: the
+// profile's peak_gflops when set (nominal), otherwise the peak detected
+// where the device was measured (recorded with its conditions).
+func devicePeak(nominalGFLOPS float64, c conditions.Conditions, haveConditions bool) (float64, string) {
+	switch {
+	case nominalGFLOPS > 0:
+		return nominalGFLOPS * 1e9, "nominal (profile's peak_gflops)"
+	case !haveConditions:
+		return 0, "no measurement conditions recorded for this device (run its timing stage)"
+	case c.Peak.GFLOPS > 0:
+		return c.Peak.GFLOPS * 1e9, c.Peak.Method
+	case c.Peak.Method != "":
+		return 0, c.Peak.Method
+	}
+	return 0, "not detected: the device's conditions predate peak detection (rerun its timing stage with --force)"
 }
 
 // command is the command line that reproduces this report.

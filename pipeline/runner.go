@@ -279,9 +279,13 @@ func (r *runner) session() onnxrt.Options {
 		InterOpThreads: r.dev.InterOpThreads, GraphOptimization: r.dev.GraphOptimization}
 }
 
-// fingerprint identifies the device a measurement ran on.
+// fingerprint identifies the device a measurement ran on. The profile's
+// peak_gflops only labels the report, so it is left out: changing it must
+// not discard measurements.
 func (r *runner) fingerprint() map[string]any {
-	return map[string]any{"device": *r.dev, "cpu": r.host.CPUModel, "cores": r.host.Cores, "ort": r.ortVer, "arch": runtime.GOARCH}
+	dev := *r.dev
+	dev.PeakGFLOPS = 0
+	return map[string]any{"device": dev, "cpu": r.host.CPUModel, "cores": r.host.Cores, "ort": r.ortVer, "arch": runtime.GOARCH}
 }
 
 func (r *runner) exe() (string, error) {

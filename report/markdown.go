@@ -68,8 +68,10 @@ func (t table) String() string {
 
 type deviceTable struct {
 	Device string
-	Table  table
-	Notes  []string
+	// Caption, when set, follows the device's name.
+	Caption string
+	Table   table
+	Notes   []string
 }
 
 type figureView struct {
@@ -101,6 +103,8 @@ type view struct {
 	Models     table
 	Method     []string
 	Appendix   []string
+	// VerdictRule says how a finding's verdict follows from its statistic.
+	VerdictRule string
 }
 
 const markdownTemplate = `# {{.Title}}
@@ -152,9 +156,9 @@ Each cell is the median batch latency divided by the batch size. A dagger (†) 
 {{end}}
 ### Table 2. Total memory (MB) vs. batch size
 
-Peak memory above the process (or GPU) baseline during inference, in MB (10⁶ bytes).
+Total memory: the peak during inference above the baseline read before the session existed, in MB (10⁶ bytes). What the baseline holds depends on the memory sampler, given under each device; Section 9 defines each.
 
-{{range .Table2}}**{{.Device}}**
+{{range .Table2}}**{{.Device}}**{{if .Caption}} {{.Caption}}{{end}}
 
 {{.Table}}{{range .Notes}}
 - {{.}}{{end}}
@@ -173,6 +177,8 @@ Batch 1; models ranked by top-1 accuracy (in parentheses, %).
 {{if .Notes}}
 {{end}}{{end}}
 ## 7. The paper's findings, re-tested
+
+{{.VerdictRule}}
 
 {{range .Findings}}{{.ID}}. **{{.Claim}}** ({{.Citation}}) Verdict: **{{.Verdict}}**. {{.Evidence}}. *Test:* {{.Test}}.
 {{end}}
@@ -243,6 +249,13 @@ func buildView(opt Options, setup Setup, res *analyse.Result, figs []plots.Figur
 		}
 	}
 	v.Table2 = batchTables(res, res.Table2, res.MemoryBatches, func(x float64) string { return strconv.FormatFloat(x/1e6, 'f', 0, 64) })
+	for i := range v.Table2 {
+		for _, d := range res.DeviceInfo {
+			if esc(d.Device) == v.Table2[i].Device {
+				v.Table2[i].Caption = baselineCaption(d)
+			}
+		}
+	}
 	v.Table3 = constraintTables(res)
 	for _, f := range res.MemoryFits {
 		if f.Note != "" {
@@ -269,6 +282,7 @@ func buildView(opt Options, setup Setup, res *analyse.Result, figs []plots.Figur
 		v.Warnings.Rows = append(v.Warnings.Rows, []string{esc(w.Stage), esc(w.Model), esc(w.Device), b, esc(w.Message)})
 	}
 	v.Method = methodology(res)
+	v.VerdictRule = "Verdicts: " + esc(analyse.VerdictRule) + "."
 	v.Accuracies = accuracyTable(res)
 	v.Appendix = appendix(setup, res)
 	v.Models = modelTable(res)
@@ -338,8 +352,8 @@ func abstract(setup Setup, res *analyse.Result) []string {
 	for _, f := range res.Findings {
 		count[f.Verdict]++
 	}
-	p = append(p, fmt.Sprintf("Of the paper's seven findings, %d are supported, %d contradicted and %d inconclusive on this data, and %d could not be tested (Section 7).",
-		count[analyse.Supported], count[analyse.Contradicted], count[analyse.Inconclusive], count[analyse.NotTested]))
+	p = append(p, fmt.Sprintf("Of the paper's seven findings, on this data %d are supported, %d partly supported, %d contradicted, %d untestable for lack of data and %d not comparable with the paper's measurement (Section 7).",
+		count[analyse.Supported], count[analyse.PartlySupported], count[analyse.Contradicted], count[analyse.NotEnoughData], count[analyse.NotComparable]))
 	return []string{strings.Join(p, " ")}
 }
 
@@ -402,7 +416,9 @@ func setupTable(s Setup, res *analyse.Result) table {
 		}
 		val += "; memory sampler " + orNotSet(d.Sampler)
 		if p.PeakFLOPS > 0 {
-			val += fmt.Sprintf("; nominal peak %s GFLOP/s", strconv.FormatFloat(p.PeakFLOPS/1e9, 'f', 0, 64))
+			val += fmt.Sprintf("; peak %s GFLOP/s %s", f1(p.PeakFLOPS/1e9), orNotSet(p.PeakMethod))
+		} else {
+			val += "; peak FLOP/s unknown: " + orNotSet(p.PeakMethod)
 		}
 		t.Rows = append(t.Rows, []string{"Device " + esc(d.Device), val})
 	}
@@ -592,13 +608,87 @@ func methodology(res *analyse.Result) []string {
 	return []string{
 		"**Accuracy.** Top-1 and top-5 are percentages of the ImageNet-1k validation images whose label is the first, or among the five first, predictions, with one centre crop unless noted. Measured values come from the accuracy stage, with a 95% binomial interval; where no validation set was given, or a model has random weights, the published value of the model's reference is shown instead and marked *published*. A measured value is preferred over a published one. Unreadable images are skipped and counted next to the value; a model with more of its images skipped than the config allows (default 1 %) gets no measured value, and the table says why.",
 		"**Complexity.** Parameters count the float initializers of the ONNX graph (BatchNormalization running statistics excluded). Operations are FLOPs at batch 1: two per multiply-accumulate of Conv, ConvTranspose, Gemm and MatMul (integer ones of their quantized forms included) plus one per output element of the other counted ops; ops the counter does not know are counted as zero and reported as warnings. The paper counted convolution multiply-accumulates only; the flops table's paper_macs column gives that convention.",
-		"**Inference time.** The timing stage runs each model in its own process through ONNX Runtime with random input already in memory, timing only the session's Run call. For each batch size in ascending order it does a first run (reported apart), warm-up runs and the first round of timed runs; it then revisits every batch size in further rounds (timing.rounds, default 3, over which the timed runs and minimum duration are split evenly; a round begins with one untimed run when the batch size changes), so that a burst of outside load hits one round of a cell rather than all of it. Every sample is kept with its round and start time. During each round the stage records the CPU used by other processes: the host's busy time from /proc/stat less the timing process's own CPU time (getrusage).",
+		"**Inference time.** The timing stage runs each model in its own process through ONNX Runtime on a fixed pseudo-random input written once into the input tensor, timing only the session's Run call; image loading, decoding and preprocessing are not timed. For each batch size in ascending order it does a first run (reported apart), warm-up runs and the first round of timed runs; it then revisits every batch size in further rounds (timing.rounds, default 3, over which the timed runs and minimum duration are split evenly; a round begins with one untimed run when the batch size changes), so that a burst of outside load hits one round of a cell rather than all of it. Every sample is kept with its round and start time. During each round the stage records the CPU used by other processes: the host's busy time from /proc/stat less the timing process's own CPU time (getrusage)." + copiesText(res),
 		"**Stability rule.** A round in which other processes used more than " + strconv.FormatFloat(timing.MaxOtherCPU, 'f', -1, 64) + " cores is set aside as loaded (a round without a load reading counts as clean). The clean rounds whose median lies within " + strconv.FormatFloat(100*timing.MaxCIFraction, 'f', -1, 64) + "% of the lowest clean round median agree, and a cell's median, percentiles and 95% confidence interval of the median (distribution-free, golang.org/x/perf/benchmath) pool their samples. A cell is stable when at least two rounds agree (one when a single round is configured) and that interval lies within ±" + strconv.FormatFloat(100*timing.MaxCIFraction, 'f', -1, 64) + "% of the median. A cell that fails is measured again after every model has been timed, in a new process, up to timing.max_remeasure times while the run's re-measurements stay within timing.remeasure_seconds (defaults 2 and 180 s); the rounds of every attempt are kept and judged together. A cell still unstable keeps its figure, from the agreeing rounds or, when no round is clean, from every round: it is marked † with its interval in Table 1, drawn hollow in Figure 3 and marked † in Table 3, and the speed findings name it.",
-		"**Time per image.** Each cell of Table 1 is the median batch latency divided by the batch size; images per second at batch 1 are 1000 divided by the median latency in ms. Data loading and host-to-device copies are not timed, as in the paper.",
-		"**Memory.** The memory stage samples the process resident memory (proc), the GPU memory of the process (nvml) or the board's memory (tegrastats) during inference, and reports the peak above the baseline taken before the session existed: the total used by the model, its workspace and the runtime. GB are 10⁹ bytes, MB 10⁶ bytes.",
+		"**Time per image.** Each cell of Table 1 is the median batch latency divided by the batch size; images per second at batch 1 are 1000 divided by the median latency in ms.",
+		"**Memory.** The memory stage loads ONNX Runtime, reads a baseline before the model's session exists, then samples memory while the batch runs. The total of Table 2, Figure 4 and Table 3 is the peak above that baseline, so what the baseline holds is left out of it." + samplerText(res) + " GB are 10⁹ bytes, MB 10⁶ bytes.",
 		"**Analysis.** Pareto fronts keep the models that no other model beats on both accuracy and cost. Table 3 ranks, per device, the models whose batch-1 total memory and speed meet each pair of limits. The Figure 4 line is an ordinary least-squares fit of batch-1 total memory on parameters; correlations are Spearman rank correlations over the models with an accuracy.",
-		"**Findings.** The seven findings are those of the paper's conclusion (" + esc(analyse.PaperCitation) + "), paraphrased; each is re-tested with the rule given next to its verdict.",
+		"**Findings.** The seven findings are those of the paper's conclusion (" + esc(analyse.PaperCitation) + "), paraphrased; each is re-tested by the statistic and threshold given next to its verdict, as Section 7 explains.",
 	}
+}
+
+// byValue groups the devices by a property, in the order the values first appear.
+func byValue(res *analyse.Result, value func(analyse.DeviceRow) string) (vals []string, devs map[string][]string) {
+	devs = map[string][]string{}
+	for _, d := range res.DeviceInfo {
+		v := value(d)
+		if _, ok := devs[v]; !ok {
+			vals = append(vals, v)
+		}
+		devs[v] = append(devs[v], esc(d.Device))
+	}
+	return vals, devs
+}
+
+// copiesText says, per execution provider, whether the timed Run includes
+// copies between host and device memory. The tensors are allocated by
+// internal/onnxrt in host memory.
+func copiesText(res *analyse.Result) string {
+	provs, devs := byValue(res, func(d analyse.DeviceRow) string { return strings.ToLower(d.Provider) })
+	var b strings.Builder
+	for _, p := range provs {
+		on := strings.Join(devs[p], ", ")
+		switch p {
+		case "cpu":
+			fmt.Fprintf(&b, " On %s (CPU execution provider) the input and output tensors are in host memory, where the model runs, so nothing is copied.", on)
+		case "cuda", "tensorrt":
+			fmt.Fprintf(&b, " On %s (%s execution provider) the input and output tensors are allocated in host memory, so every timed Run includes copying the input batch to the GPU and the outputs back: the times are from host memory to host memory, not GPU compute alone.", on, esc(p))
+		case "":
+			fmt.Fprintf(&b, " For %s no successful timing row records the execution provider.", on)
+		default:
+			fmt.Fprintf(&b, " On %s (%s execution provider) the input and output tensors are in host memory; any copy the provider makes to its own memory is inside the timed Run.", on, esc(p))
+		}
+	}
+	return b.String()
+}
+
+// samplerText defines the total memory for each sampler in use.
+func samplerText(res *analyse.Result) string {
+	samps, devs := byValue(res, func(d analyse.DeviceRow) string { return d.Sampler })
+	var b strings.Builder
+	for _, s := range samps {
+		on := strings.Join(devs[s], ", ")
+		switch s {
+		case "proc":
+			fmt.Fprintf(&b, " On %s (sampler proc) memory is the process's resident memory (VmRSS sampled, and VmHWM); the baseline is the process with ONNX Runtime loaded, so the total is the host memory the session adds (weights, arena, activations), without the runtime library.", on)
+		case "nvml":
+			fmt.Fprintf(&b, " On %s (sampler nvml) memory is the GPU memory the process holds, read through NVML; the CUDA context is created before the baseline, so the total leaves the context out. The paper's GPU memory includes the context: the baseline is shown beside Table 2, and finding 7 adds it back.", on)
+		case "tegrastats":
+			fmt.Fprintf(&b, " On %s (sampler tegrastats) memory is the board's RAM in use, shared by CPU and GPU and counted system-wide; the baseline, read after the CUDA context exists, holds the context and every other process, so the total is the change during the run, other processes' changes included.", on)
+		case "":
+			fmt.Fprintf(&b, " %s has no memory rows.", on)
+		default:
+			fmt.Fprintf(&b, " On %s the sampler is %s.", on, esc(s))
+		}
+	}
+	return b.String()
+}
+
+// baselineCaption gives Table 2's runtime (or context) share of a device,
+// which the totals leave out.
+func baselineCaption(d analyse.DeviceRow) string {
+	if d.BaselineBytes <= 0 {
+		return ""
+	}
+	what := map[string]string{
+		"proc":       "the process with ONNX Runtime loaded",
+		"nvml":       "the CUDA context",
+		"tegrastats": "the board's RAM in use, CUDA context and other processes included",
+	}[d.Sampler]
+	if what == "" {
+		what = "sampler " + orNotSet(d.Sampler)
+	}
+	return fmt.Sprintf("(baseline, not included: %s MB, %s; median over the device's rows)", strconv.FormatFloat(float64(d.BaselineBytes)/1e6, 'f', 0, 64), what)
 }
 
 func accuracyTable(res *analyse.Result) table {

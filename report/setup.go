@@ -54,8 +54,11 @@ type DeviceProfile struct {
 	Provider string
 	// Sampler is the memory sampler: "proc", "nvml", "tegrastats".
 	Sampler string
-	// PeakFLOPS is the nominal peak FLOP/s; 0 when unknown.
+	// PeakFLOPS is the device's peak FP32 FLOP/s; 0 when unknown.
 	PeakFLOPS float64
+	// PeakMethod says how PeakFLOPS was obtained (detected from the host,
+	// or the profile's nominal value), or why it is unknown.
+	PeakMethod string
 }
 
 // Options controls what is written.

@@ -40,6 +40,9 @@ type Conditions struct {
 	ORTVersion string `json:"ort_version"`
 	// GPUs are the NVIDIA GPUs read through NVML (only when the sampler is nvml).
 	GPUs []nvidia.GPU `json:"gpus,omitempty"`
+	// Peak is the peak FP32 throughput of what runs the model: the GPU
+	// when NVML was read, the CPU cores for the CPU provider.
+	Peak Peak `json:"peak"`
 	// Notes say which facts could not be read and why.
 	Notes []string `json:"notes,omitempty"`
 }
@@ -72,20 +75,47 @@ func Read(root string, s Settings) Conditions {
 	}
 	c.Governors, c.FreqMHzMin, c.FreqMHzMax = f.Governors, f.MinMHz, f.MaxMHz
 	if s.GPU {
-		lib, err := nvidia.Open()
-		if err != nil {
-			c.Notes = append(c.Notes, err.Error())
-			return c
-		}
-		defer lib.Close()
-		g, err := lib.GPU(s.GPUIndex)
-		if err != nil {
-			c.Notes = append(c.Notes, err.Error())
-		} else {
-			c.GPUs = append(c.GPUs, g)
-		}
+		c.GPUs, c.Notes = readGPU(s.GPUIndex, c.Notes)
 	}
+	c.Peak = readPeak(root, s, c.GPUs)
 	return c
+}
+
+func readGPU(index int, notes []string) ([]nvidia.GPU, []string) {
+	lib, err := nvidia.Open()
+	if err != nil {
+		return nil, append(notes, err.Error())
+	}
+	defer lib.Close()
+	g, err := lib.GPU(index)
+	if err != nil {
+		return nil, append(notes, err.Error())
+	}
+	return []nvidia.GPU{g}, notes
+}
+
+// readPeak detects the peak of the GPU read through NVML or, for the CPU
+// provider, of the CPU cores ONNX Runtime uses.
+func readPeak(root string, s Settings, gpus []nvidia.GPU) Peak {
+	switch {
+	case s.GPU && len(gpus) > 0:
+		return GPUPeak(gpus[0])
+	case s.GPU:
+		return Peak{Method: "unknown: NVML could not be read (see the notes); set peak_gflops in the device profile"}
+	case s.Provider != "" && s.Provider != "cpu":
+		return Peak{Method: fmt.Sprintf("unknown: the %s provider's device was not read through NVML (a Jetson has no NVML); set peak_gflops in the device profile", s.Provider)}
+	}
+	f, err := os.Open(filepath.Join(root, "proc", "cpuinfo"))
+	if err != nil {
+		return Peak{Method: "unknown: " + err.Error()}
+	}
+	defer f.Close()
+	info, err := ParseCPUInfo(f)
+	if err != nil {
+		return Peak{Method: "unknown: " + err.Error()}
+	}
+	maxMHz, _ := MaxFreqMHz(filepath.Join(root, "sys", "devices", "system", "cpu"))
+	return CPUPeak(info, s.IntraOpThreads, runtime.NumCPU(), maxMHz)
 }
 
 // CPUModel returns the first "model name" (x86) or "Model"/"Hardware" (arm)

@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+
+	"github.com/dnnbench/dnnbench/internal/preprocess"
 )
 
 // Config is one run configuration (configs/*.yaml).
@@ -66,9 +68,12 @@ func (m Model) Sources() []string {
 
 // Preprocess is how images are turned into the model's input.
 type Preprocess struct {
-	// Resize is the shorter side after resizing, in pixels.
-	Resize int `yaml:"resize"`
-	// Crop is the square crop size, in pixels.
+	// Resize is the shorter side after resizing, in pixels ("256" or
+	// 256), or "WxH" to squash the image to exactly W×H pixels ("224x224",
+	// the aspect ratio not kept); read it with preprocess.ParseResize.
+	Resize string `yaml:"resize"`
+	// Crop is the square centre-crop size, in pixels. With a squash, 0 or
+	// absent means no crop: the input is the squashed image.
 	Crop int `yaml:"crop"`
 	// Interpolation is "bilinear" or "bicubic".
 	Interpolation string `yaml:"interpolation"`
@@ -79,6 +84,8 @@ type Preprocess struct {
 	Channels string `yaml:"channels"`
 	// Scale is the pixel maximum before normalisation: 1 or 255.
 	Scale float64 `yaml:"scale"`
+	// Layout is the input tensor's layout: "nchw" (default) or "nhwc".
+	Layout string `yaml:"layout"`
 }
 
 // Accuracy configures the accuracy stage.
@@ -177,7 +184,8 @@ type Device struct {
 	GraphOptimization string `yaml:"graph_optimization"`
 	// MemorySampler is proc, nvml or tegrastats; default proc.
 	MemorySampler string `yaml:"memory_sampler"`
-	// PeakGFLOPS is the nominal peak in GFLOP/s for efficiency figures; 0 = unknown.
+	// PeakGFLOPS is the nominal FP32 peak in GFLOP/s, printed in the report;
+	// 0 = detect it where the device is measured (internal/conditions).
 	PeakGFLOPS float64 `yaml:"peak_gflops"`
 	// Arch is the machine architecture the profile runs on: amd64, arm64 or any.
 	Arch string `yaml:"arch"`
@@ -310,8 +318,19 @@ func (c *Config) validate(at func(path ...string) string) error {
 		}
 		if p := m.Preprocess; p != nil {
 			w := at("models", idx, "preprocess")
-			if p.Resize < 0 || p.Crop < 0 || (p.Crop > 0 && p.Resize > 0 && p.Crop > p.Resize) {
-				bad(w, "model %q: preprocess resize %d / crop %d invalid (crop must be ≤ resize)", m.Name, p.Resize, p.Crop)
+			if p.Resize != "" {
+				side, sw, sh, err := preprocess.ParseResize(p.Resize)
+				switch {
+				case err != nil:
+					bad(at("models", idx, "preprocess", "resize"), "model %q: preprocess %v", m.Name, err)
+				case p.Crop < 0 || p.Crop > max(side, min(sw, sh)):
+					bad(w, "model %q: preprocess resize %s / crop %d invalid (crop must be ≤ resize, and fit in a squash)", m.Name, p.Resize, p.Crop)
+				}
+			} else if p.Crop < 0 {
+				bad(w, "model %q: preprocess crop %d must not be negative", m.Name, p.Crop)
+			}
+			if p.Layout != "" && p.Layout != "nchw" && p.Layout != "nhwc" {
+				bad(at("models", idx, "preprocess", "layout"), "model %q: layout %q must be nchw or nhwc", m.Name, p.Layout)
 			}
 			if p.Interpolation != "" && p.Interpolation != "bilinear" && p.Interpolation != "bicubic" {
 				bad(w, "model %q: interpolation %q must be bilinear or bicubic", m.Name, p.Interpolation)

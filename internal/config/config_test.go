@@ -41,6 +41,16 @@ func TestParseAppliesDefaults(t *testing.T) {
 	if z, err := Parse("z.yaml", []byte(good+"accuracy: {max_skipped: 0}\n")); err != nil || z.Accuracy.MaxSkippedPercent() != 0 {
 		t.Errorf("explicit max_skipped 0: %v, err %v; want 0 kept", z, err)
 	}
+	if p := c.Models[1].Preprocess; p.Resize != "256" {
+		t.Errorf("resize 256 decoded as %q", p.Resize)
+	}
+	sq, err := Parse("sq.yaml", []byte("name: t\nmodels:\n  - name: a\n    arch: x\n    preprocess: {resize: 224x224, crop: 0, layout: nhwc}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := sq.Models[0].Preprocess; p.Resize != "224x224" || p.Crop != 0 || p.Layout != "nhwc" {
+		t.Errorf("squash preprocess decoded as %+v", *p)
+	}
 	if c.Models[1].Preprocess.Channels != "bgr" || c.Models[1].Preprocess.Scale != 255 {
 		t.Errorf("preprocess not decoded: %+v", c.Models[1].Preprocess)
 	}
@@ -67,6 +77,11 @@ func TestParseErrorsNameFileLineAndKey(t *testing.T) {
 		{"mirror twice", "name: t\nmodels:\n  - name: a\n    urls: [https://b/x, https://b/x]\n    sha256: " + strings.Repeat("a", 64) + "\n", `bad.yaml:4: model "a": urls lists https://b/x twice`},
 		{"mirror not http", "name: t\nmodels:\n  - name: a\n    urls: [https://b/x, ftp://c/x]\n    sha256: " + strings.Repeat("a", 64) + "\n", `bad.yaml:4: model "a": url must be http(s), not "ftp://c/x"`},
 		{"urls without sha", "name: t\nmodels:\n  - name: a\n    urls: [https://b/x]\n", `needs sha256`},
+		{"resize not a size", "name: t\nmodels:\n  - name: a\n    arch: x\n    preprocess:\n      resize: 224by224\n", `bad.yaml:6: model "a": preprocess resize "224by224": want a shorter side in pixels (256) or a squash WxH (224x224)`},
+		{"squash side zero", "name: t\nmodels:\n  - name: a\n    arch: x\n    preprocess:\n      resize: 224x0\n", `bad.yaml:6: model "a": preprocess resize "224x0"`},
+		{"resize a list", "name: t\nmodels:\n  - name: a\n    arch: x\n    preprocess:\n      resize: [224, 224]\n", `bad.yaml:6:`},
+		{"crop larger than squash", "name: t\nmodels:\n  - name: a\n    arch: x\n    preprocess: {resize: 256x200, crop: 224}\n", `bad.yaml:5: model "a": preprocess resize 256x200 / crop 224 invalid`},
+		{"unknown layout", "name: t\nmodels:\n  - name: a\n    arch: x\n    preprocess:\n      layout: hwc\n", `bad.yaml:6: model "a": layout "hwc" must be nchw or nhwc`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -31,6 +31,8 @@ type GPU struct {
 	MaxSMClockMHz uint32 `json:"max_sm_clock_mhz"`
 	// MemoryBytes is the total device memory in bytes.
 	MemoryBytes uint64 `json:"memory_bytes"`
+	// Cores is the number of CUDA cores; 0 when the driver does not say.
+	Cores int `json:"cuda_cores,omitempty"`
 }
 
 // Process is one process's use of a GPU.

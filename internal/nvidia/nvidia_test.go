@@ -50,7 +50,7 @@ func TestFakeGPU(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := GPU{Index: 0, Name: "NVIDIA H200", Driver: "550.54.15", SMClockMHz: 1980, MemClockMHz: 3201, MaxSMClockMHz: 1980, MemoryBytes: 150754820096}
+	want := GPU{Index: 0, Name: "NVIDIA H200", Driver: "550.54.15", SMClockMHz: 1980, MemClockMHz: 3201, MaxSMClockMHz: 1980, MemoryBytes: 150754820096, Cores: 16896}
 	if g != want {
 		t.Errorf("GPU 0 = %+v, want %+v", g, want)
 	}
@@ -106,6 +106,10 @@ func TestOpenErrors(t *testing.T) {
 	}
 	if _, err := openNVML(fakeNVML(t, "NO_MEMORY_INFO")); err == nil || !strings.Contains(err.Error(), "has no nvmlDeviceGetMemoryInfo") {
 		t.Errorf("library without nvmlDeviceGetMemoryInfo: err %v, want one naming it", err)
+	}
+	// A driver without nvmlDeviceGetNumGpuCores still opens; the core count is 0.
+	if g, err := openFake(t, "NO_NUM_CORES").GPU(0); err != nil || g.Cores != 0 || g.Name != "NVIDIA H200" {
+		t.Errorf("library without nvmlDeviceGetNumGpuCores: %+v, %v; want the GPU without a core count", g, err)
 	}
 	if _, err := openNVML(fakeNVML(t, "FAIL_INIT")); err == nil || !strings.Contains(err.Error(), "initialising NVML: Driver Not Loaded") {
 		t.Errorf("failing nvmlInit: err %v, want NVML's message", err)

@@ -38,6 +38,7 @@ typedef struct {
 enum {
 	dnnSuccess = 0,
 	dnnInsufficientSize = 7,
+	dnnNotFound = 13, // NVML_ERROR_FUNCTION_NOT_FOUND
 	dnnErrorMemory = 20,
 	dnnNameSize = 96,   // NVML_DEVICE_NAME_V2_BUFFER_SIZE
 	dnnDriverSize = 80, // NVML_SYSTEM_DRIVER_VERSION_BUFFER_SIZE
@@ -58,6 +59,7 @@ typedef struct {
 	nvmlReturn_t (*memoryInfo)(nvmlDevice_t, nvmlMemory_t *);
 	nvmlReturn_t (*processes)(nvmlDevice_t, unsigned int *, void *);
 	int processesV1; // processes fills nvmlProcessInfo_v1_t records
+	nvmlReturn_t (*numCores)(nvmlDevice_t, unsigned int *); // optional: NULL before driver 520
 } dnnNVML;
 
 // dnn_sym returns the first of the two symbols the library has.
@@ -88,6 +90,7 @@ static const char *dnn_load(dnnNVML *n) {
 		n->processesV1 = 1;
 	}
 	if (n->processes == NULL) return "nvmlDeviceGetComputeRunningProcesses_v3";
+	n->numCores = dlsym(h, "nvmlDeviceGetNumGpuCores");
 	return NULL;
 }
 
@@ -121,6 +124,9 @@ static nvmlReturn_t dnn_driver(dnnNVML *n, char *buf) { return n->driverVersion(
 static nvmlReturn_t dnn_clock(dnnNVML *n, nvmlDevice_t d, int t, unsigned int *mhz) { return n->clockInfo(d, t, mhz); }
 static nvmlReturn_t dnn_max_clock(dnnNVML *n, nvmlDevice_t d, int t, unsigned int *mhz) { return n->maxClockInfo(d, t, mhz); }
 static nvmlReturn_t dnn_memory(dnnNVML *n, nvmlDevice_t d, nvmlMemory_t *m) { return n->memoryInfo(d, m); }
+static nvmlReturn_t dnn_num_cores(dnnNVML *n, nvmlDevice_t d, unsigned int *c) {
+	return n->numCores == NULL ? dnnNotFound : n->numCores(d, c);
+}
 
 // dnn_processes lists compute processes into out (room for *count), in the
 // _v3 layout whichever version the library has.
@@ -249,6 +255,11 @@ func (l *nvml) gpu(index int) (GPU, error) {
 	var m C.nvmlMemory_t
 	if C.dnn_memory(l.n, d, &m) == C.dnnSuccess {
 		g.MemoryBytes = uint64(m.total)
+	}
+	// The core count gives the detected peak; drivers before 520 lack it.
+	var cores C.uint
+	if C.dnn_num_cores(l.n, d, &cores) == C.dnnSuccess {
+		g.Cores = int(cores)
 	}
 	return g, nil
 }

@@ -51,11 +51,10 @@ func buildColourModel(t testing.TB, path string, nclass int) {
 	buildColourModelSize(t, path, nclass, 32)
 }
 
-// buildColourModelSize is buildColourModel for crops of the given size.
-func buildColourModelSize(t testing.TB, path string, nclass, size int) {
-	t.Helper()
-	w := make([]float32, nclass*3)
-	b := make([]float32, nclass)
+// colourGemm is the test classifier's Gemm: W (nclass×3, RGB columns) and b.
+func colourGemm(nclass int) (w, b []float32) {
+	w = make([]float32, nclass*3)
+	b = make([]float32, nclass)
 	for c := 0; c < nclass; c++ {
 		mu := [3]float32{3, 3, 3}
 		if c < len(prototypes) {
@@ -66,6 +65,13 @@ func buildColourModelSize(t testing.TB, path string, nclass, size int) {
 			b[c] -= mu[i] * mu[i]
 		}
 	}
+	return w, b
+}
+
+// buildColourModelSize is buildColourModel for crops of the given size.
+func buildColourModelSize(t testing.TB, path string, nclass, size int) {
+	t.Helper()
+	w, b := colourGemm(nclass)
 	dim := func(v int64, p string) *onnx.TensorShapeProto_Dimension {
 		if p != "" {
 			return &onnx.TensorShapeProto_Dimension{Value: &onnx.TensorShapeProto_Dimension_DimParam{DimParam: p}}

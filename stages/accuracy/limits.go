@@ -74,12 +74,15 @@ func checkWorkers(workers, n int, lim Limits) (int, error) {
 
 // batchNeed describes what one batch of inputs costs in memory.
 type batchNeed struct {
-	// crop is the input side; nout the outputs per input; workers the
-	// decoding workers; crops the crops per image (1 or 10).
-	crop, nout, workers, crops int
+	// width and height are the input's size in pixels; nout the outputs
+	// per input; workers the decoding workers; crops the crops per image
+	// (1 or 10).
+	width, height, nout, workers, crops int
 	// activation is ONNX Runtime's intermediate tensors per input, in bytes
 	// (the flops stage's peak estimate at batch 1); 0 when unknown.
 	activation int64
+	// nhwc is true when the input is laid out N×H×W×C.
+	nhwc bool
 	// fixed is true when the model's input shape fixes the batch.
 	fixed bool
 }
@@ -88,7 +91,7 @@ type batchNeed struct {
 // tensors, the pool of per-image tensors (see score), the per-image score
 // sums and the network's activations.
 func (b batchNeed) bytes(n int) int64 {
-	size := int64(3 * b.crop * b.crop)
+	size := int64(3 * b.width * b.height)
 	nbuf := int64(2*b.workers + (n+b.crops-1)/b.crops + 1)
 	nn, nout := int64(n), int64(b.nout)
 	return 4*nn*size + 4*nn*nout + 4*nbuf*int64(b.crops)*size + 8*nn*nout + nn*b.activation
@@ -127,5 +130,5 @@ func (b batchNeed) check(n int, lim Limits) error {
 		what = "buffers and activations"
 	}
 	return fmt.Errorf("accuracy: batch %d of 3×%d×%d inputs with %d workers needs %.2f GB of %s, more than 1/%d of the %.2f GB available (MemAvailable); %s",
-		n, b.crop, b.crop, b.workers, float64(need)/1e9, what, memShare, float64(lim.MemAvailable)/1e9, fix)
+		n, b.height, b.width, b.workers, float64(need)/1e9, what, memShare, float64(lim.MemAvailable)/1e9, fix)
 }

@@ -36,11 +36,11 @@ func TestCheckWorkers(t *testing.T) {
 
 func TestCheckBatch(t *testing.T) {
 	lim := Limits{Cores: 2, MemAvailable: 8e9}
-	centre := batchNeed{crop: 224, nout: 1001, workers: 2, crops: 1}
+	centre := batchNeed{width: 224, height: 224, nout: 1001, workers: 2, crops: 1}
 	if err := centre.check(32, lim); err != nil {
 		t.Errorf("batch 32 in 8 GB: %v", err)
 	}
-	ten := batchNeed{crop: 224, nout: 1001, workers: 2, crops: 10}
+	ten := batchNeed{width: 224, height: 224, nout: 1001, workers: 2, crops: 10}
 	err := ten.check(4096, lim)
 	if err == nil || !strings.Contains(err.Error(), "set accuracy.batch_size to at most") || !strings.Contains(err.Error(), "8.00 GB available") {
 		t.Fatalf("batch 4096 in 8 GB: %v, want the largest batch that fits named", err)
@@ -55,9 +55,9 @@ func TestCheckBatch(t *testing.T) {
 	}
 	// ResNet-50's activations (about 3 MB an image) make batch 4096 need
 	// about 13 GB: refused in 22 GB, where the buffers alone would pass.
-	r50 := batchNeed{crop: 224, nout: 1001, workers: 2, crops: 1, activation: 3.1e6}
+	r50 := batchNeed{width: 224, height: 224, nout: 1001, workers: 2, crops: 1, activation: 3.1e6}
 	big := Limits{Cores: 2, MemAvailable: 22e9}
-	if err := (batchNeed{crop: 224, nout: 1001, workers: 2, crops: 1}).check(4096, big); err != nil {
+	if err := (batchNeed{width: 224, height: 224, nout: 1001, workers: 2, crops: 1}).check(4096, big); err != nil {
 		t.Errorf("buffers of batch 4096 in 22 GB: %v", err)
 	}
 	if err := r50.check(4096, big); err == nil || !strings.Contains(err.Error(), "buffers and activations") {

@@ -23,11 +23,18 @@ const (
 
 // Validate checks that p describes a preprocessing this package can do.
 func (p Preprocess) Validate() error {
-	if p.Crop <= 0 || p.Crop > 8192 {
-		return fmt.Errorf("accuracy: preprocess: crop %d must be between 1 and 8192 pixels", p.Crop)
+	squash := p.SquashWidth != 0 || p.SquashHeight != 0
+	if squash && (p.SquashWidth < 1 || p.SquashWidth > preprocess.MaxSide || p.SquashHeight < 1 || p.SquashHeight > preprocess.MaxSide) {
+		return fmt.Errorf("accuracy: preprocess: squash %dx%d: both sides must be between 1 and %d pixels", p.SquashWidth, p.SquashHeight, preprocess.MaxSide)
 	}
-	if p.Resize < 0 || p.Resize > 16384 {
-		return fmt.Errorf("accuracy: preprocess: resize %d must be between 0 and 16384 pixels", p.Resize)
+	if squash && p.Resize != 0 {
+		return fmt.Errorf("accuracy: preprocess: resize %d and squash %dx%d are exclusive; give one", p.Resize, p.SquashWidth, p.SquashHeight)
+	}
+	if p.Crop < 0 || p.Crop > 8192 || (p.Crop == 0 && !squash) {
+		return fmt.Errorf("accuracy: preprocess: crop %d must be between 1 and 8192 pixels (0, no crop, only after a WxH squash)", p.Crop)
+	}
+	if p.Resize < 0 || p.Resize > preprocess.MaxSide {
+		return fmt.Errorf("accuracy: preprocess: resize %d must be between 0 and %d pixels", p.Resize, preprocess.MaxSide)
 	}
 	if _, err := resample.ParseFilter(p.Interpolation); err != nil {
 		return fmt.Errorf("accuracy: preprocess: %w", err)
@@ -60,8 +67,12 @@ func Crops(mode string) (int, error) {
 	return 0, fmt.Errorf("accuracy: unknown crop mode %q (want center or ten)", mode)
 }
 
-// resizedSize is torchvision's _compute_resized_output_size for an int size.
+// resizedSize is the squash size, or torchvision's
+// _compute_resized_output_size for an int size.
 func (p Preprocess) resizedSize(w, h int) (int, int) {
+	if p.SquashWidth > 0 {
+		return p.SquashWidth, p.SquashHeight
+	}
 	if p.Resize == 0 {
 		return w, h
 	}
@@ -96,9 +107,19 @@ func (p Preprocess) resizeFor(im *decode.Image) (resample.Filter, int, int, erro
 	return f, ow, oh, nil
 }
 
+// inputSize is the width and height of one network input in pixels.
+func (p Preprocess) inputSize() (int, int) { return preprocess.Spec(p).InputSize() }
+
+// values is the number of float32 values of one network input.
+func (p Preprocess) values() int {
+	w, h := p.inputSize()
+	return 3 * w * h
+}
+
 // centerCrop resizes im and cuts the centre crop, computing only the
 // pixels inside it. A crop larger than the resized image is padded with
-// zeros as torchvision's CenterCrop does.
+// zeros as torchvision's CenterCrop does. Without a crop it returns the
+// whole resized (squashed) image.
 func (p Preprocess) centerCrop(im *decode.Image) (*crop, error) {
 	f, ow, oh, err := p.resizeFor(im)
 	if err != nil {
@@ -106,6 +127,13 @@ func (p Preprocess) centerCrop(im *decode.Image) (*crop, error) {
 	}
 	if ow <= 0 || oh <= 0 {
 		return nil, fmt.Errorf("accuracy: image %dx%d resizes to nothing", im.Width, im.Height)
+	}
+	if p.Crop == 0 {
+		pix, err := resample.Resize(im.Pix, im.Width, im.Height, im.Channels, ow, oh, f, resample.Rect{W: ow, H: oh})
+		if err != nil {
+			return nil, err
+		}
+		return &crop{Width: ow, Height: oh, Channels: im.Channels, Pix: pix}, nil
 	}
 	c := p.Crop
 	// Padding as torchvision: left/top get (c-size)//2, then the crop sits at 0.
@@ -148,6 +176,9 @@ func (p Preprocess) tenCrops(im *decode.Image) ([]*crop, error) {
 		return nil, err
 	}
 	c := p.Crop
+	if c == 0 {
+		return nil, errors.New("accuracy: ten-crop needs a crop size; this preprocessing has none (a squash without crop): score the center mode only")
+	}
 	if c > ow || c > oh {
 		return nil, fmt.Errorf("accuracy: ten-crop %d is larger than the resized image %dx%d", c, ow, oh)
 	}
@@ -206,9 +237,14 @@ func (p Preprocess) normaliser() *normaliser {
 	return &n
 }
 
-// tensor writes crop k as a 3×c×c plane block into dst.
-func (n *normaliser) tensor(dst []float32, k *crop, bgr bool) {
+// tensor writes crop k into dst: as three H×W planes (NCHW), or with the
+// channels interleaved per pixel (NHWC).
+func (n *normaliser) tensor(dst []float32, k *crop, bgr, nhwc bool) {
 	plane := k.Width * k.Height
+	if nhwc {
+		n.interleaved(dst, k, bgr)
+		return
+	}
 	if k.Channels == 1 {
 		for c := 0; c < 3; c++ {
 			lut := &n[c]
@@ -236,14 +272,38 @@ func (n *normaliser) tensor(dst []float32, k *crop, bgr bool) {
 	}
 }
 
-// Tensor returns the network input for one decoded image: 3×Crop×Crop
-// float32 for the center mode, 10×3×Crop×Crop for ten.
+// interleaved writes crop k into dst as H×W×3, channels in tensor order.
+func (n *normaliser) interleaved(dst []float32, k *crop, bgr bool) {
+	plane := k.Width * k.Height
+	if k.Channels == 1 {
+		for i, v := range k.Pix[:plane] {
+			dst[3*i], dst[3*i+1], dst[3*i+2] = n[0][v], n[1][v], n[2][v]
+		}
+		return
+	}
+	// Source channel feeding tensor channel 0 and 2.
+	s0, s2 := 0, 2
+	if bgr {
+		s0, s2 = 2, 0
+	}
+	pix := k.Pix[:3*plane]
+	for i := 0; i < plane; i++ {
+		px := pix[3*i : 3*i+3]
+		dst[3*i] = n[0][px[s0]]
+		dst[3*i+1] = n[1][px[1]]
+		dst[3*i+2] = n[2][px[s2]]
+	}
+}
+
+// Tensor returns the network input for one decoded image: 3×H×W float32
+// (H×W×3 with NHWC) for the center mode, ten of them for ten, where H×W is
+// the crop or, without one, the squash.
 func (p Preprocess) Tensor(im *decode.Image, mode string) ([]float32, error) {
 	n, err := Crops(mode)
 	if err != nil {
 		return nil, err
 	}
-	dst := make([]float32, n*3*p.Crop*p.Crop)
+	dst := make([]float32, n*p.values())
 	if _, err := p.fill(dst, im, mode, p.normaliser()); err != nil {
 		return nil, err
 	}
@@ -266,12 +326,12 @@ func (p Preprocess) fill(dst []float32, im *decode.Image, mode string, n *normal
 		}
 		crops = []*crop{c}
 	}
-	size := 3 * p.Crop * p.Crop
+	size := p.values()
 	if len(dst) < len(crops)*size {
 		return nil, fmt.Errorf("accuracy: tensor buffer holds %d values, need %d", len(dst), len(crops)*size)
 	}
 	for i, c := range crops {
-		n.tensor(dst[i*size:(i+1)*size], c, p.BGR)
+		n.tensor(dst[i*size:(i+1)*size], c, p.BGR, p.NHWC)
 	}
 	return crops, nil
 }

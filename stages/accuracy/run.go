@@ -169,7 +169,8 @@ func Run(ctx context.Context, cfg Config, m Model, cp Checkpoint, progress func(
 		return nil, nil, fmt.Errorf("accuracy: %s: %w", m.Name, err)
 	}
 	defer sess.Close()
-	need := batchNeed{crop: m.Preprocess.Crop, nout: classes.Len() + 1, workers: cfg.Workers, crops: crops, activation: m.ActivationBytes}
+	w, h := m.Preprocess.inputSize()
+	need := batchNeed{width: w, height: h, nhwc: m.Preprocess.NHWC, nout: classes.Len() + 1, workers: cfg.Workers, crops: crops, activation: m.ActivationBytes}
 	in, err := newSessionInfer(sess, cfg.BatchSize, len(items)*crops, need, lim)
 	if err != nil {
 		return nil, nil, fmt.Errorf("accuracy: %s: %w", m.Name, err)
@@ -198,15 +199,18 @@ type sessionInfer struct {
 // capped at the inputs the images need, or the model's fixed batch, within
 // the memory bound of lim.
 func newSessionInfer(s *onnxrt.Session, batch, inputs int, need batchNeed, lim Limits) (*sessionInfer, error) {
-	crop := need.crop
 	shape := s.InputShape()
-	if len(shape) != 4 || (shape[1] > 0 && shape[1] != 3) {
-		return nil, fmt.Errorf("input shape %v is not N×3×H×W", shape)
+	c, h, w, layout := 1, 2, 3, "N×3×H×W (NCHW)"
+	if need.nhwc {
+		h, w, c, layout = 1, 2, 3, "N×H×W×3 (NHWC)"
 	}
-	if (shape[2] > 0 && shape[2] != int64(crop)) || (shape[3] > 0 && shape[3] != int64(crop)) {
-		return nil, fmt.Errorf("input shape %v does not match the %d-pixel crop of its preprocessing", shape, crop)
+	if len(shape) != 4 || (shape[c] > 0 && shape[c] != 3) {
+		return nil, fmt.Errorf("input shape %v is not %s; set preprocess layout to the model's", shape, layout)
 	}
-	if shape[2] < 0 || shape[3] < 0 {
+	if (shape[h] > 0 && shape[h] != int64(need.height)) || (shape[w] > 0 && shape[w] != int64(need.width)) {
+		return nil, fmt.Errorf("input shape %v (%s) does not match the %d×%d input (W×H) of its preprocessing", shape, layout, need.width, need.height)
+	}
+	if shape[h] < 0 || shape[w] < 0 {
 		return nil, fmt.Errorf("input shape %v has dynamic height or width; the accuracy stage needs them fixed", shape)
 	}
 	n := batch
@@ -247,11 +251,19 @@ func measure(ctx context.Context, cfg Config, m Model, ds *dataset.Dataset, item
 	if len(crops) == 0 {
 		crops = []string{CropCenter}
 	}
+	var warns []string
+	var modes []string
 	for _, c := range crops {
 		if _, err := Crops(c); err != nil {
 			return nil, nil, err
 		}
+		if c == CropTen && m.Preprocess.Crop == 0 {
+			warns = append(warns, fmt.Sprintf("accuracy: %s: ten-crop not scored: its preprocessing has no crop (the squashed image is the input)", m.Name))
+			continue
+		}
+		modes = append(modes, c)
 	}
+	crops = modes
 	chunk := cfg.ChunkSize
 	if chunk <= 0 {
 		chunk = 1000
@@ -272,7 +284,6 @@ func measure(ctx context.Context, cfg Config, m Model, ds *dataset.Dataset, item
 	total := len(items) * len(crops)
 	done := 0
 	var rows []Row
-	var warns []string
 	for _, mode := range crops {
 		var sum ChunkResult
 		for ci, start := 0, 0; start < len(items); ci, start = ci+1, start+chunk {
@@ -409,10 +420,11 @@ const progressEvery = 16
 // every progressEvery images and once at the end.
 func score(ctx context.Context, p Preprocess, mode string, items []dataset.Item, r *dataset.Reader, nclass int, in inferer, workers int, onImages func(int)) (ChunkResult, error) {
 	k, _ := Crops(mode)
-	size := 3 * p.Crop * p.Crop
+	size := p.values()
 	n := in.size()
 	if len(in.input()) != n*size {
-		return ChunkResult{}, fmt.Errorf("batch input holds %d values, want %d×3×%d×%d", len(in.input()), n, p.Crop, p.Crop)
+		w, h := p.inputSize()
+		return ChunkResult{}, fmt.Errorf("batch input holds %d values, want %d×3×%d×%d", len(in.input()), n, h, w)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -50,13 +50,17 @@ func WritePreprocessed(p Preprocess, crop string, images []string, outDir string
 		if err != nil {
 			return written, fmt.Errorf("accuracy: preprocess: %s: %w", path, err)
 		}
-		tensor := make([]float32, k*3*p.Crop*p.Crop)
+		tensor := make([]float32, k*p.values())
 		crops, err := p.fill(tensor, im, crop, norm)
 		if err != nil {
 			return written, fmt.Errorf("accuracy: preprocess: %s: %w", path, err)
 		}
 		base := uniqueName(safeName(path), used)
-		shape := []int{3, p.Crop, p.Crop}
+		w, h := p.inputSize()
+		shape := []int{3, h, w}
+		if p.NHWC {
+			shape = []int{h, w, 3}
+		}
 		if k > 1 {
 			shape = append([]int{k}, shape...)
 		}

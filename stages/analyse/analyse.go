@@ -149,8 +149,14 @@ type DeviceModelRow struct {
 	// TimingStable is false when the batch-1 timing row failed the timing
 	// stage's stability rule (FPS and ms per image are then marked).
 	TimingStable bool `parquet:"timing_stable_b1"`
-	// PeakBytes is the total memory at batch 1 (0 unless MemoryStatus is "ok").
-	PeakBytes    int64  `parquet:"peak_bytes_b1"`
+	// PeakBytes is the total memory at batch 1 above the baseline (0 unless MemoryStatus is "ok").
+	PeakBytes int64 `parquet:"peak_bytes_b1"`
+	// BaselineBytes is the memory measured before the session existed, at
+	// batch 1: the process with ONNX Runtime loaded (proc), the CUDA context
+	// (nvml) or the whole board's RAM in use (tegrastats).
+	BaselineBytes int64 `parquet:"baseline_bytes_b1"`
+	// Sampler is the memory sampler of the batch-1 row: "proc", "nvml" or "tegrastats".
+	Sampler      string `parquet:"sampler"`
 	MemoryStatus string `parquet:"memory_status"`
 }
 
@@ -163,6 +169,9 @@ type DeviceRow struct {
 	Warmup   int64  `parquet:"warmup"`
 	Runs     int64  `parquet:"runs"`
 	Sampler  string `parquet:"sampler"`
+	// BaselineBytes is the median baseline of the device's measured memory
+	// rows (see DeviceModelRow.BaselineBytes); 0 when none.
+	BaselineBytes int64 `parquet:"baseline_bytes"`
 	// TimingRows and MemoryRows count the rows found.
 	TimingRows int `parquet:"timing_rows"`
 	MemoryRows int `parquet:"memory_rows"`

@@ -178,7 +178,7 @@ func TestFindingsOnFixture(t *testing.T) {
 	if len(res.Findings) != 7 {
 		t.Fatalf("got %d findings, want 7", len(res.Findings))
 	}
-	want := []string{analyse.Supported, analyse.Supported, analyse.Supported, analyse.Supported, analyse.Supported, analyse.Inconclusive, analyse.Inconclusive}
+	want := []string{analyse.PartlySupported, analyse.PartlySupported, analyse.Supported, analyse.PartlySupported, analyse.Supported, analyse.NotEnoughData, analyse.NotComparable}
 	for i, f := range res.Findings {
 		if f.Verdict != want[i] {
 			t.Errorf("finding %d verdict %q, want %q (evidence: %s)", f.ID, f.Verdict, want[i], f.Evidence)

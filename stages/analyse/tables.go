@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 
+	"gonum.org/v1/gonum/stat"
+
 	"github.com/dnnbench/dnnbench/internal/sweep"
 	"github.com/dnnbench/dnnbench/stages/accuracy"
 	"github.com/dnnbench/dnnbench/stages/memory"
@@ -175,8 +177,9 @@ func deviceModelTable(in Inputs, ms []ModelRow, devices []string) []DeviceModelR
 					r.MemoryStatus = StatusError
 				}
 				if r.MemoryStatus == StatusOK {
-					r.PeakBytes = mm.PeakBytes
+					r.PeakBytes, r.BaselineBytes = mm.PeakBytes, mm.BaselineBytes
 				}
+				r.Sampler = mm.Sampler
 			}
 			rows = append(rows, r)
 		}
@@ -395,11 +398,19 @@ func deviceInfo(in Inputs, devices []string) []DeviceRow {
 				}
 			}
 		}
+		var base []float64
 		for _, m := range in.Memory {
 			if m.Device == d {
 				r.MemoryRows++
 				samp = append(samp, m.Sampler)
+				if normStatus(m.Status) == StatusOK && m.BaselineBytes > 0 {
+					base = append(base, float64(m.BaselineBytes))
+				}
 			}
+		}
+		if len(base) > 0 {
+			sort.Float64s(base)
+			r.BaselineBytes = int64(stat.Quantile(0.5, stat.Empirical, base, nil))
 		}
 		r.Provider, r.Threads, r.Warmup, r.Runs, r.Sampler = mode(prov), mode(th), mode(wu), mode(runs), mode(samp)
 		rows = append(rows, r)

@@ -104,13 +104,6 @@ func Resolve(ctx context.Context, s Spec, opt Options) (Row, []string, error) {
 	if err != nil {
 		return Row{}, nil, fmt.Errorf("models: %s: %s: %w", s.Name, row.Path, err)
 	}
-	if row.Source != "arch" {
-		if len(shape) != 4 || shape[1] <= 0 || shape[2] <= 0 || shape[3] <= 0 {
-			return Row{}, nil, fmt.Errorf("models: %s: input shape %v: want N×C×H×W with fixed C, H and W", s.Name, shape)
-		}
-		row.Channels, row.Height, row.Width = shape[1], shape[2], shape[3]
-	}
-
 	var p preprocess.Spec
 	if row.Reference != "" {
 		p, err = ReferencePreprocess(opt.Reference, row.Reference)
@@ -127,8 +120,19 @@ func Resolve(ctx context.Context, s Spec, opt Options) (Row, []string, error) {
 	if o := s.Override; o != nil {
 		p = merge(p, *o)
 	}
-	if int64(p.Crop) != row.Height || int64(p.Crop) != row.Width {
-		warnings = append(warnings, fmt.Sprintf("%s: crop %d differs from the model input %d×%d", s.Name, p.Crop, row.Height, row.Width))
+	if row.Source != "arch" {
+		c, h, w := 1, 2, 3 // NCHW
+		if p.NHWC {
+			h, w, c = 1, 2, 3
+		}
+		if len(shape) != 4 || shape[c] <= 0 || shape[h] <= 0 || shape[w] <= 0 {
+			return Row{}, nil, fmt.Errorf("models: %s: input shape %v: want %s with fixed C, H and W (set preprocess layout: nchw or nhwc to match the model)",
+				s.Name, shape, strings.ToUpper(p.Layout()))
+		}
+		row.Channels, row.Height, row.Width = shape[c], shape[h], shape[w]
+	}
+	if w, h := p.InputSize(); int64(w) != row.Width || int64(h) != row.Height {
+		warnings = append(warnings, fmt.Sprintf("%s: preprocessing makes %d×%d inputs, but the model input is %d×%d", s.Name, w, h, row.Width, row.Height))
 	}
 	row.setPreprocess(p)
 	return row, warnings, nil
@@ -174,13 +178,22 @@ func inputShape(path string) ([]int64, error) {
 	return ins[0].Shape, nil
 }
 
-// merge applies the fields the config's override sets (non-zero) to p.
+// merge applies the fields the config's override sets (non-zero) to p. A
+// squash resize without a crop means no crop.
 func merge(p preprocess.Spec, o config.Preprocess) preprocess.Spec {
-	if o.Resize != 0 {
-		p.Resize = o.Resize
+	if o.Resize != "" {
+		// Validated by config; a squash replaces a shorter side and back.
+		side, w, h, _ := preprocess.ParseResize(o.Resize)
+		p.Resize, p.SquashWidth, p.SquashHeight = side, w, h
+		if w > 0 {
+			p.Crop = 0 // a squash without crop: the whole squashed image
+		}
 	}
 	if o.Crop != 0 {
 		p.Crop = o.Crop
+	}
+	if o.Layout != "" {
+		p.NHWC = o.Layout == "nhwc"
 	}
 	if o.Interpolation != "" {
 		p.Interpolation = o.Interpolation

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -318,5 +319,59 @@ func TestCachedDownloadAlteredOnDisk(t *testing.T) {
 	}
 	if got, _, _ := hashFile(row.Path); got != good {
 		t.Errorf("cached file hashes to %s after the new download, want %s", got, good)
+	}
+}
+
+// TestOverrideSquashAndLayout checks that a squash override clears the
+// shorter side and, without a crop, the reference's crop; a later
+// shorter-side override clears the squash; layout switches to NHWC.
+func TestOverrideSquashAndLayout(t *testing.T) {
+	ref := preprocess.Spec{Resize: 256, Crop: 224, Scale: 1}
+	p := merge(ref, config.Preprocess{Resize: "224x200", Layout: "nhwc"})
+	if p.Resize != 0 || p.SquashWidth != 224 || p.SquashHeight != 200 || p.Crop != 0 || !p.NHWC {
+		t.Errorf("squash override gave %+v, want a 224x200 squash, no crop, NHWC", p)
+	}
+	p = merge(ref, config.Preprocess{Resize: "256x256", Crop: 224})
+	if p.SquashWidth != 256 || p.Crop != 224 || p.NHWC {
+		t.Errorf("squash-then-crop override gave %+v", p)
+	}
+	p = merge(preprocess.Spec{SquashWidth: 224, SquashHeight: 224, NHWC: true}, config.Preprocess{Resize: "256", Crop: 224, Layout: "nchw"})
+	if p.Resize != 256 || p.SquashWidth != 0 || p.SquashHeight != 0 || p.Crop != 224 || p.NHWC {
+		t.Errorf("shorter-side override of a squash gave %+v", p)
+	}
+}
+
+// TestResolveNHWC reads an N×H×W×C model's input size with layout: nhwc,
+// and warns when the layout left at nchw makes the size disagree.
+func TestResolveNHWC(t *testing.T) {
+	g := zoo.NewGraph(24, 24, 3) // input N×24×24×3
+	logits := g.Linear(g.Flatten(g.GlobalAvgPool(g.Input())), 1000, true)
+	var buf bytes.Buffer
+	if _, err := g.WriteTo(&buf, "nhwc", logits, 1); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "nhwc.onnx")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	over := &config.Preprocess{Resize: "24x24", Layout: "nhwc"}
+	row, warns, err := Resolve(context.Background(), Spec{Name: "nhwc", ONNX: path, Override: over}, opts(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if row.Channels != 3 || row.Height != 24 || row.Width != 24 || row.Layout != "nhwc" || row.Squash != "24x24" || row.Crop != 0 {
+		t.Errorf("row %+v, want 3 channels of 24×24, nhwc, squash 24x24, no crop", row)
+	}
+	for _, w := range warns {
+		if strings.Contains(w, "model input") {
+			t.Errorf("unexpected size warning %q", w)
+		}
+	}
+	over = &config.Preprocess{Resize: "24x24"}
+	if _, warns, err = Resolve(context.Background(), Spec{Name: "nhwc", ONNX: path, Override: over}, opts(t)); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(warns, func(w string) bool { return strings.Contains(w, "makes 24×24 inputs, but the model input is 3×24") }) {
+		t.Errorf("warnings %q, want one naming the 24×24 input against the model's 3×24 read as NCHW", warns)
 	}
 }

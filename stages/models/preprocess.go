@@ -37,9 +37,8 @@ func timmNorm(model string) (mean, std [3]float64) {
 // ReferencePreprocess derives preprocessing from a published reference:
 // torchvision rows give resize, crop, interpolation, mean and std; timm rows
 // give the input size and crop_pct (resize = floor(size / crop_pct)); zoo
-// rows give the ONNX Model Zoo's published pipeline, a W×H squash taken as
-// a shorter side of W and no crop as a crop of the whole resized image,
-// until Spec can express them.
+// rows give the ONNX Model Zoo's published pipeline: a shorter side or a
+// W×H squash, a crop or none, and the layout.
 func ReferencePreprocess(ref fs.FS, reference string) (preprocess.Spec, error) {
 	src, key, ok := strings.Cut(reference, ":")
 	if !ok {
@@ -109,18 +108,28 @@ func ReferencePreprocess(ref fs.FS, reference string) (preprocess.Spec, error) {
 		if err != nil {
 			return preprocess.Spec{}, err
 		}
-		w, _, _ := strings.Cut(row["resize"], "x") // "256" or a "256x256" squash
-		crop := row["crop"]
-		if crop == "" {
-			crop = w
+		side, sw, sh, err := preprocess.ParseResize(row["resize"]) // "256" or a "256x256" squash
+		if err != nil {
+			return preprocess.Spec{}, fmt.Errorf("models: zoo %s: %w", key, err)
 		}
-		resize, err1 := strconv.Atoi(w)
-		cropN, err2 := strconv.Atoi(crop)
-		scale, err3 := strconv.ParseFloat(row["scale"], 64)
-		if err1 != nil || err2 != nil || err3 != nil {
-			return preprocess.Spec{}, fmt.Errorf("models: zoo %s: bad resize %q, crop %q or scale %q", key, row["resize"], row["crop"], row["scale"])
+		cropN := 0 // no crop: the squashed image is the input
+		if row["crop"] != "" {
+			if cropN, err = strconv.Atoi(row["crop"]); err != nil {
+				return preprocess.Spec{}, fmt.Errorf("models: zoo %s: crop %q: %w", key, row["crop"], err)
+			}
 		}
-		p.Resize, p.Crop, p.Scale = resize, cropN, scale
+		scale, err := strconv.ParseFloat(row["scale"], 64)
+		if err != nil {
+			return preprocess.Spec{}, fmt.Errorf("models: zoo %s: scale %q: %w", key, row["scale"], err)
+		}
+		p.Resize, p.SquashWidth, p.SquashHeight, p.Crop, p.Scale = side, sw, sh, cropN, scale
+		switch l := row["layout"]; l {
+		case "nchw":
+		case "nhwc":
+			p.NHWC = true
+		default:
+			return preprocess.Spec{}, fmt.Errorf("models: zoo %s: layout %q: want nchw or nhwc", key, l)
+		}
 		p.Interpolation = row["interpolation"]
 		switch ch := row["channels"]; ch {
 		case "rgb":

@@ -18,13 +18,15 @@ type Row struct {
 	Bytes int64 `parquet:"bytes"`
 	// Weights is "random" (zoo) or "pretrained" (user file or URL).
 	Weights string `parquet:"weights"`
-	// Channels, Height, Width give the input shape N×Channels×Height×Width.
+	// Channels, Height, Width give the input's shape, laid out as Layout says.
 	Channels int64 `parquet:"input_channels"`
 	Height   int64 `parquet:"input_height"`
 	Width    int64 `parquet:"input_width"`
-	// Resize is the shorter-side resize in pixels before cropping.
+	// Resize is the shorter-side resize in pixels before cropping; 0 with a squash.
 	Resize int64 `parquet:"resize"`
-	// Crop is the square centre-crop size in pixels.
+	// Squash is "WxH" when the image is squashed to W×H pixels instead, else "".
+	Squash string `parquet:"squash"`
+	// Crop is the square centre-crop size in pixels; 0 means no crop.
 	Crop int64 `parquet:"crop"`
 	// Interpolation is "bilinear" or "bicubic".
 	Interpolation string `parquet:"interpolation"`
@@ -36,6 +38,8 @@ type Row struct {
 	ColorOrder string `parquet:"channels"`
 	// Scale is the pixel range maximum before normalisation: 1 or 255.
 	Scale float64 `parquet:"scale"`
+	// Layout is the input tensor's layout: "nchw" or "nhwc".
+	Layout string `parquet:"layout"`
 	// Reference names the published-accuracy row, e.g.
 	// "torchvision:ResNet50_Weights.IMAGENET1K_V1", "timm:dpn68.mx_in1k", "paper:DPN-68".
 	Reference string `parquet:"reference"`
@@ -49,4 +53,8 @@ func (r *Row) setPreprocess(p preprocess.Spec) {
 	r.Preprocess = p
 	r.Resize, r.Crop, r.Interpolation = int64(p.Resize), int64(p.Crop), p.Interpolation
 	r.Mean, r.Std, r.ColorOrder, r.Scale = fmtTriple(p.Mean), fmtTriple(p.Std), p.Channels(), p.Scale
+	r.Squash, r.Layout = "", p.Layout()
+	if p.SquashWidth > 0 {
+		r.Squash = p.ResizeString()
+	}
 }

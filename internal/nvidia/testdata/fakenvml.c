@@ -7,6 +7,7 @@
 //   GROW          six more processes start between the size query and the read
 //   FAIL_INIT     nvmlInit_v2 fails with NVML_ERROR_DRIVER_NOT_LOADED
 //   NO_MEMORY_INFO the library lacks nvmlDeviceGetMemoryInfo
+//   NO_NUM_CORES  the library lacks nvmlDeviceGetNumGpuCores, as drivers before 520
 #include <stdio.h>
 
 typedef int nvmlReturn_t;
@@ -70,6 +71,14 @@ nvmlReturn_t nvmlDeviceGetClockInfo(void *d, int type, unsigned int *mhz) {
 	}
 	return 2;
 }
+
+#ifndef NO_NUM_CORES
+nvmlReturn_t nvmlDeviceGetNumGpuCores(void *d, unsigned int *n) {
+	if (d != &device0) return 2;
+	*n = 16896;
+	return 0;
+}
+#endif
 
 nvmlReturn_t nvmlDeviceGetMaxClockInfo(void *d, int type, unsigned int *mhz) {
 	if (d != &device0) return 2;
