@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/dnnbench/dnnbench/internal/goldentest"
 	"github.com/dnnbench/dnnbench/internal/preprocess"
 	"github.com/dnnbench/dnnbench/stages/accuracy/decode"
 )
@@ -28,7 +29,7 @@ var layoutVariants = []struct {
 // raw-level and NHWC tensors with Pillow and NumPy's (testdata/README.md),
 // on an RGB landscape, an RGB portrait and a small grayscale image.
 func TestLayoutsMatchPIL(t *testing.T) {
-	dir := goldenDir(t)
+	dir := goldentest.Dir(t)
 	for _, img := range []string{"n01440764_tench", "n02669723_academic_gown", "n03804744_nail"} {
 		im := decodeFile(t, filepath.Join(dir, "images", img+".JPEG"))
 		for _, v := range layoutVariants {

@@ -10,6 +10,7 @@ import (
 	"github.com/advancedclimatesystems/gonnx/onnx"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/dnnbench/dnnbench/internal/goldentest"
 	"github.com/dnnbench/dnnbench/internal/onnxrt"
 	"github.com/dnnbench/dnnbench/stages/accuracy/dataset"
 	"github.com/dnnbench/dnnbench/stages/accuracy/decode"
@@ -161,9 +162,8 @@ func TestCaffeTwinSameTop1(t *testing.T) {
 		}
 		ims = append(ims, im)
 	}
-	golden := goldenDir(t)
-	for _, g := range goldenManifest(t, golden) {
-		ims = append(ims, decodeFile(t, filepath.Join(golden, g.image)))
+	for _, g := range goldentest.Manifest(t, goldentest.Dir(t)) {
+		ims = append(ims, decodeFile(t, g.JPEG))
 	}
 	seen := map[int]bool{}
 	for i, im := range ims {
