@@ -110,26 +110,34 @@ func Resolve(ctx context.Context, s Spec, opt Options) (Row, []string, error) {
 		if err != nil {
 			return Row{}, nil, fmt.Errorf("models: %s: %w", s.Name, err)
 		}
-	} else {
+	}
+	// The input's layout decides which dimensions are H and W, and the
+	// size decides the default preprocessing, so read it first.
+	nhwc := p.NHWC
+	if o := s.Override; o != nil && o.Layout != "" {
+		nhwc = o.Layout == "nhwc"
+	}
+	if row.Source != "arch" {
+		c, h, w := 1, 2, 3 // NCHW
+		layout := "NCHW"
+		if nhwc {
+			h, w, c, layout = 1, 2, 3, "NHWC"
+		}
+		if len(shape) != 4 || shape[c] <= 0 || shape[h] <= 0 || shape[w] <= 0 {
+			return Row{}, nil, fmt.Errorf("models: %s: input shape %v: want %s with fixed C, H and W (set preprocess layout: nchw or nhwc to match the model)",
+				s.Name, shape, layout)
+		}
+		row.Channels, row.Height, row.Width = shape[c], shape[h], shape[w]
+	}
+	if row.Reference == "" {
 		p = preprocess.Spec{Resize: int(row.Height * 256 / 224), Crop: int(row.Height), Interpolation: "bilinear",
-			Mean: imagenetMean, Std: imagenetStd, Scale: 1}
+			Mean: imagenetMean, Std: imagenetStd, Scale: 1, NHWC: nhwc}
 		if s.Override == nil {
 			warnings = append(warnings, fmt.Sprintf("%s: no reference or preprocess given; assuming torchvision's ImageNet preprocessing (resize %d, crop %d, bilinear, ImageNet mean/std, RGB)", s.Name, p.Resize, p.Crop))
 		}
 	}
 	if o := s.Override; o != nil {
 		p = merge(p, *o)
-	}
-	if row.Source != "arch" {
-		c, h, w := 1, 2, 3 // NCHW
-		if p.NHWC {
-			h, w, c = 1, 2, 3
-		}
-		if len(shape) != 4 || shape[c] <= 0 || shape[h] <= 0 || shape[w] <= 0 {
-			return Row{}, nil, fmt.Errorf("models: %s: input shape %v: want %s with fixed C, H and W (set preprocess layout: nchw or nhwc to match the model)",
-				s.Name, shape, strings.ToUpper(p.Layout()))
-		}
-		row.Channels, row.Height, row.Width = shape[c], shape[h], shape[w]
 	}
 	if w, h := p.InputSize(); int64(w) != row.Width || int64(h) != row.Height {
 		warnings = append(warnings, fmt.Sprintf("%s: preprocessing makes %d×%d inputs, but the model input is %d×%d", s.Name, w, h, row.Width, row.Height))

@@ -55,6 +55,10 @@ func TestResolveUserONNX(t *testing.T) {
 	if len(warns) == 0 || !strings.Contains(warns[0], "no reference") {
 		t.Errorf("warnings %v, want one about the assumed preprocessing", warns)
 	}
+	// The assumed preprocessing follows the model's input size.
+	if p := row.Preprocess; p.Crop != 32 || p.Resize != 32*256/224 {
+		t.Errorf("assumed preprocessing %+v, want resize %d and crop 32", p, 32*256/224)
+	}
 }
 
 func TestResolveBadInputs(t *testing.T) {
