@@ -4,7 +4,6 @@
 package conditions
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -126,30 +125,14 @@ func CPUModel(cpuinfo string) (string, error) {
 		return "", fmt.Errorf("conditions: cpu model: %w", err)
 	}
 	defer f.Close()
-	var fallback string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), ":")
-		if !ok {
-			continue
-		}
-		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
-		switch k {
-		case "model name":
-			return v, nil
-		case "Model", "Hardware":
-			if fallback == "" {
-				fallback = v
-			}
-		}
-	}
-	if err := sc.Err(); err != nil {
+	info, err := ParseCPUInfo(f)
+	if err != nil && info.Model == "" {
 		return "", fmt.Errorf("conditions: cpu model: %w", err)
 	}
-	if fallback == "" {
+	if info.Model == "" {
 		return "", fmt.Errorf("conditions: cpu model: no model name in %s", cpuinfo)
 	}
-	return fallback, nil
+	return info.Model, nil
 }
 
 // Freq is what cpufreq says about the CPUs.
