@@ -2,6 +2,7 @@ package report_test
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -44,7 +45,28 @@ func setup() report.Setup {
 	}
 }
 
-func render(t testing.TB, in analyse.Inputs) (*report.Output, []plots.Figure) {
+// output is a report written in every format.
+type output struct {
+	Markdown, HTML, PDF []byte
+}
+
+// write writes rep in every format.
+func write(t testing.TB, rep *report.Report) *output {
+	t.Helper()
+	var md, h, pdf bytes.Buffer
+	if err := rep.WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	if err := rep.WriteHTML(&h); err != nil {
+		t.Fatal(err)
+	}
+	if err := rep.WritePDF(&pdf); err != nil {
+		t.Fatal(err)
+	}
+	return &output{md.Bytes(), h.Bytes(), pdf.Bytes()}
+}
+
+func render(t testing.TB, in analyse.Inputs) (*output, []plots.Figure) {
 	t.Helper()
 	res, err := analyse.Run(in, analyse.Config{})
 	if err != nil {
@@ -54,11 +76,11 @@ func render(t testing.TB, in analyse.Inputs) (*report.Output, []plots.Figure) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := report.Render(report.Options{}, setup(), res, figs)
+	rep, err := report.New(report.Options{}, setup(), res, figs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return out, figs
+	return write(t, rep), figs
 }
 
 var tjString = regexp.MustCompile(`\(((?:[^()\\]|\\.)*)\) ?Tj`)
@@ -180,25 +202,50 @@ func TestByteIdentical(t *testing.T) {
 	}
 }
 
-func TestGenerateWritesFormats(t *testing.T) {
+func TestWriteFormats(t *testing.T) {
 	res, err := analyse.Run(analysetest.Inputs(), analyse.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	if err := report.Generate(report.Options{Formats: []string{"md", "pdf"}}, setup(), res, nil, dir); err != nil {
+	rep, err := report.New(report.Options{}, setup(), res, nil)
+	if err != nil {
 		t.Fatal(err)
 	}
-	for name, want := range map[string]bool{"report.md": true, "report.pdf": true, "report.html": false} {
-		_, err := os.Stat(filepath.Join(dir, name))
-		if (err == nil) != want {
-			t.Errorf("%s written = %v, want %v", name, err == nil, want)
+	all := write(t, rep)
+	for _, tc := range []struct {
+		format string
+		want   []byte
+	}{{"md", all.Markdown}, {"html", all.HTML}, {"pdf", all.PDF}} {
+		var b bytes.Buffer
+		if err := rep.Write(tc.format, &b); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(b.Bytes(), tc.want) {
+			t.Errorf("Write(%q) differs from its Write method", tc.format)
 		}
 	}
-	if err := report.Generate(report.Options{Formats: []string{"docx"}}, setup(), res, nil, dir); err == nil || !strings.Contains(err.Error(), `"docx"`) {
-		t.Errorf("unknown format: err = %v", err)
+	if !bytes.HasPrefix(all.PDF, []byte("%PDF-")) || !bytes.HasPrefix(all.HTML, []byte("<!DOCTYPE html>")) || !bytes.HasPrefix(all.Markdown, []byte("# ")) {
+		t.Errorf("a format does not start as it should")
+	}
+	if got := report.Formats(); strings.Join(got, ",") != "md,html,pdf" {
+		t.Errorf("Formats() = %v", got)
+	}
+	var b bytes.Buffer
+	if err := rep.Write("docx", &b); err == nil || !strings.Contains(err.Error(), `"docx"`) || b.Len() != 0 {
+		t.Errorf("unknown format: err = %v, wrote %d bytes", err, b.Len())
+	}
+	if _, err := report.New(report.Options{}, setup(), nil, nil); err == nil {
+		t.Errorf("New without an analysis result: no error")
+	}
+	if err := rep.WritePDF(failWriter{}); err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Errorf("WritePDF to a failing writer: %v, want the writer's error", err)
 	}
 }
+
+// failWriter fails every write.
+type failWriter struct{}
+
+func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
 
 // BenchmarkReport40x2 is the report stage from cache-equivalent inputs:
 // analysis, figures and all three formats for 40 models on 2 devices.
@@ -213,9 +260,11 @@ func BenchmarkReport40x2(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := report.Render(report.Options{}, setup(), res, figs); err != nil {
+		rep, err := report.New(report.Options{}, setup(), res, figs)
+		if err != nil {
 			b.Fatal(err)
 		}
+		write(b, rep)
 	}
 }
 
@@ -238,11 +287,15 @@ func TestMethodFollowsDevice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := report.Render(report.Options{Formats: []string{"md"}}, report.Setup{}, res, nil)
+	rep, err := report.New(report.Options{}, report.Setup{}, res, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	md := string(out.Markdown)
+	var out bytes.Buffer
+	if err := rep.WriteMarkdown(&out); err != nil {
+		t.Fatal(err)
+	}
+	md := out.String()
 	for _, want := range []string{
 		"On cpu (CPU execution provider) the input and output tensors are in host memory, where the model runs, so nothing is copied.",
 		"On gpu (tensorrt execution provider) the input and output tensors are allocated in host memory, so every timed Run includes copying the input batch to the GPU and the outputs back",

@@ -3,10 +3,7 @@
 // same goldmark syntax tree), with the figures embedded as vectors.
 package report
 
-import (
-	"fmt"
-	"time"
-)
+import "time"
 
 // Setup describes where and how the numbers were measured; the pipeline
 // fills it from its manifest.
@@ -61,10 +58,8 @@ type DeviceProfile struct {
 	PeakMethod string
 }
 
-// Options controls what is written.
+// Options controls how the report reads.
 type Options struct {
-	// Formats lists the outputs: "md", "html", "pdf"; default all three.
-	Formats []string
 	// Title is the report title; default "Benchmark analysis of deep neural
 	// network architectures on this machine".
 	Title string
@@ -74,9 +69,6 @@ type Options struct {
 }
 
 func (o Options) withDefaults() Options {
-	if len(o.Formats) == 0 {
-		o.Formats = []string{"md", "html", "pdf"}
-	}
 	if o.Title == "" {
 		o.Title = "Benchmark analysis of deep neural network architectures on this machine"
 	}
@@ -84,24 +76,4 @@ func (o Options) withDefaults() Options {
 		o.FigureDir = "figures"
 	}
 	return o
-}
-
-func (o Options) validate() error {
-	for _, f := range o.Formats {
-		switch f {
-		case "md", "html", "pdf":
-		default:
-			return fmt.Errorf("report: format %q: want md, html or pdf", f)
-		}
-	}
-	return nil
-}
-
-func (o Options) wants(format string) bool {
-	for _, f := range o.Formats {
-		if f == format {
-			return true
-		}
-	}
-	return false
 }
