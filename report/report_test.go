@@ -10,10 +10,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"github.com/dnnbench/dnnbench/internal/golden"
-
-	"golang.org/x/text/encoding/charmap"
 
 	"github.com/dnnbench/dnnbench/plots"
 	"github.com/dnnbench/dnnbench/report"
@@ -86,16 +85,30 @@ func render(t testing.TB, in analyse.Inputs) (*output, []plots.Figure) {
 var tjString = regexp.MustCompile(`\(((?:[^()\\]|\\.)*)\) ?Tj`)
 
 // pdfText extracts the text shown by Tj operators of an uncompressed PDF,
-// one string a line, decoded from the core fonts' cp1252.
+// one string a line, decoded from the UTF-16BE strings of its embedded
+// Unicode fonts.
 func pdfText(pdf []byte) string {
 	var b strings.Builder
 	for _, m := range tjString.FindAllSubmatch(pdf, -1) {
-		s := string(m[1])
-		s = strings.NewReplacer(`\(`, "(", `\)`, ")", `\\`, `\`, `\r`, "", `\n`, "").Replace(s)
-		if u, err := charmap.Windows1252.NewDecoder().String(s); err == nil {
-			s = u
+		var raw []byte
+		for i := 0; i < len(m[1]); i++ {
+			c := m[1][i]
+			if c == '\\' && i+1 < len(m[1]) {
+				i++
+				switch c = m[1][i]; c {
+				case 'r':
+					c = '\r'
+				case 'n':
+					c = '\n'
+				}
+			}
+			raw = append(raw, c)
 		}
-		b.WriteString(s)
+		u16 := make([]uint16, len(raw)/2)
+		for i := range u16 {
+			u16[i] = uint16(raw[2*i])<<8 | uint16(raw[2*i+1])
+		}
+		b.WriteString(string(utf16.Decode(u16)))
 		b.WriteByte('\n')
 	}
 	return b.String()
@@ -137,6 +150,20 @@ func TestPDFContents(t *testing.T) {
 		if !strings.Contains(text, want) {
 			t.Errorf("PDF text lacks %q", want)
 		}
+	}
+	// Symbols print as themselves in the embedded Unicode font, not as look-alikes.
+	for _, want := range []string{"Spearman ρ(top-1, FLOPs)", "within 0.7 GB at ≥ 15 FPS", "Memory ≤ (GB)", "2 cores × 2.2 GHz", "R² ≥ 0.9", "resnet18†", "76.02 ± 0.37"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("PDF text lacks %q", want)
+		}
+	}
+	for _, unwanted := range []string{" rho ", ">=", "<="} {
+		if strings.Contains(text, unwanted) {
+			t.Errorf("PDF text still has the look-alike %q", unwanted)
+		}
+	}
+	if bytes.Contains(out.PDF, []byte("/BaseFont /Helvetica")) || !bytes.Contains(out.PDF, []byte("/FontFile2")) || !bytes.Contains(out.PDF, []byte("/BaseFont /utf8liberationsans")) {
+		t.Errorf("PDF does not embed the Liberation TrueType fonts, or still uses a core font")
 	}
 	if !bytes.Contains(out.PDF, []byte("/CreationDate (D:20231114221320)")) {
 		t.Errorf("PDF creation date is not SOURCE_DATE_EPOCH")
@@ -373,8 +400,9 @@ func TestAccuracyFailureAndSkipped(t *testing.T) {
 	}
 }
 
-// TestPDFNonLatinNames: characters the PDF's core fonts lack are shown as
-// \uXXXX escapes, never dropped as dots; Latin-1 letters stay as they are.
+// TestPDFNonLatinNames: characters the PDF's font lacks are shown as
+// \uXXXX escapes, never dropped as dots or boxes; Latin and Greek letters
+// stay as they are.
 func TestPDFNonLatinNames(t *testing.T) {
 	in := analysetest.Inputs()
 	name := "模Ωé"
@@ -390,7 +418,7 @@ func TestPDFNonLatinNames(t *testing.T) {
 	}
 	out, _ := render(t, in)
 	text := pdfText(out.PDF)
-	if want := `\u6a21\u03a9é`; !strings.Contains(text, want) {
+	if want := `\u6a21Ωé`; !strings.Contains(text, want) {
 		t.Errorf("PDF text lacks the escaped name %q", want)
 	}
 	if strings.Contains(text, "..é") {
