@@ -55,8 +55,8 @@ func main() {
 type options struct {
 	config, stage, device, models, out, cache string
 	// dataset, when set, replaces the config's accuracy.dataset.
-	dataset string
-	force, quiet                              bool
+	dataset      string
+	force, quiet bool
 	// outName is the output folder under out: the config's name, or for a
 	// --models subset a name of its own (see subsetName).
 	outName string
