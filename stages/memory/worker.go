@@ -39,11 +39,8 @@ func fatal(err error, device bool) event {
 
 // measure does the work of Worker and describes the outcome as an event.
 func measure(ctx context.Context, req request) event {
-	if err := onnxrt.CheckProvider(req.LibPath, req.Session.Provider); err != nil {
-		return fatal(err, true)
-	}
-	if _, err := onnxrt.Init(req.LibPath); err != nil {
-		return fatal(err, true)
+	if _, _, err := req.Init(); err != nil {
+		return fatal(err, true) // a library or provider that fails is the device's problem
 	}
 	s, err := OpenSampler(ctx, req.Sampler, req.GPU, req.IntervalMs)
 	if err != nil {

@@ -27,12 +27,9 @@ func Worker(ctx context.Context, in io.Reader, out io.Writer) error {
 	fatal := func(err error, providerMissing bool) error {
 		return enc.Send(event{Kind: evFatal, Message: err.Error(), ProviderMissing: providerMissing})
 	}
-	if err := onnxrt.CheckProvider(req.LibPath, req.Session.Provider); err != nil {
-		return fatal(err, true)
-	}
-	version, err := onnxrt.Init(req.LibPath)
+	version, missing, err := req.Init()
 	if err != nil {
-		return fatal(err, false)
+		return fatal(err, missing)
 	}
 	cond := conditions.Read("/", conditions.Settings{
 		IntraOpThreads: req.Session.IntraOpThreads, InterOpThreads: req.Session.InterOpThreads,
