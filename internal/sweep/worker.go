@@ -1,12 +1,14 @@
 package sweep
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"sort"
 	"strconv"
 
+	"github.com/dnnbench/dnnbench/internal/childproc"
 	"github.com/dnnbench/dnnbench/internal/onnxrt"
 )
 
@@ -90,6 +92,37 @@ func (w Worker) Library(stage, device string) (string, error) {
 		return "", DeviceError(stage, device, err)
 	}
 	return lib, nil
+}
+
+// Start starts a worker process for stage: Exe with args "worker STAGE",
+// Env added to its environment, Hold inherited, and req (a stage's request,
+// embedding Request) on its stdin.
+func (w Worker) Start(ctx context.Context, stage string, req any) (*childproc.Child, error) {
+	return childproc.Start(ctx, w.Exe, []string{"worker", stage}, w.Env, req, w.Hold...)
+}
+
+// Ended is the status and message of a batch size whose worker ended
+// before reporting it: werr is what the worker's Wait returned and ifClean
+// the message when it exited cleanly. A worker that ran out of memory gives
+// OOM; any other end gives Error.
+func Ended(werr error, ifClean string) (status, msg string) {
+	switch {
+	case werr == nil:
+		return Error, ifClean
+	case errors.Is(werr, childproc.ErrOutOfMemory):
+		return OOM, werr.Error()
+	}
+	return Error, werr.Error()
+}
+
+// SessionFailed is the status and message of a batch size whose worker
+// could not create its session and said why in msg: OOM when the runtime
+// ran out of memory, Error otherwise.
+func SessionFailed(msg string) (status, message string) {
+	if onnxrt.IsOOM(errors.New(msg)) {
+		return OOM, "session: " + msg
+	}
+	return Error, "session: " + msg
 }
 
 // Request is the part of a worker's request that every stage sends: the

@@ -3,12 +3,14 @@ package sweep
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/dnnbench/dnnbench/internal/childproc"
 	"github.com/dnnbench/dnnbench/internal/onnxrt"
 )
 
@@ -124,5 +126,31 @@ func TestInitLoadsTheRuntime(t *testing.T) {
 	version, missing, err := Request{LibPath: lib}.Init()
 	if err != nil || missing || version == "" {
 		t.Errorf("Init: version %q, missing %v, err %v", version, missing, err)
+	}
+}
+
+func TestEnded(t *testing.T) {
+	cases := []struct {
+		werr         error
+		status, want string
+	}{
+		{nil, Error, "no result"},
+		{errors.New("worker exit status 3: boom"), Error, "worker exit status 3: boom"},
+		{fmt.Errorf("worker %w: cannot allocate", childproc.ErrOutOfMemory), OOM, "cannot allocate"},
+	}
+	for _, c := range cases {
+		status, msg := Ended(c.werr, "no result")
+		if status != c.status || !strings.Contains(msg, c.want) {
+			t.Errorf("Ended(%v) = %q, %q; want %q and a message with %q", c.werr, status, msg, c.status, c.want)
+		}
+	}
+}
+
+func TestSessionFailed(t *testing.T) {
+	if status, msg := SessionFailed("Load model failed: bad graph"); status != Error || msg != "session: Load model failed: bad graph" {
+		t.Errorf("bad model: %q, %q", status, msg)
+	}
+	if status, _ := SessionFailed("Failed to allocate memory for requested buffer of size 123"); status != OOM {
+		t.Errorf("allocation failure: status %q, want %q", status, OOM)
 	}
 }

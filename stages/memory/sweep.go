@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dnnbench/dnnbench/internal/childproc"
 	"github.com/dnnbench/dnnbench/internal/onnxrt"
 	"github.com/dnnbench/dnnbench/internal/sweep"
 )
@@ -87,10 +86,7 @@ func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(R
 				}
 				return sweep.DeviceError("memory", cfg.Device, errors.New(msg))
 			}
-			r.Status, r.Error = sweep.Error, "session: "+ev.Message
-			if onnxrt.IsOOM(errors.New(ev.Message)) {
-				r.Status = sweep.OOM
-			}
+			r.Status, r.Error = sweep.SessionFailed(ev.Message)
 		default:
 			return fmt.Errorf("memory: %s batch %d: unknown worker event %q", m.Name, b, ev.Kind)
 		}
@@ -116,7 +112,7 @@ func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(R
 // runChild runs one worker and returns its event; a child that dies
 // without one yields a failed event carrying its exit and stderr.
 func runChild(ctx context.Context, cfg Config, req request) (event, error) {
-	child, err := childproc.Start(ctx, cfg.Exe, []string{"worker", "memory"}, cfg.Env, req, cfg.Hold...)
+	child, err := cfg.Start(ctx, "memory", req)
 	if err != nil {
 		return event{}, err
 	}
@@ -129,11 +125,8 @@ func runChild(ctx context.Context, cfg Config, req request) (event, error) {
 	}
 	switch {
 	case err == io.EOF:
-		msg := "worker ended without a result"
-		if werr != nil {
-			msg = werr.Error()
-		}
-		return event{Kind: evFailed, Message: msg, OOM: errors.Is(werr, childproc.ErrOutOfMemory)}, nil
+		status, msg := sweep.Ended(werr, "worker ended without a result")
+		return event{Kind: evFailed, Message: msg, OOM: status == sweep.OOM}, nil
 	case err != nil:
 		return event{}, err
 	}

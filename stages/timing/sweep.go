@@ -2,7 +2,6 @@ package timing
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -10,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dnnbench/dnnbench/internal/childproc"
 	"github.com/dnnbench/dnnbench/internal/conditions"
 	"github.com/dnnbench/dnnbench/internal/onnxrt"
 	"github.com/dnnbench/dnnbench/internal/sweep"
@@ -52,7 +50,7 @@ func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(R
 		Batches: bs, Warmup: cfg.Warmup, Runs: cfg.Runs, MinSeconds: cfg.MinSeconds, Rounds: cfg.Rounds, NVML: cfg.NVML, GPU: gpu,
 	}
 	start := time.Now()
-	child, err := childproc.Start(ctx, cfg.Exe, []string{"worker", "timing"}, cfg.Env, req, cfg.Hold...)
+	child, err := cfg.Start(ctx, "timing", req)
 	if err != nil {
 		return cond, fmt.Errorf("timing: %s: %w", m.Name, err)
 	}
@@ -95,13 +93,7 @@ func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(R
 	if err := ctx.Err(); err != nil {
 		return cond, err
 	}
-	ended, status := "worker ended before this batch size", sweep.Error
-	if werr != nil {
-		ended = werr.Error()
-	}
-	if errors.Is(werr, childproc.ErrOutOfMemory) {
-		status = sweep.OOM
-	}
+	status, ended := sweep.Ended(werr, "worker ended before this batch size")
 	rows, err := s.rows(ended, status)
 	if err != nil {
 		return cond, err
@@ -207,10 +199,8 @@ func (s *sweepState) handle(ev event) error {
 		}
 	case evFatal:
 		if s.failedAt == 0 {
-			s.failedAt, s.failStatus, s.failMsg = s.batches[0], sweep.Error, "session: "+ev.Message
-			if onnxrt.IsOOM(errors.New(ev.Message)) {
-				s.failStatus = sweep.OOM
-			}
+			s.failedAt = s.batches[0]
+			s.failStatus, s.failMsg = sweep.SessionFailed(ev.Message)
 		}
 	default:
 		return fmt.Errorf("timing: %s: unknown worker event %q", s.model.Name, ev.Kind)

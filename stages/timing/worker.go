@@ -16,8 +16,8 @@ import (
 // Worker is the child side of a sweep: the pipeline's main calls it for
 // "worker timing". It reads one request from in and, on one session, times
 // every batch size in interleaved rounds (see timeAll), writing JSON-line
-// events to out. Worker returns an error only when it cannot talk to its
-// parent.
+// events to out; the timed runs themselves are timeChunk's loop. Worker
+// returns an error only when it cannot talk to its parent.
 func Worker(ctx context.Context, in io.Reader, out io.Writer) error {
 	var req request
 	if err := childproc.ReadRequest(in, &req); err != nil {
