@@ -6,8 +6,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-
-	"github.com/dnnbench/dnnbench/internal/childproc"
 )
 
 // envEcho turns the test binary into a worker that answers with its
@@ -31,11 +29,12 @@ type echoRequest struct {
 func TestMain(m *testing.M) {
 	if v := os.Getenv(envEcho); v != "" {
 		var req echoRequest
-		if err := childproc.ReadRequest(os.Stdin, &req); err != nil {
+		enc, err := Accept("echo", os.Stdin, os.Stdout, &req)
+		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
-		if err := childproc.NewEncoder(os.Stdout).Send(echo{Args: os.Args[1:], Env: v, Model: req.Model, Batch: req.Batch}); err != nil {
+		if err := enc.Send(echo{Args: os.Args[1:], Env: v, Model: req.Model, Batch: req.Batch}); err != nil {
 			os.Exit(1)
 		}
 		os.Exit(0)
@@ -44,7 +43,7 @@ func TestMain(m *testing.M) {
 }
 
 // TestWorkerStart: the child gets "worker STAGE", the extra environment
-// and the request, whose embedded Request it decodes strictly.
+// and the request, which it reads through Accept.
 func TestWorkerStart(t *testing.T) {
 	exe, err := os.Executable()
 	if err != nil {
@@ -67,5 +66,19 @@ func TestWorkerStart(t *testing.T) {
 	}
 	if _, err := (Worker{}).Start(context.Background(), "timing", echoRequest{}); err == nil {
 		t.Error("Start without an executable succeeded")
+	}
+}
+
+// TestAcceptRejectsUnknownFields: a request with a field the stage does not
+// know is an error that names the stage's worker.
+func TestAcceptRejectsUnknownFields(t *testing.T) {
+	var req echoRequest
+	var out strings.Builder
+	_, err := Accept("memory", strings.NewReader(`{"model":"m","colour":"red"}`+"\n"), &out, &req)
+	if err == nil || !strings.HasPrefix(err.Error(), "memory: worker: ") || !strings.Contains(err.Error(), "colour") {
+		t.Errorf("err %v, want a memory worker error naming the unknown field", err)
+	}
+	if out.Len() != 0 {
+		t.Errorf("Accept wrote %q before any event", out.String())
 	}
 }

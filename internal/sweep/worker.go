@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sort"
 	"strconv"
@@ -135,7 +136,17 @@ type Request struct {
 	Session onnxrt.Options `json:"session"`
 }
 
-// Init is the worker's prologue: it checks that the execution provider's
+// Accept begins a worker of stage: it reads the one request on in into req
+// (a pointer to the stage's request; unknown fields are errors) and returns
+// the encoder of the events the worker writes on out.
+func Accept(stage string, in io.Reader, out io.Writer, req any) (*childproc.Encoder, error) {
+	if err := childproc.ReadRequest(in, req); err != nil {
+		return nil, fmt.Errorf("%s: worker: %w", stage, err)
+	}
+	return childproc.NewEncoder(out), nil
+}
+
+// Init is the worker's prologue after Accept: it checks that the execution provider's
 // libraries are beside the ONNX Runtime library, then initialises the
 // runtime and returns its version. missing is true when the provider check
 // failed (the device's fault, not the model's).

@@ -7,10 +7,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dnnbench/dnnbench/internal/childproc"
 	"github.com/dnnbench/dnnbench/internal/conditions"
 	"github.com/dnnbench/dnnbench/internal/headroom"
 	"github.com/dnnbench/dnnbench/internal/onnxrt"
+	"github.com/dnnbench/dnnbench/internal/sweep"
 )
 
 // Worker is the child side of a sweep: the pipeline's main calls it for
@@ -20,10 +20,10 @@ import (
 // returns an error only when it cannot talk to its parent.
 func Worker(ctx context.Context, in io.Reader, out io.Writer) error {
 	var req request
-	if err := childproc.ReadRequest(in, &req); err != nil {
-		return fmt.Errorf("timing: worker: %w", err)
+	enc, err := sweep.Accept("timing", in, out, &req)
+	if err != nil {
+		return err
 	}
-	enc := childproc.NewEncoder(out)
 	fatal := func(err error, providerMissing bool) error {
 		return enc.Send(event{Kind: evFatal, Message: err.Error(), ProviderMissing: providerMissing})
 	}
