@@ -239,7 +239,7 @@ func inferShapes(m *Model, batch int64, bind map[string]int64) (*Inference, erro
 			}
 			ins[j] = v
 		}
-		outs, err := inferNode(n, ins, m.Opset())
+		outs, err := inferNode(n, ins)
 		if err != nil {
 			in.failed[i] = err.Error()
 			outs = nil
@@ -420,6 +420,42 @@ func (h *intHeap) pop() int {
 		i = s
 	}
 	return top
+}
+
+// in returns input i, or nil when absent.
+func in(ins []*value, i int) *value {
+	if i < len(ins) {
+		return ins[i]
+	}
+	return nil
+}
+
+// need returns input i or an error naming it when it is absent or has unknown rank.
+func need(ins []*value, i int) (*value, error) {
+	v := in(ins, i)
+	if v == nil {
+		return nil, fmt.Errorf("input %d is missing", i)
+	}
+	if v.rank < 0 {
+		return nil, fmt.Errorf("input %d has unknown shape", i)
+	}
+	return v, nil
+}
+
+// intsFrom returns integer values from input i when present and constant,
+// else from attribute name. present is false when neither gives them.
+func intsFrom(n *Node, ins []*value, i int, name string) (vals []int64, present bool, err error) {
+	if v := in(ins, i); v != nil {
+		ints, ok := v.constInts()
+		if !ok {
+			return nil, true, fmt.Errorf("input %d (%s) is not a constant", i, name)
+		}
+		return ints, true, nil
+	}
+	if a, ok := (attrs{n}).ints(name); ok {
+		return a, true, nil
+	}
+	return nil, false, nil
 }
 
 // attrs gives typed access to a node's attributes.
