@@ -184,6 +184,8 @@ func analyze(m *Model, opt Options) (*Result, error) {
 		warn[fmt.Sprintf("%d intermediate tensors of unknown shape are left out of activation bytes", missing)] = true
 	}
 
+	weights, io := movedBytes(g, inf, res.Nodes)
+	res.Row.WeightBytes, res.Row.IOBytesPerImage = weights, io/batch
 	res.Row.FileBytes = m.FileBytes
 	res.Row.UnknownOps = strings.Join(sortedKeys(unknown), " ")
 	res.Warnings = sortedKeys(warn)

@@ -2,8 +2,9 @@ package flops
 
 // normRule gives the rules of normalisation. BatchNormalization,
 // LayerNormalization, InstanceNormalization, MeanVarianceNormalization and
-// LRN cost one FLOP per output element: each output is its input scaled and
-// shifted, an elementwise cost far below any convolution's MACs.
+// LRN cost one FLOP per output element, like every op that is not a
+// multiply-accumulate; the running mean and variance BatchNormalization
+// reads are statistics, not parameters (see runningStatistics).
 func normRule(op string) (rule, bool) {
 	switch op {
 	case "BatchNormalization":
