@@ -442,6 +442,34 @@ func need(ins []*value, i int) (*value, error) {
 	return v, nil
 }
 
+// need2 returns inputs i and j, or an error naming the first that is absent
+// or has unknown rank.
+func need2(ins []*value, i, j int) (*value, *value, error) {
+	x, err := need(ins, i)
+	if err != nil {
+		return nil, nil, err
+	}
+	y, err := need(ins, j)
+	if err != nil {
+		return nil, nil, err
+	}
+	return x, y, nil
+}
+
+// needInts returns input 0 and the integers of input 1 or, in older
+// opsets, of attribute name (see intsFrom).
+func needInts(n *Node, ins []*value, name string) (x *value, vals []int64, present bool, err error) {
+	x, err = need(ins, 0)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	vals, present, err = intsFrom(n, ins, 1, name)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	return x, vals, present, nil
+}
+
 // intsFrom returns integer values from input i when present and constant,
 // else from attribute name. present is false when neither gives them.
 func intsFrom(n *Node, ins []*value, i int, name string) (vals []int64, present bool, err error) {

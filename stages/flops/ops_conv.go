@@ -60,6 +60,8 @@ type convGeometry struct {
 	autoPad                          string
 }
 
+// geometry reads a sliding window's strides, dilations, pads and auto_pad
+// (defaults: ones, zeros, NOTSET) and checks them against the kernel.
 func geometry(n *Node, spatial int, kernel []int64) (convGeometry, error) {
 	a := attrs{n}
 	g := convGeometry{kernel: kernel, autoPad: a.str("auto_pad", "NOTSET")}
@@ -129,31 +131,40 @@ func (g convGeometry) outDim(i int, in int64, ceil bool) (int64, error) {
 	return out, nil
 }
 
-func inferConv(n *Node, ins []*value) ([]*value, error) {
-	x, err := need(ins, 0)
+// convOperands returns a convolution's input and weight, checked to have
+// equal ranks of at least 3, its window geometry (kernel_shape, else the
+// weight's spatial dims) and its group.
+func convOperands(n *Node, ins []*value) (x, w *value, g convGeometry, group int64, err error) {
+	x, w, err = need2(ins, 0, 1)
 	if err != nil {
-		return nil, err
-	}
-	w, err := need(ins, 1)
-	if err != nil {
-		return nil, err
+		return nil, nil, g, 0, err
 	}
 	if x.rank < 3 || w.rank != x.rank {
-		return nil, fmt.Errorf("input rank %d and weight rank %d: need equal ranks of at least 3", x.rank, w.rank)
+		return nil, nil, g, 0, fmt.Errorf("input rank %d and weight rank %d: need equal ranks of at least 3", x.rank, w.rank)
 	}
-	spatial := x.rank - 2
 	kernel := w.dims[2:]
 	if k, ok := (attrs{n}).ints("kernel_shape"); ok && len(k) > 0 {
 		kernel = k
 	}
-	g, err := geometry(n, spatial, kernel)
+	g, err = geometry(n, x.rank-2, kernel)
+	if err != nil {
+		return nil, nil, g, 0, err
+	}
+	group = attrs{n}.int("group", 1)
+	if group < 1 {
+		return nil, nil, g, 0, fmt.Errorf("group %d must be at least 1", group)
+	}
+	return x, w, g, group, nil
+}
+
+// inferConv gives output channels from the weight and each spatial dim from
+// the window geometry.
+func inferConv(n *Node, ins []*value) ([]*value, error) {
+	x, w, g, group, err := convOperands(n, ins)
 	if err != nil {
 		return nil, err
 	}
-	group := attrs{n}.int("group", 1)
-	if group < 1 {
-		return nil, fmt.Errorf("group %d must be at least 1", group)
-	}
+	spatial := x.rank - 2
 	if x.dims[1] >= 0 && w.dims[1] >= 0 && x.dims[1] != w.dims[1]*group {
 		return nil, fmt.Errorf("input has %d channels; weight %v with group %d needs %d", x.dims[1], w.dims, group, w.dims[1]*group)
 	}
@@ -168,32 +179,16 @@ func inferConv(n *Node, ins []*value) ([]*value, error) {
 	return []*value{shaped(x.dtype, dims)}, nil
 }
 
+// inferConvTranspose gives output channels as the weight's dim 1 × group
+// and spatial dims from output_shape or from strides, padding and
+// output_padding.
 func inferConvTranspose(n *Node, ins []*value) ([]*value, error) {
 	a := attrs{n}
-	x, err := need(ins, 0)
+	x, w, g, group, err := convOperands(n, ins)
 	if err != nil {
 		return nil, err
-	}
-	w, err := need(ins, 1)
-	if err != nil {
-		return nil, err
-	}
-	if x.rank < 3 || w.rank != x.rank {
-		return nil, fmt.Errorf("input rank %d and weight rank %d: need equal ranks of at least 3", x.rank, w.rank)
 	}
 	spatial := x.rank - 2
-	kernel := w.dims[2:]
-	if k, ok := a.ints("kernel_shape"); ok && len(k) > 0 {
-		kernel = k
-	}
-	g, err := geometry(n, spatial, kernel)
-	if err != nil {
-		return nil, err
-	}
-	group := a.int("group", 1)
-	if group < 1 {
-		return nil, fmt.Errorf("group %d must be at least 1", group)
-	}
 	outPad := make([]int64, spatial)
 	if p, ok := a.ints("output_padding"); ok && len(p) == spatial {
 		outPad = p
@@ -222,7 +217,7 @@ func inferConvTranspose(n *Node, ins []*value) ([]*value, error) {
 		case "SAME_UPPER", "SAME_LOWER":
 			d = in * g.strides[i]
 		default:
-			d = g.strides[i]*(in-1) + outPad[i] + (kernel[i]-1)*g.dilations[i] + 1
+			d = g.strides[i]*(in-1) + outPad[i] + (g.kernel[i]-1)*g.dilations[i] + 1
 			if g.autoPad != "VALID" {
 				d -= g.pads[i] + g.pads[i+spatial]
 			}

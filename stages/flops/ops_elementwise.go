@@ -200,13 +200,7 @@ func inferBroadcast(n *Node, ins []*value) ([]*value, error) {
 			continue
 		}
 		if floatMode {
-			acc := operand(ins[0], k)
-			for _, v := range ins[1:] {
-				if v == nil {
-					continue
-				}
-				acc = floatOp(op, acc, operand(v, k))
-			}
+			acc := combine(ins, k, operand, func(x, y float64) float64 { return floatOp(op, x, y) })
 			if op == "Mean" {
 				acc /= float64(present)
 			}
@@ -217,13 +211,7 @@ func inferBroadcast(n *Node, ins []*value) ([]*value, error) {
 			}
 			continue
 		}
-		acc := operandInt(ins[0], k)
-		for _, v := range ins[1:] {
-			if v == nil {
-				continue
-			}
-			acc = intOp(op, acc, operandInt(v, k))
-		}
+		acc := combine(ins, k, operandInt, func(x, y int64) int64 { return intOp(op, x, y) })
 		if op == "Mean" {
 			acc /= int64(present)
 		}
@@ -233,14 +221,38 @@ func inferBroadcast(n *Node, ins []*value) ([]*value, error) {
 	return []*value{out}, nil
 }
 
-func floatOp(op string, x, y float64) float64 {
+// combine folds the operands of output element k left to right with f,
+// skipping absent inputs; get reads an operand's broadcast element.
+func combine[T int64 | float64](ins []*value, k int64, get func(v *value, k int64) T, f func(x, y T) T) T {
+	acc := get(ins[0], k)
+	for _, v := range ins[1:] {
+		if v != nil {
+			acc = f(acc, get(v, k))
+		}
+	}
+	return acc
+}
+
+// ring applies the operations floats and integers share (Mean sums; its
+// division comes after); ok is false for the others.
+func ring[T int64 | float64](op string, x, y T) (r T, ok bool) {
 	switch op {
 	case "Add", "Sum", "Mean":
-		return x + y
+		return x + y, true
 	case "Sub":
-		return x - y
+		return x - y, true
 	case "Mul":
-		return x * y
+		return x * y, true
+	}
+	return 0, false
+}
+
+// floatOp evaluates a broadcasting op on floats; comparisons give 0 or 1.
+func floatOp(op string, x, y float64) float64 {
+	if r, ok := ring(op, x, y); ok {
+		return r
+	}
+	switch op {
 	case "Div":
 		return x / y
 	case "Pow":
@@ -271,14 +283,13 @@ func floatOp(op string, x, y float64) float64 {
 	return math.NaN()
 }
 
+// intOp evaluates a broadcasting op on integers: division and Mod by zero
+// give 0, Mod takes the divisor's sign, and the rest go through floatOp.
 func intOp(op string, x, y int64) int64 {
+	if r, ok := ring(op, x, y); ok {
+		return r
+	}
 	switch op {
-	case "Add", "Sum", "Mean":
-		return x + y
-	case "Sub":
-		return x - y
-	case "Mul":
-		return x * y
 	case "Div":
 		if y == 0 || (x == math.MinInt64 && y == -1) {
 			return 0

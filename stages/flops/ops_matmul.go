@@ -70,11 +70,7 @@ func countMatMul(b int) func(o operands, outElems int64) (macs, flops int64, err
 
 func inferGemm(n *Node, ins []*value) ([]*value, error) {
 	a := attrs{n}
-	x, err := need(ins, 0)
-	if err != nil {
-		return nil, err
-	}
-	w, err := need(ins, 1)
+	x, w, err := need2(ins, 0, 1)
 	if err != nil {
 		return nil, err
 	}
@@ -131,11 +127,7 @@ func matmulShape(a, b []int64) (dims []int64, batch []int64, m, k, n int64, err 
 }
 
 func inferMatMul(_ *Node, ins []*value) ([]*value, error) {
-	x, err := need(ins, 0)
-	if err != nil {
-		return nil, err
-	}
-	w, err := need(ins, 1)
+	x, w, err := need2(ins, 0, 1)
 	if err != nil {
 		return nil, err
 	}

@@ -50,15 +50,25 @@ func inferPool(n *Node, ins []*value) ([]*value, error) {
 
 // inferGlobalPool keeps batch and channels and makes every spatial dim 1.
 func inferGlobalPool(_ *Node, ins []*value) ([]*value, error) {
+	return globalPool(ins, 2, false)
+}
+
+// globalPool makes every spatial dim of input 0 one: dims 2 on, or with
+// channelsLast dims 1 to rank−2. The input's rank must be at least minRank.
+func globalPool(ins []*value, minRank int, channelsLast bool) ([]*value, error) {
 	x, err := need(ins, 0)
 	if err != nil {
 		return nil, err
 	}
-	if x.rank < 2 {
-		return nil, fmt.Errorf("input rank %d is below 2", x.rank)
+	if x.rank < minRank {
+		return nil, fmt.Errorf("input rank %d is below %d", x.rank, minRank)
 	}
 	dims := append([]int64{}, x.dims...)
-	for i := 2; i < len(dims); i++ {
+	first, last := 2, x.rank
+	if channelsLast {
+		first, last = 1, x.rank-1
+	}
+	for i := first; i < last; i++ {
 		dims[i] = 1
 	}
 	return []*value{shaped(x.dtype, dims)}, nil

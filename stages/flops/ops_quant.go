@@ -1,9 +1,6 @@
 package flops
 
-import (
-	"errors"
-	"fmt"
-)
+import "errors"
 
 // quantRule gives the rules of the quantized ops of the default domain. The
 // quantized MAC ops count as their float twins on their data inputs, so a
@@ -76,11 +73,7 @@ func microsoftRule(op string) (rule, bool) {
 
 // inferQLinearBinary broadcasts QLinearAdd's or QLinearMul's data inputs 0 and 3.
 func inferQLinearBinary(_ *Node, ins []*value) ([]*value, error) {
-	x, err := need(ins, 0)
-	if err != nil {
-		return nil, err
-	}
-	y, err := need(ins, 3)
+	x, y, err := need2(ins, 0, 3)
 	if err != nil {
 		return nil, err
 	}
@@ -103,22 +96,7 @@ func inferQLinearUnary(_ *Node, ins []*value) ([]*value, error) {
 // inferQLinearGlobalAveragePool makes every spatial dim 1, channels first
 // or, with channels_last, channels last.
 func inferQLinearGlobalAveragePool(n *Node, ins []*value) ([]*value, error) {
-	x, err := need(ins, 0)
-	if err != nil {
-		return nil, err
-	}
-	if x.rank < 3 {
-		return nil, fmt.Errorf("input rank %d is below 3", x.rank)
-	}
-	dims := append([]int64{}, x.dims...)
-	first, last := 2, x.rank
-	if (attrs{n}).int("channels_last", 0) != 0 {
-		first, last = 1, x.rank-1
-	}
-	for i := first; i < last; i++ {
-		dims[i] = 1
-	}
-	return []*value{shaped(x.dtype, dims)}, nil
+	return globalPool(ins, 3, (attrs{n}).int("channels_last", 0) != 0)
 }
 
 // inferQLinearAveragePool takes AveragePool's rule on input 0; channels_last

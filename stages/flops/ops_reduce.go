@@ -50,13 +50,9 @@ func reduceDims(dims []int64, axes []int, keep bool) []int64 {
 
 func inferReduce(n *Node, ins []*value) ([]*value, error) {
 	a, op := attrs{n}, n.Proto.GetOpType()
-	x, err := need(ins, 0)
-	if err != nil {
-		return nil, err
-	}
 	// Axes are an attribute before opset 18 (ReduceSum: 13) and an input after;
 	// either form is accepted whatever the declared opset.
-	axes, present, err := intsFrom(n, ins, 1, "axes")
+	x, axes, present, err := needInts(n, ins, "axes")
 	if err != nil {
 		return nil, err
 	}

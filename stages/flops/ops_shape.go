@@ -511,11 +511,7 @@ func inferTranspose(n *Node, ins []*value) ([]*value, error) {
 }
 
 func inferSqueeze(n *Node, ins []*value) ([]*value, error) {
-	x, err := need(ins, 0)
-	if err != nil {
-		return nil, err
-	}
-	axes, present, err := intsFrom(n, ins, 1, "axes")
+	x, axes, present, err := needInts(n, ins, "axes")
 	if err != nil {
 		return nil, err
 	}
@@ -549,11 +545,7 @@ func inferSqueeze(n *Node, ins []*value) ([]*value, error) {
 }
 
 func inferUnsqueeze(n *Node, ins []*value) ([]*value, error) {
-	x, err := need(ins, 0)
-	if err != nil {
-		return nil, err
-	}
-	axes, present, err := intsFrom(n, ins, 1, "axes")
+	x, axes, present, err := needInts(n, ins, "axes")
 	if err != nil {
 		return nil, err
 	}
@@ -589,11 +581,7 @@ func inferUnsqueeze(n *Node, ins []*value) ([]*value, error) {
 }
 
 func inferPad(n *Node, ins []*value) ([]*value, error) {
-	x, err := need(ins, 0)
-	if err != nil {
-		return nil, err
-	}
-	pads, present, err := intsFrom(n, ins, 1, "pads")
+	x, pads, present, err := needInts(n, ins, "pads")
 	if err != nil {
 		return nil, err
 	}
@@ -661,11 +649,7 @@ func inferShape(n *Node, ins []*value) ([]*value, error) {
 }
 
 func inferGather(n *Node, ins []*value) ([]*value, error) {
-	x, err := need(ins, 0)
-	if err != nil {
-		return nil, err
-	}
-	idx, err := need(ins, 1)
+	x, idx, err := need2(ins, 0, 1)
 	if err != nil {
 		return nil, err
 	}
