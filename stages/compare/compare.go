@@ -163,7 +163,9 @@ func Run(base, new Side, cfg Config) (*Result, error) {
 			keys = append(keys, k)
 		}
 	}
-	slices.SortFunc(keys, func(a, b cellKey) int { return cmp.Or(strings.Compare(a.model, b.model), cmp.Compare(a.batch, b.batch)) })
+	slices.SortFunc(keys, func(a, b cellKey) int {
+		return cmp.Or(strings.Compare(a.model, b.model), cmp.Compare(a.batch, b.batch))
+	})
 	thr := benchmath.Thresholds{CompareAlpha: cfg.Alpha}
 	for _, k := range keys {
 		b, inBase := bCells[k]
@@ -242,7 +244,9 @@ func cells(which string, s Side, res *Result) (map[cellKey]timing.Row, error) {
 		for k := range dups {
 			keys = append(keys, k)
 		}
-		slices.SortFunc(keys, func(a, b cellKey) int { return cmp.Or(strings.Compare(a.model, b.model), cmp.Compare(a.batch, b.batch)) })
+		slices.SortFunc(keys, func(a, b cellKey) int {
+			return cmp.Or(strings.Compare(a.model, b.model), cmp.Compare(a.batch, b.batch))
+		})
 		k := keys[0]
 		res.Warnings = append(res.Warnings, fmt.Sprintf("%s %s: %d cells were measured more than once (other settings or runtime versions), e.g. %s batch %d %d times; each uses its latest measurement",
 			which, s.Label, len(keys), k.model, k.batch, dups[k]+1))
