@@ -17,7 +17,9 @@ import (
 // comparison is a fixed comparison: a faster, a slower, an unchanged and an
 // unbounded cell (with a hostile name), a skipped cell and warnings.
 func comparison() *compare.Result {
-	s := func(n int, m, lo, hi float64) compare.Summary { return compare.Summary{N: n, MedianMs: m, LoMs: lo, HiMs: hi} }
+	s := func(n int, m, lo, hi float64) compare.Summary {
+		return compare.Summary{N: n, MedianMs: m, LoMs: lo, HiMs: hi}
+	}
 	return &compare.Result{Base: "cpu", New: "cpu@/tmp/<new>", BaseDevice: "cpu", NewDevice: "cpu", Alpha: 0.05, Confidence: 0.95,
 		Cells: []compare.Cell{
 			{Model: "mobilenet_v2", Batch: 1, Base: s(60, 12.5, 12.2, 12.9), New: s(60, 8.75, 8.6, 8.9), Ratio: 0.7, RatioLo: 0.67, RatioHi: 0.73, P: 1e-9, Significant: true, Delta: "-30.00%"},
