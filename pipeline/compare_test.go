@@ -40,7 +40,7 @@ func latencies(seed uint64, n int, median float64) []float64 {
 }
 
 func timingRow(model, device string, batch int64, samples []float64) timing.Row {
-	return timing.Row{Model: model, Device: device, Batch: batch, Status: "ok", SamplesMs: samples,
+	return timing.Row{Model: model, Device: device, Batch: batch, Status: "ok", Stable: true, SamplesMs: samples,
 		ModelSHA256: fmt.Sprintf("%064x", len(model)), Runs: int64(len(samples))}
 }
 

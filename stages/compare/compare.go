@@ -190,6 +190,14 @@ func Run(base, new Side, cfg Config) (*Result, error) {
 		if b.ModelSHA256 != "" && n.ModelSHA256 != "" && b.ModelSHA256 != n.ModelSHA256 {
 			c.Warnings = append(c.Warnings, fmt.Sprintf("different model files (sha256 %.12s… on the base side, %.12s… on the new side)", b.ModelSHA256, n.ModelSHA256))
 		}
+		for _, r := range []struct {
+			which string
+			row   timing.Row
+		}{{"base", b}, {"new", n}} {
+			if !r.row.Stable {
+				c.Warnings = append(c.Warnings, fmt.Sprintf("the %s side's cell failed the timing stage's stability rule (%s)", r.which, r.row.UnstableReason))
+			}
+		}
 		res.Cells = append(res.Cells, c)
 	}
 	if len(res.Cells) == 0 {

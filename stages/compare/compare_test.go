@@ -65,7 +65,7 @@ func scaled(xs []float64, k float64) []float64 {
 }
 
 func row(model, device string, batch int64, samples []float64) timing.Row {
-	return timing.Row{Model: model, Device: device, Batch: batch, Status: "ok", SamplesMs: samples, ModelSHA256: "sha-" + model}
+	return timing.Row{Model: model, Device: device, Batch: batch, Status: "ok", Stable: true, SamplesMs: samples, ModelSHA256: "sha-" + model}
 }
 
 func side(label, device string, rows ...timing.Row) Side {
@@ -225,6 +225,7 @@ func TestSkippedAndDuplicateCells(t *testing.T) {
 	newer.SampleUnixNs = []int64{200}
 	other := row("m", "gpu", 1, odd)
 	other.ModelSHA256 = "sha-other"
+	other.Stable, other.UnstableReason = false, "rounds disagree by 40%"
 	res, err := Run(side("a", "cpu", newer, older, row("big", "cpu", 64, even), row("only-base", "cpu", 1, even)),
 		side("b", "gpu", other, oom, row("only-new", "gpu", 2, odd)), Config{})
 	if err != nil {
@@ -236,6 +237,9 @@ func TestSkippedAndDuplicateCells(t *testing.T) {
 	}
 	if !slices.ContainsFunc(c.Warnings, func(s string) bool { return strings.Contains(s, "different model files") }) {
 		t.Errorf("warnings %q, want different model files", c.Warnings)
+	}
+	if !slices.Contains(c.Warnings, "the new side's cell failed the timing stage's stability rule (rounds disagree by 40%)") || len(c.Warnings) != 2 {
+		t.Errorf("warnings %q, want the new side's instability and no other", c.Warnings)
 	}
 	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "m batch 1 2 times") {
 		t.Errorf("result warnings %q, want the duplicate", res.Warnings)
