@@ -55,7 +55,9 @@ func main() {
 // options are the parsed command-line flags of a run.
 type options struct {
 	config, stage, device, models, out, cache string
-	force, quiet                              bool
+	// dataset, when set, replaces the config's accuracy.dataset.
+	dataset      string
+	force, quiet bool
 	// outName is the output folder under out: the config's name, or for a
 	// --models subset a name of its own (see subsetName).
 	outName string
@@ -88,6 +90,7 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	fs.StringVar(&o.models, "models", "", "comma-separated model names to run (default: all in the config)")
 	fs.StringVar(&o.out, "out", "out", "output directory; results go to <out>/<config name>/")
 	fs.StringVar(&o.cache, "cache", defaultCache, "cache directory")
+	fs.StringVar(&o.dataset, "dataset", "", "ImageNet validation folder to measure accuracy on (replaces the config's accuracy.dataset)")
 	fs.BoolVar(&o.force, "force", false, "recompute cached results of the selected stages")
 	fs.BoolVar(&o.quiet, "quiet", false, "print only errors")
 	fs.DurationVar(&o.downloadTimeout, "download-timeout", time.Minute, "fail a model download after this long without receiving data")
@@ -111,6 +114,9 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	}
 	if err := checkCompareCaches(cfg); err != nil {
 		return err
+	}
+	if o.dataset != "" {
+		cfg.Accuracy.Dataset = o.dataset
 	}
 	devName := cfg.Device
 	if o.device != "" {
