@@ -20,7 +20,8 @@ const CompareName = "compare"
 // ratio's interval as a bar; a dashed line marks 1. Significant changes are
 // filled (green when faster, vermilion when slower), the others hollow
 // grey. Interval ends that are unbounded (too few samples) are drawn to the
-// edge of the axis.
+// edge of the axis. Beyond maxCompareRows cells it draws the batch size
+// compared for the most models only, and its title says so.
 func Compare(res *compare.Result, opt Options) (Figure, error) {
 	if res == nil {
 		return Figure{}, fmt.Errorf("plots: no comparison")
@@ -31,15 +32,27 @@ func Compare(res *compare.Result, opt Options) (Figure, error) {
 	title := fmt.Sprintf("Ratio of median batch latency, new / base, per model and batch, with its %g%% interval; filled: a significant change (Mann–Whitney p ≤ %g), green faster and vermilion slower; hollow: no significant change (~); dashed: no change.",
 		100*res.Confidence, res.Alpha)
 	f := Figure{Name: CompareName, Number: "5", Title: title}
-	n := len(res.Cells)
-	if n == 0 {
+	cells := res.Cells
+	if len(cells) == 0 {
 		f.Missing = "no model × batch was measured on both sides"
 		return f, nil
 	}
+	if len(cells) > maxCompareRows {
+		b := commonBatch(cells)
+		var kept []compare.Cell
+		for _, c := range cells {
+			if c.Batch == b {
+				kept = append(kept, c)
+			}
+		}
+		f.Title += fmt.Sprintf(" Batch %d only, the batch size compared for the most models: %d of the %d cells (the table lists every cell).", b, len(kept), len(cells))
+		cells = kept
+	}
+	n := len(cells)
 	p := newPlot(cleanLabel(res.New)+" vs. "+cleanLabel(res.Base), "Median latency ratio, new / base (below 1: faster)", "")
 	// The axis spans every finite ratio and bound, and 1.
 	lo, hi := 1.0, 1.0
-	for _, c := range res.Cells {
+	for _, c := range cells {
 		for _, x := range []float64{c.Ratio, c.RatioLo, c.RatioHi} {
 			if x > 0 && !math.IsInf(x, 0) && !math.IsNaN(x) {
 				lo, hi = math.Min(lo, x), math.Max(hi, x)
@@ -53,7 +66,7 @@ func Compare(res *compare.Result, opt Options) (Figure, error) {
 	labels := make([]string, n)
 	var bars errorBars
 	var faster, slower, same plotter.XYs
-	for i, c := range res.Cells {
+	for i, c := range cells {
 		y := float64(n - 1 - i) // the first cell at the top
 		labels[n-1-i] = fmt.Sprintf("%s  b%d", cleanLabel(c.Model), c.Batch)
 		if math.IsNaN(c.Ratio) || math.IsInf(c.Ratio, 0) {
@@ -125,6 +138,26 @@ func Compare(res *compare.Result, opt Options) (Figure, error) {
 		return f, fmt.Errorf("plots: compare: %w", err)
 	}
 	return f, nil
+}
+
+// maxCompareRows is the most cells the comparison figure draws one row
+// each; beyond it, the rows would be too thin to read on a page, and the
+// figure keeps one batch size (see commonBatch).
+const maxCompareRows = 40
+
+// commonBatch is the batch size with the most cells, the smallest on a tie.
+func commonBatch(cells []compare.Cell) int64 {
+	count := map[int64]int{}
+	for _, c := range cells {
+		count[c.Batch]++
+	}
+	best, most := int64(0), 0
+	for b, k := range count {
+		if k > most || (k == most && b < best) {
+			best, most = b, k
+		}
+	}
+	return best
 }
 
 // errorBars are points with horizontal error bars (plotter.XYer and XErrorer).

@@ -2,6 +2,7 @@ package plots_test
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"path/filepath"
 	"strings"
@@ -92,5 +93,37 @@ func TestCompareFigureWithoutCells(t *testing.T) {
 	}
 	if _, err := plots.Compare(nil, plots.Options{}); err == nil {
 		t.Error("a nil comparison gave no error")
+	}
+}
+
+// TestCompareFigureKeepsOneBatchWhenCrowded gives 65 cells: 30 models at
+// batches 1 and 8 and 5 at 16. The figure keeps batch 1 (tied with 8 for
+// the most models, and smaller) and says so.
+func TestCompareFigureKeepsOneBatchWhenCrowded(t *testing.T) {
+	res := compareFixture()
+	res.Cells = nil
+	for i := range 30 {
+		for _, b := range []int64{1, 8} {
+			res.Cells = append(res.Cells, compare.Cell{Model: fmt.Sprintf("net%02d", i), Batch: b, Ratio: 0.9, RatioLo: 0.8, RatioHi: 1.0, Significant: true})
+		}
+	}
+	for i := range 5 {
+		res.Cells = append(res.Cells, compare.Cell{Model: fmt.Sprintf("net%02d", i), Batch: 16, Ratio: 1.1, RatioLo: 1.0, RatioHi: 1.2})
+	}
+	f, err := plots.Compare(res, plots.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]int{}
+	for _, op := range f.Drawing.Ops {
+		if op.Kind == plots.OpText && strings.HasPrefix(op.Text, "net") {
+			rows[op.Text[strings.LastIndex(op.Text, " ")+1:]]++
+		}
+	}
+	if rows["b1"] != 30 || len(rows) != 1 {
+		t.Errorf("row labels by batch %v, want 30 at b1 only", rows)
+	}
+	if !strings.Contains(f.Title, "Batch 1 only, the batch size compared for the most models: 30 of the 65 cells") {
+		t.Errorf("title %q does not say which cells it shows", f.Title)
 	}
 }
