@@ -167,6 +167,8 @@ func Run(base, new Side, cfg Config) (*Result, error) {
 		return cmp.Or(strings.Compare(a.model, b.model), cmp.Compare(a.batch, b.batch))
 	})
 	thr := benchmath.Thresholds{CompareAlpha: cfg.Alpha}
+	// shared is the first cell on both sides that could not be compared.
+	var shared *Skipped
 	for _, k := range keys {
 		b, inBase := bCells[k]
 		n, inNew := nCells[k]
@@ -182,7 +184,11 @@ func Run(base, new Side, cfg Config) (*Result, error) {
 			reason = fmt.Sprintf("%d base and %d new samples stored; both sides need samples", len(b.SamplesMs), len(n.SamplesMs))
 		}
 		if reason != "" {
-			res.Skipped = append(res.Skipped, Skipped{Model: k.model, Batch: k.batch, Reason: reason})
+			sk := Skipped{Model: k.model, Batch: k.batch, Reason: reason}
+			res.Skipped = append(res.Skipped, sk)
+			if inBase && inNew && shared == nil {
+				shared = &sk
+			}
 			continue
 		}
 		c := compareCell(b, n, &thr, cfg.Confidence)
@@ -199,6 +205,10 @@ func Run(base, new Side, cfg Config) (*Result, error) {
 			}
 		}
 		res.Cells = append(res.Cells, c)
+	}
+	if len(res.Cells) == 0 && shared != nil {
+		return nil, fmt.Errorf("compare: no model × batch measured on both sides can be compared, e.g. %s batch %d: %s",
+			shared.Model, shared.Batch, shared.Reason)
 	}
 	if len(res.Cells) == 0 {
 		return nil, fmt.Errorf("%w: base %s has %s; new %s has %s",

@@ -215,6 +215,15 @@ func TestNoOverlap(t *testing.T) {
 	}
 }
 
+func TestNothingComparable(t *testing.T) {
+	rec := recorded(t)
+	_, err := Run(side("a", "cpu", row("m", "cpu", 1, rec["small/1"])),
+		side("b", "gpu", timing.Row{Model: "m", Device: "gpu", Batch: 1, Status: "error", Error: "provider failed"}), Config{})
+	if err == nil || errors.Is(err, ErrNoOverlap) || !strings.Contains(err.Error(), "can be compared, e.g. m batch 1: status ok on the base side, error on the new side") {
+		t.Fatalf("error %v, want the shared cell that cannot be compared and why", err)
+	}
+}
+
 func TestSkippedAndDuplicateCells(t *testing.T) {
 	rec := recorded(t)
 	even, odd := halves(rec["small/1"])
