@@ -47,10 +47,16 @@ func (r *runner) analyseAndReport(ctx context.Context, t tables) error {
 	if err != nil {
 		return err
 	}
+	opt := report.Options{}
+	if r.cfg.Report.Compare != nil {
+		if opt.Compare, figs, err = r.compare(ctx, t, figs, date); err != nil {
+			return err
+		}
+	}
 	if _, err := plots.WriteFiles(filepath.Join(r.outDir, "figures"), figs); err != nil {
 		return err
 	}
-	rep, err := report.New(report.Options{}, r.setup(res, date), res, figs)
+	rep, err := report.New(opt, r.setup(res, date), res, figs)
 	if err != nil {
 		return err
 	}

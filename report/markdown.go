@@ -108,6 +108,8 @@ type view struct {
 	Appendix   []string
 	// VerdictRule says how a finding's verdict follows from its statistic.
 	VerdictRule string
+	// Compare is the comparison subsection of Section 4, or "".
+	Compare string
 }
 
 // section is one part of the report: a name and the text/template that
@@ -174,6 +176,8 @@ Each cell is the median batch latency divided by the batch size. A dagger (†) 
 {{if .Notes}}
 {{end}}{{end}}
 `},
+		{"compare", `{{if .Compare}}{{.Compare}}
+{{end}}`},
 		{"memory", `## 5. Memory
 
 {{fig .Figures "4"}}
@@ -324,6 +328,9 @@ func buildView(opt Options, setup Setup, res *analyse.Result, figs []plots.Figur
 	v.Checks, v.CheckNotes = accuracyCheckTable(res)
 	v.Appendix = appendix(setup, res)
 	v.Models = modelTable(res)
+	if opt.Compare != nil {
+		v.Compare = compareSection(opt.Compare, v.Figures)
+	}
 	return v
 }
 

@@ -3,7 +3,11 @@
 // same goldmark syntax tree), with the figures embedded as vectors.
 package report
 
-import "time"
+import (
+	"time"
+
+	"github.com/dnnbench/dnnbench/stages/compare"
+)
 
 // Setup describes where and how the numbers were measured; the pipeline
 // fills it from its manifest.
@@ -66,6 +70,9 @@ type Options struct {
 	// FigureDir is where the figures lie, relative to the report, for the
 	// Markdown's image links; default "figures".
 	FigureDir string
+	// Compare, when set, adds a comparison of two devices' latencies to
+	// Section 4 (report.compare), with the figure numbered "5" in figs.
+	Compare *compare.Result
 }
 
 func (o Options) withDefaults() Options {
