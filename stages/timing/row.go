@@ -49,7 +49,7 @@ type Row struct {
 	// Warnings are "; "-separated (large spread, few samples).
 	Warnings string `parquet:"warnings"`
 	// JoulesPerImage is the energy of the timed runs per image, in joules,
-	// from the rounds the latency estimate uses (see energyOf); NaN where no
+	// from the rounds the latency estimate uses (see setEnergy); NaN where no
 	// sensor was read. EnergySource names the sensor, or is "none: " and why.
 	JoulesPerImage float64 `parquet:"joules_per_image"`
 	EnergySource   string  `parquet:"energy_source"`
