@@ -173,6 +173,14 @@ func TestOpenOnThisMachine(t *testing.T) {
 	if err != nil || g.Name == "" || g.Driver == "" || g.MemoryBytes == 0 {
 		t.Errorf("GPU 0: %+v, %v", g, err)
 	}
+	// GPUs before Volta answer Not Supported; any other error is a binding fault.
+	if a, err := lib.TotalEnergy(0); err == nil {
+		if b, err := lib.TotalEnergy(0); err != nil || b < a {
+			t.Errorf("total energy went from %d mJ to %d mJ (%v)", a, b, err)
+		}
+	} else if !strings.Contains(err.Error(), "Not Supported") {
+		t.Errorf("total energy: %v", err)
+	}
 	procs, err := lib.Processes(0)
 	if err != nil {
 		t.Fatal(err)
