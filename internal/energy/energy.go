@@ -69,6 +69,9 @@ func Open(ctx context.Context, opts Options) Meter {
 			reasons = append(reasons, terr.Error())
 		}
 	}
+	for i, r := range reasons {
+		reasons[i] = strings.TrimPrefix(r, "energy: ")
+	}
 	return None(strings.Join(reasons, "; "))
 }
 
