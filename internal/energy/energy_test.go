@@ -227,6 +227,12 @@ func TestOpenFallsBackToNone(t *testing.T) {
 	if j, err := m.Stop(); err != nil || !math.IsNaN(j) {
 		t.Errorf("Stop = %v, %v; want NaN", j, err)
 	}
+	// NVML asked for: the GPU counter or why not, never RAPL instead.
+	g := Open(context.Background(), Options{SysRoot: fakeSysfs(t, "rapl-amd.txt"), NVML: true})
+	defer g.Close()
+	if src := g.Source(); !strings.HasPrefix(src, "nvml: GPU 0") && !strings.HasPrefix(src, "none: no GPU energy counter: nvidia: ") {
+		t.Errorf("NVML device: source %q", src)
+	}
 	// RAPL readable: Open picks it.
 	if m := Open(context.Background(), Options{SysRoot: fakeSysfs(t, "rapl-amd.txt")}); m.Source() != "rapl: package-0" {
 		t.Errorf("with a readable RAPL tree: source %q", m.Source())
