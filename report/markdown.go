@@ -109,6 +109,8 @@ type view struct {
 	Appendix   []string
 	// VerdictRule says how a finding's verdict follows from its statistic.
 	VerdictRule string
+	// Compare is the comparison subsection of Section 4, or "".
+	Compare string
 }
 
 const markdownTemplate = `# {{.Title}}
@@ -158,7 +160,8 @@ Each cell is the median batch latency divided by the batch size. A dagger (†) 
 - {{.}}{{end}}
 {{if .Notes}}
 {{end}}{{end}}
-### Energy per image
+{{if .Compare}}{{.Compare}}
+{{end}}### Energy per image
 
 {{fig .Figures "6"}}
 Figure 6 places each model's accuracy against the energy one image took at batch 1, on the devices with a readable energy sensor (Section 9).
@@ -301,6 +304,9 @@ func buildView(opt Options, setup Setup, res *analyse.Result, figs []plots.Figur
 	v.Checks, v.CheckNotes = accuracyCheckTable(res)
 	v.Appendix = appendix(setup, res)
 	v.Models = modelTable(res)
+	if opt.Compare != nil {
+		v.Compare = compareSection(opt.Compare, v.Figures)
+	}
 	return v
 }
 
