@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"github.com/dnnbench/dnnbench/internal/diag"
 	"io"
 	"os"
 	"path/filepath"
@@ -54,7 +55,7 @@ type runner struct {
 	lib      string
 	ortVer   string
 	host     hostInfo
-	warnings []string
+	warnings []diag.Warning
 	// conds are the measurement conditions recorded by the timing children.
 	conds *conditions.Conditions
 }
@@ -376,7 +377,7 @@ func (r *runner) timing(ctx context.Context, rows []models.Row) error {
 				for _, u := range unstable {
 					n += len(u)
 				}
-				r.warnings = append(r.warnings, fmt.Sprintf("timing: re-measurement stopped at its %.0f s budget (timing.remeasure_seconds) with %d unstable cells not measured again", t.RemeasureSeconds, n))
+				r.warnings = append(r.warnings, diag.Warning{Stage: "timing", Code: "remeasure-budget", Message: fmt.Sprintf("re-measurement stopped at its %.0f s budget (timing.remeasure_seconds) with %d unstable cells not measured again", t.RemeasureSeconds, n)})
 				return nil
 			}
 			var batches []int

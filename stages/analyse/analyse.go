@@ -7,6 +7,7 @@ package analyse
 import (
 	"errors"
 	"fmt"
+	"github.com/dnnbench/dnnbench/internal/diag"
 	"math"
 	"sort"
 
@@ -273,13 +274,7 @@ type BatchCell struct {
 }
 
 // Warning is one warning from a stage or from the analysis.
-type Warning struct {
-	Stage   string `parquet:"stage"`
-	Model   string `parquet:"model"`
-	Device  string `parquet:"device"`
-	Batch   int64  `parquet:"batch"`
-	Message string `parquet:"message"`
-}
+type Warning = diag.Warning
 
 // Run analyses the stage tables.
 func Run(in Inputs, cfg Config) (*Result, error) {
