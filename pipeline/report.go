@@ -140,21 +140,17 @@ func conditionLines(device string, c conditions.Conditions) []string {
 	return lines
 }
 
-// conditionsPath is where a device's latest measurement conditions are kept.
-func (r *runner) conditionsPath(device string) string {
-	return filepath.Join(r.store.Dir(), "conditions", device+".json")
-}
+// conditionsKind is the cache documents holding each device's latest
+// measurement conditions, <cache>/conditions/<device>.json (shared through
+// an s3:// cache like the entries).
+const conditionsKind = "conditions"
 
 func (r *runner) saveConditions(c conditions.Conditions) error {
-	path := r.conditionsPath(r.dev.Name)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
 	b, err := json.MarshalIndent(c, "", "  ")
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(path, b)
+	return r.store.PutDoc(conditionsKind, r.dev.Name+".json", b)
 }
 
 func (r *runner) loadConditions(device string) (conditions.Conditions, bool) {
@@ -162,8 +158,8 @@ func (r *runner) loadConditions(device string) (conditions.Conditions, bool) {
 	if !config.ValidName(device) {
 		return c, false
 	}
-	b, err := os.ReadFile(r.conditionsPath(device))
-	if err != nil || json.Unmarshal(b, &c) != nil {
+	b, ok, err := r.store.Doc(conditionsKind, device+".json")
+	if err != nil || !ok || json.Unmarshal(b, &c) != nil {
 		return c, false
 	}
 	return c, true
