@@ -22,6 +22,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 )
@@ -64,7 +66,7 @@ func s3Env(t *testing.T, endpoint, key string) {
 	t.Helper()
 	none := filepath.Join(t.TempDir(), "none")
 	for k, v := range map[string]string{
-		"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": "secret",
+		"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": testSecret,
 		"AWS_REGION": "us-east-1", "AWS_CONFIG_FILE": none, "AWS_SHARED_CREDENTIALS_FILE": none,
 		"AWS_EC2_METADATA_DISABLED": "true", "AWS_MAX_ATTEMPTS": "1", "AWS_PROFILE": "", "AWS_SESSION_TOKEN": "",
 		"AWS_ENDPOINT_URL_S3": "",
@@ -73,17 +75,56 @@ func s3Env(t *testing.T, endpoint, key string) {
 	}
 }
 
-var credentialRE = regexp.MustCompile(`Credential=([^/]+)/`)
+// testSecret is the secret key of testAccessKey.
+const testSecret = "secret"
 
-// handler checks the access key as S3 does (gofakes3 accepts any) and cuts
-// PUTs when asked.
+var authRE = regexp.MustCompile(`^AWS4-HMAC-SHA256 Credential=([^/]+)/\d{8}/([^/]+)/s3/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]+)$`)
+
+// s3Error answers with an S3 error document, as S3 does.
+func s3Error(w http.ResponseWriter, code, msg string) {
+	w.Header().Set("Content-Type", "application/xml")
+	w.WriteHeader(http.StatusForbidden)
+	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>%s</Message></Error>`, code, msg)
+}
+
+// verified reports whether r carries a valid SigV4 signature by
+// testSecret: it signs a copy of the request's signed headers again.
+func verified(r *http.Request, region, signed, sig string) bool {
+	at, err := time.Parse("20060102T150405Z", r.Header.Get("X-Amz-Date"))
+	if err != nil {
+		return false
+	}
+	c, err := http.NewRequest(r.Method, "http://"+r.Host+r.URL.RequestURI(), nil)
+	if err != nil {
+		return false
+	}
+	c.Host = r.Host
+	c.ContentLength = r.ContentLength
+	for _, h := range strings.Split(signed, ";") {
+		if h != "host" {
+			c.Header[http.CanonicalHeaderKey(h)] = r.Header.Values(h)
+		}
+	}
+	signer := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
+	creds := aws.Credentials{AccessKeyID: testAccessKey, SecretAccessKey: testSecret}
+	if err := signer.SignHTTP(context.Background(), creds, c, r.Header.Get("X-Amz-Content-Sha256"), "s3", region, at); err != nil {
+		return false
+	}
+	m := authRE.FindStringSubmatch(c.Header.Get("Authorization"))
+	return m != nil && m[3] == signed && m[4] == sig
+}
+
+// handler checks the access key and the signature as S3 does (gofakes3
+// accepts any) and cuts PUTs when asked.
 func (srv *s3Server) handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		m := credentialRE.FindStringSubmatch(r.Header.Get("Authorization"))
+		m := authRE.FindStringSubmatch(r.Header.Get("Authorization"))
 		if m == nil || m[1] != testAccessKey {
-			w.Header().Set("Content-Type", "application/xml")
-			w.WriteHeader(http.StatusForbidden)
-			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>InvalidAccessKeyId</Code><Message>The AWS Access Key Id you provided does not exist in our records.</Message></Error>`)
+			s3Error(w, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.")
+			return
+		}
+		if !verified(r, m[2], m[3], m[4]) {
+			s3Error(w, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.")
 			return
 		}
 		if r.Method == http.MethodPut && srv.cut.Load() && r.ContentLength > 1 {
@@ -346,6 +387,13 @@ func TestS3Errors(t *testing.T) {
 	check("bad access key", syncErr("s3://lab/p"), "does not know the access key", "fix AWS_ACCESS_KEY_ID")
 
 	t.Setenv("AWS_ACCESS_KEY_ID", testAccessKey)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret")
+	check("wrong secret", syncErr("s3://lab/p"), "signature does not match", "fix AWS_SECRET_ACCESS_KEY")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", testSecret)
+	if err := syncErr("s3://lab/p"); err != nil {
+		t.Fatalf("the right key and secret: %v", err)
+	}
+
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
