@@ -11,6 +11,7 @@
 //	go run ./pipeline preprocess --model NAME [--crop center|ten] IMAGE... --out DIR
 //	go run ./pipeline setup
 //	go run ./pipeline cache verify|repair [--cache DIR]
+//	go run ./pipeline compare --base DEVICE[@CACHE] --new DEVICE[@CACHE] [--cache DIR] [--out DIR]
 package main
 
 import (
@@ -55,7 +56,9 @@ func main() {
 // options are the parsed command-line flags of a run.
 type options struct {
 	config, stage, device, models, out, cache string
-	force, quiet                              bool
+	// dataset, when set, replaces the config's accuracy.dataset.
+	dataset      string
+	force, quiet bool
 	// outName is the output folder under out: the config's name, or for a
 	// --models subset a name of its own (see subsetName).
 	outName string
@@ -79,6 +82,8 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 			return runPreprocess(ctx, stdout, stderr, args[1:])
 		case "cache":
 			return runCache(ctx, stdout, stderr, args[1:])
+		case "compare":
+			return runCompare(ctx, stdout, stderr, args[1:])
 		}
 	}
 	var o options
@@ -90,6 +95,7 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	fs.StringVar(&o.models, "models", "", "comma-separated model names to run (default: all in the config)")
 	fs.StringVar(&o.out, "out", "out", "output directory; results go to <out>/<config name>/")
 	fs.StringVar(&o.cache, "cache", defaultCache, "cache directory, or s3://BUCKET/PREFIX shared by many machines (AWS_* variables configure it)")
+	fs.StringVar(&o.dataset, "dataset", "", "ImageNet validation folder to measure accuracy on (replaces the config's accuracy.dataset)")
 	fs.BoolVar(&o.force, "force", false, "recompute cached results of the selected stages")
 	fs.BoolVar(&o.quiet, "quiet", false, "print only errors")
 	fs.DurationVar(&o.downloadTimeout, "download-timeout", time.Minute, "fail a model download after this long without receiving data")
@@ -98,7 +104,7 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q (subcommands: setup, preprocess, cache; see --help)", fs.Arg(0))
+		return fmt.Errorf("unexpected argument %q (subcommands: setup, preprocess, cache, compare; see --help)", fs.Arg(0))
 	}
 	if o.stage != "all" && !slices.Contains(stageNames, o.stage) {
 		return fmt.Errorf("unknown stage %q; stages: all, %s", o.stage, strings.Join(stageNames, ", "))
@@ -110,6 +116,12 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	cfg, err := config.Load(o.config)
 	if err != nil {
 		return err
+	}
+	if err := checkCompareCaches(cfg); err != nil {
+		return err
+	}
+	if o.dataset != "" {
+		cfg.Accuracy.Dataset = o.dataset
 	}
 	o.cacheName = o.cache
 	if o.cache, o.remote, err = remoteCache(ctx, o.cache, cache.S3Options{}); err != nil {
@@ -158,6 +170,8 @@ Usage:
   go run ./pipeline cache verify|repair [--cache DIR|s3://BUCKET/PREFIX]
                                                   list damaged cache files / move them aside
                                                   (for s3://, in this machine's local copy)
+  go run ./pipeline compare --base DEVICE[@CACHE] --new DEVICE[@CACHE] [--cache DIR] [--out DIR]
+                                                  did it get faster? benchstat-style latency ratios
 
 Stages (in dependency order): %s
 Devices (configs/devices): %s

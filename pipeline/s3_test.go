@@ -201,6 +201,17 @@ report: {formats: [md]}
 			t.Errorf("report.md lacks device %s's setup row or conditions:\n%s", dev, md)
 		}
 	}
+	// "Did it get faster?" across the bucket: compare reads its sides
+	// from the same s3:// cache.
+	cmp := exec.Command(exe, "compare", "--base", "cpu", "--new", "bench2", "--cache", "s3://lab/fleet", "--out", "cmp")
+	cmp.Dir = c
+	cmp.Env = append(os.Environ(), "DNNBENCH_TEST_PIPELINE=1", "ONNXRUNTIME_LIB="+lib)
+	if out, err := cmp.CombinedOutput(); err != nil {
+		t.Fatalf("compare on the bucket: %v\n%s", err, out)
+	}
+	if got := strings.Join(column(t, filepath.Join(c, "cmp", "compare", "compare.csv"), "batch"), ","); got != "1,2," {
+		t.Errorf("compare.csv batches %q, want 1,2 and the geomean row", got)
+	}
 	// The local copy is where the README says.
 	if _, err := os.Stat(filepath.Join(c, ".dnnbench", "s3", "lab")); err != nil {
 		t.Errorf("machine c's local copy: %v", err)
