@@ -37,6 +37,10 @@ const remoteWorkers = 32
 // remoteTimeout bounds one upload from Put, which has no context.
 const remoteTimeout = 2 * time.Minute
 
+// maxObject bounds the size of an object Sync downloads: entries and
+// documents are kilobytes, so anything near this is not the pipeline's.
+const maxObject = 64 << 20
+
 // docExt ends the names of documents (see PutDoc).
 const docExt = ".json"
 
@@ -100,6 +104,9 @@ func (s *Store) Sync(ctx context.Context) (SyncReport, error) {
 		if _, _, _, ok := splitRemote(o.name); !ok {
 			rep.Ignored++
 			continue
+		}
+		if o.size > maxObject {
+			return rep, fmt.Errorf("cache: %s: object %s is %d bytes, more than any cache entry (%d); remove it from the bucket", r.URL(), o.name, o.size, maxObject)
 		}
 		remote[o.name] = o
 	}

@@ -65,9 +65,8 @@ type options struct {
 	// downloadTimeout fails a model download after this long without data.
 	downloadTimeout time.Duration
 	// remote is the bucket prefix of an s3:// --cache, whose local copy is
-	// cache; cacheName is --cache as given, for messages.
-	remote    *cache.S3
-	cacheName string
+	// cache.
+	remote *cache.S3
 }
 
 // run is main without the process: tests drive it.
@@ -123,7 +122,6 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	if o.dataset != "" {
 		cfg.Accuracy.Dataset = o.dataset
 	}
-	o.cacheName = o.cache
 	if o.cache, o.remote, err = remoteCache(ctx, o.cache, cache.S3Options{}); err != nil {
 		return err
 	}

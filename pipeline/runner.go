@@ -149,19 +149,19 @@ func (r *runner) run(ctx context.Context) (err error) {
 		{"flops", func() (err error) { t.Flops, t.Ops, err = r.flops(ctx, rows); return err }},
 		{"accuracy", func() (err error) { t.Accuracy, err = r.accuracy(ctx, rows, t.Flops); return err }},
 		{"timing", func() (err error) {
-			if !r.measures() {
-				// Read as found.
-			} else if err := r.timing(ctx, rows); err != nil {
-				return err
+			if r.measures() {
+				if err := r.timing(ctx, rows); err != nil {
+					return err
+				}
 			}
 			t.Timing, err = mergedRows[timing.Row](r, timingEntries, rows, r.cfg.Timing.BatchSizes, r.timingKey)
 			return err
 		}},
 		{"memory", func() (err error) {
-			if !r.measures() {
-				// Read as found.
-			} else if err := r.memory(ctx, rows); err != nil {
-				return err
+			if r.measures() {
+				if err := r.memory(ctx, rows); err != nil {
+					return err
+				}
 			}
 			t.Memory, err = mergedRows[memory.Row](r, memoryEntries, rows, r.cfg.Memory.BatchSizes, r.memoryKey)
 			return err
