@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -540,4 +541,41 @@ func encodeRows(rows []row) ([]byte, error) {
 	var buf bytes.Buffer
 	err := parquet.Write(&buf, rows, parquet.MaxRowsPerRowGroup(packRowGroup))
 	return buf.Bytes(), err
+}
+
+// TestS3FromProfileFiles: with no AWS_* keys or endpoint in the
+// environment, AWS_PROFILE selects credentials from the shared credentials
+// file and the endpoint (so path-style addressing) from the config file,
+// as the AWS command-line tools read them.
+func TestS3FromProfileFiles(t *testing.T) {
+	srv := startS3(t)
+	dir := t.TempDir()
+	creds, conf := filepath.Join(dir, "credentials"), filepath.Join(dir, "config")
+	if err := os.WriteFile(creds, []byte("[lab]\naws_access_key_id = "+testAccessKey+"\naws_secret_access_key = "+testSecret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(conf, []byte("[profile lab]\nregion = eu-west-1\nendpoint_url = "+srv.url+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_ENDPOINT_URL"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", creds)
+	t.Setenv("AWS_CONFIG_FILE", conf)
+	t.Setenv("AWS_PROFILE", "lab")
+	s := mirror(t, "s3://lab/profiled", S3Options{})
+	mustSync(t, s)
+	if err := Put(s, "timing", key(t, "p"), []row{{Model: "p"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Flush(context.Background()); err != nil {
+		t.Fatalf("upload with the profile's credentials: %v", err)
+	}
+	if got := srv.objects(t); len(got) != 1 || !strings.HasPrefix(got[0], "profiled/timing/") {
+		t.Errorf("bucket %v, want the one entry under profiled/timing/", got)
+	}
+	if !strings.Contains(s.Remote().where, srv.url) {
+		t.Errorf("the client does not use the profile's endpoint: %s", s.Remote().where)
+	}
 }
