@@ -66,6 +66,7 @@ func TestWriteCSVKindsGolden(t *testing.T) {
 func TestWriteCSVTimingGolden(t *testing.T) {
 	rows := timingRows(3)
 	rows[2].Status, rows[2].Error = "error", `onnxruntime: "Conv", bad input`
+	rows[2].JoulesPerImage, rows[2].EnergySource = math.NaN(), "none: no RAPL counter: /sys/class/powercap does not exist"
 	golden.Check(t, filepath.Join("testdata", "timing.csv"), writeCSVBytes(t, rows), *update)
 }
 
