@@ -68,6 +68,9 @@ func newRunner(o options, cfg *config.Config, dev *config.Device, stderr io.Writ
 	if err != nil {
 		return nil, err
 	}
+	if o.remote != nil {
+		store.SetRemote(o.remote)
+	}
 	return &runner{o: o, cfg: cfg, dev: dev, log: newProgress(stderr, o.quiet), store: store,
 		outDir: filepath.Join(o.out, cmp.Or(o.outName, cfg.Name)), host: readHost()}, nil
 }
@@ -82,6 +85,13 @@ func (r *runner) wants(s string) bool {
 		return s != "report"
 	}
 	return s == "models" || s == r.o.stage
+}
+
+// measures reports whether this run measures on its device: --stage
+// report and analyse read timing and memory from the cache as they are
+// (every device found there) and measure nothing.
+func (r *runner) measures() bool {
+	return r.o.stage != "report" && r.o.stage != "analyse"
 }
 
 // forced reports whether --force applies to stage s (the selected stage, or every stage with all).
@@ -101,11 +111,25 @@ func (r *runner) run(ctx context.Context) (err error) {
 		return err
 	}
 	defer func() {
+		// Entries whose upload failed are tried again; on failure they stay
+		// in the local copy and the next run's Sync uploads them.
+		if ferr := r.store.Flush(ctx); err == nil && ferr != nil {
+			err = ferr
+		}
 		if uerr := unlock(); err == nil && uerr != nil {
 			err = fmt.Errorf("cache %s: %w", r.o.cache, uerr)
 		}
 		r.noteRepairs()
 	}()
+	if r.o.remote != nil {
+		r.log.Step("cache    listing " + r.o.remote.URL())
+		syncStart := time.Now()
+		rep, err := r.store.Sync(ctx)
+		if err != nil {
+			return err
+		}
+		r.log.Printf("%s (local copy %s, %s)", rep, r.store.Dir(), time.Since(syncStart).Round(100*time.Millisecond))
+	}
 	if err := os.MkdirAll(r.outDir, 0o755); err != nil {
 		return err
 	}
@@ -126,15 +150,19 @@ func (r *runner) run(ctx context.Context) (err error) {
 		{"flops", func() (err error) { t.Flops, t.Ops, err = r.flops(ctx, rows); return err }},
 		{"accuracy", func() (err error) { t.Accuracy, err = r.accuracy(ctx, rows, t.Flops); return err }},
 		{"timing", func() (err error) {
-			if err := r.timing(ctx, rows); err != nil {
-				return err
+			if r.measures() {
+				if err := r.timing(ctx, rows); err != nil {
+					return err
+				}
 			}
 			t.Timing, err = mergedRows[timing.Row](r, timingEntries, rows, r.cfg.Timing.BatchSizes, r.timingKey)
 			return err
 		}},
 		{"memory", func() (err error) {
-			if err := r.memory(ctx, rows); err != nil {
-				return err
+			if r.measures() {
+				if err := r.memory(ctx, rows); err != nil {
+					return err
+				}
 			}
 			t.Memory, err = mergedRows[memory.Row](r, memoryEntries, rows, r.cfg.Memory.BatchSizes, r.memoryKey)
 			return err
@@ -514,7 +542,7 @@ func mergedRows[T deviceRow](r *runner, stage string, rows []models.Row, batches
 	}
 	for _, row := range all {
 		f := fields(row)
-		if f.device == r.dev.Name {
+		if f.device == r.dev.Name && r.measures() {
 			continue
 		}
 		for _, m := range bySHA[f.sha] {
