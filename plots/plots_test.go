@@ -3,6 +3,7 @@ package plots_test
 import (
 	"bytes"
 	"flag"
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -196,11 +197,19 @@ func TestUnstableSpeedIsHollow(t *testing.T) {
 			fig3 = &figs[i]
 		}
 	}
+	if len(fig3.Marks) != points {
+		t.Fatalf("figure 3 has %d labelled markers, want %d", len(fig3.Marks), points)
+	}
 	fills := 0
-	for _, op := range fig3.Drawing.Ops {
-		// Balls are filled at opacity 150/255; backgrounds are opaque.
-		if op.Kind == plots.OpFill && op.A > 0.5 && op.A < 0.7 {
-			fills++
+	for _, m := range fig3.Marks {
+		for _, op := range fig3.Drawing.Ops {
+			// Balls are filled at opacity 150/255 by a path that starts
+			// at the right of the circle; backgrounds are opaque.
+			if op.Kind == plots.OpFill && op.A > 0.5 && op.A < 0.7 && len(op.Path) > 0 &&
+				math.Abs(op.Path[0].Pts[0].X-(m.Marker.X+m.Marker.R)) < 1e-6 && math.Abs(op.Path[0].Pts[0].Y-m.Marker.Y) < 1e-6 {
+				fills++
+				break
+			}
 		}
 	}
 	if fills != points-unstable {
