@@ -98,6 +98,9 @@ type Result struct {
 	// Table1 is ms per image vs batch size; Table2 is memory vs batch size.
 	Table1 []BatchCell
 	Table2 []BatchCell
+	// AccuracyChecks set measured top-1 beside the published figure, for
+	// models that have both.
+	AccuracyChecks []AccuracyCheckRow
 	// Findings are the paper's seven findings re-tested.
 	Findings []Finding
 	// Warnings are collected from every stage and from this analysis.
@@ -302,6 +305,7 @@ func Run(in Inputs, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	res.AccuracyChecks = accuracyChecks(in.Accuracy)
 	res.MemoryFits = memoryFits(res.DeviceModels, res.Devices)
 	res.Correlations = correlations(res.Models, res.DeviceModels, res.Devices)
 	res.Findings = findings(res)

@@ -94,7 +94,7 @@ func build(ms []model) analyse.Inputs {
 		case m.noAccuracy:
 		case m.measured:
 			in.Accuracy = append(in.Accuracy,
-				accuracy.Row{Model: m.name, Dataset: "/data/imagenet/val", Crop: "center", N: 50000, Top1: m.top1, Top5: m.top5, Top1CI95: 0.37, Source: "measured", Skipped: 2, Warnings: "2 images unreadable"},
+				accuracy.Row{Model: m.name, Dataset: "/data/imagenet/val", Crop: "center", N: 50000, Top1: m.top1, Top5: m.top5, Top1CI95: 0.37, Source: "measured", Skipped: 2, Warnings: "2 images unreadable", DatasetImages: 50002},
 				accuracy.Row{Model: m.name, Dataset: "imagenet-1k", Crop: "center", Top1: 76.13, Top5: 92.862, Source: "published:" + m.ref})
 		default:
 			in.Accuracy = append(in.Accuracy, accuracy.Row{Model: m.name, Dataset: "imagenet-1k", Crop: "center", Top1: m.top1, Top5: m.top5, Source: "published:" + m.ref})
