@@ -75,13 +75,20 @@ func SortFamilies(fs []string) []string {
 	return slices.Compact(out)
 }
 
+// LegendLine is a line of a figure legend: a stroke of Style and its label.
+type LegendLine struct {
+	Label string
+	Style draw.LineStyle
+}
+
 // WithFamilyLegend draws inner on the canvas less a column on the right,
 // where it draws a legend of the families (their colour and name, in the
-// order of models.Families()). With no families inner gets the whole canvas.
-func WithFamilyLegend(families []string, inner func(draw.Canvas)) func(draw.Canvas) {
+// order of models.Families()) and below them the lines. With neither,
+// inner gets the whole canvas.
+func WithFamilyLegend(families []string, lines []LegendLine, inner func(draw.Canvas)) func(draw.Canvas) {
 	fams := SortFamilies(families)
 	return func(dc draw.Canvas) {
-		if len(fams) == 0 {
+		if len(fams) == 0 && len(lines) == 0 {
 			inner(dc)
 			return
 		}
@@ -90,15 +97,21 @@ func WithFamilyLegend(families []string, inner func(draw.Canvas)) func(draw.Canv
 		head := sty
 		head.Font = font.From(sansFont, 9)
 		const pad, swatch, gap, row = vg.Length(6), vg.Length(7), vg.Length(4), vg.Length(12)
+		const line = vg.Length(16)
 		w := head.Width("Family")
 		for _, f := range fams {
 			w = max(w, swatch+gap+sty.Width(cleanLabel(f)))
+		}
+		for _, l := range lines {
+			w = max(w, line+gap+sty.Width(cleanLabel(l.Label)))
 		}
 		w += 2 * pad
 		inner(draw.Crop(dc, 0, -w, 0, 0))
 		x := dc.Max.X - w + pad
 		y := dc.Max.Y - 2*pad - row/2
-		dc.FillText(head, vg.Point{X: x, Y: y}, "Family")
+		if len(fams) > 0 {
+			dc.FillText(head, vg.Point{X: x, Y: y}, "Family")
+		}
 		for _, f := range fams {
 			y -= row
 			col := FamilyColor(f)
@@ -114,6 +127,14 @@ func WithFamilyLegend(families []string, inner func(draw.Canvas)) func(draw.Canv
 			dc.SetLineDash(nil, 0)
 			dc.Stroke(path)
 			dc.FillText(sty, vg.Point{X: x + swatch + gap, Y: y}, cleanLabel(f))
+		}
+		if len(fams) > 0 && len(lines) > 0 {
+			y -= row / 2
+		}
+		for _, l := range lines {
+			y -= row
+			dc.StrokeLine2(l.Style, x, y, x+line, y)
+			dc.FillText(sty, vg.Point{X: x + line + gap, Y: y}, cleanLabel(l.Label))
 		}
 	}
 }

@@ -254,16 +254,16 @@ func fpsPanel(res *analyse.Result, device string) (*plot.Plot, int, []string, er
 	if err != nil {
 		return nil, 0, nil, fmt.Errorf("figure 3: %s: %w", device, err)
 	}
-	line.Color = okabeIto[5]
-	line.Width = vg.Points(1.2)
-	line.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
+	line.LineStyle = envelopeStyle
 	p.Add(line)
-	p.Legend.Add("accuracy upper bound", line)
-	p.Legend.Top = false
-	p.Legend.Left = true
-	p.Add(NewBalls(pts, 7.5))
+	balls := NewBalls(pts, 7.5)
+	balls.Avoid = env
+	p.Add(balls)
 	return p, len(pts), fams, nil
 }
+
+// envelopeStyle draws Figure 3's accuracy upper bound.
+var envelopeStyle = draw.LineStyle{Color: okabeIto[5], Width: vg.Points(1.2), Dashes: []vg.Length{vg.Points(4), vg.Points(2)}}
 
 // niceTicks labels 4 to 10 round values (1, 2, 2.5 or 5 × 10^k apart) with
 // unlabelled ticks halfway between.

@@ -7,6 +7,7 @@ import (
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -28,6 +29,9 @@ type Ball struct {
 type Balls struct {
 	pts   []Ball
 	style text.Style
+	// Avoid is a polyline, in data coordinates, that labels keep clear of
+	// (Figure 3's accuracy upper bound).
+	Avoid plotter.XYs
 }
 
 // NewBalls returns a plotter of pts with labels of fontSize points.
@@ -116,8 +120,8 @@ type Placement struct {
 const labelPad = 1.0
 
 // PlaceLabels chooses a box for each label near its marker, inside area,
-// overlapping no other label and no marker (its own included), with
-// labelPad to spare. Labels are placed from the most crowded marker
+// overlapping no other label, no marker (its own included) and nothing in
+// avoid, with labelPad to spare. Labels are placed from the most crowded marker
 // outwards. Each label first tries 16 positions just beside its marker
 // (right, left, above and below preferred) that are not nearly as near
 // another marker, where the label could seem to name that one. Failing
@@ -127,7 +131,7 @@ const labelPad = 1.0
 // counting extra for a leader line that crosses a marker or a label; such
 // a label is marked for a leader line. Only when the area has no free spot
 // left does a label overlap, as little as it can, and it is marked Clash.
-func PlaceLabels(ms []Circle, sizes []Size, area Rect) []Placement {
+func PlaceLabels(ms []Circle, sizes []Size, area Rect, avoid []Rect) []Placement {
 	out := make([]Placement, len(ms))
 	order := make([]int, len(ms))
 	crowd := make([]int, len(ms))
@@ -153,6 +157,11 @@ func PlaceLabels(ms []Circle, sizes []Size, area Rect) []Placement {
 		}
 		for _, m := range ms {
 			if g.HitsCircle(m) {
+				return false
+			}
+		}
+		for _, a := range avoid {
+			if g.Overlaps(a) {
 				return false
 			}
 		}
@@ -243,6 +252,23 @@ func nearerOther(ms []Circle, i int, r Rect) bool {
 		}
 	}
 	return false
+}
+
+// polylineBoxes covers a polyline, given in data coordinates, with 1-point
+// squares every point of its length, for PlaceLabels to avoid.
+func polylineBoxes(xys plotter.XYs, trX, trY func(float64) vg.Length) []Rect {
+	var out []Rect
+	for k := 1; k < len(xys); k++ {
+		x0, y0 := float64(trX(xys[k-1].X)), float64(trY(xys[k-1].Y))
+		x1, y1 := float64(trX(xys[k].X)), float64(trY(xys[k].Y))
+		n := int(math.Ceil(math.Hypot(x1-x0, y1-y0))) + 1
+		for j := 0; j <= n; j++ {
+			t := float64(j) / float64(n)
+			x, y := x0+t*(x1-x0), y0+t*(y1-y0)
+			out = append(out, Rect{x - 0.5, y - 0.5, x + 0.5, y + 0.5})
+		}
+	}
+	return out
 }
 
 // besideAngles are the directions tried just beside a marker: right,
@@ -356,7 +382,7 @@ func (b *Balls) Plot(c draw.Canvas, p *plot.Plot) {
 		})
 	}
 	area := Rect{float64(c.Min.X), float64(c.Min.Y), float64(c.Max.X), float64(c.Max.Y)}
-	places := PlaceLabels(cs, sizes, area)
+	places := PlaceLabels(cs, sizes, area, polylineBoxes(b.Avoid, trX, trY))
 	sty := b.style
 	sty.XAlign, sty.YAlign = draw.XLeft, draw.YBottom
 	rec, _ := baseCanvas(c).(*recorder)

@@ -113,8 +113,33 @@ func checkMarks(t *testing.T, f plots.Figure, logAxes bool) {
 			leaders++
 		}
 	}
+	// Figure 3's accuracy upper bound, as points every half point along
+	// its dashed stroke (the legend's sample is left of no label).
+	var bound []plots.Point
+	for _, op := range f.Drawing.Ops {
+		if op.Kind != plots.OpStroke || len(op.Dashes) == 0 || op.R != 0xD5 || op.G != 0x5E {
+			continue
+		}
+		for k := 1; k < len(op.Path); k++ {
+			a, b := op.Path[k-1].Pts[0], op.Path[k].Pts[0]
+			n := int(2*math.Hypot(b.X-a.X, b.Y-a.Y)) + 1
+			for j := 0; j <= n; j++ {
+				t := float64(j) / float64(n)
+				bound = append(bound, plots.Point{X: a.X + t*(b.X-a.X), Y: a.Y + t*(b.Y-a.Y)})
+			}
+		}
+	}
+	if f.Name == "fig3" && len(bound) == 0 {
+		t.Errorf("%s: no accuracy upper bound found", name)
+	}
 	wantLeaders := 0
 	for i, m := range f.Marks {
+		for _, p := range bound {
+			if p.X > m.Box.X0 && p.X < m.Box.X1 && p.Y > m.Box.Y0 && p.Y < m.Box.Y1 {
+				t.Errorf("%s: label %s crosses the accuracy upper bound at %+v", name, m.Label, p)
+				break
+			}
+		}
 		b := m.Box
 		if m.Clash {
 			t.Errorf("%s: %s: no free spot for the label", name, m.Label)
@@ -159,7 +184,7 @@ func checkMarks(t *testing.T, f plots.Figure, logAxes bool) {
 func TestPlaceLabelsFull(t *testing.T) {
 	ms := []plots.Circle{{X: 10, Y: 10, R: 3}, {X: 30, Y: 10, R: 3}}
 	sizes := []plots.Size{{W: 30, H: 8}, {W: 30, H: 8}}
-	pl := plots.PlaceLabels(ms, sizes, plots.Rect{X0: 0, Y0: 0, X1: 60, Y1: 20})
+	pl := plots.PlaceLabels(ms, sizes, plots.Rect{X0: 0, Y0: 0, X1: 60, Y1: 20}, nil)
 	clashes := 0
 	for _, p := range pl {
 		if p.Clash {
@@ -170,7 +195,7 @@ func TestPlaceLabelsFull(t *testing.T) {
 		t.Errorf("two 30×8 labels beside two markers in a 60×20 area: no clash reported: %+v", pl)
 	}
 	ms = []plots.Circle{{X: 20, Y: 50, R: 3}, {X: 120, Y: 50, R: 3}}
-	pl = plots.PlaceLabels(ms, sizes, plots.Rect{X0: 0, Y0: 0, X1: 200, Y1: 100})
+	pl = plots.PlaceLabels(ms, sizes, plots.Rect{X0: 0, Y0: 0, X1: 200, Y1: 100}, nil)
 	for i, p := range pl {
 		if p.Clash || p.Leader || p.Box.HitsCircle(ms[0]) || p.Box.HitsCircle(ms[1]) {
 			t.Errorf("label %d in a roomy area: %+v", i, p)
@@ -178,5 +203,11 @@ func TestPlaceLabelsFull(t *testing.T) {
 	}
 	if pl[0].Box.Overlaps(pl[1].Box) {
 		t.Errorf("labels overlap: %+v", pl)
+	}
+	// A wall just right of the first marker sends its label elsewhere.
+	wall := plots.Rect{X0: 24, Y0: 0, X1: 26, Y1: 100}
+	pl = plots.PlaceLabels(ms, sizes, plots.Rect{X0: 0, Y0: 0, X1: 200, Y1: 100}, []plots.Rect{wall})
+	if pl[0].Box.Overlaps(wall) || pl[0].Clash {
+		t.Errorf("label placed over an obstacle: %+v", pl[0])
 	}
 }

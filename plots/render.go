@@ -93,14 +93,14 @@ func Render(res *analyse.Result, opt Options) ([]Figure, error) {
 		logNote = " (log scale)"
 	}
 	p1a, n, f1a := ballFigure(res, false, opt.LogAxes)
-	specs = append(specs, figureSpec{"fig1a", "1a", "Top-1 accuracy vs. operations (GFLOPs" + logNote + ") at batch 1; ball area is proportional to the number of parameters; colour is the architecture family.", 7.8 * vg.Inch, 5 * vg.Inch, n, noAcc, WithFamilyLegend(f1a, single(p1a))})
+	specs = append(specs, figureSpec{"fig1a", "1a", "Top-1 accuracy vs. operations (GFLOPs" + logNote + ") at batch 1; ball area is proportional to the number of parameters; colour is the architecture family.", 7.8 * vg.Inch, 5 * vg.Inch, n, noAcc, WithFamilyLegend(f1a, nil, single(p1a))})
 	p1b, n, f1b := ballFigure(res, true, opt.LogAxes)
-	specs = append(specs, figureSpec{"fig1b", "1b", "Top-5 accuracy vs. operations (GFLOPs" + logNote + ") at batch 1; ball area is proportional to the number of parameters; colour is the architecture family.", 7.8 * vg.Inch, 5 * vg.Inch, n, noAcc, WithFamilyLegend(f1b, single(p1b))})
+	specs = append(specs, figureSpec{"fig1b", "1b", "Top-5 accuracy vs. operations (GFLOPs" + logNote + ") at batch 1; ball area is proportional to the number of parameters; colour is the architecture family.", 7.8 * vg.Inch, 5 * vg.Inch, n, noAcc, WithFamilyLegend(f1b, nil, single(p1b))})
 	p2a, n, f2a := densityBars(res)
 	h2a := max(3*vg.Inch, vg.Length(n)*0.2*vg.Inch+1.2*vg.Inch)
-	specs = append(specs, figureSpec{"fig2a", "2a", "Accuracy density: top-1 accuracy per million parameters, per model, coloured by architecture family.", 6.8 * vg.Inch, h2a, n, noAcc, WithFamilyLegend(f2a, single(p2a))})
+	specs = append(specs, figureSpec{"fig2a", "2a", "Accuracy density: top-1 accuracy per million parameters, per model, coloured by architecture family.", 6.8 * vg.Inch, h2a, n, noAcc, WithFamilyLegend(f2a, nil, single(p2a))})
 	p2b, n, f2b := densityScatter(res, opt.LogAxes)
-	specs = append(specs, figureSpec{"fig2b", "2b", "Top-1 accuracy vs. accuracy density" + logNote + "; colour is the architecture family.", 7.3 * vg.Inch, 4.5 * vg.Inch, n, noAcc, WithFamilyLegend(f2b, single(p2b))})
+	specs = append(specs, figureSpec{"fig2b", "2b", "Top-1 accuracy vs. accuracy density" + logNote + "; colour is the architecture family.", 7.3 * vg.Inch, 4.5 * vg.Inch, n, noAcc, WithFamilyLegend(f2b, nil, single(p2b))})
 
 	// Figure 3: one panel per device, at most three per row; a single
 	// device gets the page's width, since many models crowd its labels.
@@ -148,7 +148,7 @@ func Render(res *analyse.Result, opt Options) ([]Figure, error) {
 		}
 	}
 	specs = append(specs, figureSpec{"fig3", "3", title3,
-		max(vg.Length(cols)*3.6*vg.Inch, 6.5*vg.Inch) + 1.3*vg.Inch, vg.Length(max(rows, 1)) * panelHeight(n3/max(len(panels), 1)), n3, "no model has both an accuracy and a batch-1 timing", WithFamilyLegend(f3, draw3)})
+		max(vg.Length(cols)*3.6*vg.Inch, 6.5*vg.Inch) + 1.3*vg.Inch, vg.Length(max(rows, 1)) * panelHeight(n3/max(len(panels), 1)), n3, "no model has both an accuracy and a batch-1 timing", WithFamilyLegend(f3, []LegendLine{{Label: "accuracy upper bound", Style: envelopeStyle}}, draw3)})
 
 	title4 := "Total memory at batch 1 vs. parameters, per device, with the least-squares line of each device."
 	if opt.LogAxes {
