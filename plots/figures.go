@@ -299,24 +299,33 @@ func (niceTicks) Ticks(lo, hi float64) []plot.Tick {
 	return ticks
 }
 
-// logTicks marks 1, 2 and 5 × 10^k with labels and the other integers × 10^k without.
+// logTicks marks 1, 2 and 5 × 10^k with labels and the other integers ×
+// 10^k without; over more than three decades only the powers of ten are
+// labelled, and over more than six only they are marked.
 type logTicks struct{}
 
 // Ticks returns the ticks between min and max.
 func (logTicks) Ticks(min, max float64) []plot.Tick {
-	if !(min > 0) || !(max > min) {
+	if !(min > 0) || !(max > min) || math.IsInf(max, 0) {
 		return nil
 	}
+	decades := math.Log10(max / min)
 	var ticks []plot.Tick
 	for k := math.Floor(math.Log10(min)); k <= math.Ceil(math.Log10(max)); k++ {
 		for m := 1.0; m <= 9; m++ {
+			if decades > 6 && m > 1 {
+				break
+			}
 			v := m * math.Pow(10, k)
 			if v < min*(1-1e-9) || v > max*(1+1e-9) {
 				continue
 			}
 			t := plot.Tick{Value: v}
-			if m == 1 || m == 2 || m == 5 {
+			if m == 1 || (decades <= 3 && (m == 2 || m == 5)) {
 				t.Label = strconv.FormatFloat(v, 'f', -1, 64)
+				if v < 1e-3 || v >= 1e6 {
+					t.Label = strconv.FormatFloat(v, 'g', -1, 64)
+				}
 			}
 			ticks = append(ticks, t)
 		}

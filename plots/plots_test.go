@@ -170,6 +170,33 @@ func TestNiceTicks(t *testing.T) {
 	}
 }
 
+func TestLogTicks(t *testing.T) {
+	for _, c := range []struct {
+		min, max float64
+		want     string
+	}{
+		{0.08, 48, "0.1 0.2 0.5 1 2 5 10 20"},
+		{3, 400, "5 10 20 50 100 200"},
+		{2e-5, 3, "0.0001 0.001 0.01 0.1 1"},
+		{1e-9, 10, "1e-09 1e-08 1e-07 1e-06 1e-05 0.0001 0.001 0.01 0.1 1 10"},
+	} {
+		var got []string
+		n := 0
+		for _, tk := range plots.LogTicks(c.min, c.max) {
+			n++
+			if tk.Label != "" {
+				got = append(got, tk.Label)
+			}
+		}
+		if g := strings.Join(got, " "); g != c.want {
+			t.Errorf("log ticks(%v, %v) = %q, want %q", c.min, c.max, g, c.want)
+		}
+		if c.min == 1e-9 && n != 11 {
+			t.Errorf("log ticks over ten decades: %d ticks, want the 11 powers of ten", n)
+		}
+	}
+}
+
 // TestUnstableSpeedIsHollow: the fixture's one unstable batch-1 speed with
 // an accuracy (resnet18 on cpu) is the one Figure 3 point without a fill,
 // and the caption says what hollow means.
