@@ -61,6 +61,18 @@ func newPlot(title, xlabel, ylabel string) *plot.Plot {
 	return p
 }
 
+// spansDecade reports whether the positive values among xs reach at least
+// ten times their least: only then does a log axis help.
+func spansDecade(xs []float64) bool {
+	lo, hi := math.Inf(1), 0.0
+	for _, x := range xs {
+		if x > 0 {
+			lo, hi = math.Min(lo, x), math.Max(hi, x)
+		}
+	}
+	return hi >= 10*lo
+}
+
 // logX puts the plot's x axis on a log scale and says so in its label.
 func logX(p *plot.Plot) {
 	p.X.Scale = plot.LogScale{}
@@ -81,13 +93,21 @@ func families(res *analyse.Result) map[string]string {
 func gfmt(v float64) string { return strconv.FormatFloat(v, 'g', 3, 64) }
 
 // ballFigure is Figure 1a/1b: accuracy vs GFLOPs, ball area ∝ parameters,
-// coloured by family. It returns the families drawn.
-func ballFigure(res *analyse.Result, top5, logAxes bool) (*plot.Plot, int, []string) {
+// coloured by family. It returns the families drawn and whether the x axis
+// is logarithmic (logAxes asks for it; it takes data spanning a decade).
+func ballFigure(res *analyse.Result, top5, logAxes bool) (*plot.Plot, int, []string, bool) {
 	which := "Top-1"
 	if top5 {
 		which = "Top-5"
 	}
 	p := newPlot(which+" accuracy vs. computational complexity (ball area proportional to parameters)", "Operations at batch 1 [GFLOPs]", which+" accuracy [%]")
+	var xs []float64
+	for _, m := range res.Models {
+		if m.HasAccuracy {
+			xs = append(xs, float64(m.FLOPs))
+		}
+	}
+	logAxes = logAxes && spansDecade(xs)
 	if logAxes {
 		logX(p)
 	}
@@ -114,7 +134,7 @@ func ballFigure(res *analyse.Result, top5, logAxes bool) (*plot.Plot, int, []str
 	if len(pts) > 0 {
 		p.Add(NewBalls(pts, 8))
 	}
-	return p, len(pts), fams
+	return p, len(pts), fams, logAxes
 }
 
 // hbars is Figure 2a's plotter: one horizontal bar from zero per value, at
@@ -186,8 +206,15 @@ func densityBars(res *analyse.Result) (*plot.Plot, int, []string) {
 	return p, len(ds), fams
 }
 
-func densityScatter(res *analyse.Result, logAxes bool) (*plot.Plot, int, []string) {
+func densityScatter(res *analyse.Result, logAxes bool) (*plot.Plot, int, []string, bool) {
 	p := newPlot("Top-1 accuracy vs. accuracy density", "Accuracy density [% / M params]", "Top-1 accuracy [%]")
+	var xs []float64
+	for _, m := range res.Models {
+		if m.HasAccuracy && m.Params > 0 {
+			xs = append(xs, m.Density)
+		}
+	}
+	logAxes = logAxes && spansDecade(xs)
 	if logAxes {
 		logX(p)
 	}
@@ -203,7 +230,7 @@ func densityScatter(res *analyse.Result, logAxes bool) (*plot.Plot, int, []strin
 	if len(pts) > 0 {
 		p.Add(NewBalls(pts, 8))
 	}
-	return p, len(pts), fams
+	return p, len(pts), fams, logAxes
 }
 
 // fpsPanel is one panel of Figure 3: top-1 vs batch-1 FPS on a device, log x,
@@ -362,8 +389,15 @@ func (g *glyphs) Plot(c draw.Canvas, p *plot.Plot) {
 func (g *glyphs) Thumbnail(c *draw.Canvas) { c.DrawGlyph(g.style, c.Center()) }
 
 // memoryFigure is Figure 4: total memory at batch 1 vs parameters with each device's fit.
-func memoryFigure(res *analyse.Result, logAxes bool) (*plot.Plot, int, error) {
+func memoryFigure(res *analyse.Result, logAxes bool) (*plot.Plot, int, bool, error) {
 	p := newPlot("Total memory at batch 1 vs. parameters", "Parameters [millions]", "Total memory at batch 1 [GB]")
+	var xs []float64
+	for _, r := range res.DeviceModels {
+		if r.MemoryStatus == analyse.StatusOK {
+			xs = append(xs, float64(r.Params))
+		}
+	}
+	logAxes = logAxes && spansDecade(xs)
 	if logAxes {
 		logX(p)
 	}
@@ -417,5 +451,5 @@ func memoryFigure(res *analyse.Result, logAxes bool) (*plot.Plot, int, error) {
 	p.Y.Min = 0
 	// Leave headroom above the data for the legend.
 	p.Y.Max *= 1 + 0.08*float64(len(res.Devices))
-	return p, n, nil
+	return p, n, logAxes, nil
 }

@@ -246,3 +246,67 @@ func TestUnstableSpeedIsHollow(t *testing.T) {
 		t.Errorf("figure 3 caption does not explain hollow points: %s", fig3.Title)
 	}
 }
+
+// TestLogAxesOnlyOverADecade: with LogAxes, an axis whose data span a
+// decade is logarithmic and its caption says so; one whose data do not
+// stays linear, and its caption says nothing of a log scale.
+func TestLogAxesOnlyOverADecade(t *testing.T) {
+	caption := func(in analyse.Inputs, name string) (string, bool) {
+		res, err := analyse.Run(in, analyse.Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		figs, err := plots.Render(res, plots.Options{LogAxes: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range figs {
+			if f.Name == name {
+				logLabel := false
+				for _, op := range f.Drawing.Ops {
+					if op.Kind == plots.OpText && strings.HasSuffix(op.Text, ", log]") {
+						logLabel = true
+					}
+				}
+				return f.Title, logLabel
+			}
+		}
+		t.Fatalf("no %s", name)
+		return "", false
+	}
+	// The fixture: 0.6–31 GFLOPs, densities 0.5–47 %/M, 1.2–138 M parameters.
+	for _, name := range []string{"fig1a", "fig1b", "fig2b", "fig4"} {
+		if title, logLabel := caption(analysetest.Inputs(), name); !strings.Contains(title, "(log scale)") || !logLabel {
+			t.Errorf("%s over decades: caption %q, log axis label %v", name, title, logLabel)
+		}
+	}
+	// Three models of 3.6–8.2 GFLOPs and 8–26 M parameters.
+	in := analysetest.Inputs()
+	keep := map[string]bool{"resnet18": true, "resnet50": true, "densenet121": true}
+	var narrow analyse.Inputs
+	for _, r := range in.Models {
+		if keep[r.Model] {
+			narrow.Models = append(narrow.Models, r)
+		}
+	}
+	for _, r := range in.Flops {
+		if keep[r.Model] {
+			narrow.Flops = append(narrow.Flops, r)
+		}
+	}
+	for _, r := range in.Accuracy {
+		if keep[r.Model] {
+			narrow.Accuracy = append(narrow.Accuracy, r)
+		}
+	}
+	for _, r := range in.Memory {
+		if keep[r.Model] {
+			narrow.Memory = append(narrow.Memory, r)
+		}
+	}
+	for _, name := range []string{"fig1a", "fig2b", "fig4"} {
+		if title, logLabel := caption(narrow, name); strings.Contains(title, "log") || logLabel {
+			t.Errorf("%s within a decade: caption %q, log axis label %v", name, title, logLabel)
+		}
+	}
+}

@@ -26,9 +26,11 @@ type Options struct {
 	Epoch time.Time
 	// DPI is the PNG resolution; default 150.
 	DPI int
-	// LogAxes draws the axes whose data span decades on a log scale: GFLOPs
-	// (Figures 1a, 1b), accuracy density (Figure 2b) and parameters (Figure
-	// 4). False keeps the paper's linear axes. Figure 3's speed axis is
+	// LogAxes draws these axes on a log scale where their data span at
+	// least a decade (the largest value ten times the least or more):
+	// GFLOPs (Figures 1a, 1b), accuracy density (Figure 2b) and parameters
+	// (Figure 4); the caption then says "log scale". False keeps the paper's
+	// linear axes. Figure 3's speed axis is
 	// always logarithmic and Figure 2a's bars always start at zero.
 	LogAxes bool
 }
@@ -88,19 +90,21 @@ func Render(res *analyse.Result, opt Options) ([]Figure, error) {
 	noAcc := "no model has an accuracy (measured or published)"
 	var specs []figureSpec
 
-	logNote := ""
-	if opt.LogAxes {
-		logNote = " (log scale)"
+	logNote := func(log bool) string {
+		if log {
+			return " (log scale)"
+		}
+		return ""
 	}
-	p1a, n, f1a := ballFigure(res, false, opt.LogAxes)
-	specs = append(specs, figureSpec{"fig1a", "1a", "Top-1 accuracy vs. operations (GFLOPs" + logNote + ") at batch 1; ball area is proportional to the number of parameters; colour is the architecture family.", 7.8 * vg.Inch, 5 * vg.Inch, n, noAcc, WithFamilyLegend(f1a, nil, single(p1a))})
-	p1b, n, f1b := ballFigure(res, true, opt.LogAxes)
-	specs = append(specs, figureSpec{"fig1b", "1b", "Top-5 accuracy vs. operations (GFLOPs" + logNote + ") at batch 1; ball area is proportional to the number of parameters; colour is the architecture family.", 7.8 * vg.Inch, 5 * vg.Inch, n, noAcc, WithFamilyLegend(f1b, nil, single(p1b))})
+	p1a, n, f1a, log1a := ballFigure(res, false, opt.LogAxes)
+	specs = append(specs, figureSpec{"fig1a", "1a", "Top-1 accuracy vs. operations (GFLOPs" + logNote(log1a) + ") at batch 1; ball area is proportional to the number of parameters; colour is the architecture family.", 7.8 * vg.Inch, 5 * vg.Inch, n, noAcc, WithFamilyLegend(f1a, nil, single(p1a))})
+	p1b, n, f1b, log1b := ballFigure(res, true, opt.LogAxes)
+	specs = append(specs, figureSpec{"fig1b", "1b", "Top-5 accuracy vs. operations (GFLOPs" + logNote(log1b) + ") at batch 1; ball area is proportional to the number of parameters; colour is the architecture family.", 7.8 * vg.Inch, 5 * vg.Inch, n, noAcc, WithFamilyLegend(f1b, nil, single(p1b))})
 	p2a, n, f2a := densityBars(res)
 	h2a := max(3*vg.Inch, vg.Length(n)*0.2*vg.Inch+1.2*vg.Inch)
 	specs = append(specs, figureSpec{"fig2a", "2a", "Accuracy density: top-1 accuracy per million parameters, per model, coloured by architecture family.", 6.8 * vg.Inch, h2a, n, noAcc, WithFamilyLegend(f2a, nil, single(p2a))})
-	p2b, n, f2b := densityScatter(res, opt.LogAxes)
-	specs = append(specs, figureSpec{"fig2b", "2b", "Top-1 accuracy vs. accuracy density" + logNote + "; colour is the architecture family.", 7.3 * vg.Inch, 4.5 * vg.Inch, n, noAcc, WithFamilyLegend(f2b, nil, single(p2b))})
+	p2b, n, f2b, log2b := densityScatter(res, opt.LogAxes)
+	specs = append(specs, figureSpec{"fig2b", "2b", "Top-1 accuracy vs. accuracy density" + logNote(log2b) + "; colour is the architecture family.", 7.3 * vg.Inch, 4.5 * vg.Inch, n, noAcc, WithFamilyLegend(f2b, nil, single(p2b))})
 
 	// Figure 3: one panel per device, at most three per row; a single
 	// device gets the page's width, since many models crowd its labels.
@@ -150,13 +154,13 @@ func Render(res *analyse.Result, opt Options) ([]Figure, error) {
 	specs = append(specs, figureSpec{"fig3", "3", title3,
 		max(vg.Length(cols)*3.6*vg.Inch, 6.5*vg.Inch) + 1.3*vg.Inch, vg.Length(max(rows, 1)) * panelHeight(n3/max(len(panels), 1)), n3, "no model has both an accuracy and a batch-1 timing", WithFamilyLegend(f3, []LegendLine{{Label: "accuracy upper bound", Style: envelopeStyle}}, draw3)})
 
-	title4 := "Total memory at batch 1 vs. parameters, per device, with the least-squares line of each device."
-	if opt.LogAxes {
-		title4 = "Total memory at batch 1 vs. parameters (log scale), per device, with the least-squares line of each device (curved on the log axis)."
-	}
-	p4, n, err := memoryFigure(res, opt.LogAxes)
+	p4, n, log4, err := memoryFigure(res, opt.LogAxes)
 	if err != nil {
 		return nil, fmt.Errorf("plots: %w", err)
+	}
+	title4 := "Total memory at batch 1 vs. parameters, per device, with the least-squares line of each device."
+	if log4 {
+		title4 = "Total memory at batch 1 vs. parameters (log scale), per device, with the least-squares line of each device (curved on the log axis)."
 	}
 	specs = append(specs, figureSpec{"fig4", "4", title4, 6.5 * vg.Inch, 4.5 * vg.Inch, n, "no batch-1 memory measurement", single(p4)})
 

@@ -156,9 +156,9 @@ type Report struct {
 	Formats []string `yaml:"formats"`
 	// Constraints are Table 3's thresholds.
 	Constraints Constraints `yaml:"constraints"`
-	// LogAxes draws the figure axes whose data span decades (GFLOPs,
-	// accuracy density, parameters) on a log scale; false keeps the paper's
-	// linear axes. Default true: by their published MACs the default
+	// LogAxes draws the figure axes of GFLOPs, accuracy density and
+	// parameters on a log scale where their data span at least a decade;
+	// false keeps the paper's linear axes. Default true: by their published MACs the default
 	// config's 44 models span nearly three decades of GFLOPs (0.08–48), and
 	// on a linear axis 15 of them share its first tenth.
 	LogAxes bool `yaml:"log_axes"`
