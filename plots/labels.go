@@ -121,16 +121,17 @@ const labelPad = 1.0
 
 // PlaceLabels chooses a box for each label near its marker, inside area,
 // overlapping no other label, no marker (its own included) and nothing in
-// avoid, with labelPad to spare. Labels are placed from the most crowded marker
-// outwards. Each label first tries 16 positions just beside its marker
-// (right, left, above and below preferred) that are not nearly as near
-// another marker, where the label could seem to name that one. Failing
-// those it takes, among positions on rings ever further away that are not
-// nearly as near another marker (failing those, among all ring positions
-// and then every free spot of the area), the one nearest its marker,
-// counting extra for a leader line that crosses a marker or a label; such
-// a label is marked for a leader line. Only when the area has no free spot
-// left does a label overlap, as little as it can, and it is marked Clash.
+// avoid, with labelPad to spare. Labels are placed from the most crowded
+// marker outwards. Each label first tries 16 positions just beside its
+// marker (right, left, above and below preferred) that are not nearly as
+// near another marker, where the label could seem to name that one.
+// Failing those it takes, among positions on rings ever further away (and,
+// when none is free, every free spot of the area), the one nearest its
+// marker, counting extra for a spot nearly as near another marker and for
+// a leader line that crosses a marker, a label or an earlier leader line;
+// such a label is marked for a leader line. Only when the area has no free
+// spot left does a label overlap, as little as it can, and it is marked
+// Clash.
 func PlaceLabels(ms []Circle, sizes []Size, area Rect, avoid []Rect) []Placement {
 	out := make([]Placement, len(ms))
 	order := make([]int, len(ms))
@@ -145,6 +146,7 @@ func PlaceLabels(ms []Circle, sizes []Size, area Rect, avoid []Rect) []Placement
 	}
 	sort.SliceStable(order, func(a, b int) bool { return crowd[order[a]] > crowd[order[b]] })
 	var boxes []Rect
+	var leaders [][4]float64 // placed leader lines: marker centre to box
 	free := func(r Rect) bool {
 		if !r.inside(area) {
 			return false
@@ -183,6 +185,11 @@ func PlaceLabels(ms []Circle, sizes []Size, area Rect, avoid []Rect) []Placement
 				cost += 100
 			}
 		}
+		for _, l := range leaders {
+			if segmentsCross(m.X, m.Y, nx, ny, l[0], l[1], l[2], l[3]) {
+				cost += 60
+			}
+		}
 		return cost
 	}
 	for _, i := range order {
@@ -196,19 +203,18 @@ func PlaceLabels(ms []Circle, sizes []Size, area Rect, avoid []Rect) []Placement
 				break
 			}
 		}
-		// Further away on rings, only where the label cannot seem to name
-		// another marker; then on rings and anywhere in the area.
-		for _, strict := range []bool{true, false} {
-			if placed {
-				break
-			}
+		// Further away on rings, then anywhere in the area.
+		if !placed {
 			best, bestCost := Rect{}, math.Inf(1)
 			try := func(r Rect) {
-				if !free(r) || (strict && nearerOther(ms, i, r)) {
+				if !free(r) {
 					return
 				}
 				nx, ny := r.nearest(m.X, m.Y)
 				cost := math.Hypot(nx-m.X, ny-m.Y) + crossings(i, r)
+				if nearerOther(ms, i, r) {
+					cost += 50
+				}
 				if cost < bestCost {
 					best, bestCost = r, cost
 				}
@@ -218,7 +224,7 @@ func PlaceLabels(ms []Circle, sizes []Size, area Rect, avoid []Rect) []Placement
 					try(boxAt(m, s, float64(k)*math.Pi/12, g))
 				}
 			}
-			if math.IsInf(bestCost, 1) && !strict {
+			if math.IsInf(bestCost, 1) {
 				for y := area.Y0; y+s.H <= area.Y1; y += 3 {
 					for x := area.X0; x+s.W <= area.X1; x += 3 {
 						try(Rect{x, y, x + s.W, y + s.H})
@@ -227,6 +233,8 @@ func PlaceLabels(ms []Circle, sizes []Size, area Rect, avoid []Rect) []Placement
 			}
 			if !math.IsInf(bestCost, 1) {
 				out[i], placed = Placement{Box: best, Leader: true}, true
+				nx, ny := best.nearest(m.X, m.Y)
+				leaders = append(leaders, [4]float64{m.X, m.Y, nx, ny})
 			}
 		}
 		if !placed {
@@ -327,6 +335,16 @@ func segmentHitsCircle(x0, y0, x1, y1 float64, c Circle) bool {
 		t = math.Max(0, math.Min(1, ((c.X-x0)*dx+(c.Y-y0)*dy)/l2))
 	}
 	return math.Hypot(x0+t*dx-c.X, y0+t*dy-c.Y) < c.R
+}
+
+// segmentsCross reports whether the segments p1–p2 and p3–p4 cross.
+func segmentsCross(x1, y1, x2, y2, x3, y3, x4, y4 float64) bool {
+	side := func(ax, ay, bx, by, cx, cy float64) float64 {
+		return (bx-ax)*(cy-ay) - (by-ay)*(cx-ax)
+	}
+	d1, d2 := side(x3, y3, x4, y4, x1, y1), side(x3, y3, x4, y4, x2, y2)
+	d3, d4 := side(x1, y1, x2, y2, x3, y3), side(x1, y1, x2, y2, x4, y4)
+	return d1*d2 < 0 && d3*d4 < 0
 }
 
 // segmentHitsRect reports whether the segment of length d crosses the box,
