@@ -66,6 +66,7 @@ func TestWriteCSVKindsGolden(t *testing.T) {
 func TestWriteCSVTimingGolden(t *testing.T) {
 	rows := timingRows(3)
 	rows[2].Status, rows[2].Error = "error", `onnxruntime: "Conv", bad input`
+	rows[2].JoulesPerImage, rows[2].EnergySource = math.NaN(), "none: no RAPL counter: /sys/class/powercap does not exist"
 	golden.Check(t, filepath.Join("testdata", "timing.csv"), writeCSVBytes(t, rows), *update)
 }
 
@@ -95,7 +96,7 @@ func TestWriteCSVStableColumns(t *testing.T) {
 }
 
 func TestWriteCSVEmptyAndErrors(t *testing.T) {
-	if got := string(writeCSVBytes(t, []accuracy.Row(nil))); got != "model,dataset,crop,n,top1,top5,top1_ci95,source,skipped,warnings,status,error,ignored\n" {
+	if got := string(writeCSVBytes(t, []accuracy.Row(nil))); got != "model,dataset,crop,n,top1,top5,top1_ci95,source,skipped,warnings,status,error,ignored,dataset_images\n" {
 		t.Errorf("empty table = %q, want the header only", got)
 	}
 	type bad struct {

@@ -83,6 +83,9 @@ func TestLabelPlacement44(t *testing.T) {
 			}
 		}
 		for _, f := range figs {
+			if f.Missing != "" {
+				continue
+			}
 			if f.Name == "fig2a" || f.Name == "fig4" {
 				if len(f.Marks) != 0 {
 					t.Errorf("%s: %d labelled markers, want none", f.Name, len(f.Marks))

@@ -51,6 +51,10 @@ func TestTooltips(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, f := range figs {
+			if f.Missing != "" {
+				t.Errorf("%s: missing: %s", f.Name, f.Missing)
+				continue
+			}
 			var root svgGroup
 			if err := xml.Unmarshal(f.SVG, &root); err != nil {
 				t.Fatalf("%s: SVG is not valid XML: %v", f.Name, err)
@@ -68,6 +72,12 @@ func TestTooltips(t *testing.T) {
 			case "fig3":
 				for _, r := range res.DeviceModels {
 					if r.HasAccuracy && r.TimingStatus == analyse.StatusOK && r.FPS > 0 {
+						want[r.Model+" ("] = " on " + r.Device + ": top-1 "
+					}
+				}
+			case "fig6":
+				for _, r := range res.DeviceModels {
+					if r.HasAccuracy && r.TimingStatus == analyse.StatusOK && r.JoulesPerImage > 0 {
 						want[r.Model+" ("] = " on " + r.Device + ": top-1 "
 					}
 				}

@@ -158,10 +158,14 @@ type Report struct {
 	Constraints Constraints `yaml:"constraints"`
 	// LogAxes draws the figure axes of GFLOPs, accuracy density and
 	// parameters on a log scale where their data span at least a decade;
-	// false keeps the paper's linear axes. Default true: by their published MACs the default
-	// config's 44 models span nearly three decades of GFLOPs (0.08–48), and
-	// on a linear axis 15 of them share its first tenth.
+	// false keeps the paper's linear axes. Default true: by their published
+	// MACs the default config's 44 models span nearly three decades of
+	// GFLOPs (0.08–48), and on a linear axis 15 of them share its first
+	// tenth.
 	LogAxes bool `yaml:"log_axes"`
+	// Compare, when set, adds a benchstat-style comparison of two devices'
+	// latencies to the report; default none.
+	Compare *Compare `yaml:"compare"`
 }
 
 // Constraints are the memory and speed thresholds of Table 3.
@@ -420,6 +424,9 @@ func (c *Config) validate(at func(path ...string) string) error {
 		if v <= 0 {
 			bad(at("report", "constraints", "fps"), "report.constraints.fps: %v must be positive", v)
 		}
+	}
+	if c.Report.Compare != nil {
+		c.Report.Compare.validate(at, bad)
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("%s", strings.Join(errs, "\n"))
