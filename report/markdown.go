@@ -113,16 +113,29 @@ type view struct {
 	Compare string
 }
 
-const markdownTemplate = `# {{.Title}}
+// section is one part of the report: a name and the text/template that
+// prints it from the view. The report is its sections in order, so a new
+// section is a new entry in sections (and the fields it prints, in view).
+type section struct {
+	Name     string
+	Template string
+}
+
+// sections lists the report's sections in the order they print.
+func sections() []section {
+	return []section{
+		{"abstract", `# {{.Title}}
 
 ## Abstract
 
 {{range .Abstract}}{{.}}
 {{end}}
-## 1. Experimental setup
+`},
+		{"setup", `## 1. Experimental setup
 
 {{.Setup}}
-## 2. Accuracy and computational complexity
+`},
+		{"complexity", `## 2. Accuracy and computational complexity
 
 {{fig .Figures "1a"}}
 {{fig .Figures "1b"}}
@@ -136,18 +149,21 @@ Figures 1a and 1b place each model's accuracy against the operations of one forw
 
 {{range .Corr}}- {{.}}
 {{end}}
-{{if .Checks.Rows}}### Measured and published accuracy
+`},
+		{"accuracy-check", `{{if .Checks.Rows}}### Measured and published accuracy
 
 {{range .CheckNotes}}{{.}}
 {{end}}
 {{.Checks}}
-{{end}}## 3. Accuracy density
+{{end}}`},
+		{"density", `## 3. Accuracy density
 
 {{fig .Figures "2a"}}
 {{fig .Figures "2b"}}
 Accuracy density is top-1 accuracy divided by millions of parameters: how much accuracy each parameter buys.
 
-## 4. Inference time
+`},
+		{"time", `## 4. Inference time
 
 {{fig .Figures "3"}}
 ### Table 1. Milliseconds per image vs. batch size
@@ -160,13 +176,16 @@ Each cell is the median batch latency divided by the batch size. A dagger (†) 
 - {{.}}{{end}}
 {{if .Notes}}
 {{end}}{{end}}
-{{if .Compare}}{{.Compare}}
-{{end}}### Energy per image
+`},
+		{"compare", `{{if .Compare}}{{.Compare}}
+{{end}}`},
+		{"energy", `### Energy per image
 
 {{fig .Figures "6"}}
 Figure 6 places each model's accuracy against the energy one image took at batch 1, on the devices with a readable energy sensor (Section 9).
 
-## 5. Memory
+`},
+		{"memory", `## 5. Memory
 
 {{fig .Figures "4"}}
 {{range .Fits}}- {{.}}
@@ -181,7 +200,8 @@ Total memory: the peak during inference above the baseline read before the sessi
 - {{.}}{{end}}
 {{if .Notes}}
 {{end}}{{end}}
-## 6. Models under memory and speed constraints
+`},
+		{"constraints", `## 6. Models under memory and speed constraints
 
 ### Table 3. Most accurate models within a memory limit and above a speed floor
 
@@ -193,30 +213,36 @@ Batch 1; models ranked by top-1 accuracy (in parentheses, %).
 - {{.}}{{end}}
 {{if .Notes}}
 {{end}}{{end}}
-## 7. The paper's findings, re-tested
+`},
+		{"findings", `## 7. The paper's findings, re-tested
 
 {{.VerdictRule}}
 
 {{range .Findings}}{{.ID}}. **{{.Claim}}** ({{.Citation}}) Verdict: **{{.Verdict}}**. {{.Evidence}}. *Test:* {{.Test}}.
 {{end}}
-## 8. Warnings
+`},
+		{"warnings", `## 8. Warnings
 
 {{if .NWarnings}}{{.Warnings}}{{else}}No stage reported a warning.
 {{end}}
-## 9. Methodology
+`},
+		{"method", `## 9. Methodology
 
 {{range .Method}}{{.}}
 
 {{end}}### Accuracy sources
 
 {{.Accuracies}}
-## Appendix: reproducibility
+`},
+		{"appendix", `## Appendix: reproducibility
 
 {{range .Appendix}}- {{.}}
 {{end}}
 ### Models
 
-{{.Models}}`
+{{.Models}}`},
+	}
+}
 
 func figLink(figs map[string]figureView, number string) string {
 	f, ok := figs[number]
@@ -232,13 +258,18 @@ func figLink(figs map[string]figureView, number string) string {
 // markdown renders the report's Markdown source.
 func markdown(opt Options, setup Setup, res *analyse.Result, figs []plots.Figure) ([]byte, error) {
 	v := buildView(opt, setup, res, figs)
-	t, err := template.New("report").Funcs(template.FuncMap{"fig": figLink}).Parse(markdownTemplate)
-	if err != nil {
-		return nil, fmt.Errorf("report: template: %w", err)
+	t := template.New("report").Funcs(template.FuncMap{"fig": figLink})
+	secs := sections()
+	for _, s := range secs {
+		if _, err := t.New(s.Name).Parse(s.Template); err != nil {
+			return nil, fmt.Errorf("report: section %s: %w", s.Name, err)
+		}
 	}
 	var buf bytes.Buffer
-	if err := t.Execute(&buf, v); err != nil {
-		return nil, fmt.Errorf("report: template: %w", err)
+	for _, s := range secs {
+		if err := t.ExecuteTemplate(&buf, s.Name, v); err != nil {
+			return nil, fmt.Errorf("report: section %s: %w", s.Name, err)
+		}
 	}
 	return buf.Bytes(), nil
 }
