@@ -43,7 +43,7 @@ func (r *runner) analyseAndReport(ctx context.Context, t tables) error {
 		return nil
 	}
 	date, _ := sourceDate()
-	figs, err := plots.Render(res, plots.Options{Epoch: date})
+	figs, err := plots.Render(res, plots.Options{Epoch: date, LogAxes: r.cfg.Report.LogAxes})
 	if err != nil {
 		return err
 	}

@@ -135,6 +135,9 @@ type ModelRow struct {
 	// AccuracyError says why a measurement failed (too many unreadable
 	// images); HasAccuracy is then false unless another row gives one.
 	AccuracyError string `parquet:"accuracy_error"`
+	// Family is the architecture family (models.Family: "ResNet", "VGG",
+	// ..., or "other"), from the zoo arch or the model's name.
+	Family string `parquet:"family"`
 }
 
 // DeviceModelRow is one model on one device at batch 1.

@@ -11,6 +11,7 @@ import (
 	"github.com/dnnbench/dnnbench/internal/sweep"
 	"github.com/dnnbench/dnnbench/stages/accuracy"
 	"github.com/dnnbench/dnnbench/stages/memory"
+	"github.com/dnnbench/dnnbench/stages/models"
 	"github.com/dnnbench/dnnbench/stages/timing"
 )
 
@@ -66,9 +67,12 @@ func modelTable(in Inputs) ([]ModelRow, []Warning) {
 		}
 		seen[f.Model] = true
 		r := ModelRow{Model: f.Model, Params: f.Params, MACs: f.MACs, FLOPs: f.FLOPs}
+		arch := ""
 		if i, ok := byName[f.Model]; ok {
 			r.Weights, r.Source, r.SHA256 = in.Models[i].Weights, in.Models[i].Source, in.Models[i].SHA256
+			arch = in.Models[i].Arch
 		}
+		r.Family = models.Family(arch, f.Model)
 		if a, ok := best[f.Model]; ok {
 			r.HasAccuracy = true
 			r.Top1, r.Top5, r.Top1CI95 = a.Top1, a.Top5, a.Top1CI95
