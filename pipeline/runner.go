@@ -32,9 +32,9 @@ import (
 // too, so entries with an older row layout are never read back or merged
 // with current ones (delete old directories at will).
 const (
-	flopsSchema    = 4 // v3: quantized ops counted, int_macs column; v4: weight_bytes, io_bytes_per_image columns
-	timingSchema   = 4 // v2: rows carry the model file's sha256; v3: interleaved rounds, host load, stability verdict; v4: joules per image, energy source
-	memorySchema   = 2 // v2: rows carry the model file's sha256
+	flopsSchema    = 5 // v3: quantized ops counted, int_macs column; v4: weight_bytes, io_bytes_per_image columns; v5: warnings a list
+	timingSchema   = 5 // v2: rows carry the model file's sha256; v3: interleaved rounds, host load, stability verdict; v4: joules per image, energy source; v5: warnings a list
+	memorySchema   = 3 // v2: rows carry the model file's sha256; v3: warnings a list
 	accuracySchema = 2 // v2: keys cover image files and the dataset location
 
 	flopsEntries  = "flops-v1"

@@ -20,8 +20,8 @@ type Row struct {
 	ActivationBytes int64 `parquet:"activation_bytes"`
 	// UnknownOps lists op types that were not counted, space-separated; empty when all were.
 	UnknownOps string `parquet:"unknown_ops"`
-	// Warnings are the stage's warnings for this model, "; "-separated.
-	Warnings string `parquet:"warnings"`
+	// Warnings are the stage's warnings for this model, sorted.
+	Warnings []string `parquet:"warnings,list"`
 	// PeakActivationBytes is a liveness-based estimate of the largest set of
 	// simultaneously live intermediate tensors at batch 1, in bytes.
 	PeakActivationBytes int64 `parquet:"peak_activation_bytes"`

@@ -20,8 +20,8 @@ type Row struct {
 	// ArenaGrowOnly records that the allocator arena grew only as requested.
 	ArenaGrowOnly bool `parquet:"arena_grow_only"`
 	// Samples is how many readings the sampler took during inference.
-	Samples  int64  `parquet:"samples"`
-	Warnings string `parquet:"warnings"`
+	Samples  int64    `parquet:"samples"`
+	Warnings []string `parquet:"warnings,list"`
 	// ModelSHA256 is the measured ONNX file's hex digest: what the row belongs
 	// to, whatever name a config gives that file (not in CSV).
 	ModelSHA256 string `parquet:"model_sha256" csv:"-"`

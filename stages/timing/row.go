@@ -46,8 +46,8 @@ type Row struct {
 	FirstRunMs float64 `parquet:"first_run_ms"`
 	// Provider is the execution provider used, e.g. "cpu", "cuda".
 	Provider string `parquet:"provider"`
-	// Warnings are "; "-separated (large spread, few samples).
-	Warnings string `parquet:"warnings"`
+	// Warnings are the cell's warnings (large spread, few samples).
+	Warnings []string `parquet:"warnings,list"`
 	// JoulesPerImage is the energy of the timed runs per image, in joules,
 	// from the rounds the latency estimate uses (see setEnergy); NaN where no
 	// sensor was read. EnergySource names the sensor, or is "none: " and why.
