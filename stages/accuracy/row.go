@@ -43,3 +43,11 @@ const (
 	StatusOK    = sweep.OK
 	StatusError = sweep.Error
 )
+
+// ChunkSchema is the version of cached chunk scores in cache keys, and
+// ChunkEntries their cache folder (see timing.Schema).
+// v2: keys cover image files and the dataset location.
+const (
+	ChunkSchema  = 2
+	ChunkEntries = "accuracy_chunks-v1"
+)

@@ -63,3 +63,15 @@ type OpRow struct {
 	// Counted is false when the op type is unknown and contributes nothing.
 	Counted bool `parquet:"counted"`
 }
+
+// Schema is the version of this stage's rows and method in cache keys, and
+// Entries and OpsEntries the cache folders of its rows: bump Schema when the
+// rows or the counting change, so cached entries are recomputed, and the
+// folder when the row layout changes, so old rows are never read back.
+// v3: quantized ops counted, int_macs; v4: weight_bytes, io_bytes_per_image;
+// v5: warnings a list.
+const (
+	Schema     = 5
+	Entries    = "flops-v2"
+	OpsEntries = "flops_ops-v1"
+)

@@ -26,3 +26,11 @@ type Row struct {
 	// to, whatever name a config gives that file (not in CSV).
 	ModelSHA256 string `parquet:"model_sha256" csv:"-"`
 }
+
+// Schema is the version of this stage's rows and method in cache keys, and
+// Entries the cache folder of its rows (see timing.Schema).
+// v2: the model file's sha256; v3: warnings a list.
+const (
+	Schema  = 3
+	Entries = "memory-v3"
+)

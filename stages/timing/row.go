@@ -132,3 +132,14 @@ func (r *Row) setRounds(rounds []Round, e Estimate) {
 	r.Stable, r.UnstableReason = e.Stable, e.Reason
 	fill(r, e.Stats)
 }
+
+// Schema is the version of this stage's rows and method in cache keys, and
+// Entries the cache folder of its rows: bump Schema when the rows or the
+// method change, so cached entries are recomputed, and the folder when the
+// row layout changes, so old rows are never read back or merged.
+// v2: the model file's sha256; v3: rounds, host load, stability verdict;
+// v4: joules per image, energy source; v5: warnings a list.
+const (
+	Schema  = 5
+	Entries = "timing-v4"
+)
