@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/dnnbench/dnnbench/internal/diag"
+	"github.com/dnnbench/dnnbench/stages/analyse"
 	"io"
 	"os"
 	"path/filepath"
@@ -20,7 +21,6 @@ import (
 	"github.com/dnnbench/dnnbench/internal/download"
 	"github.com/dnnbench/dnnbench/internal/onnxrt"
 	"github.com/dnnbench/dnnbench/internal/sweep"
-	"github.com/dnnbench/dnnbench/stages/accuracy"
 	"github.com/dnnbench/dnnbench/stages/flops"
 	"github.com/dnnbench/dnnbench/stages/memory"
 	"github.com/dnnbench/dnnbench/stages/models"
@@ -185,15 +185,8 @@ func (r *runner) timed(stage string, fn func() error) error {
 	return nil
 }
 
-// tables are the stage tables of this run.
-type tables struct {
-	Models   []models.Row
-	Flops    []flops.Row
-	Ops      []flops.OpRow
-	Accuracy []accuracy.Row
-	Timing   []timing.Row
-	Memory   []memory.Row
-}
+// tables are the stage tables of this run: the analysis's inputs.
+type tables = analyse.Inputs
 
 func (r *runner) initRuntime() error {
 	lib, err := onnxrt.Locate("")
