@@ -134,6 +134,17 @@ func ballFigure(res *analyse.Result, top5, logAxes bool) (*plot.Plot, int, []str
 	if len(pts) > 0 {
 		p.Add(NewBalls(pts, 8))
 	}
+	if !top5 {
+		at := map[string]float64{}
+		for _, m := range res.Models {
+			if m.HasAccuracy && !(logAxes && m.FLOPs <= 0) {
+				at[m.Model] = float64(m.FLOPs) / 1e9
+			}
+		}
+		if cm := newCheckMarks(res, at); cm != nil {
+			p.Add(cm)
+		}
+	}
 	return p, len(pts), fams, logAxes
 }
 

@@ -98,7 +98,11 @@ func Render(res *analyse.Result, opt Options) ([]Figure, error) {
 		return ""
 	}
 	p1a, n, f1a, log1a := ballFigure(res, false, opt.LogAxes)
-	specs = append(specs, figureSpec{"fig1a", "1a", "Top-1 accuracy vs. operations (GFLOPs" + logNote(log1a) + ") at batch 1; ball area is proportional to the number of parameters; colour is the architecture family.", 7.8 * vg.Inch, 5 * vg.Inch, n, noAcc, WithFamilyLegend(f1a, nil, single(p1a))})
+	checkNote := ""
+	if len(res.AccuracyChecks) > 0 {
+		checkNote = " Where a top-1 was measured and a published figure exists, a bar marks the measured value's 95% interval and a hollow diamond the published value."
+	}
+	specs = append(specs, figureSpec{"fig1a", "1a", "Top-1 accuracy vs. operations (GFLOPs" + logNote(log1a) + ") at batch 1; ball area is proportional to the number of parameters; colour is the architecture family." + checkNote, 7.8 * vg.Inch, 5 * vg.Inch, n, noAcc, WithFamilyLegend(f1a, nil, single(p1a))})
 	p1b, n, f1b, log1b := ballFigure(res, true, opt.LogAxes)
 	specs = append(specs, figureSpec{"fig1b", "1b", "Top-5 accuracy vs. operations (GFLOPs" + logNote(log1b) + ") at batch 1; ball area is proportional to the number of parameters; colour is the architecture family.", 7.8 * vg.Inch, 5 * vg.Inch, n, noAcc, WithFamilyLegend(f1b, nil, single(p1b))})
 	p2a, n, f2a := densityBars(res)

@@ -105,8 +105,13 @@ func TestTooltips(t *testing.T) {
 					t.Errorf("%s: no tooltip starting %q containing %q; have %v", f.Name, prefix, mid, got)
 				}
 			}
-			if f.Name == "fig1a" && len(got) != withAcc {
-				t.Errorf("fig1a: %d tooltips, want %d", len(got), withAcc)
+			// Fig 1a: one tooltip per model with an accuracy, plus one per
+			// measured-vs-published check (its interval bar and diamond).
+			if f.Name == "fig1a" && len(got) != withAcc+len(res.AccuracyChecks) {
+				t.Errorf("fig1a: %d tooltips, want %d", len(got), withAcc+len(res.AccuracyChecks))
+			}
+			if f.Name == "fig1a" && len(res.AccuracyChecks) > 0 && !bytes.Contains(f.SVG, []byte("<title>resnet50: measured top-1 76 % [75.6, 76.4], published 76.1 %")) {
+				t.Errorf("fig1a: no tooltip for resnet50's measured-vs-published check")
 			}
 			if f.Name == "fig4" && !bytes.Contains(f.SVG, []byte("<title>edge&lt;cnn&gt;&amp;v2 (other) on cpu:")) {
 				t.Errorf("fig4: hostile model name not escaped in its tooltip")
