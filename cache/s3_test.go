@@ -45,7 +45,7 @@ type s3Server struct {
 
 // startS3 starts the server with the bucket "lab" and points the standard
 // AWS_* variables at it, as a user of MinIO would.
-func startS3(t *testing.T) *s3Server {
+func startS3(t testing.TB) *s3Server {
 	t.Helper()
 	srv := &s3Server{backend: s3mem.New()}
 	if err := srv.backend.CreateBucket("lab"); err != nil {
@@ -63,7 +63,7 @@ func startS3(t *testing.T) *s3Server {
 }
 
 // s3Env sets the AWS variables for a test and hides the user's own files.
-func s3Env(t *testing.T, endpoint, key string) {
+func s3Env(t testing.TB, endpoint, key string) {
 	t.Helper()
 	none := filepath.Join(t.TempDir(), "none")
 	for k, v := range map[string]string{
@@ -165,7 +165,7 @@ func (c *cutBody) Read(p []byte) (int, error) {
 func (c *cutBody) Close() error { return c.r.Close() }
 
 // objects lists the bucket's object keys.
-func (srv *s3Server) objects(t *testing.T) []string {
+func (srv *s3Server) objects(t testing.TB) []string {
 	t.Helper()
 	res, err := srv.backend.ListBucket("lab", &gofakes3.Prefix{}, gofakes3.ListBucketPage{})
 	if err != nil {
@@ -193,7 +193,7 @@ func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return c.next.RoundTrip(r)
 }
 
-func mirror(t *testing.T, url string, opt S3Options) *Store {
+func mirror(t testing.TB, url string, opt S3Options) *Store {
 	t.Helper()
 	s, err := Open(t.TempDir())
 	if err != nil {
@@ -207,7 +207,7 @@ func mirror(t *testing.T, url string, opt S3Options) *Store {
 	return s
 }
 
-func mustSync(t *testing.T, s *Store) SyncReport {
+func mustSync(t testing.TB, s *Store) SyncReport {
 	t.Helper()
 	rep, err := s.Sync(context.Background())
 	if err != nil {
@@ -425,12 +425,24 @@ func TestS3Errors(t *testing.T) {
 	}
 }
 
-// TestS3ScaleListAndMerge simulates a lab of 100 devices × 44 models × 7
-// batch sizes (30,800 timing entries) in the bucket: a machine with an
+// TestS3ListAndMerge checks the request counts of a lab's sync on 5
+// devices × 44 models × 7 batch sizes (1,540 entries, two list pages).
+func TestS3ListAndMerge(t *testing.T) { scaleListAndMerge(t, 5) }
+
+// BenchmarkS3ScaleListAndMerge simulates a lab of 100 devices × 44 models ×
+// 7 batch sizes (30,800 timing entries) in the bucket: a machine with an
 // empty local copy lists, downloads and merges them all, and a second sync
-// lists only. It counts the HTTP requests and logs the time each step took.
-func TestS3ScaleListAndMerge(t *testing.T) {
-	const devices, models, batches = 100, 44, 7
+// lists only. It counts the HTTP requests and logs the time each step took:
+//
+//	go test ./cache -run '^$' -bench S3Scale -benchtime 1x -v
+func BenchmarkS3ScaleListAndMerge(b *testing.B) {
+	for range b.N {
+		scaleListAndMerge(b, 100)
+	}
+}
+
+func scaleListAndMerge(t testing.TB, devices int) {
+	const models, batches = 44, 7
 	srv := startS3(t)
 	// Fill the bucket through the server's backend (not timed, not counted).
 	bodies := map[[2]int][]byte{}
