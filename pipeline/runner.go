@@ -20,6 +20,7 @@ import (
 	"github.com/dnnbench/dnnbench/internal/onnxrt"
 	"github.com/dnnbench/dnnbench/internal/sweep"
 	"github.com/dnnbench/dnnbench/stages/accuracy"
+	"github.com/dnnbench/dnnbench/stages/ceilings"
 	"github.com/dnnbench/dnnbench/stages/flops"
 	"github.com/dnnbench/dnnbench/stages/memory"
 	"github.com/dnnbench/dnnbench/stages/models"
@@ -138,9 +139,15 @@ func (r *runner) run(ctx context.Context) (err error) {
 			t.Memory, err = mergedRows[memory.Row](r, memoryEntries, rows, r.cfg.Memory.BatchSizes, r.memoryKey)
 			return err
 		}},
+		// The ceilings run with timing: the roofline needs both.
+		{"ceilings", func() (err error) { t.Ceilings, err = r.ceilings(ctx); return err }},
 	}
 	for _, st := range steps {
-		if !r.wants(st.name) {
+		stage := st.name
+		if stage == "ceilings" {
+			stage = "timing"
+		}
+		if !r.wants(stage) {
 			continue
 		}
 		if err := r.timed(st.name, st.run); err != nil {
@@ -181,6 +188,7 @@ type tables struct {
 	Accuracy []accuracy.Row
 	Timing   []timing.Row
 	Memory   []memory.Row
+	Ceilings []ceilings.Row
 }
 
 func (r *runner) initRuntime() error {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/dnnbench/dnnbench/stages/accuracy"
 	"github.com/dnnbench/dnnbench/stages/analyse"
+	"github.com/dnnbench/dnnbench/stages/ceilings"
 	"github.com/dnnbench/dnnbench/stages/flops"
 	"github.com/dnnbench/dnnbench/stages/memory"
 	"github.com/dnnbench/dnnbench/stages/models"
@@ -73,6 +74,11 @@ func Large(n int) analyse.Inputs {
 
 func build(ms []model) analyse.Inputs {
 	var in analyse.Inputs
+	// The CPU's ceilings are measured; the Jetson has only a nominal peak.
+	in.Ceilings = []ceilings.Row{
+		{Device: "cpu", PeakGFLOPS: 400, BandwidthGBs: 20, Method: ceilings.MethodMeasured},
+		{Device: "jetson-orin", PeakGFLOPS: 5300, Method: ceilings.MethodNominal},
+	}
 	for i, m := range ms {
 		src, weights := "arch", "random"
 		if m.noAccuracy {
