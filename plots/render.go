@@ -56,7 +56,8 @@ type figureSpec struct {
 
 func single(p *plot.Plot) func(draw.Canvas) { return func(dc draw.Canvas) { p.Draw(dc) } }
 
-// Render draws Figures 1a, 1b, 2a, 2b, 3 and 4 of the analysis.
+// Render draws Figures 1a, 1b, 2a, 2b, 3 and 4 of the analysis, and Figure 5,
+// the roofline.
 func Render(res *analyse.Result, opt Options) ([]Figure, error) {
 	if res == nil {
 		return nil, fmt.Errorf("plots: no analysis result")
@@ -131,6 +132,11 @@ func Render(res *analyse.Result, opt Options) ([]Figure, error) {
 		return nil, fmt.Errorf("plots: %w", err)
 	}
 	specs = append(specs, figureSpec{"fig4", "4", "Total memory at batch 1 vs. parameters, per device, with the least-squares line of each device.", 6.5 * vg.Inch, 4.5 * vg.Inch, n, "no batch-1 memory measurement", single(p4)})
+	s5, err := rooflineFigure(res)
+	if err != nil {
+		return nil, fmt.Errorf("plots: %w", err)
+	}
+	specs = append(specs, s5)
 
 	figs := make([]Figure, 0, len(specs))
 	for _, s := range specs {
