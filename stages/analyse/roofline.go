@@ -44,6 +44,9 @@ type Traffic struct {
 // Bytes is the traffic of a batch of n images.
 func (t Traffic) Bytes(n int64) int64 { return t.WeightBytes + n*t.IOBytesPerImage }
 
+// TrafficRule says how TrafficOf counts a model's bytes; the report prints it.
+const TrafficRule = "its weight bytes (4 per parameter, float32), read once per batch, plus the batch size times the bytes of its intermediate tensors per image, each counted once written and once read (2 × the flops stage's activation_bytes)"
+
 // TrafficOf reads a model's traffic from its flops row.
 // STAND-IN until the flops stage's weight_bytes and io_bytes_per_image land:
 // float32 weights (4 bytes per parameter) and every activation written once
