@@ -86,27 +86,27 @@ type findingView struct {
 
 // view is everything the template prints, already escaped.
 type view struct {
-	Title    string
-	Abstract []string
-	Setup    table
-	Figures  map[string]figureView
-	Table1   []deviceTable
-	// RooflineText introduces Figure 5 and the ceilings.
-	RooflineText string
-	Table2       []deviceTable
-	Table3       []deviceTable
-	Fronts       []string
-	Fits         []string
-	Corr         []string
-	Findings     []findingView
-	Warnings     table
-	NWarnings    int
-	Accuracies   table
-	Models       table
-	Method       []string
-	Appendix     []string
+	Title      string
+	Abstract   []string
+	Setup      table
+	Figures    map[string]figureView
+	Table1     []deviceTable
+	Table2     []deviceTable
+	Table3     []deviceTable
+	Fronts     []string
+	Fits       []string
+	Corr       []string
+	Findings   []findingView
+	Warnings   table
+	NWarnings  int
+	Accuracies table
+	Models     table
+	Method     []string
+	Appendix   []string
 	// VerdictRule says how a finding's verdict follows from its statistic.
 	VerdictRule string
+	// RooflineText introduces Figure 5 and the ceilings.
+	RooflineText string
 }
 
 const markdownTemplate = `# {{.Title}}
