@@ -4,6 +4,8 @@
 GO      ?= go
 CONFIG  ?= configs/default.yaml
 ARGS    ?=
+# DATASET is an ImageNet validation folder; set it to measure accuracy.
+DATASET ?=
 # Tests run one package at a time on small machines; raise on bigger ones.
 TESTFLAGS ?= -p 1 -timeout 45m
 
@@ -35,7 +37,7 @@ test: setup
 	$(GO) test $(TESTFLAGS) ./...
 
 report: setup
-	$(GO) run ./pipeline --config $(CONFIG) $(ARGS)
+	$(GO) run ./pipeline --config $(CONFIG) $(if $(DATASET),--dataset $(DATASET)) $(ARGS)
 
 quick: setup
 	$(GO) run ./pipeline --config configs/quick.yaml $(ARGS)

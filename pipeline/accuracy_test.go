@@ -74,7 +74,7 @@ func TestAccuracyTooManySkippedFailsTheRow(t *testing.T) {
 	}
 	res := filepath.Join(dir, "out", "acc")
 	recs := readCSV(t, filepath.Join(res, "accuracy.csv"))
-	if got := strings.Join(recs[0], ","); got != "model,dataset,crop,n,top1,top5,top1_ci95,source,skipped,warnings,status,error,ignored" {
+	if got := strings.Join(recs[0], ","); got != "model,dataset,crop,n,top1,top5,top1_ci95,source,skipped,warnings,status,error,ignored,dataset_images" {
 		t.Errorf("accuracy.csv header %s", got)
 	}
 	row := map[string]string{}

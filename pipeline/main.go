@@ -54,7 +54,9 @@ func main() {
 // options are the parsed command-line flags of a run.
 type options struct {
 	config, stage, device, models, out, cache string
-	force, quiet                              bool
+	// dataset, when set, replaces the config's accuracy.dataset.
+	dataset      string
+	force, quiet bool
 	// outName is the output folder under out: the config's name, or for a
 	// --models subset a name of its own (see subsetName).
 	outName string
@@ -85,6 +87,7 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	fs.StringVar(&o.models, "models", "", "comma-separated model names to run (default: all in the config)")
 	fs.StringVar(&o.out, "out", "out", "output directory; results go to <out>/<config name>/")
 	fs.StringVar(&o.cache, "cache", defaultCache, "cache directory")
+	fs.StringVar(&o.dataset, "dataset", "", "ImageNet validation folder to measure accuracy on (replaces the config's accuracy.dataset)")
 	fs.BoolVar(&o.force, "force", false, "recompute cached results of the selected stages")
 	fs.BoolVar(&o.quiet, "quiet", false, "print only errors")
 	fs.DurationVar(&o.downloadTimeout, "download-timeout", time.Minute, "fail a model download after this long without receiving data")
@@ -105,6 +108,9 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	cfg, err := config.Load(o.config)
 	if err != nil {
 		return err
+	}
+	if o.dataset != "" {
+		cfg.Accuracy.Dataset = o.dataset
 	}
 	devName := cfg.Device
 	if o.device != "" {

@@ -105,6 +105,18 @@ func TestBadFlags(t *testing.T) {
 	}
 }
 
+// --dataset replaces the config's accuracy.dataset: the accuracy stage reads
+// the folder given, and a wrong one is named with what to fix.
+func TestDatasetFlag(t *testing.T) {
+	tmp := t.TempDir()
+	missing := filepath.Join(tmp, "no-such-val")
+	_, err := runArgs(t, "--config", "configs/quick.yaml", "--models", "meancolour-check", "--stage", "accuracy",
+		"--dataset", missing, "--cache", filepath.Join(tmp, "cache"), "--out", filepath.Join(tmp, "out"), "--quiet")
+	if err == nil || !strings.Contains(err.Error(), missing) || !strings.Contains(err.Error(), "--dataset") {
+		t.Errorf("missing --dataset folder: %v", err)
+	}
+}
+
 // TestShippedConfigs checks that every config and device profile in
 // configs/ decodes and names only architectures the zoo builds.
 func TestShippedConfigs(t *testing.T) {

@@ -32,7 +32,7 @@ import (
 // too, so entries with an older row layout are never read back or merged
 // with current ones (delete old directories at will).
 const (
-	flopsSchema    = 3 // v3: quantized ops counted, int_macs column
+	flopsSchema    = 4 // v3: quantized ops counted, int_macs column; v4: weight_bytes, io_bytes_per_image columns
 	timingSchema   = 3 // v2: rows carry the model file's sha256; v3: interleaved rounds, host load, stability verdict
 	memorySchema   = 2 // v2: rows carry the model file's sha256
 	accuracySchema = 2 // v2: keys cover image files and the dataset location
@@ -314,8 +314,7 @@ func (r *runner) timing(ctx context.Context, rows []models.Row) error {
 		return err
 	}
 	t := r.cfg.Timing
-	tc := timing.Config{Exe: exe, Device: r.dev.Name, LibPath: r.lib, Session: r.session(),
-		NVML: r.dev.MemorySampler == "nvml", Hold: r.workersHold(),
+	tc := timing.Config{Worker: r.worker(exe), Device: r.dev.Name, NVML: r.dev.MemorySampler == "nvml",
 		Warmup: t.Warmup, Runs: t.Runs, MinSeconds: t.MinSeconds, Rounds: t.Rounds}
 	if err := tc.Validate(); err != nil {
 		return err
@@ -360,19 +359,9 @@ func (r *runner) timing(ctx context.Context, rows []models.Row) error {
 		return nil
 	}
 	for i, m := range rows {
-		var missing []int
-		for _, b := range t.BatchSizes {
-			key, err := r.timingKey(m, b)
-			if err != nil {
-				return err
-			}
-			_, ok, err := cache.Get[timing.Row](r.store, timingEntries, key)
-			if err != nil {
-				return err
-			}
-			if !ok || r.forced("timing") {
-				missing = append(missing, b)
-			}
+		_, missing, err := missingBatches[timing.Row](r, "timing", timingEntries, m, t.BatchSizes, r.timingKey)
+		if err != nil {
+			return err
 		}
 		clock.cached += len(t.BatchSizes) - len(missing)
 		if len(missing) == 0 {
@@ -416,27 +405,15 @@ func (r *runner) memory(ctx context.Context, rows []models.Row) error {
 	if err != nil {
 		return err
 	}
-	mc := memory.Config{Exe: exe, Device: r.dev.Name, LibPath: r.lib, Session: r.session(), Sampler: r.dev.MemorySampler, Hold: r.workersHold()}
+	mc := memory.Config{Worker: r.worker(exe), Device: r.dev.Name, Sampler: r.dev.MemorySampler}
 	if err := mc.Validate(); err != nil {
 		return err
 	}
 	clock := newStageClock(time.Now(), len(rows)*len(r.cfg.Memory.BatchSizes))
 	for i, m := range rows {
-		keys := map[int]string{}
-		var missing []int
-		for _, b := range r.cfg.Memory.BatchSizes {
-			key, err := r.memoryKey(m, b)
-			if err != nil {
-				return err
-			}
-			keys[b] = key
-			_, ok, err := cache.Get[memory.Row](r.store, memoryEntries, key)
-			if err != nil {
-				return err
-			}
-			if !ok || r.forced("memory") {
-				missing = append(missing, b)
-			}
+		keys, missing, err := missingBatches[memory.Row](r, "memory", memoryEntries, m, r.cfg.Memory.BatchSizes, r.memoryKey)
+		if err != nil {
+			return err
 		}
 		clock.cached += len(r.cfg.Memory.BatchSizes) - len(missing)
 		if len(missing) == 0 {
@@ -444,7 +421,7 @@ func (r *runner) memory(ctx context.Context, rows []models.Row) error {
 		}
 		label := fmt.Sprintf("memory   [%d/%d] %s", i+1, len(rows), m.Model)
 		measured := clock.measured
-		err := memory.Sweep(ctx, mc, memory.Model{Name: m.Model, Path: m.Path}, missing, func(row memory.Row) error {
+		err = memory.Sweep(ctx, mc, memory.Model{Name: m.Model, Path: m.Path}, missing, func(row memory.Row) error {
 			row.ModelSHA256 = m.SHA256
 			return cache.Put(r.store, memoryEntries, keys[int(row.Batch)], []memory.Row{row})
 		}, func(p sweep.Progress) {
@@ -457,6 +434,36 @@ func (r *runner) memory(ctx context.Context, rows []models.Row) error {
 		}
 	}
 	return nil
+}
+
+// worker is how the timing and memory stages start their worker processes
+// (exe, normally this binary) on this run's device.
+func (r *runner) worker(exe string) sweep.Worker {
+	return sweep.Worker{Exe: exe, Hold: r.workersHold(), LibPath: r.lib, Session: r.session()}
+}
+
+// missingBatches returns model m's cache key for each batch size of a
+// device stage and the batch sizes, in the order given, that must be
+// measured: those whose entry is not in the cache, or all of them when
+// --force applies to the stage.
+func missingBatches[T deviceRow](r *runner, stage, entries string, m models.Row, batches []int, key func(models.Row, int) (string, error)) (map[int]string, []int, error) {
+	keys := map[int]string{}
+	var missing []int
+	for _, b := range batches {
+		k, err := key(m, b)
+		if err != nil {
+			return nil, nil, err
+		}
+		keys[b] = k
+		_, ok, err := cache.Get[T](r.store, entries, k)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !ok || r.forced(stage) {
+			missing = append(missing, b)
+		}
+	}
+	return keys, missing, nil
 }
 
 // timingKey identifies one timing measurement.

@@ -100,6 +100,9 @@ type view struct {
 	Warnings   table
 	NWarnings  int
 	Accuracies table
+	// Checks sets measured top-1 beside published; empty when no model has both.
+	Checks     table
+	CheckNotes []string
 	Models     table
 	Method     []string
 	Appendix   []string
@@ -132,7 +135,12 @@ Figures 1a and 1b place each model's accuracy against the operations of one forw
 
 {{range .Corr}}- {{.}}
 {{end}}
-## 3. Accuracy density
+{{if .Checks.Rows}}### Measured and published accuracy
+
+{{range .CheckNotes}}{{.}}
+{{end}}
+{{.Checks}}
+{{end}}## 3. Accuracy density
 
 {{fig .Figures "2a"}}
 {{fig .Figures "2b"}}
@@ -294,6 +302,7 @@ func buildView(opt Options, setup Setup, res *analyse.Result, figs []plots.Figur
 	v.Method = methodology(res)
 	v.VerdictRule = "Verdicts: " + esc(analyse.VerdictRule) + "."
 	v.Accuracies = accuracyTable(res)
+	v.Checks, v.CheckNotes = accuracyCheckTable(res)
 	v.Appendix = appendix(setup, res)
 	v.Models = modelTable(res)
 	return v
@@ -723,6 +732,36 @@ func accuracyTable(res *analyse.Result) table {
 		t.Rows = append(t.Rows, []string{esc(m.Model), top1, f2(m.Top5), esc(sourceText(m.AccuracySource))})
 	}
 	return t
+}
+
+// accuracyCheckTable sets each measured top-1 beside its published figure.
+func accuracyCheckTable(res *analyse.Result) (table, []string) {
+	t := table{Header: []string{"Model", "Crop", "Measured top-1 (%) [95% interval]", "Images", "Published top-1 (%)", "Source", "Difference (points)", "Reproduced"},
+		Align: []string{"l", "l", "r", "r", "r", "l", "r", "l"}}
+	reproduced, subset := 0, false
+	for _, c := range res.AccuracyChecks {
+		images := fmt.Sprintf("%d", c.N)
+		if c.Subset {
+			images = fmt.Sprintf("%d of %d (subset)", c.N, c.DatasetImages)
+			subset = true
+		}
+		verdict := "no"
+		if c.Reproduced {
+			verdict = "yes"
+			reproduced++
+		}
+		t.Rows = append(t.Rows, []string{esc(c.Model), esc(c.Crop),
+			fmt.Sprintf("%s [%s, %s]", f2(c.Top1), f2(c.Top1Low), f2(c.Top1High)), images,
+			f2(c.PublishedTop1), esc(sourceText(c.PublishedSource)), fmt.Sprintf("%+.2f", c.DiffPoints), verdict})
+	}
+	if len(t.Rows) == 0 {
+		return table{}, nil
+	}
+	notes := []string{fmt.Sprintf("Rule: %s. %d of %d published figures are reproduced here.", analyse.AccuracyCheckRule, reproduced, len(t.Rows))}
+	if subset {
+		notes = append(notes, "Rows marked subset were scored on part of the dataset (accuracy.limit); their interval is wider and the images are an evenly spread selection, not the whole validation set.")
+	}
+	return t, notes
 }
 
 // sourceText expands a published:<reference> source with where the reference table came from

@@ -57,7 +57,7 @@ func rooflineMethod() string {
 		"Where the graphs cannot run, the compute ceiling is the peak detected from the hardware's description (the profile's peak_gflops, else cores × clock × FLOPs per cycle) and no bandwidth is known (method nominal in analysis/ceilings.csv). "+
 		"A model's bytes moved at a batch size are %s; its arithmetic intensity is FLOPs divided by those bytes; its achieved GFLOP/s at a batch size is its FLOPs per image divided by the median time per image of Table 1, and its efficiency is that divided by the compute ceiling. "+
 		"A model is memory-bound on a device when its intensity is below the ridge point, the compute ceiling divided by the memory ceiling. "+
-		"Figures above a ceiling are shown as measured, not clipped; one above the compute ceiling is listed in Section 8. Caches can also lift a model above the memory ceiling, since the bytes counted assume no reuse of weights or activations from cache.",
+		"Figures above a ceiling are shown as measured, not clipped; one above the compute ceiling is listed in Section 8. Caches can also lift a model above the memory ceiling, since the bytes counted assume every read and write reaches memory.",
 		c.MatMul.Depth, c.MatMul.N, c.MatMul.N, c.MatMul.Depth, c.MatMul.N, c.Stream.Depth, c.Stream.Elems, c.Stream.Elems*4>>20,
 		c.MinRuns, c.MinSeconds, analyse.TrafficRule)
 }

@@ -329,6 +329,9 @@ func TestEndToEndLayouts(t *testing.T) {
 				t.Fatalf("got %d rows, want 2", len(rows))
 			}
 			for i, r := range rows {
+				if r.DatasetImages != int64(len(images)) {
+					t.Errorf("row %d: dataset_images %d, want %d", i, r.DatasetImages, len(images))
+				}
 				if r.Crop != cfg.Crops[i] || r.Model != "colour" || r.Source != "measured" || r.Dataset != dir || r.Status != StatusOK {
 					t.Errorf("row %d: %+v", i, r)
 				}
@@ -357,6 +360,36 @@ func TestEndToEndLayouts(t *testing.T) {
 				t.Errorf("%d skip warnings, want 6 (3 images × 2 crop modes): %q", skipWarn, warns)
 			}
 		})
+	}
+}
+
+// A measured model with a reference also gets its published row, so the
+// report can set the two side by side; a limit is visible as a subset.
+func TestMeasuredModelKeepsItsPublishedRow(t *testing.T) {
+	classes := loadClasses(t)
+	modelPath := filepath.Join(t.TempDir(), "colour.onnx")
+	buildColourModel(t, modelPath, classes.Len())
+	images := testImages()
+	dir := buildDataset(t, dataset.ImageFolder, images, classes)
+	m := Model{Name: "colour", Path: modelPath, Weights: "pretrained", Preprocess: testPreprocess, Reference: "torchvision:ResNet50_Weights.IMAGENET1K_V1"}
+	cfg := Config{Dataset: dir, Crops: []string{CropCenter}, BatchSize: 4, Workers: 1, Library: libraryPath(t), MaxSkippedPercent: 50, Limit: 6}
+	rows, _, err := Run(context.Background(), cfg, m, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 || rows[0].Source != "measured" || rows[1].Source != "published:"+m.Reference {
+		t.Fatalf("rows %+v, want measured then published", rows)
+	}
+	if rows[1].Model != "colour" || rows[1].Top1 != 76.13 || rows[1].Status != StatusOK {
+		t.Errorf("published row %+v", rows[1])
+	}
+	if got := rows[0].N + rows[0].Skipped; got != 6 || rows[0].DatasetImages != int64(len(images)) {
+		t.Errorf("scored %d of %d listed, want 6 of %d", got, rows[0].DatasetImages, len(images))
+	}
+	m.Reference = "torchvision:NoSuch_Weights"
+	rows, warns, err := Run(context.Background(), cfg, m, nil, nil)
+	if err != nil || len(rows) != 1 || !strings.Contains(strings.Join(warns, "\n"), "not found in the published tables") {
+		t.Errorf("unknown reference: rows %d, warns %q, err %v; want the measured row and a warning", len(rows), warns, err)
 	}
 }
 

@@ -1,6 +1,7 @@
 package accuracy
 
 import (
+	"math"
 	"strings"
 	"testing"
 )
@@ -32,6 +33,21 @@ func TestPublished(t *testing.T) {
 		if _, _, err := Published(bad); err == nil || !strings.Contains(err.Error(), "want torchvision:") {
 			t.Errorf("%q: error %v", bad, err)
 		}
+	}
+}
+
+func TestWilsonInterval(t *testing.T) {
+	// Wilson 95% interval for 76 of 100: [0.66768, 0.83309] (z = 1.96).
+	lo, hi := WilsonInterval(76, 100)
+	if math.Abs(lo-0.66768) > 5e-5 || math.Abs(hi-0.83309) > 5e-5 {
+		t.Errorf("76/100: [%.5f, %.5f], want [0.66768, 0.83309]", lo, hi)
+	}
+	// 0 of 24 stays inside [0, 1] and is not empty.
+	if lo, hi := WilsonInterval(0, 24); lo != 0 || hi < 0.1 || hi > 0.2 {
+		t.Errorf("0/24: [%g, %g], want [0, ~0.138]", lo, hi)
+	}
+	if lo, hi := WilsonInterval(3, 0); lo != 0 || hi != 0 {
+		t.Errorf("n=0: [%g, %g]", lo, hi)
 	}
 }
 

@@ -32,6 +32,10 @@ type Row struct {
 	// Ignored counts dataset entries ignored while listing (folders that are
 	// not classes, files that are not images, broken links).
 	Ignored int64 `parquet:"ignored"`
+	// DatasetImages is the number of images the dataset lists, before
+	// accuracy.limit picks a subset (0 for published values): a measured row
+	// with N + Skipped below it was scored on a subset.
+	DatasetImages int64 `parquet:"dataset_images"`
 }
 
 // Row statuses, those of the timing and memory tables.

@@ -177,7 +177,25 @@ func Run(ctx context.Context, cfg Config, m Model, cp Checkpoint, progress func(
 	}
 	defer in.close()
 	rows, warns, err := measure(ctx, cfg, m, ds, items, classes.Len(), in, cp, progress)
-	return rows, append(append([]string(nil), ds.Warnings...), warns...), err
+	if err != nil {
+		return nil, nil, err
+	}
+	warns = append(append([]string(nil), ds.Warnings...), warns...)
+	if m.Reference != "" {
+		// The published row stands beside the measured one, so the report can
+		// say whether the published figure is reproduced here.
+		pub, ok, err := Published(m.Reference)
+		if err != nil {
+			return nil, nil, fmt.Errorf("accuracy: %s: %w", m.Name, err)
+		}
+		if !ok {
+			warns = append(warns, fmt.Sprintf("accuracy: %s: reference %q not found in the published tables; measured accuracy only", m.Name, m.Reference))
+		} else {
+			pub.Model, pub.Status = m.Name, StatusOK
+			rows = append(rows, pub)
+		}
+	}
+	return rows, warns, nil
 }
 
 // inferer runs a classifier on batches of fixed size.
@@ -325,7 +343,7 @@ func measure(ctx context.Context, cfg Config, m Model, ds *dataset.Dataset, item
 				m.Name, mode, len(items), firstCauses(sum.Skipped, 3))
 		}
 		row := Row{Model: m.Name, Dataset: cfg.Dataset, Crop: mode, N: sum.Scored, Source: "measured",
-			Skipped: int64(len(sum.Skipped)), Status: StatusOK, Ignored: int64(ds.Ignored)}
+			Skipped: int64(len(sum.Skipped)), Status: StatusOK, Ignored: int64(ds.Ignored), DatasetImages: int64(len(ds.Items))}
 		share := 100 * float64(len(sum.Skipped)) / float64(len(items))
 		if share > cfg.MaxSkippedPercent {
 			row.Status = StatusError
@@ -380,6 +398,20 @@ func WilsonHalfWidth(k, n int64) float64 {
 	p := float64(k) / float64(n)
 	nn := float64(n)
 	return z / (1 + z*z/nn) * math.Sqrt(p*(1-p)/nn+z*z/(4*nn*nn))
+}
+
+// WilsonInterval is the Wilson score 95% interval (z = 1.96) for k
+// successes in n trials, as fractions; (0, 0) when n is not positive.
+func WilsonInterval(k, n int64) (lo, hi float64) {
+	if n <= 0 {
+		return 0, 0
+	}
+	const z = 1.959963984540054
+	p := float64(k) / float64(n)
+	nn := float64(n)
+	centre := (p + z*z/(2*nn)) / (1 + z*z/nn)
+	half := WilsonHalfWidth(k, n)
+	return max(0, centre-half), min(1, centre+half)
 }
 
 // Fingerprint names what, besides the model, the dataset and the settings,

@@ -101,6 +101,9 @@ type Result struct {
 	// Table1 is ms per image vs batch size; Table2 is memory vs batch size.
 	Table1 []BatchCell
 	Table2 []BatchCell
+	// AccuracyChecks set measured top-1 beside the published figure, for
+	// models that have both.
+	AccuracyChecks []AccuracyCheckRow
 	// Ceilings are the devices' roofline ceilings, sorted by device;
 	// Roofline places every "ok" timing row on its device's roofline.
 	Ceilings []ceilings.Row
@@ -307,6 +310,7 @@ func Run(in Inputs, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	res.AccuracyChecks = accuracyChecks(in.Accuracy)
 	res.MemoryFits = memoryFits(res.DeviceModels, res.Devices)
 	res.Correlations = correlations(res.Models, res.DeviceModels, res.Devices)
 	res.Ceilings = ceilingRows(in)

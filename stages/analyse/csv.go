@@ -31,6 +31,7 @@ func (r *Result) Tables() []Table {
 		{"table3_constraints.csv", r.Constraints},
 		{"memory_fit.csv", r.MemoryFits},
 		{"correlations.csv", r.Correlations},
+		{"accuracy_check.csv", r.AccuracyChecks},
 		{"ceilings.csv", r.Ceilings},
 		{"roofline.csv", r.Roofline},
 		{"findings.csv", r.Findings},

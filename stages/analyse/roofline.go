@@ -45,14 +45,13 @@ type Traffic struct {
 func (t Traffic) Bytes(n int64) int64 { return t.WeightBytes + n*t.IOBytesPerImage }
 
 // TrafficRule says how TrafficOf counts a model's bytes; the report prints it.
-const TrafficRule = "its weight bytes (4 per parameter, float32), read once per batch, plus the batch size times the bytes of its intermediate tensors per image, each counted once written and once read (2 × the flops stage's activation_bytes)"
+const TrafficRule = "its weight bytes (the flops stage's weight_bytes: every constant tensor a node reads, counted once), read once per batch, " +
+	"plus the batch size times its activation bytes per image (io_bytes_per_image: the bytes each node reads from and writes to activation tensors, " +
+	"leaving out folded shape arithmetic and ops whose output shares its input's buffer)"
 
 // TrafficOf reads a model's traffic from its flops row.
-// STAND-IN until the flops stage's weight_bytes and io_bytes_per_image land:
-// float32 weights (4 bytes per parameter) and every activation written once
-// and read once.
 func TrafficOf(f flops.Row) Traffic {
-	return Traffic{WeightBytes: 4 * f.Params, IOBytesPerImage: 2 * f.ActivationBytes}
+	return Traffic{WeightBytes: f.WeightBytes, IOBytesPerImage: f.IOBytesPerImage}
 }
 
 // Ridge is a device's ridge point, peak ÷ bandwidth in FLOP per byte: a
@@ -78,8 +77,9 @@ func MemoryBound(r RooflineRow, c ceilings.Row) (bound, ok bool) {
 
 // roofline builds one row per "ok" timing row whose model has a flops row
 // with FLOPs and traffic and whose device has ceilings, sorted by device,
-// model and batch. It warns about a device without ceilings and about any
-// row whose achieved GFLOP/s exceeds its device's peak.
+// model and batch. It warns about a device without ceilings, a model
+// without bytes and any row whose achieved GFLOP/s exceeds its device's
+// peak.
 func roofline(in Inputs, warns []Warning) ([]RooflineRow, []Warning) {
 	fl := map[string]flops.Row{}
 	for _, f := range in.Flops {
@@ -90,7 +90,7 @@ func roofline(in Inputs, warns []Warning) ([]RooflineRow, []Warning) {
 		ceil[c.Device] = c
 	}
 	var out []RooflineRow
-	noCeiling := map[string]bool{}
+	noCeiling, noBytes := map[string]bool{}, map[string]bool{}
 	for _, t := range in.Timing {
 		f, ok := fl[t.Model]
 		if t.Status != StatusOK || !ok || f.FLOPs <= 0 || !(t.MsPerImage > 0) {
@@ -103,6 +103,7 @@ func roofline(in Inputs, warns []Warning) ([]RooflineRow, []Warning) {
 		}
 		tr := TrafficOf(f)
 		if tr.Bytes(t.Batch) <= 0 {
+			noBytes[t.Model] = true
 			continue
 		}
 		r := RooflineRow{Model: t.Model, Device: t.Device, Batch: t.Batch, FLOPs: t.Batch * f.FLOPs, Bytes: tr.Bytes(t.Batch), PeakGFLOPS: c.PeakGFLOPS}
@@ -118,6 +119,10 @@ func roofline(in Inputs, warns []Warning) ([]RooflineRow, []Warning) {
 	for _, d := range sortedKeys(noCeiling) {
 		warns = append(warns, Warning{Stage: "roofline", Device: d,
 			Message: "no ceilings for this device (analysis/ceilings.csv): run its timing stage to measure them; its models are left out of the roofline"})
+	}
+	for _, m := range sortedKeys(noBytes) {
+		warns = append(warns, Warning{Stage: "roofline", Model: m,
+			Message: "the flops stage counted no bytes moved (weight_bytes, io_bytes_per_image); the model is left out of the roofline"})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		a, b := out[i], out[j]

@@ -13,11 +13,11 @@ import (
 
 // rooflineInputs has two models on one device whose ceilings are 100
 // GFLOP/s and 10 GB/s (ridge 10 FLOP/byte). The traffic comes from the flops
-// row through analyse.TrafficOf.
+// row's weight_bytes and io_bytes_per_image.
 func rooflineInputs() analyse.Inputs {
 	fl := []flops.Row{
-		{Model: "dense", Params: 1000, FLOPs: 4e9, ActivationBytes: 1e6},
-		{Model: "thin", Params: 25e6, FLOPs: 1e8, ActivationBytes: 5e6},
+		{Model: "dense", Params: 1000, FLOPs: 4e9, WeightBytes: 4000, IOBytesPerImage: 2e6},
+		{Model: "thin", Params: 25e6, FLOPs: 1e8, WeightBytes: 1e8, IOBytesPerImage: 1e7},
 	}
 	tm := []timing.Row{
 		{Model: "dense", Device: "cpu", Batch: 1, Status: "ok", MsPerImage: 80},
@@ -39,13 +39,12 @@ func TestRooflineArithmetic(t *testing.T) {
 	if len(res.Roofline) != 3 {
 		t.Fatalf("got %d roofline rows, want 3 (the oom cell left out): %+v", len(res.Roofline), res.Roofline)
 	}
-	trDense, trThin := analyse.TrafficOf(in.Flops[0]), analyse.TrafficOf(in.Flops[1])
 	want := []analyse.RooflineRow{
-		{Model: "dense", Device: "cpu", Batch: 1, FLOPs: 4e9, Bytes: trDense.WeightBytes + trDense.IOBytesPerImage,
+		{Model: "dense", Device: "cpu", Batch: 1, FLOPs: 4e9, Bytes: 4000 + 2e6,
 			AchievedGFLOPS: 4e9 / 0.080 / 1e9, PeakGFLOPS: 100},
-		{Model: "dense", Device: "cpu", Batch: 4, FLOPs: 16e9, Bytes: trDense.WeightBytes + 4*trDense.IOBytesPerImage,
+		{Model: "dense", Device: "cpu", Batch: 4, FLOPs: 16e9, Bytes: 4000 + 4*2e6,
 			AchievedGFLOPS: 16e9 / (0.050 * 4) / 1e9, PeakGFLOPS: 100},
-		{Model: "thin", Device: "cpu", Batch: 1, FLOPs: 1e8, Bytes: trThin.WeightBytes + trThin.IOBytesPerImage,
+		{Model: "thin", Device: "cpu", Batch: 1, FLOPs: 1e8, Bytes: 1e8 + 1e7,
 			AchievedGFLOPS: 1e8 / 0.020 / 1e9, PeakGFLOPS: 100},
 	}
 	for i, w := range want {
@@ -63,6 +62,14 @@ func TestRooflineArithmetic(t *testing.T) {
 	best := analyse.BestBatch(res.Roofline)
 	if len(best) != 2 || best[0].Batch != 4 || best[1].Batch != 1 {
 		t.Errorf("best batches %+v, want dense at 4 and thin at 1", best)
+	}
+}
+
+// TestTrafficOf reads the flops stage's byte columns.
+func TestTrafficOf(t *testing.T) {
+	tr := analyse.TrafficOf(flops.Row{Params: 7, ActivationBytes: 9, WeightBytes: 1000, IOBytesPerImage: 30})
+	if tr != (analyse.Traffic{WeightBytes: 1000, IOBytesPerImage: 30}) {
+		t.Errorf("traffic %+v, want weight_bytes 1000 and io_bytes_per_image 30", tr)
 	}
 }
 
@@ -161,5 +168,24 @@ func TestRooflineCSVColumns(t *testing.T) {
 	}
 	if got, want := strings.Join(recs[0], ","), "model,device,batch,flops,bytes,intensity_flop_per_byte,achieved_gflops,peak_gflops,efficiency"; got != want {
 		t.Errorf("header %q, want %q", got, want)
+	}
+}
+
+// TestRooflineNoBytes warns about a model whose flops row counted no bytes.
+func TestRooflineNoBytes(t *testing.T) {
+	in := rooflineInputs()
+	in.Flops[1].WeightBytes, in.Flops[1].IOBytesPerImage = 0, 0
+	res := run(t, in, analyse.Config{})
+	for _, r := range res.Roofline {
+		if r.Model == "thin" {
+			t.Errorf("thin placed without bytes: %+v", r)
+		}
+	}
+	var found bool
+	for _, w := range res.Warnings {
+		found = found || (w.Stage == "roofline" && w.Model == "thin" && strings.Contains(w.Message, "no bytes moved"))
+	}
+	if !found {
+		t.Errorf("no warning for a model without bytes: %+v", res.Warnings)
 	}
 }

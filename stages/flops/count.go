@@ -2,7 +2,6 @@ package flops
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/dnnbench/dnnbench/internal/onnxgraph"
@@ -16,164 +15,6 @@ type Options struct {
 	// "width": 224} for a model exported with dynamic spatial axes; nil
 	// leaves them unknown (and what depends on them uncounted, with a warning).
 	Dims map[string]int64
-}
-
-// opKind says how an op type is counted.
-type opKind int
-
-const (
-	kindUnknown   opKind = iota // not counted: listed in unknown_ops
-	kindMAC                     // Conv, ConvTranspose, Gemm, MatMul and their quantized forms: 2 FLOPs per MAC
-	kindPerOutput               // one FLOP per output element
-	kindFree                    // data movement and shape ops: zero FLOPs
-)
-
-// kindOf classifies an op type; see the package documentation for the rules.
-func kindOf(n *Node) opKind {
-	if d := n.Proto.GetDomain(); d == microsoft {
-		switch n.Proto.GetOpType() {
-		case "QGemm":
-			return kindMAC
-		case "QLinearAdd", "QLinearMul", "QLinearSigmoid", "QLinearLeakyRelu", "QLinearSoftmax",
-			"QLinearGlobalAveragePool", "QLinearAveragePool":
-			return kindPerOutput
-		case "QLinearConcat":
-			return kindFree
-		}
-		return kindUnknown
-	} else if d != "" && d != "ai.onnx" {
-		return kindUnknown
-	}
-	switch n.Proto.GetOpType() {
-	case "Conv", "ConvTranspose", "Gemm", "MatMul", "QLinearConv", "ConvInteger", "QLinearMatMul", "MatMulInteger":
-		return kindMAC
-	case "Constant", "Identity", "Dropout", "Cast", "CastLike", "Reshape", "Flatten", "Transpose",
-		"Squeeze", "Unsqueeze", "Concat", "Split", "Slice", "Gather", "Pad", "Shape", "Size",
-		"Expand", "Tile", "ConstantOfShape", "Range":
-		return kindFree
-	case "Relu", "LeakyRelu", "Elu", "Selu", "Celu", "ThresholdedRelu", "Sigmoid", "HardSigmoid", "HardSwish",
-		"Gelu", "Erf", "Tanh", "Softplus", "Softsign", "Mish", "Exp", "Log", "Sin", "Cos", "Tan",
-		"Sqrt", "Reciprocal", "Neg", "Abs", "Floor", "Ceil", "Round", "Sign", "Not", "IsNaN", "IsInf",
-		"Clip", "Softmax", "LogSoftmax", "Hardmax", "LRN", "InstanceNormalization", "MeanVarianceNormalization",
-		"Add", "Sub", "Mul", "Div", "Pow", "Mod", "PRelu", "Max", "Min", "Sum", "Mean",
-		"Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "BitShift", "Where",
-		"BatchNormalization", "LayerNormalization",
-		"MaxPool", "AveragePool", "LpPool", "GlobalAveragePool", "GlobalMaxPool", "GlobalLpPool",
-		"ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
-		"ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare", "ArgMax", "ArgMin",
-		"Resize", "Upsample", "QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear":
-		return kindPerOutput
-	}
-	return kindUnknown
-}
-
-// aliasOp reports ops whose output 0 the runtime stores in its input's
-// buffer, so it adds no live memory.
-func aliasOp(op string) bool {
-	switch op {
-	case "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout":
-		return true
-	}
-	return false
-}
-
-// passThrough reports ops whose output 0 holds the values of input 0
-// unchanged (at most retyped or reshaped).
-func passThrough(op string) bool {
-	return aliasOp(op) || op == "Cast" || op == "CastLike"
-}
-
-// runningStatistics names the tensors that feed a BatchNormalization's
-// running mean or variance (inputs 3 and 4), directly or through
-// pass-through ops: PyTorch ≥ 1.13 writes an initializer shared by several
-// inputs once and feeds the others through Identity, so the statistics of
-// a freshly initialised network (zeros and ones) reach the node as
-// Identity outputs of the zeros and ones that also serve as its bias and
-// scale. Such an initializer holds statistics and is not a parameter.
-func runningStatistics(g *Graph) map[string]bool {
-	producer := map[string]*Node{}
-	for _, n := range g.Nodes {
-		for _, o := range n.Proto.GetOutput() {
-			if o != "" {
-				producer[o] = n
-			}
-		}
-	}
-	stats := map[string]bool{}
-	for _, n := range g.Nodes {
-		if kindOf(n) == kindUnknown || n.Proto.GetOpType() != "BatchNormalization" {
-			continue
-		}
-		for j, name := range n.Proto.GetInput() {
-			if j != 3 && j != 4 {
-				continue
-			}
-			// Walk back through pass-through ops; a graph is acyclic, but a
-			// malformed one must not hang the walk.
-			for steps := 0; name != "" && !stats[name] && steps <= len(g.Nodes); steps++ {
-				stats[name] = true
-				p := producer[name]
-				if p == nil || kindOf(p) == kindUnknown || !passThrough(p.Proto.GetOpType()) || len(p.Proto.GetInput()) == 0 {
-					break
-				}
-				name = p.Proto.GetInput()[0]
-			}
-		}
-	}
-	return stats
-}
-
-// integerMACOp reports the quantized ops whose multiply-accumulates are on integers.
-func integerMACOp(op string) bool {
-	switch op {
-	case "QLinearConv", "ConvInteger", "QLinearMatMul", "MatMulInteger", microsoft + ".QGemm":
-		return true
-	}
-	return false
-}
-
-// quantizedTensors classifies the initializers quantized ops read: weights
-// holds the integer data a quantized model stores in place of float
-// weights (the data inputs of QLinearConv, ConvInteger, QLinearMatMul and
-// MatMulInteger, QLinearConv's int32 bias, and input 0 of
-// DequantizeLinear), which count as parameters; scales holds the scales and
-// zero points of every quantized op, which do not, so a quantized model has
-// as many parameters as its float twin.
-func quantizedTensors(g *Graph) (weights, scales map[string]bool) {
-	weights, scales = map[string]bool{}, map[string]bool{}
-	for _, n := range g.Nodes {
-		var data []int
-		switch op := n.OpType(); op {
-		case "QLinearConv":
-			data = []int{0, 3, 8}
-		case "QLinearMatMul":
-			data = []int{0, 3}
-		case "ConvInteger", "MatMulInteger":
-			data = []int{0, 1}
-		case "DequantizeLinear", "QuantizeLinear", microsoft + ".QLinearSigmoid", microsoft + ".QLinearLeakyRelu",
-			microsoft + ".QLinearSoftmax", microsoft + ".QLinearGlobalAveragePool", microsoft + ".QLinearAveragePool":
-			data = []int{0}
-		case microsoft + ".QLinearAdd", microsoft + ".QLinearMul":
-			data = []int{0, 3}
-		case microsoft + ".QGemm":
-			data = []int{0, 3, 6}
-		case microsoft + ".QLinearConcat":
-		default:
-			continue
-		}
-		for j, name := range n.Proto.GetInput() {
-			switch {
-			case name == "":
-			case slices.Contains(data, j) || (n.OpType() == microsoft+".QLinearConcat" && j >= 2 && (j-2)%3 == 0):
-				if n.Proto.GetOpType() != "QuantizeLinear" {
-					weights[name] = true
-				}
-			default:
-				scales[name] = true
-			}
-		}
-	}
-	return weights, scales
 }
 
 // NodeCount is one node's share of the counts.
@@ -293,14 +134,14 @@ func analyze(m *Model, opt Options) (*Result, error) {
 		if n.Subgraphs > 0 {
 			warn[fmt.Sprintf("%s: ops inside its subgraphs are not counted", n.OpType())] = true
 		}
-		kind := kindOf(n)
+		r, known := ruleOf(n)
 		switch {
-		case kind == kindUnknown:
+		case !known:
 			unknown[nc.Op]++
-		case nc.Folded || kind == kindFree:
+		case nc.Folded || r.kind == kindFree:
 			nc.Counted = true
 		default:
-			macs, flops, err := countNode(n, inf)
+			macs, flops, err := countNode(n, r, inf)
 			if err != nil {
 				reason := err.Error()
 				if why, ok := inf.failed[i]; ok {
@@ -313,10 +154,10 @@ func analyze(m *Model, opt Options) (*Result, error) {
 		}
 		res.Row.MACs = addSat(res.Row.MACs, nc.MACs)
 		res.Row.FLOPs = addSat(res.Row.FLOPs, nc.FLOPs)
-		if integerMACOp(nc.Op) {
+		if r.integer {
 			res.Row.IntMACs = addSat(res.Row.IntMACs, nc.MACs)
 		}
-		if nc.Op == "Conv" || nc.Op == "ConvTranspose" || nc.Op == "QLinearConv" || nc.Op == "ConvInteger" {
+		if r.conv {
 			res.Row.PaperMACs = addSat(res.Row.PaperMACs, nc.MACs)
 		}
 		if !nc.Counted {
@@ -343,6 +184,8 @@ func analyze(m *Model, opt Options) (*Result, error) {
 		warn[fmt.Sprintf("%d intermediate tensors of unknown shape are left out of activation bytes", missing)] = true
 	}
 
+	weights, io := movedBytes(g, inf, res.Nodes)
+	res.Row.WeightBytes, res.Row.IOBytesPerImage = weights, io/batch
 	res.Row.FileBytes = m.FileBytes
 	res.Row.UnknownOps = strings.Join(sortedKeys(unknown), " ")
 	res.Warnings = sortedKeys(warn)
@@ -371,105 +214,6 @@ func opRows(nodes []NodeCount, unknown map[string]int) []OpRow {
 		rows = append(rows, *byOp[op])
 	}
 	return rows
-}
-
-// countNode returns one node's MACs and FLOPs.
-func countNode(n *Node, inf *Inference) (macs, flops int64, err error) {
-	val := func(i int, outputs bool) (*value, error) {
-		names := n.Proto.GetInput()
-		what := "input"
-		if outputs {
-			names, what = n.Proto.GetOutput(), "output"
-		}
-		if i >= len(names) || names[i] == "" {
-			return nil, fmt.Errorf("%s %d is missing", what, i)
-		}
-		v := inf.values[names[i]]
-		if !v.known() {
-			return nil, fmt.Errorf("%s %d has unknown shape", what, i)
-		}
-		return v, nil
-	}
-	hasInput := func(i int) bool {
-		ins := n.Proto.GetInput()
-		return i < len(ins) && ins[i] != ""
-	}
-	out, err := val(0, true)
-	if err != nil {
-		return 0, 0, err
-	}
-	outElems := out.elems()
-	switch op := n.Proto.GetOpType(); op {
-	case "Conv", "ConvTranspose", "QLinearConv", "ConvInteger":
-		wi, bias := 1, 2
-		if op == "QLinearConv" || op == "ConvInteger" {
-			wi, bias = quantWeightInput(op), 8 // ConvInteger has no bias input
-		}
-		w, err := val(wi, false)
-		if err != nil {
-			return 0, 0, err
-		}
-		perOut := int64(1)
-		for _, d := range w.dims[1:] {
-			perOut = mulSat(perOut, d)
-		}
-		if op != "ConvTranspose" {
-			macs = mulSat(outElems, perOut)
-		} else {
-			x, err := val(0, false)
-			if err != nil {
-				return 0, 0, err
-			}
-			macs = mulSat(x.elems(), perOut)
-		}
-		flops = mulSat(2, macs)
-		if hasInput(bias) {
-			flops = addSat(flops, outElems)
-		}
-		return macs, flops, nil
-	case "Gemm", "QGemm":
-		a, err := val(0, false)
-		if err != nil {
-			return 0, 0, err
-		}
-		k := a.dims[1]
-		if (attrs{n}).int("transA", 0) != 0 {
-			k = a.dims[0]
-		}
-		bias := 2
-		if op == "QGemm" {
-			bias = 6
-		}
-		macs = mulSat(outElems, k)
-		flops = mulSat(2, macs)
-		if hasInput(bias) {
-			flops = addSat(flops, outElems)
-		}
-		return macs, flops, nil
-	case "MatMul", "QLinearMatMul", "MatMulInteger":
-		a, err := val(0, false)
-		if err != nil {
-			return 0, 0, err
-		}
-		bi := 1
-		if op != "MatMul" {
-			bi = quantWeightInput(op)
-		}
-		b, err := val(bi, false)
-		if err != nil {
-			return 0, 0, err
-		}
-		_, batch, m, k, nn, err := matmulShape(a.dims, b.dims)
-		if err != nil {
-			return 0, 0, err
-		}
-		macs = mulSat(mulSat(m, k), nn)
-		for _, d := range batch {
-			macs = mulSat(macs, d)
-		}
-		return macs, mulSat(2, macs), nil
-	}
-	return 0, outElems, nil
 }
 
 // activationMemory returns the bytes of all tensors nodes produce at run

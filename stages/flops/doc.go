@@ -104,6 +104,20 @@
 //     A tensor is live from the node that produces it until its last
 //     reader (graph outputs until the end); Reshape, Flatten, Squeeze,
 //     Unsqueeze, Identity and Dropout share their input's buffer.
+//   - WeightBytes and IOBytesPerImage, the bytes moved a roofline divides
+//     FLOPs by (bytes at batch B = WeightBytes + B × IOBytesPerImage), count
+//     only the nodes that read memory: not folded shape arithmetic, Constant
+//     nodes, or Reshape, Flatten, Squeeze, Unsqueeze, Identity and Dropout,
+//     whose output shares its input's buffer. WeightBytes: the bytes of every
+//     constant tensor (initializer, Constant node output, folded constant)
+//     such a node reads, each once. IOBytesPerImage: the bytes of every other
+//     input (activations, graph inputs included), once per input slot, plus
+//     those of every output that is not a constant, summed over those nodes
+//     at Options.Batch and divided by it.
+//
+// The rules live with their op family: ops_conv.go, ops_matmul.go,
+// ops_pool.go, ops_norm.go, ops_elementwise.go, ops_reduce.go,
+// ops_resize.go, ops_shape.go and ops_quant.go, one rule per op type.
 //
 // An op type outside these rules (or outside the default domain) is listed
 // in unknown_ops and warned about, and contributes zero; its outputs take

@@ -239,7 +239,7 @@ func inferShapes(m *Model, batch int64, bind map[string]int64) (*Inference, erro
 			}
 			ins[j] = v
 		}
-		outs, err := inferNode(n, ins, m.Opset())
+		outs, err := inferNode(n, ins)
 		if err != nil {
 			in.failed[i] = err.Error()
 			outs = nil
@@ -420,6 +420,70 @@ func (h *intHeap) pop() int {
 		i = s
 	}
 	return top
+}
+
+// in returns input i, or nil when absent.
+func in(ins []*value, i int) *value {
+	if i < len(ins) {
+		return ins[i]
+	}
+	return nil
+}
+
+// need returns input i or an error naming it when it is absent or has unknown rank.
+func need(ins []*value, i int) (*value, error) {
+	v := in(ins, i)
+	if v == nil {
+		return nil, fmt.Errorf("input %d is missing", i)
+	}
+	if v.rank < 0 {
+		return nil, fmt.Errorf("input %d has unknown shape", i)
+	}
+	return v, nil
+}
+
+// need2 returns inputs i and j, or an error naming the first that is absent
+// or has unknown rank.
+func need2(ins []*value, i, j int) (*value, *value, error) {
+	x, err := need(ins, i)
+	if err != nil {
+		return nil, nil, err
+	}
+	y, err := need(ins, j)
+	if err != nil {
+		return nil, nil, err
+	}
+	return x, y, nil
+}
+
+// needInts returns input 0 and the integers of input 1 or, in older
+// opsets, of attribute name (see intsFrom).
+func needInts(n *Node, ins []*value, name string) (x *value, vals []int64, present bool, err error) {
+	x, err = need(ins, 0)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	vals, present, err = intsFrom(n, ins, 1, name)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	return x, vals, present, nil
+}
+
+// intsFrom returns integer values from input i when present and constant,
+// else from attribute name. present is false when neither gives them.
+func intsFrom(n *Node, ins []*value, i int, name string) (vals []int64, present bool, err error) {
+	if v := in(ins, i); v != nil {
+		ints, ok := v.constInts()
+		if !ok {
+			return nil, true, fmt.Errorf("input %d (%s) is not a constant", i, name)
+		}
+		return ints, true, nil
+	}
+	if a, ok := (attrs{n}).ints(name); ok {
+		return a, true, nil
+	}
+	return nil, false, nil
 }
 
 // attrs gives typed access to a node's attributes.

@@ -8,6 +8,176 @@ import (
 	"github.com/dnnbench/dnnbench/internal/onnxgraph"
 )
 
+// shapeRule gives the rules of data movement and shape ops, which cost zero
+// FLOPs: Reshape, Flatten, Transpose, Squeeze, Unsqueeze, Concat, Split,
+// Slice, Gather, Pad, Expand, Tile, Cast, CastLike, Identity and Dropout
+// move or retype values without arithmetic, and Shape, Size, Constant,
+// ConstantOfShape and Range make shape data. Inference evaluates them on
+// constant inputs, which is how shape subgraphs fold.
+func shapeRule(op string) (rule, bool) {
+	var infer func(n *Node, ins []*value) ([]*value, error)
+	switch op {
+	case "Constant":
+		infer = inferConstant
+	case "Identity", "Dropout":
+		infer = inferIdentity
+	case "Cast", "CastLike":
+		infer = inferCast
+	case "Reshape":
+		infer = inferReshape
+	case "Flatten":
+		infer = inferFlatten
+	case "Transpose":
+		infer = inferTranspose
+	case "Squeeze":
+		infer = inferSqueeze
+	case "Unsqueeze":
+		infer = inferUnsqueeze
+	case "Concat":
+		infer = inferConcat
+	case "Split":
+		infer = inferSplit
+	case "Slice":
+		infer = inferSlice
+	case "Gather":
+		infer = inferGather
+	case "Pad":
+		infer = inferPad
+	case "Shape":
+		infer = inferShape
+	case "Size":
+		infer = inferSize
+	case "Expand":
+		infer = inferExpand
+	case "Tile":
+		infer = inferTile
+	case "ConstantOfShape":
+		infer = inferConstantOfShape
+	case "Range":
+		infer = inferRange
+	default:
+		return rule{}, false
+	}
+	return rule{kind: kindFree, infer: infer}, true
+}
+
+// aliasOp reports ops whose output 0 the runtime stores in its input's
+// buffer, so it adds no live memory.
+func aliasOp(op string) bool {
+	switch op {
+	case "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout":
+		return true
+	}
+	return false
+}
+
+// passThrough reports ops whose output 0 holds the values of input 0
+// unchanged (at most retyped or reshaped).
+func passThrough(op string) bool {
+	return aliasOp(op) || op == "Cast" || op == "CastLike"
+}
+
+// inferIdentity passes Identity's or Dropout's input through (a constant
+// stays one); Dropout's optional mask has the input's shape.
+func inferIdentity(_ *Node, ins []*value) ([]*value, error) {
+	x, err := need(ins, 0)
+	if err != nil {
+		return nil, err
+	}
+	out := *x
+	out.stored = false
+	mask := shaped(dtBool, x.dims)
+	mask.rank = x.rank
+	return []*value{&out, mask}, nil
+}
+
+// inferSize is the input's element count, a constant when its shape is known.
+func inferSize(_ *Node, ins []*value) ([]*value, error) {
+	x, err := need(ins, 0)
+	if err != nil {
+		return nil, err
+	}
+	if e := x.elems(); e >= 0 {
+		return []*value{withInts(dtInt64, nil, []int64{e})}, nil
+	}
+	return []*value{shaped(dtInt64, nil)}, nil
+}
+
+func inferConstant(n *Node, _ []*value) ([]*value, error) {
+	a := attrs{n}
+	if t, ok := n.Tensors["value"]; ok {
+		v := shaped(t.Header.GetDataType(), t.Header.GetDims())
+		if t.Ints != nil {
+			v.ints, v.isConst = t.Ints, true
+		} else if t.Floats != nil {
+			v.floats, v.isConst = t.Floats, true
+		}
+		return []*value{v}, nil
+	}
+	if at := a.get("value_int"); at != nil {
+		return []*value{withInts(dtInt64, nil, []int64{at.GetI()})}, nil
+	}
+	if at := a.get("value_ints"); at != nil {
+		return []*value{withInts(dtInt64, []int64{int64(len(at.GetInts()))}, append([]int64{}, at.GetInts()...))}, nil
+	}
+	if at := a.get("value_float"); at != nil {
+		return []*value{withFloats(dtFloat, nil, []float64{float64(at.GetF())})}, nil
+	}
+	if f, ok := a.floats("value_floats"); ok {
+		return []*value{withFloats(dtFloat, []int64{int64(len(f))}, f)}, nil
+	}
+	return nil, errors.New("constant has no value, value_int(s) or value_float(s) attribute")
+}
+
+func inferCast(n *Node, ins []*value) ([]*value, error) {
+	op := n.Proto.GetOpType()
+	x, err := need(ins, 0)
+	if err != nil {
+		return nil, err
+	}
+	to := int32(attrs{n}.int("to", 0))
+	if op == "CastLike" {
+		t := in(ins, 1)
+		if t == nil {
+			return nil, errors.New("input 1 is missing")
+		}
+		to = t.dtype
+	}
+	out := shaped(to, x.dims)
+	out.rank = x.rank
+	if !x.isConst {
+		return []*value{out}, nil
+	}
+	switch {
+	case onnxgraph.IsFloatType(to):
+		nums, _ := x.constNums()
+		out.floats, out.isConst = nums, true
+	case onnxgraph.IsIntType(to):
+		if x.floats != nil {
+			out.ints = make([]int64, len(x.floats))
+			for i, f := range x.floats {
+				out.ints[i] = toInt(f)
+			}
+		} else {
+			out.ints = x.ints
+		}
+		if to == dtBool {
+			b := make([]int64, len(out.ints))
+			for i, v := range out.ints {
+				b[i] = boolInt(v != 0)
+			}
+			if x.floats != nil {
+				for i, f := range x.floats {
+					b[i] = boolInt(f != 0)
+				}
+			}
+			out.ints = b
+		}
+		out.isConst = out.ints != nil
+	}
+	return []*value{out}, nil
+}
+
 // hasData reports whether a constant's values are all present.
 func hasData(v *value) bool {
 	if v == nil || !v.isConst || !v.known() {
@@ -341,11 +511,7 @@ func inferTranspose(n *Node, ins []*value) ([]*value, error) {
 }
 
 func inferSqueeze(n *Node, ins []*value) ([]*value, error) {
-	x, err := need(ins, 0)
-	if err != nil {
-		return nil, err
-	}
-	axes, present, err := intsFrom(n, ins, 1, "axes")
+	x, axes, present, err := needInts(n, ins, "axes")
 	if err != nil {
 		return nil, err
 	}
@@ -379,11 +545,7 @@ func inferSqueeze(n *Node, ins []*value) ([]*value, error) {
 }
 
 func inferUnsqueeze(n *Node, ins []*value) ([]*value, error) {
-	x, err := need(ins, 0)
-	if err != nil {
-		return nil, err
-	}
-	axes, present, err := intsFrom(n, ins, 1, "axes")
+	x, axes, present, err := needInts(n, ins, "axes")
 	if err != nil {
 		return nil, err
 	}
@@ -419,11 +581,7 @@ func inferUnsqueeze(n *Node, ins []*value) ([]*value, error) {
 }
 
 func inferPad(n *Node, ins []*value) ([]*value, error) {
-	x, err := need(ins, 0)
-	if err != nil {
-		return nil, err
-	}
-	pads, present, err := intsFrom(n, ins, 1, "pads")
+	x, pads, present, err := needInts(n, ins, "pads")
 	if err != nil {
 		return nil, err
 	}
@@ -491,11 +649,7 @@ func inferShape(n *Node, ins []*value) ([]*value, error) {
 }
 
 func inferGather(n *Node, ins []*value) ([]*value, error) {
-	x, err := need(ins, 0)
-	if err != nil {
-		return nil, err
-	}
-	idx, err := need(ins, 1)
+	x, idx, err := need2(ins, 0, 1)
 	if err != nil {
 		return nil, err
 	}
@@ -650,7 +804,7 @@ func sliceBound(v, d, step int64) int64 {
 	return max(-1, min(v, d-1))
 }
 
-func inferExpand(ins []*value) ([]*value, error) {
+func inferExpand(_ *Node, ins []*value) ([]*value, error) {
 	x, err := need(ins, 0)
 	if err != nil {
 		return nil, err
@@ -691,7 +845,7 @@ func inferExpand(ins []*value) ([]*value, error) {
 	return []*value{pick(x, dims, idx)}, nil
 }
 
-func inferTile(ins []*value) ([]*value, error) {
+func inferTile(_ *Node, ins []*value) ([]*value, error) {
 	x, err := need(ins, 0)
 	if err != nil {
 		return nil, err
@@ -767,7 +921,7 @@ func inferConstantOfShape(n *Node, ins []*value) ([]*value, error) {
 	return []*value{out}, nil
 }
 
-func inferRange(ins []*value) ([]*value, error) {
+func inferRange(_ *Node, ins []*value) ([]*value, error) {
 	var nums [3]float64
 	dt := int32(dtInt64)
 	for i := range 3 {
@@ -807,61 +961,4 @@ func inferRange(ins []*value) ([]*value, error) {
 		v[i] = toInt(start + float64(i)*delta)
 	}
 	return []*value{withInts(dt, []int64{n}, v)}, nil
-}
-
-func inferResize(n *Node, ins []*value, op string) ([]*value, error) {
-	x, err := need(ins, 0)
-	if err != nil {
-		return nil, err
-	}
-	var sizes []int64
-	var scales []float64
-	switch {
-	case op == "Upsample" && in(ins, 1) == nil:
-		s, ok := attrs{n}.floats("scales")
-		if !ok {
-			return nil, errors.New("scales are missing")
-		}
-		scales = s
-	case op == "Upsample" || len(ins) == 2:
-		s, ok := in(ins, 1).constNums()
-		if !ok {
-			return nil, errors.New("input 1 (scales) is not a constant")
-		}
-		scales = s
-	default:
-		if v := in(ins, 3); v != nil && v.elems() != 0 {
-			s, ok := v.constInts()
-			if !ok {
-				return nil, errors.New("input 3 (sizes) is not a constant")
-			}
-			sizes = s
-		} else if v := in(ins, 2); v != nil {
-			s, ok := v.constNums()
-			if !ok {
-				return nil, errors.New("input 2 (scales) is not a constant")
-			}
-			scales = s
-		}
-	}
-	if axes, ok := (attrs{n}).ints("axes"); ok && len(axes) > 0 {
-		return nil, fmt.Errorf("resize with axes %v is not supported", axes)
-	}
-	dims := append([]int64{}, x.dims...)
-	switch {
-	case len(sizes) == x.rank:
-		copy(dims, sizes)
-	case len(scales) == x.rank:
-		for i, s := range scales {
-			if dims[i] >= 0 {
-				if s < 0 || math.IsNaN(s) || s*float64(dims[i]) > math.MaxInt32 {
-					return nil, fmt.Errorf("scale %g out of range", s)
-				}
-				dims[i] = int64(math.Floor(float64(dims[i]) * s))
-			}
-		}
-	default:
-		return nil, fmt.Errorf("scales %v or sizes %v do not match rank %d", scales, sizes, x.rank)
-	}
-	return []*value{shaped(x.dtype, dims)}, nil
 }

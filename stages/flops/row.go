@@ -34,6 +34,20 @@ type Row struct {
 	// (QLinearConv, ConvInteger, QLinearMatMul, MatMulInteger) at batch 1;
 	// zero for a float model.
 	IntMACs int64 `parquet:"int_macs"`
+	// WeightBytes is the bytes of the constant tensors the model reads once
+	// per inference, whatever the batch: every initializer, Constant node
+	// tensor and folded constant that a node reading memory takes as input,
+	// each counted once (unused ones left out). With IOBytesPerImage it gives
+	// a roofline's bytes moved: WeightBytes + batch × IOBytesPerImage.
+	WeightBytes int64 `parquet:"weight_bytes"`
+	// IOBytesPerImage is the bytes of activations read plus written for one
+	// image: over every node that reads memory (not folded shape arithmetic,
+	// Constant nodes or the ops whose output shares its input's buffer:
+	// Reshape, Flatten, Squeeze, Unsqueeze, Identity and Dropout), the bytes
+	// of each input that is not a constant tensor (graph inputs included),
+	// once per input slot, plus the bytes of each output; counted at the
+	// inference's batch and divided by it (rounded down).
+	IOBytesPerImage int64 `parquet:"io_bytes_per_image"`
 }
 
 // OpRow is one op type's share of a model's counts: flops_ops.csv.

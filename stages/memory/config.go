@@ -8,11 +8,9 @@ package memory
 import (
 	"errors"
 	"fmt"
-	"os"
-	"strconv"
 	"strings"
 
-	"github.com/dnnbench/dnnbench/internal/onnxrt"
+	"github.com/dnnbench/dnnbench/internal/sweep"
 )
 
 // Recommended defaults.
@@ -27,24 +25,13 @@ const (
 // Config is what one memory sweep needs. The pipeline fills it from the
 // config file and the device profile.
 type Config struct {
-	// Exe is the executable to re-execute as the worker with args
-	// "worker memory" (the pipeline binary; tests pass the test binary).
-	Exe string
-	// Env is extra environment for the child, as "KEY=value".
-	Env []string
-	// Hold are open files the child inherits and keeps open while it lives:
-	// the pipeline passes its cache lock, so that a worker left running
-	// keeps the cache locked.
-	Hold []*os.File
+	// Worker is how the worker process is started, with args "worker
+	// memory", and the session it opens; provider option "device_id" also
+	// picks the GPU the nvml sampler watches. The worker always sets
+	// ArenaGrowOnly.
+	sweep.Worker
 	// Device is the device profile's name, recorded in every row.
 	Device string
-	// LibPath is the ONNX Runtime shared library; "" finds it with onnxrt.Locate.
-	LibPath string
-	// Session is the execution provider, its options, thread counts and
-	// graph optimisation level, from the device profile; provider option
-	// "device_id" also picks the GPU the nvml sampler watches. The worker
-	// always sets ArenaGrowOnly.
-	Session onnxrt.Options
 	// Sampler is "proc" (CPU resident memory), "nvml" (GPU memory of the
 	// process) or "tegrastats" (Jetson shared RAM).
 	Sampler string
@@ -80,10 +67,7 @@ func (c Config) WithDefaults() Config {
 // Validate checks the settings a sweep depends on (after defaults).
 func (c Config) Validate() error {
 	c = c.WithDefaults()
-	var errs []string
-	if c.Exe == "" {
-		errs = append(errs, "no worker executable (Config.Exe)")
-	}
+	errs := c.Worker.Problems()
 	switch c.Sampler {
 	case SamplerProc, SamplerNVML, SamplerTegrastats:
 	default:
@@ -95,24 +79,8 @@ func (c Config) Validate() error {
 	if c.Runs < 1 {
 		errs = append(errs, fmt.Sprintf("runs %d must be ≥ 1", c.Runs))
 	}
-	if _, err := c.gpuIndex(); err != nil {
-		errs = append(errs, err.Error())
-	}
 	if len(errs) > 0 {
 		return errors.New("memory: config: " + strings.Join(errs, "; "))
 	}
 	return nil
-}
-
-// gpuIndex is provider option device_id, 0 when absent.
-func (c Config) gpuIndex() (int, error) {
-	v, ok := c.Session.ProviderOptions["device_id"]
-	if !ok {
-		return 0, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 0 {
-		return 0, fmt.Errorf("provider option device_id %q must be a GPU index ≥ 0", v)
-	}
-	return n, nil
 }

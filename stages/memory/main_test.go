@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/dnnbench/dnnbench/internal/onnxrt"
+	"github.com/dnnbench/dnnbench/internal/sweep"
 	"github.com/dnnbench/dnnbench/internal/testmodel"
 )
 
@@ -57,8 +58,8 @@ func testConfig(t *testing.T, env ...string) Config {
 	if err != nil {
 		t.Fatalf("ONNX Runtime is needed for this test (run 'make setup'): %v", err)
 	}
-	return Config{Exe: exe, Env: append([]string{envWorker + "=1"}, env...), Device: "cpu", LibPath: lib,
-		Session: onnxrt.Options{Provider: "cpu", IntraOpThreads: 1}, Sampler: SamplerProc}
+	return Config{Worker: sweep.Worker{Exe: exe, Env: append([]string{envWorker + "=1"}, env...), LibPath: lib,
+		Session: onnxrt.Options{Provider: "cpu", IntraOpThreads: 1}}, Device: "cpu", Sampler: SamplerProc}
 }
 
 func writeModel(t *testing.T, s testmodel.Spec) string {

@@ -1,18 +1,15 @@
 package memory
 
-import "github.com/dnnbench/dnnbench/internal/onnxrt"
+import "github.com/dnnbench/dnnbench/internal/sweep"
 
 // request is what the parent sends the worker on stdin: one batch size.
 type request struct {
-	Model      string         `json:"model"`
-	Path       string         `json:"path"`
-	LibPath    string         `json:"lib_path"`
-	Session    onnxrt.Options `json:"session"`
-	Sampler    string         `json:"sampler"`
-	GPU        int            `json:"gpu"`
-	IntervalMs int            `json:"interval_ms"`
-	Runs       int            `json:"runs"`
-	Batch      int            `json:"batch"`
+	sweep.Request
+	Sampler    string `json:"sampler"`
+	GPU        int    `json:"gpu"`
+	IntervalMs int    `json:"interval_ms"`
+	Runs       int    `json:"runs"`
+	Batch      int    `json:"batch"`
 }
 
 // Event kinds the worker sends, one JSON line each.

@@ -5,18 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"time"
 
-	"github.com/dnnbench/dnnbench/internal/childproc"
 	"github.com/dnnbench/dnnbench/internal/onnxrt"
 	"github.com/dnnbench/dnnbench/internal/sweep"
 )
-
-// ErrDevice wraps errors that come from the device (a missing execution
-// provider, library or sampler), not from one model: the pipeline should stop.
-var ErrDevice = errors.New("memory: device unusable")
 
 // Sweep measures model m at each batch size, each in a fresh child process,
 // and delivers one row per batch size to onRow as soon as it is known, in
@@ -30,23 +24,21 @@ func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(R
 		return err
 	}
 	cfg = cfg.WithDefaults()
-	bs, err := sortBatches(batches)
+	bs, err := sweep.Batches(batches)
 	if err != nil {
 		return fmt.Errorf("memory: %s: %w", m.Name, err)
 	}
-	lib := cfg.LibPath
-	if lib == "" && len(bs) > 0 {
-		if lib, err = onnxrt.Locate(""); err != nil {
-			return fmt.Errorf("%w: %w", ErrDevice, err)
-		}
+	if len(bs) == 0 {
+		return nil
 	}
-	if err := onnxrt.CheckProvider(lib, cfg.Session.Provider); err != nil {
-		return fmt.Errorf("%w: %s: %w", ErrDevice, cfg.Device, err)
+	lib, err := cfg.Library("memory", cfg.Device)
+	if err != nil {
+		return err
 	}
 	if progress == nil {
 		progress = func(sweep.Progress) {}
 	}
-	gpu, _ := cfg.gpuIndex()
+	gpu, _ := cfg.GPU() // checked by Validate
 	start := time.Now()
 	base := func(batch int) Row {
 		return Row{Model: m.Name, Device: cfg.Device, Batch: int64(batch), Sampler: cfg.Sampler, ArenaGrowOnly: true}
@@ -59,7 +51,7 @@ func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(R
 		}
 		progress(sweep.Progress{Model: m.Name, Batch: b, Done: i, Total: len(bs), Elapsed: elapsed, ETA: eta})
 		req := request{
-			Model: m.Name, Path: m.Path, LibPath: lib, Session: cfg.Session,
+			Request: sweep.Request{Model: m.Name, Path: m.Path, LibPath: lib, Session: cfg.Session},
 			Sampler: cfg.Sampler, GPU: gpu, IntervalMs: cfg.IntervalMs, Runs: cfg.Runs, Batch: b,
 		}
 		ev, err := runChild(ctx, cfg, req)
@@ -92,12 +84,9 @@ func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(R
 				if onnxrt.IsProviderUnavailable(errors.New(msg)) {
 					msg += " (" + onnxrt.ProviderHint(cfg.Session.Provider) + ")"
 				}
-				return fmt.Errorf("%w: %s: %s", ErrDevice, cfg.Device, msg)
+				return sweep.DeviceError("memory", cfg.Device, errors.New(msg))
 			}
-			r.Status, r.Error = sweep.Error, "session: "+ev.Message
-			if onnxrt.IsOOM(errors.New(ev.Message)) {
-				r.Status = sweep.OOM
-			}
+			r.Status, r.Error = sweep.SessionFailed(ev.Message)
 		default:
 			return fmt.Errorf("memory: %s batch %d: unknown worker event %q", m.Name, b, ev.Kind)
 		}
@@ -116,16 +105,14 @@ func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(R
 			break
 		}
 	}
-	if len(bs) > 0 {
-		progress(sweep.Progress{Model: m.Name, Batch: bs[len(bs)-1], Done: len(bs), Total: len(bs), Elapsed: time.Since(start)})
-	}
+	progress(sweep.Progress{Model: m.Name, Batch: bs[len(bs)-1], Done: len(bs), Total: len(bs), Elapsed: time.Since(start)})
 	return nil
 }
 
 // runChild runs one worker and returns its event; a child that dies
 // without one yields a failed event carrying its exit and stderr.
 func runChild(ctx context.Context, cfg Config, req request) (event, error) {
-	child, err := childproc.Start(ctx, cfg.Exe, []string{"worker", "memory"}, cfg.Env, req, cfg.Hold...)
+	child, err := cfg.Start(ctx, "memory", req)
 	if err != nil {
 		return event{}, err
 	}
@@ -138,30 +125,10 @@ func runChild(ctx context.Context, cfg Config, req request) (event, error) {
 	}
 	switch {
 	case err == io.EOF:
-		msg := "worker ended without a result"
-		if werr != nil {
-			msg = werr.Error()
-		}
-		return event{Kind: evFailed, Message: msg, OOM: errors.Is(werr, childproc.ErrOutOfMemory)}, nil
+		status, msg := sweep.Ended(werr, "worker ended without a result")
+		return event{Kind: evFailed, Message: msg, OOM: status == sweep.OOM}, nil
 	case err != nil:
 		return event{}, err
 	}
 	return ev, nil
-}
-
-// sortBatches returns the distinct batch sizes in ascending order.
-func sortBatches(batches []int) ([]int, error) {
-	seen := map[int]bool{}
-	var out []int
-	for _, b := range batches {
-		if b < 1 {
-			return nil, fmt.Errorf("batch size %d must be at least 1", b)
-		}
-		if !seen[b] {
-			seen[b] = true
-			out = append(out, b)
-		}
-	}
-	sort.Ints(out)
-	return out, nil
 }

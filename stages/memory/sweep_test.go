@@ -165,7 +165,7 @@ func TestSweepCUDA(t *testing.T) {
 		}
 		return
 	}
-	if !errors.Is(err, ErrDevice) || !strings.Contains(err.Error(), "GPU build of ONNX Runtime") || len(rows) != 0 {
+	if !errors.Is(err, sweep.ErrDevice) || !strings.Contains(err.Error(), "GPU build of ONNX Runtime") || len(rows) != 0 {
 		t.Errorf("cuda on a CPU build: err %v, %d rows", err, len(rows))
 	}
 }
@@ -176,7 +176,7 @@ func TestSweepDeviceErrors(t *testing.T) {
 	cfg.Sampler, cfg.Device = SamplerTegrastats, "jetson"
 	cfg.Env = append(cfg.Env, "PATH="+t.TempDir()) // no tegrastats here
 	rows, _, err := collect(t, cfg, m, []int{1})
-	if !errors.Is(err, ErrDevice) || !strings.Contains(err.Error(), "tegrastats") || len(rows) != 0 {
+	if !errors.Is(err, sweep.ErrDevice) || !strings.Contains(err.Error(), "tegrastats") || len(rows) != 0 {
 		t.Errorf("tegrastats missing: err %v, %d rows", err, len(rows))
 	}
 	cfg = testConfig(t)

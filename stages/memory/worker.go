@@ -14,9 +14,9 @@ import (
 	"github.com/advancedclimatesystems/gonnx/onnx"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/dnnbench/dnnbench/internal/childproc"
 	"github.com/dnnbench/dnnbench/internal/headroom"
 	"github.com/dnnbench/dnnbench/internal/onnxrt"
+	"github.com/dnnbench/dnnbench/internal/sweep"
 )
 
 // Worker is the child side of a memory measurement: the pipeline's main
@@ -25,10 +25,10 @@ import (
 // returns an error only when it cannot talk to its parent.
 func Worker(ctx context.Context, in io.Reader, out io.Writer) error {
 	var req request
-	if err := childproc.ReadRequest(in, &req); err != nil {
-		return fmt.Errorf("memory: worker: %w", err)
+	enc, err := sweep.Accept("memory", in, out, &req)
+	if err != nil {
+		return err
 	}
-	enc := childproc.NewEncoder(out)
 	ev := measure(ctx, req)
 	return enc.Send(ev)
 }
@@ -39,11 +39,8 @@ func fatal(err error, device bool) event {
 
 // measure does the work of Worker and describes the outcome as an event.
 func measure(ctx context.Context, req request) event {
-	if err := onnxrt.CheckProvider(req.LibPath, req.Session.Provider); err != nil {
-		return fatal(err, true)
-	}
-	if _, err := onnxrt.Init(req.LibPath); err != nil {
-		return fatal(err, true)
+	if _, _, err := req.Init(); err != nil {
+		return fatal(err, true) // a library or provider that fails is the device's problem
 	}
 	s, err := OpenSampler(ctx, req.Sampler, req.GPU, req.IntervalMs)
 	if err != nil {

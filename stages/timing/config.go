@@ -8,12 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/dnnbench/dnnbench/internal/onnxrt"
+	"github.com/dnnbench/dnnbench/internal/sweep"
 )
 
 // Recommended CPU defaults (the paper's 10 warm-up and 10 timed runs, plus a
@@ -30,22 +28,11 @@ const (
 // Config is what one timing sweep needs. The pipeline fills it from the
 // config file and the device profile.
 type Config struct {
-	// Exe is the executable to re-execute as the worker with args
-	// "worker timing" (the pipeline binary; tests pass the test binary).
-	Exe string
-	// Env is extra environment for the child, as "KEY=value".
-	Env []string
-	// Hold are open files the child inherits and keeps open while it lives:
-	// the pipeline passes its cache lock, so that a worker left running
-	// keeps the cache locked.
-	Hold []*os.File
+	// Worker is how the worker process is started, with args "worker
+	// timing", and the session it opens.
+	sweep.Worker
 	// Device is the device profile's name, recorded in every row.
 	Device string
-	// LibPath is the ONNX Runtime shared library; "" finds it with onnxrt.Locate.
-	LibPath string
-	// Session is the execution provider, its options, thread counts and
-	// graph optimisation level, from the device profile.
-	Session onnxrt.Options
 	// NVML asks the worker to record the GPU's name, clocks and driver
 	// through NVML (set it for devices whose memory_sampler is nvml); the GPU
 	// is provider option device_id (default 0).
@@ -78,10 +65,7 @@ type Model struct {
 
 // Validate checks the settings a sweep depends on.
 func (c Config) Validate() error {
-	var errs []string
-	if c.Exe == "" {
-		errs = append(errs, "no worker executable (Config.Exe)")
-	}
+	errs := c.Worker.Problems()
 	if c.Warmup < 0 {
 		errs = append(errs, fmt.Sprintf("warmup %d must be ≥ 0", c.Warmup))
 	}
@@ -93,14 +77,6 @@ func (c Config) Validate() error {
 	}
 	if c.MinSeconds < 0 || math.IsNaN(c.MinSeconds) || math.IsInf(c.MinSeconds, 0) {
 		errs = append(errs, fmt.Sprintf("min_seconds %v must be a finite number ≥ 0", c.MinSeconds))
-	}
-	if v, ok := c.Session.ProviderOptions["device_id"]; ok {
-		if n, err := strconv.Atoi(v); err != nil || n < 0 {
-			errs = append(errs, fmt.Sprintf("provider option device_id %q must be a GPU index ≥ 0", v))
-		}
-	}
-	if c.Session.IntraOpThreads < 0 || c.Session.InterOpThreads < 0 {
-		errs = append(errs, "thread counts must be ≥ 0")
 	}
 	if len(errs) > 0 {
 		return errors.New("timing: config: " + strings.Join(errs, "; "))

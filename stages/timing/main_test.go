@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/dnnbench/dnnbench/internal/onnxrt"
+	"github.com/dnnbench/dnnbench/internal/sweep"
 	"github.com/dnnbench/dnnbench/internal/testmodel"
 )
 
@@ -118,8 +119,9 @@ func testConfig(t testing.TB, env ...string) Config {
 		t.Fatalf("ONNX Runtime is needed for this test (run 'make setup'): %v", err)
 	}
 	return Config{
-		Exe: exe, Env: append([]string{envWorker + "=1"}, env...), Device: "cpu", LibPath: lib,
-		Session: onnxrt.Options{Provider: "cpu", IntraOpThreads: 1}, Warmup: 2, Runs: 6, MinSeconds: 0, Rounds: 2,
+		Worker: sweep.Worker{Exe: exe, Env: append([]string{envWorker + "=1"}, env...), LibPath: lib,
+			Session: onnxrt.Options{Provider: "cpu", IntraOpThreads: 1}},
+		Device: "cpu", Warmup: 2, Runs: 6, MinSeconds: 0, Rounds: 2,
 	}
 }
 

@@ -2,22 +2,19 @@ package timing
 
 import (
 	"github.com/dnnbench/dnnbench/internal/conditions"
-	"github.com/dnnbench/dnnbench/internal/onnxrt"
+	"github.com/dnnbench/dnnbench/internal/sweep"
 )
 
 // request is what the parent sends the worker on stdin.
 type request struct {
-	Model      string         `json:"model"`
-	Path       string         `json:"path"`
-	LibPath    string         `json:"lib_path"`
-	Session    onnxrt.Options `json:"session"`
-	Batches    []int          `json:"batches"`
-	Warmup     int            `json:"warmup"`
-	Runs       int            `json:"runs"`
-	MinSeconds float64        `json:"min_seconds"`
-	Rounds     int            `json:"rounds"`
-	NVML       bool           `json:"nvml"`
-	GPU        int            `json:"gpu"`
+	sweep.Request
+	Batches    []int   `json:"batches"`
+	Warmup     int     `json:"warmup"`
+	Runs       int     `json:"runs"`
+	MinSeconds float64 `json:"min_seconds"`
+	Rounds     int     `json:"rounds"`
+	NVML       bool    `json:"nvml"`
+	GPU        int     `json:"gpu"`
 }
 
 // Event kinds the worker sends, one JSON line each.

@@ -2,24 +2,17 @@ package timing
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"math"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/dnnbench/dnnbench/internal/childproc"
 	"github.com/dnnbench/dnnbench/internal/conditions"
 	"github.com/dnnbench/dnnbench/internal/onnxrt"
 	"github.com/dnnbench/dnnbench/internal/sweep"
 )
-
-// ErrDevice wraps errors that come from the device (a missing execution
-// provider or library), not from one model: the pipeline should stop.
-var ErrDevice = errors.New("timing: device unusable")
 
 // Sweep times model m at each batch size in a fresh child process (see
 // Worker: interleaved rounds) and delivers one row per batch size to onRow,
@@ -37,32 +30,27 @@ func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(R
 	if err := cfg.Validate(); err != nil {
 		return cond, err
 	}
-	bs, err := sortBatches(batches)
+	bs, err := sweep.Batches(batches)
 	if err != nil {
 		return cond, fmt.Errorf("timing: %s: %w", m.Name, err)
 	}
 	if len(bs) == 0 {
 		return cond, nil
 	}
-	lib := cfg.LibPath
-	if lib == "" {
-		if lib, err = onnxrt.Locate(""); err != nil {
-			return cond, fmt.Errorf("%w: %w", ErrDevice, err)
-		}
-	}
-	if err := onnxrt.CheckProvider(lib, cfg.Session.Provider); err != nil {
-		return cond, fmt.Errorf("%w: %s: %w", ErrDevice, cfg.Device, err)
+	lib, err := cfg.Library("timing", cfg.Device)
+	if err != nil {
+		return cond, err
 	}
 	if progress == nil {
 		progress = func(sweep.Progress) {}
 	}
+	gpu, _ := cfg.GPU() // checked by Validate
 	req := request{
-		Model: m.Name, Path: m.Path, LibPath: lib, Session: cfg.Session,
-		Batches: bs, Warmup: cfg.Warmup, Runs: cfg.Runs, MinSeconds: cfg.MinSeconds, Rounds: cfg.Rounds, NVML: cfg.NVML,
+		Request: sweep.Request{Model: m.Name, Path: m.Path, LibPath: lib, Session: cfg.Session},
+		Batches: bs, Warmup: cfg.Warmup, Runs: cfg.Runs, MinSeconds: cfg.MinSeconds, Rounds: cfg.Rounds, NVML: cfg.NVML, GPU: gpu,
 	}
-	req.GPU, _ = strconv.Atoi(cfg.Session.ProviderOptions["device_id"])
 	start := time.Now()
-	child, err := childproc.Start(ctx, cfg.Exe, []string{"worker", "timing"}, cfg.Env, req, cfg.Hold...)
+	child, err := cfg.Start(ctx, "timing", req)
 	if err != nil {
 		return cond, fmt.Errorf("timing: %s: %w", m.Name, err)
 	}
@@ -92,7 +80,7 @@ func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(R
 			cond = *ev.Conditions
 		}
 		if ev.Kind == evFatal && ev.ProviderMissing {
-			return cond, fmt.Errorf("%w: %s: %s (%s)", ErrDevice, cfg.Device, ev.Message, onnxrt.ProviderHint(cfg.Session.Provider))
+			return cond, sweep.DeviceError("timing", cfg.Device, fmt.Errorf("%s (%s)", ev.Message, onnxrt.ProviderHint(cfg.Session.Provider)))
 		}
 		if err := s.handle(ev); err != nil {
 			return cond, err
@@ -105,13 +93,7 @@ func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(R
 	if err := ctx.Err(); err != nil {
 		return cond, err
 	}
-	ended, status := "worker ended before this batch size", sweep.Error
-	if werr != nil {
-		ended = werr.Error()
-	}
-	if errors.Is(werr, childproc.ErrOutOfMemory) {
-		status = sweep.OOM
-	}
+	status, ended := sweep.Ended(werr, "worker ended before this batch size")
 	rows, err := s.rows(ended, status)
 	if err != nil {
 		return cond, err
@@ -217,10 +199,8 @@ func (s *sweepState) handle(ev event) error {
 		}
 	case evFatal:
 		if s.failedAt == 0 {
-			s.failedAt, s.failStatus, s.failMsg = s.batches[0], sweep.Error, "session: "+ev.Message
-			if onnxrt.IsOOM(errors.New(ev.Message)) {
-				s.failStatus = sweep.OOM
-			}
+			s.failedAt = s.batches[0]
+			s.failStatus, s.failMsg = sweep.SessionFailed(ev.Message)
 		}
 	default:
 		return fmt.Errorf("timing: %s: unknown worker event %q", s.model.Name, ev.Kind)
@@ -340,23 +320,6 @@ func fill(r *Row, st Stats) {
 		r.FPS = 1000 * float64(r.Batch) / st.Median
 	}
 	r.Warnings = strings.Join(st.Warnings, "; ")
-}
-
-// sortBatches returns the distinct batch sizes in ascending order.
-func sortBatches(batches []int) ([]int, error) {
-	seen := map[int]bool{}
-	var out []int
-	for _, b := range batches {
-		if b < 1 {
-			return nil, fmt.Errorf("batch size %d must be at least 1", b)
-		}
-		if !seen[b] {
-			seen[b] = true
-			out = append(out, b)
-		}
-	}
-	sort.Ints(out)
-	return out, nil
 }
 
 // estimate predicts the time left for the given batch sizes: each costs the

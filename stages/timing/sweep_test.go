@@ -272,7 +272,7 @@ func TestSweepGPUProviders(t *testing.T) {
 			gpu := gpuProvider(t, cfg.LibPath, p)
 			rows, _, err := collect(t, cfg, m, []int{1})
 			switch {
-			case gpu && p == "tensorrt" && errors.Is(err, ErrDevice) && len(rows) == 0:
+			case gpu && p == "tensorrt" && errors.Is(err, sweep.ErrDevice) && len(rows) == 0:
 				// The provider library is there but TensorRT itself (libnvinfer),
 				// which ONNX Runtime does not ship, may not be: a device error
 				// with no rows is the right outcome then.
@@ -284,7 +284,7 @@ func TestSweepGPUProviders(t *testing.T) {
 				}
 				return
 			}
-			if !errors.Is(err, ErrDevice) {
+			if !errors.Is(err, sweep.ErrDevice) {
 				t.Fatalf("%s on a CPU build: err %v, want ErrDevice", p, err)
 			}
 			for _, want := range []string{"GPU build of ONNX Runtime 1.24.x", "ONNXRUNTIME_LIB", "libonnxruntime_providers_"} {
@@ -385,7 +385,7 @@ func TestSweepCUDAPastTheFileCheck(t *testing.T) {
 	cfg.Session.ProviderOptions = map[string]string{"device_id": "0"}
 	m := Model{Name: "tiny", Path: writeModel(t, testmodel.Spec{})}
 	rows, _, err := collect(t, cfg, m, []int{1})
-	if !errors.Is(err, ErrDevice) || !strings.Contains(err.Error(), "GPU build of ONNX Runtime") || len(rows) != 0 {
+	if !errors.Is(err, sweep.ErrDevice) || !strings.Contains(err.Error(), "GPU build of ONNX Runtime") || len(rows) != 0 {
 		t.Fatalf("err %v, %d rows (%+v); want ErrDevice saying the CUDA provider is unavailable", err, len(rows), rows)
 	}
 	t.Logf("%v", err)

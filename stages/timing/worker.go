@@ -7,32 +7,29 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dnnbench/dnnbench/internal/childproc"
 	"github.com/dnnbench/dnnbench/internal/conditions"
 	"github.com/dnnbench/dnnbench/internal/headroom"
 	"github.com/dnnbench/dnnbench/internal/onnxrt"
+	"github.com/dnnbench/dnnbench/internal/sweep"
 )
 
 // Worker is the child side of a sweep: the pipeline's main calls it for
 // "worker timing". It reads one request from in and, on one session, times
 // every batch size in interleaved rounds (see timeAll), writing JSON-line
-// events to out. Worker returns an error only when it cannot talk to its
-// parent.
+// events to out; the timed runs themselves are timeChunk's loop. Worker
+// returns an error only when it cannot talk to its parent.
 func Worker(ctx context.Context, in io.Reader, out io.Writer) error {
 	var req request
-	if err := childproc.ReadRequest(in, &req); err != nil {
-		return fmt.Errorf("timing: worker: %w", err)
+	enc, err := sweep.Accept("timing", in, out, &req)
+	if err != nil {
+		return err
 	}
-	enc := childproc.NewEncoder(out)
 	fatal := func(err error, providerMissing bool) error {
 		return enc.Send(event{Kind: evFatal, Message: err.Error(), ProviderMissing: providerMissing})
 	}
-	if err := onnxrt.CheckProvider(req.LibPath, req.Session.Provider); err != nil {
-		return fatal(err, true)
-	}
-	version, err := onnxrt.Init(req.LibPath)
+	version, missing, err := req.Init()
 	if err != nil {
-		return fatal(err, false)
+		return fatal(err, missing)
 	}
 	cond := conditions.Read("/", conditions.Settings{
 		IntraOpThreads: req.Session.IntraOpThreads, InterOpThreads: req.Session.InterOpThreads,

@@ -64,7 +64,7 @@ var imageExt = map[string]bool{".jpeg": true, ".jpg": true, ".png": true}
 func Open(dir string, classes *Classes) (*Dataset, error) {
 	st, err := os.Stat(dir)
 	if err != nil {
-		return nil, fmt.Errorf("dataset: %w; set accuracy.dataset to the ImageNet validation folder", err)
+		return nil, fmt.Errorf("dataset: %w; set accuracy.dataset (or --dataset) to the ImageNet validation folder", err)
 	}
 	if !st.IsDir() {
 		return nil, fmt.Errorf("dataset: %s is not a folder; give the ImageNet validation folder", dir)

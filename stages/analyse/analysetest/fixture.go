@@ -89,7 +89,7 @@ func build(ms []model) analyse.Inputs {
 			Resize: 256, Crop: 224, Interpolation: "bilinear", Mean: "0.485 0.456 0.406", Std: "0.229 0.224 0.225", ColorOrder: "rgb", Scale: 255, Reference: m.ref})
 		macs := int64(m.gmacs * 1e9)
 		fr := flops.Row{Model: m.name, Params: m.params, FileBytes: 4*m.params + 20000, MACs: macs, FLOPs: 2*macs + macs/50,
-			ActivationBytes: int64(m.gmacs*9e6) + 4e6, PeakActivationBytes: int64(m.gmacs*2e6) + 1e6, PaperMACs: macs - macs/100}
+			ActivationBytes: int64(m.gmacs*9e6) + 4e6, WeightBytes: 4 * m.params, IOBytesPerImage: int64(m.gmacs*18e6) + 8e6, PeakActivationBytes: int64(m.gmacs*2e6) + 1e6, PaperMACs: macs - macs/100}
 		if m.noAccuracy {
 			fr.UnknownOps = "com.example.Swish"
 			fr.Warnings = "unknown op com.example.Swish counted as zero"
@@ -100,7 +100,7 @@ func build(ms []model) analyse.Inputs {
 		case m.noAccuracy:
 		case m.measured:
 			in.Accuracy = append(in.Accuracy,
-				accuracy.Row{Model: m.name, Dataset: "/data/imagenet/val", Crop: "center", N: 50000, Top1: m.top1, Top5: m.top5, Top1CI95: 0.37, Source: "measured", Skipped: 2, Warnings: "2 images unreadable"},
+				accuracy.Row{Model: m.name, Dataset: "/data/imagenet/val", Crop: "center", N: 50000, Top1: m.top1, Top5: m.top5, Top1CI95: 0.37, Source: "measured", Skipped: 2, Warnings: "2 images unreadable", DatasetImages: 50002},
 				accuracy.Row{Model: m.name, Dataset: "imagenet-1k", Crop: "center", Top1: 76.13, Top5: 92.862, Source: "published:" + m.ref})
 		default:
 			in.Accuracy = append(in.Accuracy, accuracy.Row{Model: m.name, Dataset: "imagenet-1k", Crop: "center", Top1: m.top1, Top5: m.top5, Source: "published:" + m.ref})
