@@ -95,7 +95,7 @@ func TestWriteCSVStableColumns(t *testing.T) {
 }
 
 func TestWriteCSVEmptyAndErrors(t *testing.T) {
-	if got := string(writeCSVBytes(t, []accuracy.Row(nil))); got != "model,dataset,crop,n,top1,top5,top1_ci95,source,skipped,warnings,status,error,ignored\n" {
+	if got := string(writeCSVBytes(t, []accuracy.Row(nil))); got != "model,dataset,crop,n,top1,top5,top1_ci95,source,skipped,warnings,status,error,ignored,dataset_images\n" {
 		t.Errorf("empty table = %q, want the header only", got)
 	}
 	type bad struct {

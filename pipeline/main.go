@@ -11,6 +11,7 @@
 //	go run ./pipeline preprocess --model NAME [--crop center|ten] IMAGE... --out DIR
 //	go run ./pipeline setup
 //	go run ./pipeline cache verify|repair [--cache DIR]
+//	go run ./pipeline compare --base DEVICE[@CACHE] --new DEVICE[@CACHE] [--cache DIR] [--out DIR]
 package main
 
 import (
@@ -76,6 +77,8 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 			return runPreprocess(ctx, stdout, stderr, args[1:])
 		case "cache":
 			return runCache(ctx, stdout, stderr, args[1:])
+		case "compare":
+			return runCompare(ctx, stdout, stderr, args[1:])
 		}
 	}
 	var o options
@@ -96,7 +99,7 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q (subcommands: setup, preprocess, cache; see --help)", fs.Arg(0))
+		return fmt.Errorf("unexpected argument %q (subcommands: setup, preprocess, cache, compare; see --help)", fs.Arg(0))
 	}
 	if o.stage != "all" && !slices.Contains(stageNames, o.stage) {
 		return fmt.Errorf("unknown stage %q; stages: all, %s", o.stage, strings.Join(stageNames, ", "))
@@ -107,6 +110,9 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	}
 	cfg, err := config.Load(o.config)
 	if err != nil {
+		return err
+	}
+	if err := checkCompareCaches(cfg); err != nil {
 		return err
 	}
 	if o.dataset != "" {
@@ -154,6 +160,8 @@ Usage:
   go run ./pipeline setup                         locate or fetch the ONNX Runtime library
   go run ./pipeline cache verify|repair [--cache DIR]
                                                   list damaged cache files / move them aside
+  go run ./pipeline compare --base DEVICE[@CACHE] --new DEVICE[@CACHE] [--cache DIR] [--out DIR]
+                                                  did it get faster? benchstat-style latency ratios
 
 Stages (in dependency order): %s
 Devices (configs/devices): %s

@@ -43,10 +43,16 @@ func (r *runner) analyseAndReport(ctx context.Context, t tables) error {
 	if err != nil {
 		return err
 	}
+	opt := report.Options{Formats: r.cfg.Report.Formats}
+	if r.cfg.Report.Compare != nil {
+		if opt.Compare, figs, err = r.compare(ctx, t, figs, date); err != nil {
+			return err
+		}
+	}
 	if _, err := plots.WriteFiles(filepath.Join(r.outDir, "figures"), figs); err != nil {
 		return err
 	}
-	if err := report.Generate(report.Options{Formats: r.cfg.Report.Formats}, r.setup(res, date), res, figs, r.outDir); err != nil {
+	if err := report.Generate(opt, r.setup(res, date), res, figs, r.outDir); err != nil {
 		return err
 	}
 	// A report in a format this run did not write is an older run's: remove it.

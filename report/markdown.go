@@ -108,6 +108,8 @@ type view struct {
 	Appendix   []string
 	// VerdictRule says how a finding's verdict follows from its statistic.
 	VerdictRule string
+	// Compare is the comparison subsection of Section 4, or "".
+	Compare string
 	// RooflineText introduces Figure 5 and the ceilings.
 	RooflineText string
 }
@@ -158,7 +160,9 @@ Each cell is the median batch latency divided by the batch size. A dagger (†) 
 {{.Table}}{{range .Notes}}
 - {{.}}{{end}}
 {{if .Notes}}
-{{end}}{{end}}### Roofline
+{{end}}{{end}}
+{{if .Compare}}{{.Compare}}
+{{end}}### Roofline
 
 {{fig .Figures "5"}}
 {{.RooflineText}}
@@ -305,6 +309,9 @@ func buildView(opt Options, setup Setup, res *analyse.Result, figs []plots.Figur
 	v.Checks, v.CheckNotes = accuracyCheckTable(res)
 	v.Appendix = appendix(setup, res)
 	v.Models = modelTable(res)
+	if opt.Compare != nil {
+		v.Compare = compareSection(opt.Compare, v.Figures)
+	}
 	return v
 }
 

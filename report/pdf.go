@@ -41,7 +41,7 @@ type pdfWriter struct {
 }
 
 // cp1252 maps characters the PDF's core fonts lack to close equivalents.
-var cp1252 = strings.NewReplacer("≥", ">=", "≤", "<=", "ρ", "rho", "⁶", "^6", "⁹", "^9", "∝", "~", "→", "->", "−", "-")
+var cp1252 = strings.NewReplacer("≥", ">=", "≤", "<=", "ρ", "rho", "⁶", "^6", "⁹", "^9", "∝", "~", "→", "->", "−", "-", "∞", "inf")
 
 func (w *pdfWriter) text(s string) string { return w.tr(s) }
 

@@ -6,6 +6,8 @@ package report
 import (
 	"fmt"
 	"time"
+
+	"github.com/dnnbench/dnnbench/stages/compare"
 )
 
 // Setup describes where and how the numbers were measured; the pipeline
@@ -71,6 +73,9 @@ type Options struct {
 	// FigureDir is where the figures lie, relative to the report, for the
 	// Markdown's image links; default "figures".
 	FigureDir string
+	// Compare, when set, adds a comparison of two devices' latencies to
+	// Section 4 (report.compare), with the figure numbered "5" in figs.
+	Compare *compare.Result
 }
 
 func (o Options) withDefaults() Options {

@@ -156,6 +156,9 @@ type Report struct {
 	Formats []string `yaml:"formats"`
 	// Constraints are Table 3's thresholds.
 	Constraints Constraints `yaml:"constraints"`
+	// Compare, when set, adds a benchstat-style comparison of two devices'
+	// latencies to the report; default none.
+	Compare *Compare `yaml:"compare"`
 }
 
 // Constraints are the memory and speed thresholds of Table 3.
@@ -411,6 +414,9 @@ func (c *Config) validate(at func(path ...string) string) error {
 		if v <= 0 {
 			bad(at("report", "constraints", "fps"), "report.constraints.fps: %v must be positive", v)
 		}
+	}
+	if c.Report.Compare != nil {
+		c.Report.Compare.validate(at, bad)
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("%s", strings.Join(errs, "\n"))
