@@ -31,7 +31,7 @@ func Compare(res *compare.Result, opt Options) (Figure, error) {
 	}
 	title := fmt.Sprintf("Ratio of median batch latency, new / base, per model and batch, with its %g%% interval; filled: a significant change (Mann–Whitney p ≤ %g), green faster and vermilion slower; hollow: no significant change (~); dashed: no change.",
 		100*res.Confidence, res.Alpha)
-	f := Figure{Name: CompareName, Number: "5", Title: title}
+	f := Figure{Name: CompareName, Number: "7", Title: title}
 	cells := res.Cells
 	if len(cells) == 0 {
 		f.Missing = "no model × batch was measured on both sides"

@@ -25,12 +25,12 @@ func CompareMarkdown(res *compare.Result, figTitle, figLink string) []byte {
 }
 
 // compareSection is the report's subsection for opt.Compare, with its
-// figure (number "5") when drawn.
+// figure (number "7") when drawn.
 func compareSection(res *compare.Result, figs map[string]figureView) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### Did it get faster? %s vs. %s\n\n", esc(res.New), esc(res.Base))
-	if _, ok := figs["5"]; ok {
-		b.WriteString(figLink(figs, "5"))
+	if _, ok := figs["7"]; ok {
+		b.WriteString(figLink(figs, "7"))
 		b.WriteByte('\n')
 	}
 	b.WriteString(compareBody(res))

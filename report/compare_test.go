@@ -78,8 +78,8 @@ func TestReportCompareSection(t *testing.T) {
 	if sec < 0 || !(t1 < sec && sec < s5) {
 		t.Fatalf("comparison section at %d, want it between Table 1 (%d) and Section 5 (%d)", sec, t1, s5)
 	}
-	if !strings.Contains(md[sec:s5], "![Figure 5. Ratio of median batch latency") || !strings.Contains(md[sec:s5], "(figures/compare.svg)") {
-		t.Errorf("section lacks Figure 5: %s", md[sec:s5])
+	if !strings.Contains(md[sec:s5], "![Figure 7. Ratio of median batch latency") || !strings.Contains(md[sec:s5], "(figures/compare.svg)") {
+		t.Errorf("section lacks Figure 7: %s", md[sec:s5])
 	}
 	h := string(out.HTML)
 	if strings.Contains(h, "<new>") || !strings.Contains(h, "cpu@/tmp/&lt;new&gt;") || strings.Count(h, "<svg ") != 7 {
