@@ -179,7 +179,8 @@ func threads(tb testing.TB) int {
 // compare with the compute ceiling that BenchmarkCeilings reports at the
 // same thread count:
 //
-//	DNNBENCH_THREADS=2 go test ./stages/ceilings -run '^$' -bench . -benchtime 20x
+//	DNNBENCH_THREADS=2 go test ./stages/ceilings -run '^$' -bench RawMatMul1024 -benchtime 20x
+//	DNNBENCH_THREADS=2 go test ./stages/ceilings -run '^$' -bench Ceilings -benchtime 1x
 func BenchmarkRawMatMul1024(b *testing.B) {
 	initRuntime(b)
 	g := MatMulGraph{N: 1024, Depth: 1}
