@@ -12,6 +12,7 @@ import (
 	"github.com/dnnbench/dnnbench/configs"
 	"github.com/dnnbench/dnnbench/internal/config"
 	"github.com/dnnbench/dnnbench/stages/ceilings"
+	"github.com/dnnbench/dnnbench/stages/timing"
 )
 
 const (
@@ -22,7 +23,8 @@ const (
 // ceilings measures this device's roofline ceilings unless the cache holds
 // them for its fingerprint, and returns them with every other device's
 // cached ceilings. Where the runtime cannot run the graphs, this device
-// gets its detected nominal peak (not cached), and a warning says why.
+// gets its detected nominal peak (not cached), and a warning says why; a
+// measurement on a loaded host is used with a warning but not cached.
 func (r *runner) ceilings(ctx context.Context) ([]ceilings.Row, error) {
 	cfg := ceilings.Config{Device: r.dev.Name, Session: r.session(), Dir: filepath.Join(r.store.Dir(), "ceilings", "graphs")}.WithDefaults()
 	key, err := cache.Key(ceilingsSchema, "ceilings", cfg.MatMul, cfg.Stream, cfg.MinRuns, cfg.MinSeconds, r.fingerprint())
@@ -38,15 +40,23 @@ func (r *runner) ceilings(ctx context.Context) ([]ceilings.Row, error) {
 		own = got[0]
 	} else {
 		r.log.Step("ceilings " + r.dev.Name + ": compute (MatMul) and bandwidth (Add) graphs")
-		own, err = ceilings.Measure(ctx, cfg)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
+		m, err := ceilings.Measure(ctx, cfg)
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return nil, ctx.Err()
+		case err != nil:
 			own = r.nominalCeiling()
-			r.warnings = append(r.warnings, fmt.Sprintf("ceilings: %s: not measured (%v); the roofline uses the nominal peak %.1f GFLOP/s and no bandwidth ceiling", r.dev.Name, err, own.PeakGFLOPS))
-		} else if err := cache.Put(r.store, ceilingsEntries, key, []ceilings.Row{own}); err != nil {
-			return nil, err
+			r.warnings = append(r.warnings, fmt.Sprintf("ceilings: %s: not measured (%v); the roofline uses the detected peak %.1f GFLOP/s (method nominal) and no bandwidth ceiling", r.dev.Name, err, own.PeakGFLOPS))
+		case m.Loaded():
+			// A loaded measurement is used once but not cached, so the
+			// next run measures again.
+			own = m.Row
+			r.warnings = append(r.warnings, fmt.Sprintf("ceilings: %s: measured while other processes used %.1f cores (more than %g), so the ceilings are likely too low; not cached, the next run measures them again", r.dev.Name, m.OtherCPU, timing.MaxOtherCPU))
+		default:
+			own = m.Row
+			if err := cache.Put(r.store, ceilingsEntries, key, []ceilings.Row{own}); err != nil {
+				return nil, err
+			}
 		}
 	}
 	own.Device = r.dev.Name

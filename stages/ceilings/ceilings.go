@@ -64,7 +64,24 @@ type Config struct {
 	// MinSeconds is the minimum duration of the timed runs per graph, in
 	// seconds; default 0.5.
 	MinSeconds float64
+	// OtherCPU reads the CPU seconds other processes have used (see
+	// timing.OtherCPU, the default); tests script it.
+	OtherCPU func() (seconds float64, ok bool)
 }
+
+// Measurement is what Measure found.
+type Measurement struct {
+	Row Row
+	// OtherCPU is the CPU other processes used during the timed runs, in
+	// cores (CPU seconds per wall second), the larger of the two graphs';
+	// NaN when the host does not say.
+	OtherCPU float64
+}
+
+// Loaded reports whether other processes used more than
+// timing.MaxOtherCPU cores during the runs, the load above which the
+// timing stage sets a round aside: the ceilings are then likely too low.
+func (m Measurement) Loaded() bool { return m.OtherCPU > timing.MaxOtherCPU }
 
 // WithDefaults returns c with every unset field given its default.
 func (c Config) WithDefaults() Config {
@@ -79,6 +96,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.MinSeconds == 0 {
 		c.MinSeconds = 0.5
+	}
+	if c.OtherCPU == nil {
+		c.OtherCPU = timing.OtherCPU
 	}
 	return c
 }
@@ -96,76 +116,98 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// Measure measures the device's ceilings. The runtime must be initialised
-// with onnxrt.Init. An error means the runtime could not run a graph here
-// (for example a missing execution provider); the caller may then fall back
-// to a nominal peak.
-func Measure(ctx context.Context, cfg Config) (Row, error) {
+// Measure measures the device's ceilings and the load other processes put
+// on the host meanwhile. The runtime must be initialised with onnxrt.Init.
+// An error means the runtime could not run a graph here (for example a
+// missing execution provider); the caller may then fall back to a nominal
+// peak.
+func Measure(ctx context.Context, cfg Config) (Measurement, error) {
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
-		return Row{}, err
+		return Measurement{}, err
 	}
 	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
-		return Row{}, fmt.Errorf("ceilings: %w", err)
+		return Measurement{}, fmt.Errorf("ceilings: %w", err)
 	}
 	mm, err := cfg.MatMul.Bytes()
 	if err != nil {
-		return Row{}, err
+		return Measurement{}, err
 	}
 	st, err := cfg.Stream.Bytes()
 	if err != nil {
-		return Row{}, err
+		return Measurement{}, err
 	}
-	best, err := fastest(ctx, cfg, filepath.Join(cfg.Dir, fmt.Sprintf("matmul-%d-x%d.onnx", cfg.MatMul.N, cfg.MatMul.Depth)), mm)
+	best, loadMM, err := fastest(ctx, cfg, filepath.Join(cfg.Dir, fmt.Sprintf("matmul-%d-x%d.onnx", cfg.MatMul.N, cfg.MatMul.Depth)), mm)
 	if err != nil {
-		return Row{}, fmt.Errorf("ceilings: %s: compute graph: %w", cfg.Device, err)
+		return Measurement{}, fmt.Errorf("ceilings: %s: compute graph: %w", cfg.Device, err)
 	}
 	peak := cfg.MatMul.FLOPs() / best.Seconds() / 1e9
-	best, err = fastest(ctx, cfg, filepath.Join(cfg.Dir, fmt.Sprintf("stream-%d-x%d.onnx", cfg.Stream.Elems, cfg.Stream.Depth)), st)
+	best, loadST, err := fastest(ctx, cfg, filepath.Join(cfg.Dir, fmt.Sprintf("stream-%d-x%d.onnx", cfg.Stream.Elems, cfg.Stream.Depth)), st)
 	if err != nil {
-		return Row{}, fmt.Errorf("ceilings: %s: bandwidth graph: %w", cfg.Device, err)
+		return Measurement{}, fmt.Errorf("ceilings: %s: bandwidth graph: %w", cfg.Device, err)
 	}
 	bw := cfg.Stream.BytesMoved() / best.Seconds() / 1e9
-	return Row{Device: cfg.Device, PeakGFLOPS: peak, BandwidthGBs: bw, Method: MethodMeasured}, nil
+	load := math.NaN()
+	if !math.IsNaN(loadMM) && !math.IsNaN(loadST) {
+		load = math.Max(loadMM, loadST)
+	}
+	return Measurement{Row: Row{Device: cfg.Device, PeakGFLOPS: peak, BandwidthGBs: bw, Method: MethodMeasured}, OtherCPU: load}, nil
 }
 
 // fastest writes the graph to path, runs it once untimed, then times runs
-// until at least MinRuns and MinSeconds, and returns the fastest.
-func fastest(ctx context.Context, cfg Config, path string, graph []byte) (time.Duration, error) {
-	if err := os.WriteFile(path, graph, 0o644); err != nil {
-		return 0, err
+// until at least MinRuns and MinSeconds, and returns the fastest and the
+// cores other processes used meanwhile (NaN when unknown).
+func fastest(ctx context.Context, cfg Config, path string, graph []byte) (time.Duration, float64, error) {
+	d, t0, c0, ok0, err := timeRuns(ctx, cfg, path, graph)
+	if err != nil {
+		return 0, 0, err
+	}
+	c1, ok1 := cfg.OtherCPU()
+	load := math.NaN()
+	if wall := time.Since(t0).Seconds(); ok0 && ok1 && wall > 0 {
+		load = math.Max(0, (c1-c0)/wall)
+	}
+	return d, load, nil
+}
+
+// timeRuns does fastest's runs; it returns the fastest, when the timed
+// runs began and the other processes' CPU seconds then.
+func timeRuns(ctx context.Context, cfg Config, path string, graph []byte) (best time.Duration, start time.Time, cpu0 float64, ok bool, err error) {
+	if err = os.WriteFile(path, graph, 0o644); err != nil {
+		return
 	}
 	sess, err := onnxrt.NewSession(path, cfg.Session)
 	if err != nil {
-		return 0, err
+		return
 	}
 	defer sess.Close()
 	b, err := sess.NewBatch(1)
 	if err != nil {
-		return 0, err
+		return
 	}
 	defer b.Close()
 	timing.Fill(b.Input())
-	if err := b.Run(); err != nil {
-		return 0, err
+	if err = b.Run(); err != nil {
+		return
 	}
 	minDur := time.Duration(cfg.MinSeconds * float64(time.Second))
-	best := time.Duration(math.MaxInt64)
-	start := time.Now()
+	best = time.Duration(math.MaxInt64)
+	cpu0, ok = cfg.OtherCPU()
+	start = time.Now()
 	for n := 0; n < cfg.MinRuns || time.Since(start) < minDur; n++ {
-		if err := ctx.Err(); err != nil {
-			return 0, err
+		if err = ctx.Err(); err != nil {
+			return
 		}
 		t0 := time.Now()
-		if err := b.Run(); err != nil {
-			return 0, err
+		if err = b.Run(); err != nil {
+			return
 		}
 		best = min(best, time.Since(t0))
 	}
 	if best <= 0 {
-		return 0, errors.New("a run took no measurable time")
+		err = errors.New("a run took no measurable time")
 	}
-	return best, nil
+	return
 }
 
 // Nominal is the row of a device whose ceilings could not be measured: the

@@ -113,16 +113,23 @@ func TestGraphsRejectEmptySizes(t *testing.T) {
 	}
 }
 
+// small is a config of small graphs that run in milliseconds.
+func small(t *testing.T) Config {
+	return Config{Device: "cpu", Dir: t.TempDir(), Session: onnxrt.Options{IntraOpThreads: 1},
+		MatMul: MatMulGraph{N: 64, Depth: 2}, Stream: StreamGraph{Elems: 1 << 16, Depth: 2}, MinRuns: 2, MinSeconds: 0.01}
+}
+
 // TestMeasure runs small graphs through the runtime: both ceilings must be
 // positive and finite, and the row marked measured.
 func TestMeasure(t *testing.T) {
 	initRuntime(t)
-	cfg := Config{Device: "cpu", Dir: t.TempDir(), Session: onnxrt.Options{IntraOpThreads: 1},
-		MatMul: MatMulGraph{N: 64, Depth: 2}, Stream: StreamGraph{Elems: 1 << 16, Depth: 2}, MinRuns: 2, MinSeconds: 0.01}
-	row, err := Measure(context.Background(), cfg)
+	cfg := small(t)
+	cfg.OtherCPU = func() (float64, bool) { return 100, true } // an idle host: no other CPU used
+	m, err := Measure(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	row := m.Row
 	if row.Device != "cpu" || row.Method != MethodMeasured {
 		t.Errorf("row %+v, want device cpu, method measured", row)
 	}
@@ -130,6 +137,32 @@ func TestMeasure(t *testing.T) {
 		if !(v > 0) || math.IsInf(v, 0) {
 			t.Errorf("%s %v, want a positive finite number", name, v)
 		}
+	}
+	if m.OtherCPU != 0 || m.Loaded() {
+		t.Errorf("idle host: other CPU %v cores, loaded %v; want 0, false", m.OtherCPU, m.Loaded())
+	}
+}
+
+// TestMeasureLoaded flags a measurement during which other processes were
+// busy, and one where the host does not say as not loaded (NaN).
+func TestMeasureLoaded(t *testing.T) {
+	initRuntime(t)
+	cfg := small(t)
+	var busy float64
+	cfg.OtherCPU = func() (float64, bool) { busy += 1000; return busy, true } // 1000 CPU s per call: always busy
+	m, err := Measure(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.Loaded() || !(m.OtherCPU > 1) {
+		t.Errorf("busy host: other CPU %v cores, loaded %v; want loaded", m.OtherCPU, m.Loaded())
+	}
+	cfg.OtherCPU = func() (float64, bool) { return 0, false }
+	if m, err = Measure(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	if !math.IsNaN(m.OtherCPU) || m.Loaded() {
+		t.Errorf("host without load readings: other CPU %v, loaded %v; want NaN, false", m.OtherCPU, m.Loaded())
 	}
 }
 
@@ -218,14 +251,15 @@ func BenchmarkRawMatMul1024(b *testing.B) {
 // intra-op threads and reports them.
 func BenchmarkCeilings(b *testing.B) {
 	initRuntime(b)
-	var row Row
+	var m Measurement
 	for range b.N {
 		var err error
-		row, err = Measure(context.Background(), Config{Device: "cpu", Dir: b.TempDir(), Session: onnxrt.Options{IntraOpThreads: threads(b)}})
+		m, err = Measure(context.Background(), Config{Device: "cpu", Dir: b.TempDir(), Session: onnxrt.Options{IntraOpThreads: threads(b)}})
 		if err != nil {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(row.PeakGFLOPS, "peak-GFLOP/s")
-	b.ReportMetric(row.BandwidthGBs, "GB/s")
+	b.ReportMetric(m.Row.PeakGFLOPS, "peak-GFLOP/s")
+	b.ReportMetric(m.Row.BandwidthGBs, "GB/s")
+	b.ReportMetric(m.OtherCPU, "other-cores")
 }
