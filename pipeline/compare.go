@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/dnnbench/dnnbench/cache"
-	"github.com/dnnbench/dnnbench/internal/atomicfile"
 	"github.com/dnnbench/dnnbench/internal/config"
 	"github.com/dnnbench/dnnbench/plots"
 	"github.com/dnnbench/dnnbench/report"
@@ -95,14 +94,11 @@ func runCompare(ctx context.Context, stdout, stderr io.Writer, args []string) er
 // writeComparison writes compare.csv and compare.md into dir and returns
 // their paths.
 func writeComparison(dir string, res *compare.Result, md []byte) ([]string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
 	csvPath, mdPath := filepath.Join(dir, "compare.csv"), filepath.Join(dir, "compare.md")
-	if err := res.WriteCSV(csvPath); err != nil {
-		return nil, err
+	if err := writeFile(csvPath, res.EncodeCSV); err != nil {
+		return nil, fmt.Errorf("compare: %w", err)
 	}
-	err := atomicfile.Write(mdPath, ".tmp-*", func(w io.Writer) error { _, err := w.Write(md); return err })
+	err := writeFile(mdPath, func(w io.Writer) error { _, err := w.Write(md); return err })
 	if err != nil {
 		return nil, fmt.Errorf("compare: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -103,8 +104,11 @@ func (r *runner) writeManifest() error {
 	if err != nil {
 		return err
 	}
-	path := filepath.Join(r.outDir, "manifest.json")
-	return writeFileAtomic(path, append(b, '\n'))
+	b = append(b, '\n')
+	return writeFile(filepath.Join(r.outDir, "manifest.json"), func(w io.Writer) error {
+		_, err := w.Write(b)
+		return err
+	})
 }
 
 // runTime is SOURCE_DATE_EPOCH when set (reproducible builds), else now.

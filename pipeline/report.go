@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/dnnbench/dnnbench/configs"
+	"github.com/dnnbench/dnnbench/internal/atomicfile"
 	"github.com/dnnbench/dnnbench/internal/conditions"
 	"github.com/dnnbench/dnnbench/internal/config"
 	"github.com/dnnbench/dnnbench/plots"
@@ -31,8 +33,10 @@ func (r *runner) analyseAndReport(ctx context.Context, t tables) error {
 	if err != nil {
 		return err
 	}
-	if err := res.WriteCSV(filepath.Join(r.outDir, "analysis")); err != nil {
-		return err
+	for _, t := range res.Tables() {
+		if err := writeFile(filepath.Join(r.outDir, "analysis", t.Name), t.WriteCSV); err != nil {
+			return err
+		}
 	}
 	r.log.Step("analyse  tables written to " + filepath.Join(r.outDir, "analysis"))
 	if !r.wants("report") {
@@ -43,7 +47,7 @@ func (r *runner) analyseAndReport(ctx context.Context, t tables) error {
 	if err != nil {
 		return err
 	}
-	opt := report.Options{Formats: r.cfg.Report.Formats}
+	opt := report.Options{}
 	if r.cfg.Report.Compare != nil {
 		if opt.Compare, figs, err = r.compare(ctx, t, figs, date); err != nil {
 			return err
@@ -52,11 +56,17 @@ func (r *runner) analyseAndReport(ctx context.Context, t tables) error {
 	if _, err := plots.WriteFiles(filepath.Join(r.outDir, "figures"), figs); err != nil {
 		return err
 	}
-	if err := report.Generate(opt, r.setup(res, date), res, figs, r.outDir); err != nil {
+	rep, err := report.New(opt, r.setup(res, date), res, figs)
+	if err != nil {
 		return err
 	}
+	for _, f := range r.cfg.Report.Formats {
+		if err := writeFile(filepath.Join(r.outDir, "report."+f), func(w io.Writer) error { return rep.Write(f, w) }); err != nil {
+			return err
+		}
+	}
 	// A report in a format this run did not write is an older run's: remove it.
-	for _, f := range []string{"md", "html", "pdf"} {
+	for _, f := range report.Formats() {
 		if slices.Contains(r.cfg.Report.Formats, f) {
 			continue
 		}
@@ -152,15 +162,14 @@ func (r *runner) conditionsPath(device string) string {
 }
 
 func (r *runner) saveConditions(c conditions.Conditions) error {
-	path := r.conditionsPath(r.dev.Name)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
 	b, err := json.MarshalIndent(c, "", "  ")
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(path, b)
+	return writeFile(r.conditionsPath(r.dev.Name), func(w io.Writer) error {
+		_, err := w.Write(b)
+		return err
+	})
 }
 
 func (r *runner) loadConditions(device string) (conditions.Conditions, bool) {
@@ -175,10 +184,12 @@ func (r *runner) loadConditions(device string) (conditions.Conditions, bool) {
 	return c, true
 }
 
-func writeFileAtomic(path string, data []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return err
+// writeFile writes path through write, creating its directory: the
+// pipeline's one way to write a file. A reader sees the old contents or the
+// whole new ones (atomicfile.Write); an error names the path.
+func writeFile(path string, write func(io.Writer) error) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	return os.Rename(tmp, path)
+	return atomicfile.Write(path, "."+filepath.Base(path)+".tmp-*", write)
 }

@@ -33,7 +33,7 @@ import (
 // with current ones (delete old directories at will).
 const (
 	flopsSchema    = 4 // v3: quantized ops counted, int_macs column; v4: weight_bytes, io_bytes_per_image columns
-	timingSchema   = 3 // v2: rows carry the model file's sha256; v3: interleaved rounds, host load, stability verdict
+	timingSchema   = 4 // v2: rows carry the model file's sha256; v3: interleaved rounds, host load, stability verdict; v4: joules per image, energy source
 	memorySchema   = 2 // v2: rows carry the model file's sha256
 	accuracySchema = 2 // v2: keys cover image files and the dataset location
 

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -150,12 +151,8 @@ func (c *checkpoint) Save(ch accuracy.Chunk, res accuracy.ChunkResult) error {
 
 // export writes every stage table this run produced as CSV under the output directory.
 func (r *runner) export(t tables) error {
-	write := func(name string, fn func(string) error) error {
-		path := filepath.Join(r.outDir, name)
-		if err := fn(path); err != nil {
-			return fmt.Errorf("writing %s: %w", path, err)
-		}
-		return nil
+	write := func(name string, fn func(io.Writer) error) error {
+		return writeFile(filepath.Join(r.outDir, name), fn)
 	}
 	sort.SliceStable(t.Ops, func(i, j int) bool {
 		if t.Ops[i].Model != t.Ops[j].Model {
@@ -163,29 +160,29 @@ func (r *runner) export(t tables) error {
 		}
 		return t.Ops[i].Op < t.Ops[j].Op
 	})
-	if err := write("models.csv", func(p string) error { return cache.WriteCSV(p, t.Models) }); err != nil {
+	if err := write("models.csv", func(w io.Writer) error { return cache.WriteCSV(w, t.Models) }); err != nil {
 		return err
 	}
 	if r.wants("flops") {
-		if err := write("flops.csv", func(p string) error { return cache.WriteCSV(p, t.Flops) }); err != nil {
+		if err := write("flops.csv", func(w io.Writer) error { return cache.WriteCSV(w, t.Flops) }); err != nil {
 			return err
 		}
-		if err := write("flops_ops.csv", func(p string) error { return cache.WriteCSV(p, t.Ops) }); err != nil {
+		if err := write("flops_ops.csv", func(w io.Writer) error { return cache.WriteCSV(w, t.Ops) }); err != nil {
 			return err
 		}
 	}
 	if r.wants("accuracy") {
-		if err := write("accuracy.csv", func(p string) error { return cache.WriteCSV(p, t.Accuracy) }); err != nil {
+		if err := write("accuracy.csv", func(w io.Writer) error { return cache.WriteCSV(w, t.Accuracy) }); err != nil {
 			return err
 		}
 	}
 	if r.wants("timing") {
-		if err := write("timing.csv", func(p string) error { return cache.WriteCSV(p, t.Timing) }); err != nil {
+		if err := write("timing.csv", func(w io.Writer) error { return cache.WriteCSV(w, t.Timing) }); err != nil {
 			return err
 		}
 	}
 	if r.wants("memory") {
-		if err := write("memory.csv", func(p string) error { return cache.WriteCSV(p, t.Memory) }); err != nil {
+		if err := write("memory.csv", func(w io.Writer) error { return cache.WriteCSV(w, t.Memory) }); err != nil {
 			return err
 		}
 	}

@@ -50,7 +50,7 @@ func TestRenderFixture(t *testing.T) {
 		}
 		golden.Check(t, filepath.Join("testdata", f.Name+".svg"), f.SVG, *update)
 	}
-	if got := strings.Join(names, ","); got != "fig1a,fig1b,fig2a,fig2b,fig3,fig4,fig5" {
+	if got := strings.Join(names, ","); got != "fig1a,fig1b,fig2a,fig2b,fig3,fig4,fig5,fig6" {
 		t.Errorf("figures = %s", got)
 	}
 	if *outDir != "" {

@@ -56,8 +56,8 @@ type figureSpec struct {
 
 func single(p *plot.Plot) func(draw.Canvas) { return func(dc draw.Canvas) { p.Draw(dc) } }
 
-// Render draws Figures 1a, 1b, 2a, 2b, 3 and 4 of the analysis, and Figure 5,
-// the roofline.
+// Render draws Figures 1a, 1b, 2a, 2b, 3 and 4 of the analysis, Figure 5,
+// the roofline, and Figure 6, accuracy vs. energy per image.
 func Render(res *analyse.Result, opt Options) ([]Figure, error) {
 	if res == nil {
 		return nil, fmt.Errorf("plots: no analysis result")
@@ -137,6 +137,8 @@ func Render(res *analyse.Result, opt Options) ([]Figure, error) {
 		return nil, fmt.Errorf("plots: %w", err)
 	}
 	specs = append(specs, s5)
+	p6, n, missing6 := energyFigure(res)
+	specs = append(specs, figureSpec{"fig6", "6", energyTitle(res), 6.5 * vg.Inch, 4.5 * vg.Inch, n, missing6, single(p6)})
 
 	figs := make([]Figure, 0, len(specs))
 	for _, s := range specs {

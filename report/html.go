@@ -99,9 +99,65 @@ th,td{border:1px solid #bbb;padding:0.2em 0.5em;vertical-align:top}
 th{background:#eee}
 code{font-size:0.9em}
 svg{display:block;margin:1em auto}
+th button.sort{font:inherit;color:inherit;background:none;border:0;padding:0;cursor:pointer;text-align:inherit}
+th[aria-sort=ascending] button.sort::after{content:" \25B2"}
+th[aria-sort=descending] button.sort::after{content:" \25BC"}
 </style>
 </head>
 <body>
+`
+
+// sortScript makes every table sortable by clicking a column header: the
+// header's text becomes a button, the first click sorts ascending, the next
+// descending. A cell is compared by the number it starts with (so "1.25 †"
+// is 1.25), numbers before text, text in natural order; empty and "–"
+// cells stay last either way, and equal keys keep their order. Without
+// script the tables read as they are.
+const sortScript = `<script>
+(function () {
+  function key(cell) {
+    var s = cell ? cell.textContent.trim() : "";
+    if (s === "" || s === "\u2013" || s === "-") return {empty: true};
+    var m = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?/i.exec(s);
+    return m ? {num: parseFloat(m[0])} : {text: s};
+  }
+  function compare(a, b, asc) {
+    if (a.empty || b.empty) return (a.empty ? 1 : 0) - (b.empty ? 1 : 0);
+    var d;
+    if (a.num !== undefined && b.num !== undefined) d = a.num - b.num;
+    else if (a.num !== undefined) d = -1;
+    else if (b.num !== undefined) d = 1;
+    else d = a.text.localeCompare(b.text, undefined, {numeric: true});
+    return asc ? d : -d;
+  }
+  function sortBy(table, head, col) {
+    var asc = head.getAttribute("aria-sort") !== "ascending";
+    var heads = table.tHead.rows[0].cells;
+    for (var i = 0; i < heads.length; i++) heads[i].setAttribute("aria-sort", "none");
+    head.setAttribute("aria-sort", asc ? "ascending" : "descending");
+    var body = table.tBodies[0];
+    var rows = Array.prototype.slice.call(body.rows).map(function (r, i) { return {row: r, i: i, key: key(r.cells[col])}; });
+    rows.sort(function (a, b) { return compare(a.key, b.key, asc) || a.i - b.i; });
+    rows.forEach(function (r) { body.appendChild(r.row); });
+  }
+  var tables = document.querySelectorAll("table");
+  for (var t = 0; t < tables.length; t++) {
+    var table = tables[t];
+    if (!table.tHead || !table.tBodies.length) continue;
+    var heads = table.tHead.rows[0].cells;
+    for (var c = 0; c < heads.length; c++) {
+      var head = heads[c], button = document.createElement("button");
+      button.type = "button";
+      button.className = "sort";
+      button.title = "Sort by this column";
+      while (head.firstChild) button.appendChild(head.firstChild);
+      head.appendChild(button);
+      head.setAttribute("aria-sort", "none");
+      button.addEventListener("click", sortBy.bind(null, table, head, c));
+    }
+  }
+})();
+</script>
 `
 
 // toHTML renders the Markdown as a standalone HTML document.
@@ -115,6 +171,7 @@ func toHTML(title string, md []byte, figs map[string]plots.Figure) ([]byte, erro
 	if err := conv.Convert(md, &buf); err != nil {
 		return nil, fmt.Errorf("report: html: %w", err)
 	}
+	buf.WriteString(sortScript)
 	buf.WriteString("</body>\n</html>\n")
 	return buf.Bytes(), nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -114,16 +115,29 @@ type view struct {
 	RooflineText string
 }
 
-const markdownTemplate = `# {{.Title}}
+// section is one part of the report: a name and the text/template that
+// prints it from the view. The report is its sections in order, so a new
+// section is a new entry in sections (and the fields it prints, in view).
+type section struct {
+	Name     string
+	Template string
+}
+
+// sections lists the report's sections in the order they print.
+func sections() []section {
+	return []section{
+		{"abstract", `# {{.Title}}
 
 ## Abstract
 
 {{range .Abstract}}{{.}}
 {{end}}
-## 1. Experimental setup
+`},
+		{"setup", `## 1. Experimental setup
 
 {{.Setup}}
-## 2. Accuracy and computational complexity
+`},
+		{"complexity", `## 2. Accuracy and computational complexity
 
 {{fig .Figures "1a"}}
 {{fig .Figures "1b"}}
@@ -137,18 +151,21 @@ Figures 1a and 1b place each model's accuracy against the operations of one forw
 
 {{range .Corr}}- {{.}}
 {{end}}
-{{if .Checks.Rows}}### Measured and published accuracy
+`},
+		{"accuracy-check", `{{if .Checks.Rows}}### Measured and published accuracy
 
 {{range .CheckNotes}}{{.}}
 {{end}}
 {{.Checks}}
-{{end}}## 3. Accuracy density
+{{end}}`},
+		{"density", `## 3. Accuracy density
 
 {{fig .Figures "2a"}}
 {{fig .Figures "2b"}}
 Accuracy density is top-1 accuracy divided by millions of parameters: how much accuracy each parameter buys.
 
-## 4. Inference time
+`},
+		{"time", `## 4. Inference time
 
 {{fig .Figures "3"}}
 ### Table 1. Milliseconds per image vs. batch size
@@ -161,13 +178,22 @@ Each cell is the median batch latency divided by the batch size. A dagger (†) 
 - {{.}}{{end}}
 {{if .Notes}}
 {{end}}{{end}}
-{{if .Compare}}{{.Compare}}
-{{end}}### Roofline
+`},
+		{"compare", `{{if .Compare}}{{.Compare}}
+{{end}}`},
+		{"roofline", `### Roofline
 
 {{fig .Figures "5"}}
 {{.RooflineText}}
 
-## 5. Memory
+`},
+		{"energy", `### Energy per image
+
+{{fig .Figures "6"}}
+Figure 6 places each model's accuracy against the energy one image took at batch 1, on the devices with a readable energy sensor (Section 9).
+
+`},
+		{"memory", `## 5. Memory
 
 {{fig .Figures "4"}}
 {{range .Fits}}- {{.}}
@@ -182,7 +208,8 @@ Total memory: the peak during inference above the baseline read before the sessi
 - {{.}}{{end}}
 {{if .Notes}}
 {{end}}{{end}}
-## 6. Models under memory and speed constraints
+`},
+		{"constraints", `## 6. Models under memory and speed constraints
 
 ### Table 3. Most accurate models within a memory limit and above a speed floor
 
@@ -194,30 +221,36 @@ Batch 1; models ranked by top-1 accuracy (in parentheses, %).
 - {{.}}{{end}}
 {{if .Notes}}
 {{end}}{{end}}
-## 7. The paper's findings, re-tested
+`},
+		{"findings", `## 7. The paper's findings, re-tested
 
 {{.VerdictRule}}
 
 {{range .Findings}}{{.ID}}. **{{.Claim}}** ({{.Citation}}) Verdict: **{{.Verdict}}**. {{.Evidence}}. *Test:* {{.Test}}.
 {{end}}
-## 8. Warnings
+`},
+		{"warnings", `## 8. Warnings
 
 {{if .NWarnings}}{{.Warnings}}{{else}}No stage reported a warning.
 {{end}}
-## 9. Methodology
+`},
+		{"method", `## 9. Methodology
 
 {{range .Method}}{{.}}
 
 {{end}}### Accuracy sources
 
 {{.Accuracies}}
-## Appendix: reproducibility
+`},
+		{"appendix", `## Appendix: reproducibility
 
 {{range .Appendix}}- {{.}}
 {{end}}
 ### Models
 
-{{.Models}}`
+{{.Models}}`},
+	}
+}
 
 func figLink(figs map[string]figureView, number string) string {
 	f, ok := figs[number]
@@ -233,13 +266,18 @@ func figLink(figs map[string]figureView, number string) string {
 // markdown renders the report's Markdown source.
 func markdown(opt Options, setup Setup, res *analyse.Result, figs []plots.Figure) ([]byte, error) {
 	v := buildView(opt, setup, res, figs)
-	t, err := template.New("report").Funcs(template.FuncMap{"fig": figLink}).Parse(markdownTemplate)
-	if err != nil {
-		return nil, fmt.Errorf("report: template: %w", err)
+	t := template.New("report").Funcs(template.FuncMap{"fig": figLink})
+	secs := sections()
+	for _, s := range secs {
+		if _, err := t.New(s.Name).Parse(s.Template); err != nil {
+			return nil, fmt.Errorf("report: section %s: %w", s.Name, err)
+		}
 	}
 	var buf bytes.Buffer
-	if err := t.Execute(&buf, v); err != nil {
-		return nil, fmt.Errorf("report: template: %w", err)
+	for _, s := range secs {
+		if err := t.ExecuteTemplate(&buf, s.Name, v); err != nil {
+			return nil, fmt.Errorf("report: section %s: %w", s.Name, err)
+		}
 	}
 	return buf.Bytes(), nil
 }
@@ -636,6 +674,7 @@ func methodology(res *analyse.Result) []string {
 		"**Complexity.** Parameters count the float initializers of the ONNX graph (BatchNormalization running statistics excluded). Operations are FLOPs at batch 1: two per multiply-accumulate of Conv, ConvTranspose, Gemm and MatMul (integer ones of their quantized forms included) plus one per output element of the other counted ops; ops the counter does not know are counted as zero and reported as warnings. The paper counted convolution multiply-accumulates only; the flops table's paper_macs column gives that convention.",
 		"**Inference time.** The timing stage runs each model in its own process through ONNX Runtime on a fixed pseudo-random input written once into the input tensor, timing only the session's Run call; image loading, decoding and preprocessing are not timed. For each batch size in ascending order it does a first run (reported apart), warm-up runs and the first round of timed runs; it then revisits every batch size in further rounds (timing.rounds, default 3, over which the timed runs and minimum duration are split evenly; a round begins with one untimed run when the batch size changes), so that a burst of outside load hits one round of a cell rather than all of it. Every sample is kept with its round and start time. During each round the stage records the CPU used by other processes: the host's busy time from /proc/stat less the timing process's own CPU time (getrusage)." + copiesText(res),
 		"**Stability rule.** A round in which other processes used more than " + strconv.FormatFloat(timing.MaxOtherCPU, 'f', -1, 64) + " cores is set aside as loaded (a round without a load reading counts as clean). The clean rounds whose median lies within " + strconv.FormatFloat(100*timing.MaxCIFraction, 'f', -1, 64) + "% of the lowest clean round median agree, and a cell's median, percentiles and 95% confidence interval of the median (distribution-free, golang.org/x/perf/benchmath) pool their samples. A cell is stable when at least two rounds agree (one when a single round is configured) and that interval lies within ±" + strconv.FormatFloat(100*timing.MaxCIFraction, 'f', -1, 64) + "% of the median. A cell that fails is measured again after every model has been timed, in a new process, up to timing.max_remeasure times while the run's re-measurements stay within timing.remeasure_seconds (defaults 2 and 180 s); the rounds of every attempt are kept and judged together. A cell still unstable keeps its figure, from the agreeing rounds or, when no round is clean, from every round: it is marked † with its interval in Table 1, drawn hollow in Figure 3 and marked † in Table 3, and the speed findings name it.",
+		energyText(res),
 		"**Time per image.** Each cell of Table 1 is the median batch latency divided by the batch size; images per second at batch 1 are 1000 divided by the median latency in ms.",
 		"**Memory.** The memory stage loads ONNX Runtime, reads a baseline before the model's session exists, then samples memory while the batch runs. The total of Table 2, Figure 4 and Table 3 is the peak above that baseline, so what the baseline holds is left out of it." + samplerText(res) + " GB are 10⁹ bytes, MB 10⁶ bytes.",
 		"**Analysis.** Pareto fronts keep the models that no other model beats on both accuracy and cost. Table 3 ranks, per device, the models whose batch-1 total memory and speed meet each pair of limits. The Figure 4 line is an ordinary least-squares fit of batch-1 total memory on parameters; correlations are Spearman rank correlations over the models with an accuracy.",
@@ -675,6 +714,35 @@ func copiesText(res *analyse.Result) string {
 		default:
 			fmt.Fprintf(&b, " On %s (%s execution provider) the input and output tensors are in host memory; any copy the provider makes to its own memory is inside the timed Run.", on, esc(p))
 		}
+	}
+	return b.String()
+}
+
+// energyText says where energy per image comes from: the sensors the
+// timing worker tries (internal/energy, opened in stages/timing's worker)
+// and each device's source as its batch-1 timing rows record it.
+func energyText(res *analyse.Result) string {
+	var b strings.Builder
+	b.WriteString("**Energy per image.** The timing process opens one energy sensor before timing and reads it right before and right after each round's timed runs, outside the timed interval: on a device whose memory sampler is nvml, the GPU's total energy counter through NVML (the GPU board only, not the host CPU); otherwise the RAPL energy counters of the CPU packages under /sys/class/powercap (Intel, and AMD where the kernel exposes them), summed over the packages and counted across a counter's wrap to zero; otherwise, on a Jetson, the board's input power rail (VDD_IN or POM_5V_IN) printed by tegrastats, each reading held until the next and integrated over the interval. A cell's joules per image are the energy of the rounds its latency estimate uses divided by the images those rounds ran. Each sensor covers a whole CPU package or board, so idle power and other processes' work during those rounds count too. Where no sensor can be read, timing.csv's energy_source says why, the cell has no figure and Figure 6 leaves it out.")
+	srcs, order := map[string][]string{}, []string{}
+	for _, r := range res.DeviceModels {
+		if r.Model == "" || r.EnergySource == "" || r.TimingStatus == analyse.StatusNotRun {
+			continue
+		}
+		if _, ok := srcs[r.EnergySource]; !ok {
+			order = append(order, r.EnergySource)
+		}
+		if !slices.Contains(srcs[r.EnergySource], esc(r.Device)) {
+			srcs[r.EnergySource] = append(srcs[r.EnergySource], esc(r.Device))
+		}
+	}
+	for _, s := range order {
+		on := strings.Join(srcs[s], ", ")
+		if why, ok := strings.CutPrefix(s, "none: "); ok {
+			fmt.Fprintf(&b, " On %s there is no energy reading: %s.", on, esc(strings.TrimSuffix(why, ".")))
+			continue
+		}
+		fmt.Fprintf(&b, " On %s the source is %s.", on, esc(strings.TrimSuffix(s, ".")))
 	}
 	return b.String()
 }

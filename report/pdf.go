@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"codeberg.org/go-pdf/fpdf"
 	"github.com/yuin/goldmark/ast"
@@ -33,46 +34,22 @@ type pdfWriter struct {
 	pdf   *fpdf.Fpdf
 	src   []byte
 	figs  map[string]plots.Figure
-	tr    func(string) string
-	style string // current font style: "", "B", "I", "BI"
+	fonts *fonts
+	tr    func(string) string // newEncoder's
+	style string              // current font style: "", "B", "I", "BI"
 	mono  bool
 	size  float64
 	left  float64 // current left margin
 }
 
-// cp1252 maps characters the PDF's core fonts lack to close equivalents.
-var cp1252 = strings.NewReplacer("≥", ">=", "≤", "<=", "ρ", "rho", "⁶", "^6", "⁹", "^9", "∝", "~", "→", "->", "−", "-", "∞", "inf")
-
 func (w *pdfWriter) text(s string) string { return w.tr(s) }
 
-// cp1252Encoder returns tr (fpdf's UTF-8 to cp1252 translator) preceded by
-// the look-alike replacements and by escaping every character the code page
-// lacks as \uXXXX, so a Chinese or Cyrillic file name stays legible and
-// distinct instead of becoming dots.
-func cp1252Encoder(tr func(string) string) func(string) string {
-	return func(s string) string {
-		s = cp1252.Replace(s)
-		var b strings.Builder
-		for _, r := range s {
-			switch {
-			case r < 0x80 || tr(string(r)) != ".":
-				b.WriteRune(r)
-			case r > 0xffff:
-				fmt.Fprintf(&b, `\U%08x`, r)
-			default:
-				fmt.Fprintf(&b, `\u%04x`, r)
-			}
-		}
-		return tr(b.String())
-	}
-}
-
 func (w *pdfWriter) font() {
-	family := "Helvetica"
+	family := sansFont
 	if w.mono {
-		family = "Courier"
+		family = monoFont
 	}
-	w.pdf.SetFont(family, w.style, w.size)
+	w.fonts.set(family, w.style, w.size)
 }
 
 // toPDF draws the Markdown as a PDF; date is the fixed creation date.
@@ -89,12 +66,16 @@ func toPDF(title string, md []byte, figs map[string]plots.Figure, date time.Time
 	pdf.SetAutoPageBreak(true, marginBottom)
 	// Table cells are padded explicitly; SplitText would otherwise subtract the margin again.
 	pdf.SetCellMargin(0)
-	w := &pdfWriter{pdf: pdf, src: md, figs: figs, tr: cp1252Encoder(pdf.UnicodeTranslatorFromDescriptor("")), size: bodySize, left: marginLeft}
-	pdf.SetTitle(w.text(title), false)
+	enc, err := newEncoder()
+	if err != nil {
+		return nil, err
+	}
+	w := &pdfWriter{pdf: pdf, src: md, figs: figs, fonts: &fonts{pdf: pdf, added: map[string]bool{}}, tr: enc, size: bodySize, left: marginLeft}
+	pdf.SetTitle(w.text(title), true)
 	pdf.SetCreator("dnnbench", false)
 	pdf.SetFooterFunc(func() {
 		pdf.SetY(-marginBottom + 15)
-		pdf.SetFont("Helvetica", "", 8)
+		w.fonts.set(sansFont, "", 8)
 		pdf.SetTextColor(90, 90, 90)
 		pdf.CellFormat(0, 10, "dnnbench report - page "+strconv.Itoa(pdf.PageNo()), "", 0, "C", false, 0, "")
 		pdf.SetTextColor(0, 0, 0)
@@ -270,7 +251,7 @@ func (w *pdfWriter) list(l *ast.List) {
 	}
 	base := w.left
 	for item := l.FirstChild(); item != nil; item = item.NextSibling() {
-		marker := "\x95" // bullet in cp1252
+		marker := "•"
 		if l.IsOrdered() {
 			marker = strconv.Itoa(i) + "."
 			i++
@@ -311,7 +292,7 @@ func (w *pdfWriter) figure(img *ast.Image) {
 	w.ensure(ht + 40) // the figure and its caption
 	x0 := w.left + (w.contentWidth()-wd)/2
 	y0 := w.pdf.GetY() + 3
-	drawFigure(w.pdf, w.tr, d, x0, y0, s)
+	drawFigure(w.pdf, w.fonts, w.tr, d, x0, y0, s)
 	w.pdf.SetY(y0 + ht + 3)
 	w.font()
 }
@@ -337,7 +318,7 @@ func (w *pdfWriter) figureHeight(img *ast.Image) float64 {
 }
 
 // drawFigure replays a Drawing onto the page with its top-left corner at (x0, y0), scaled by s.
-func drawFigure(pdf *fpdf.Fpdf, tr func(string) string, d plots.Drawing, x0, y0, s float64) {
+func drawFigure(pdf *fpdf.Fpdf, fonts *fonts, tr func(string) string, d plots.Drawing, x0, y0, s float64) {
 	px := func(p plots.Point) (float64, float64) { return x0 + p.X*s, y0 + (d.Height-p.Y)*s }
 	alpha := 1.0
 	setAlpha := func(a float64) {
@@ -390,10 +371,7 @@ func drawFigure(pdf *fpdf.Fpdf, tr func(string) string, d plots.Drawing, x0, y0,
 			}
 		case plots.OpText:
 			setAlpha(op.A)
-			family := map[string]string{"Sans": "Helvetica", "Serif": "Times", "Mono": "Courier"}[op.Family]
-			if family == "" {
-				family = "Helvetica"
-			}
+			family := map[string]string{"Sans": sansFont, "Serif": serifFont, "Mono": monoFont}[op.Family]
 			style := ""
 			if op.Bold {
 				style += "B"
@@ -401,7 +379,7 @@ func drawFigure(pdf *fpdf.Fpdf, tr func(string) string, d plots.Drawing, x0, y0,
 			if op.Italic {
 				style += "I"
 			}
-			pdf.SetFont(family, style, op.Size*s)
+			fonts.set(family, style, op.Size*s)
 			pdf.SetTextColor(int(op.R), int(op.G), int(op.B))
 			x, y := px(op.At)
 			if op.Angle != 0 {
@@ -453,7 +431,7 @@ func (w *pdfWriter) table(t *east.Table) {
 			if ri < header {
 				style = "B"
 			}
-			w.pdf.SetFont("Helvetica", style, size)
+			w.fonts.set(sansFont, style, size)
 			for ci := 0; ci < ncol && ci < len(r); ci++ {
 				natural[ci] = math.Max(natural[ci], w.pdf.GetStringWidth(r[ci])+2*pad)
 				for _, word := range strings.Fields(r[ci]) {
@@ -484,7 +462,7 @@ func (w *pdfWriter) table(t *east.Table) {
 		if bold {
 			style = "B"
 		}
-		w.pdf.SetFont("Helvetica", style, size)
+		w.fonts.set(sansFont, style, size)
 		lines := make([][]string, ncol)
 		n := 1
 		for ci := 0; ci < ncol; ci++ {
@@ -503,7 +481,7 @@ func (w *pdfWriter) table(t *east.Table) {
 			w.pdf.AddPage()
 			if !bold && header > 0 {
 				w.drawHeader(rows[0], widths, align, size, lh, pad)
-				w.pdf.SetFont("Helvetica", style, size)
+				w.fonts.set(sansFont, style, size)
 			}
 		}
 		x, y := w.left, w.pdf.GetY()
@@ -536,7 +514,7 @@ func (w *pdfWriter) table(t *east.Table) {
 }
 
 func (w *pdfWriter) drawHeader(r []string, widths []float64, align []string, size, lh, pad float64) {
-	w.pdf.SetFont("Helvetica", "B", size)
+	w.fonts.set(sansFont, "B", size)
 	x, y := w.left, w.pdf.GetY()
 	n := 1
 	lines := make([][]string, len(widths))
@@ -585,9 +563,8 @@ func fitColumns(natural, minimal []float64, avail float64) []float64 {
 	return out
 }
 
-// wrap breaks cp1252 text into lines no wider than width in the current
-// font, at spaces where it can and inside words where it must. (fpdf's
-// SplitText decodes UTF-8 and so mangles cp1252 bytes.)
+// wrap breaks text into lines no wider than width in the current font, at
+// spaces where it can and inside words (between characters) where it must.
 func (w *pdfWriter) wrap(s string, width float64) []string {
 	var lines []string
 	line := ""
@@ -605,13 +582,14 @@ func (w *pdfWriter) wrap(s string, width float64) []string {
 			lines = append(lines, line)
 		}
 		line = word
-		for !fits(line) && len(line) > 1 {
-			n := len(line) - 1
-			for n > 1 && !fits(line[:n]) {
+		for !fits(line) && utf8.RuneCountInString(line) > 1 {
+			rs := []rune(line)
+			n := len(rs) - 1
+			for n > 1 && !fits(string(rs[:n])) {
 				n--
 			}
-			lines = append(lines, line[:n])
-			line = line[n:]
+			lines = append(lines, string(rs[:n]))
+			line = string(rs[n:])
 		}
 	}
 	return append(lines, line)

@@ -2,27 +2,27 @@ package report
 
 import (
 	"fmt"
-	"os"
+	"io"
 	"path"
-	"path/filepath"
 
 	"github.com/dnnbench/dnnbench/plots"
 	"github.com/dnnbench/dnnbench/stages/analyse"
 )
 
-// Output holds the rendered report; a format not asked for is nil.
-type Output struct {
-	Markdown []byte
-	HTML     []byte
-	PDF      []byte
+// Report is a report built from one analysis: its Markdown source and the
+// figures it embeds. Write it as Markdown, HTML or PDF; the same inputs
+// give the same bytes.
+type Report struct {
+	title string
+	setup Setup
+	md    []byte
+	figs  map[string]plots.Figure // by Markdown link
 }
 
-// Render builds the report in memory. Identical inputs give identical bytes.
-func Render(opt Options, setup Setup, res *analyse.Result, figs []plots.Figure) (*Output, error) {
+// New builds the report of res, with the figures figs (as plots.Render
+// draws them) and the setup the measurements were made in.
+func New(opt Options, setup Setup, res *analyse.Result, figs []plots.Figure) (*Report, error) {
 	opt = opt.withDefaults()
-	if err := opt.validate(); err != nil {
-		return nil, err
-	}
 	if res == nil {
 		return nil, fmt.Errorf("report: no analysis result")
 	}
@@ -36,49 +36,57 @@ func Render(opt Options, setup Setup, res *analyse.Result, figs []plots.Figure) 
 			byLink[path.Join(opt.FigureDir, f.Name+".svg")] = f
 		}
 	}
-	out := &Output{}
-	if opt.wants("md") {
-		out.Markdown = md
-	}
-	if opt.wants("html") {
-		if out.HTML, err = toHTML(opt.Title, md, byLink); err != nil {
-			return nil, err
-		}
-	}
-	if opt.wants("pdf") {
-		if out.PDF, err = toPDF(opt.Title, md, byLink, setup.Date); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return &Report{title: opt.Title, setup: setup, md: md, figs: byLink}, nil
 }
 
-// Generate renders the report and writes report.md, report.html and
-// report.pdf (those in opt.Formats) into outDir. The figures' files are
-// written by plots.WriteFiles into outDir/<FigureDir>, which the Markdown links to.
-func Generate(opt Options, setup Setup, res *analyse.Result, figs []plots.Figure, outDir string) error {
-	out, err := Render(opt, setup, res, figs)
+// WriteMarkdown writes the report's Markdown source, which links the
+// figures as <FigureDir>/<name>.svg.
+func (r *Report) WriteMarkdown(w io.Writer) error {
+	if _, err := w.Write(r.md); err != nil {
+		return fmt.Errorf("report: markdown: %w", err)
+	}
+	return nil
+}
+
+// WriteHTML writes the report as one standalone HTML page, the figures
+// inline as SVG.
+func (r *Report) WriteHTML(w io.Writer) error {
+	b, err := toHTML(r.title, r.md, r.figs)
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(outDir, 0o755); err != nil {
-		return fmt.Errorf("report: %w", err)
-	}
-	for _, f := range []struct {
-		name string
-		data []byte
-	}{{"report.md", out.Markdown}, {"report.html", out.HTML}, {"report.pdf", out.PDF}} {
-		if f.data == nil {
-			continue
-		}
-		p := filepath.Join(outDir, f.name)
-		tmp := p + ".tmp"
-		if err := os.WriteFile(tmp, f.data, 0o644); err != nil {
-			return fmt.Errorf("report: %w", err)
-		}
-		if err := os.Rename(tmp, p); err != nil {
-			return fmt.Errorf("report: %w", err)
-		}
+	if _, err := w.Write(b); err != nil {
+		return fmt.Errorf("report: html: %w", err)
 	}
 	return nil
+}
+
+// WritePDF writes the report as a PDF, the figures as vectors, dated
+// Setup.Date.
+func (r *Report) WritePDF(w io.Writer) error {
+	b, err := toPDF(r.title, r.md, r.figs, r.setup.Date)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(b); err != nil {
+		return fmt.Errorf("report: pdf: %w", err)
+	}
+	return nil
+}
+
+// Formats are the formats Write takes, each also the report file's
+// extension.
+func Formats() []string { return []string{"md", "html", "pdf"} }
+
+// Write writes the report in format, one of Formats.
+func (r *Report) Write(format string, w io.Writer) error {
+	switch format {
+	case "md":
+		return r.WriteMarkdown(w)
+	case "html":
+		return r.WriteHTML(w)
+	case "pdf":
+		return r.WritePDF(w)
+	}
+	return fmt.Errorf("report: format %q: want md, html or pdf", format)
 }

@@ -2,6 +2,7 @@ package report_test
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -9,10 +10,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"github.com/dnnbench/dnnbench/internal/golden"
-
-	"golang.org/x/text/encoding/charmap"
 
 	"github.com/dnnbench/dnnbench/plots"
 	"github.com/dnnbench/dnnbench/report"
@@ -44,7 +44,28 @@ func setup() report.Setup {
 	}
 }
 
-func render(t testing.TB, in analyse.Inputs) (*report.Output, []plots.Figure) {
+// output is a report written in every format.
+type output struct {
+	Markdown, HTML, PDF []byte
+}
+
+// write writes rep in every format.
+func write(t testing.TB, rep *report.Report) *output {
+	t.Helper()
+	var md, h, pdf bytes.Buffer
+	if err := rep.WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	if err := rep.WriteHTML(&h); err != nil {
+		t.Fatal(err)
+	}
+	if err := rep.WritePDF(&pdf); err != nil {
+		t.Fatal(err)
+	}
+	return &output{md.Bytes(), h.Bytes(), pdf.Bytes()}
+}
+
+func render(t testing.TB, in analyse.Inputs) (*output, []plots.Figure) {
 	t.Helper()
 	res, err := analyse.Run(in, analyse.Config{})
 	if err != nil {
@@ -54,26 +75,40 @@ func render(t testing.TB, in analyse.Inputs) (*report.Output, []plots.Figure) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := report.Render(report.Options{}, setup(), res, figs)
+	rep, err := report.New(report.Options{}, setup(), res, figs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return out, figs
+	return write(t, rep), figs
 }
 
 var tjString = regexp.MustCompile(`\(((?:[^()\\]|\\.)*)\) ?Tj`)
 
 // pdfText extracts the text shown by Tj operators of an uncompressed PDF,
-// one string a line, decoded from the core fonts' cp1252.
+// one string a line, decoded from the UTF-16BE strings of its embedded
+// Unicode fonts.
 func pdfText(pdf []byte) string {
 	var b strings.Builder
 	for _, m := range tjString.FindAllSubmatch(pdf, -1) {
-		s := string(m[1])
-		s = strings.NewReplacer(`\(`, "(", `\)`, ")", `\\`, `\`, `\r`, "", `\n`, "").Replace(s)
-		if u, err := charmap.Windows1252.NewDecoder().String(s); err == nil {
-			s = u
+		var raw []byte
+		for i := 0; i < len(m[1]); i++ {
+			c := m[1][i]
+			if c == '\\' && i+1 < len(m[1]) {
+				i++
+				switch c = m[1][i]; c {
+				case 'r':
+					c = '\r'
+				case 'n':
+					c = '\n'
+				}
+			}
+			raw = append(raw, c)
 		}
-		b.WriteString(s)
+		u16 := make([]uint16, len(raw)/2)
+		for i := range u16 {
+			u16[i] = uint16(raw[2*i])<<8 | uint16(raw[2*i+1])
+		}
+		b.WriteString(string(utf16.Decode(u16)))
 		b.WriteByte('\n')
 	}
 	return b.String()
@@ -116,6 +151,20 @@ func TestPDFContents(t *testing.T) {
 			t.Errorf("PDF text lacks %q", want)
 		}
 	}
+	// Symbols print as themselves in the embedded Unicode font, not as look-alikes.
+	for _, want := range []string{"Spearman ρ(top-1, FLOPs)", "within 0.7 GB at ≥ 15 FPS", "Memory ≤ (GB)", "2 cores × 2.2 GHz", "R² ≥ 0.9", "resnet18†", "76.02 ± 0.37"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("PDF text lacks %q", want)
+		}
+	}
+	for _, unwanted := range []string{" rho ", ">=", "<="} {
+		if strings.Contains(text, unwanted) {
+			t.Errorf("PDF text still has the look-alike %q", unwanted)
+		}
+	}
+	if bytes.Contains(out.PDF, []byte("/BaseFont /Helvetica")) || !bytes.Contains(out.PDF, []byte("/FontFile2")) || !bytes.Contains(out.PDF, []byte("/BaseFont /utf8liberationsans")) {
+		t.Errorf("PDF does not embed the Liberation TrueType fonts, or still uses a core font")
+	}
 	if !bytes.Contains(out.PDF, []byte("/CreationDate (D:20231114221320)")) {
 		t.Errorf("PDF creation date is not SOURCE_DATE_EPOCH")
 	}
@@ -134,8 +183,8 @@ func TestHTMLStandsAloneAndEscapes(t *testing.T) {
 	if !strings.Contains(h, "edge&lt;cnn&gt;&amp;v2") {
 		t.Errorf("escaped model name missing from the HTML")
 	}
-	if n := strings.Count(h, "<svg "); n != 7 {
-		t.Errorf("HTML has %d inline SVG figures, want 7", n)
+	if n := strings.Count(h, "<svg "); n != 8 {
+		t.Errorf("HTML has %d inline SVG figures, want 8 (Figures 1a–6)", n)
 	}
 	if strings.Contains(h, `src="figures/`) {
 		t.Errorf("HTML links a figure file instead of embedding it")
@@ -144,6 +193,32 @@ func TestHTMLStandsAloneAndEscapes(t *testing.T) {
 		if !strings.Contains(h, want) {
 			t.Errorf("HTML lacks %q", want)
 		}
+	}
+}
+
+// TestHTMLSortableTables: every table has a header row for the sort script
+// to hook, the script comes once, after the content, and without it the
+// tables are plain HTML tables.
+func TestHTMLSortableTables(t *testing.T) {
+	out, _ := render(t, analysetest.Inputs())
+	h := string(out.HTML)
+	tables := strings.Count(h, "<table>")
+	if tables < 8 {
+		t.Fatalf("HTML has %d tables, want at least 8", tables)
+	}
+	if n := strings.Count(h, "<thead>"); n != tables {
+		t.Errorf("%d of %d tables have a <thead> row", n, tables)
+	}
+	if strings.Count(h, "<script>") != 1 || strings.Index(h, "<script>") < strings.LastIndex(h, "</table>") {
+		t.Errorf("want one script, after the last table")
+	}
+	for _, want := range []string{`document.querySelectorAll("table")`, `aria-sort`, `th[aria-sort=ascending] button.sort::after`} {
+		if !strings.Contains(h, want) {
+			t.Errorf("HTML lacks %q", want)
+		}
+	}
+	if strings.Contains(h, "<button") {
+		t.Errorf("sort buttons are in the static HTML; the script adds them")
 	}
 }
 
@@ -164,7 +239,8 @@ func TestHostileNames(t *testing.T) {
 	}
 	out, _ := render(t, in)
 	h := string(out.HTML)
-	if strings.Contains(h, "<script>") || strings.Contains(h, `href="javascript`) {
+	// The one script is the report's own table sorter.
+	if strings.Count(h, "<script") != 1 || strings.Contains(h, "<script>alert") || strings.Contains(h, `href="javascript`) {
 		t.Errorf("hostile model name became markup in the HTML")
 	}
 	if !strings.Contains(h, "x|y*z_&lt;script&gt;alert(1)&lt;/script&gt;[l](javascript:x)") {
@@ -180,25 +256,50 @@ func TestByteIdentical(t *testing.T) {
 	}
 }
 
-func TestGenerateWritesFormats(t *testing.T) {
+func TestWriteFormats(t *testing.T) {
 	res, err := analyse.Run(analysetest.Inputs(), analyse.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	if err := report.Generate(report.Options{Formats: []string{"md", "pdf"}}, setup(), res, nil, dir); err != nil {
+	rep, err := report.New(report.Options{}, setup(), res, nil)
+	if err != nil {
 		t.Fatal(err)
 	}
-	for name, want := range map[string]bool{"report.md": true, "report.pdf": true, "report.html": false} {
-		_, err := os.Stat(filepath.Join(dir, name))
-		if (err == nil) != want {
-			t.Errorf("%s written = %v, want %v", name, err == nil, want)
+	all := write(t, rep)
+	for _, tc := range []struct {
+		format string
+		want   []byte
+	}{{"md", all.Markdown}, {"html", all.HTML}, {"pdf", all.PDF}} {
+		var b bytes.Buffer
+		if err := rep.Write(tc.format, &b); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(b.Bytes(), tc.want) {
+			t.Errorf("Write(%q) differs from its Write method", tc.format)
 		}
 	}
-	if err := report.Generate(report.Options{Formats: []string{"docx"}}, setup(), res, nil, dir); err == nil || !strings.Contains(err.Error(), `"docx"`) {
-		t.Errorf("unknown format: err = %v", err)
+	if !bytes.HasPrefix(all.PDF, []byte("%PDF-")) || !bytes.HasPrefix(all.HTML, []byte("<!DOCTYPE html>")) || !bytes.HasPrefix(all.Markdown, []byte("# ")) {
+		t.Errorf("a format does not start as it should")
+	}
+	if got := report.Formats(); strings.Join(got, ",") != "md,html,pdf" {
+		t.Errorf("Formats() = %v", got)
+	}
+	var b bytes.Buffer
+	if err := rep.Write("docx", &b); err == nil || !strings.Contains(err.Error(), `"docx"`) || b.Len() != 0 {
+		t.Errorf("unknown format: err = %v, wrote %d bytes", err, b.Len())
+	}
+	if _, err := report.New(report.Options{}, setup(), nil, nil); err == nil {
+		t.Errorf("New without an analysis result: no error")
+	}
+	if err := rep.WritePDF(failWriter{}); err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Errorf("WritePDF to a failing writer: %v, want the writer's error", err)
 	}
 }
+
+// failWriter fails every write.
+type failWriter struct{}
+
+func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
 
 // BenchmarkReport40x2 is the report stage from cache-equivalent inputs:
 // analysis, figures and all three formats for 40 models on 2 devices.
@@ -213,9 +314,11 @@ func BenchmarkReport40x2(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := report.Render(report.Options{}, setup(), res, figs); err != nil {
+		rep, err := report.New(report.Options{}, setup(), res, figs)
+		if err != nil {
 			b.Fatal(err)
 		}
+		write(b, rep)
 	}
 }
 
@@ -238,11 +341,15 @@ func TestMethodFollowsDevice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := report.Render(report.Options{Formats: []string{"md"}}, report.Setup{}, res, nil)
+	rep, err := report.New(report.Options{}, report.Setup{}, res, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	md := string(out.Markdown)
+	var out bytes.Buffer
+	if err := rep.WriteMarkdown(&out); err != nil {
+		t.Fatal(err)
+	}
+	md := out.String()
 	for _, want := range []string{
 		"On cpu (CPU execution provider) the input and output tensors are in host memory, where the model runs, so nothing is copied.",
 		"On gpu (tensorrt execution provider) the input and output tensors are allocated in host memory, so every timed Run includes copying the input batch to the GPU and the outputs back",
@@ -293,8 +400,9 @@ func TestAccuracyFailureAndSkipped(t *testing.T) {
 	}
 }
 
-// TestPDFNonLatinNames: characters the PDF's core fonts lack are shown as
-// \uXXXX escapes, never dropped as dots; Latin-1 letters stay as they are.
+// TestPDFNonLatinNames: characters the PDF's font lacks are shown as
+// \uXXXX escapes, never dropped as dots or boxes; Latin and Greek letters
+// stay as they are.
 func TestPDFNonLatinNames(t *testing.T) {
 	in := analysetest.Inputs()
 	name := "模Ωé"
@@ -310,7 +418,7 @@ func TestPDFNonLatinNames(t *testing.T) {
 	}
 	out, _ := render(t, in)
 	text := pdfText(out.PDF)
-	if want := `\u6a21\u03a9é`; !strings.Contains(text, want) {
+	if want := `\u6a21Ωé`; !strings.Contains(text, want) {
 		t.Errorf("PDF text lacks the escaped name %q", want)
 	}
 	if strings.Contains(text, "..é") {

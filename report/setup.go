@@ -4,7 +4,6 @@
 package report
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/dnnbench/dnnbench/stages/compare"
@@ -63,10 +62,8 @@ type DeviceProfile struct {
 	PeakMethod string
 }
 
-// Options controls what is written.
+// Options controls how the report reads.
 type Options struct {
-	// Formats lists the outputs: "md", "html", "pdf"; default all three.
-	Formats []string
 	// Title is the report title; default "Benchmark analysis of deep neural
 	// network architectures on this machine".
 	Title string
@@ -79,9 +76,6 @@ type Options struct {
 }
 
 func (o Options) withDefaults() Options {
-	if len(o.Formats) == 0 {
-		o.Formats = []string{"md", "html", "pdf"}
-	}
 	if o.Title == "" {
 		o.Title = "Benchmark analysis of deep neural network architectures on this machine"
 	}
@@ -89,24 +83,4 @@ func (o Options) withDefaults() Options {
 		o.FigureDir = "figures"
 	}
 	return o
-}
-
-func (o Options) validate() error {
-	for _, f := range o.Formats {
-		switch f {
-		case "md", "html", "pdf":
-		default:
-			return fmt.Errorf("report: format %q: want md, html or pdf", f)
-		}
-	}
-	return nil
-}
-
-func (o Options) wants(format string) bool {
-	for _, f := range o.Formats {
-		if f == format {
-			return true
-		}
-	}
-	return false
 }

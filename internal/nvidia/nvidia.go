@@ -65,6 +65,11 @@ func (l *Library) Close() error { return l.lib.close() }
 // GPU reads the name, driver, clocks and memory size of GPU index.
 func (l *Library) GPU(index int) (GPU, error) { return l.lib.gpu(index) }
 
+// TotalEnergy reads GPU index's total energy counter, in millijoules since
+// the driver was loaded (nvmlDeviceGetTotalEnergyConsumption: Volta and
+// later GPUs; older ones answer "Not Supported").
+func (l *Library) TotalEnergy(index int) (uint64, error) { return l.lib.totalEnergy(index) }
+
 // Processes lists the compute processes on GPU index, sorted by PID.
 func (l *Library) Processes(index int) ([]Process, error) {
 	infos, err := l.lib.processes(index)

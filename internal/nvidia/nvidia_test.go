@@ -119,6 +119,31 @@ func TestOpenErrors(t *testing.T) {
 	}
 }
 
+// TestFakeTotalEnergy reads the energy counter through the binding: two
+// reads differ by the fake's 350000 mJ step; a GPU that does not support it
+// and a driver that lacks the function are errors naming the GPU.
+func TestFakeTotalEnergy(t *testing.T) {
+	lib := openFake(t)
+	a, err := lib.TotalEnergy(0)
+	if err != nil || a != 8123456789 {
+		t.Fatalf("first read %d, %v; want 8123456789 mJ", a, err)
+	}
+	if b, err := lib.TotalEnergy(0); err != nil || b-a != 350000 {
+		t.Errorf("second read %d, %v; want %d", b, err, a+350000)
+	}
+	if _, err := lib.TotalEnergy(1); err == nil || !strings.Contains(err.Error(), "GPU 1") {
+		t.Errorf("GPU 1: err %v, want one naming it", err)
+	}
+	for define, want := range map[string]string{
+		"ENERGY_NOT_SUPPORTED": "GPU 0 total energy: Not Supported",
+		"NO_ENERGY":            "GPU 0 total energy: Function Not Found",
+	} {
+		if _, err := openFake(t, define).TotalEnergy(0); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: err %v, want %q", define, err, want)
+		}
+	}
+}
+
 func TestUsedBy(t *testing.T) {
 	procs := []Process{{11509, 2539 << 20}, {12201, 25 << 20}, {14466, 3713 << 20}, {14466, 1 << 20}}
 	if n, err := UsedBy(procs, 14466); err != nil || n != 3714<<20 {
@@ -147,6 +172,14 @@ func TestOpenOnThisMachine(t *testing.T) {
 	g, err := lib.GPU(0)
 	if err != nil || g.Name == "" || g.Driver == "" || g.MemoryBytes == 0 {
 		t.Errorf("GPU 0: %+v, %v", g, err)
+	}
+	// GPUs before Volta answer Not Supported; any other error is a binding fault.
+	if a, err := lib.TotalEnergy(0); err == nil {
+		if b, err := lib.TotalEnergy(0); err != nil || b < a {
+			t.Errorf("total energy went from %d mJ to %d mJ (%v)", a, b, err)
+		}
+	} else if !strings.Contains(err.Error(), "Not Supported") {
+		t.Errorf("total energy: %v", err)
 	}
 	procs, err := lib.Processes(0)
 	if err != nil {

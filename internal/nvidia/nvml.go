@@ -60,6 +60,7 @@ typedef struct {
 	nvmlReturn_t (*processes)(nvmlDevice_t, unsigned int *, void *);
 	int processesV1; // processes fills nvmlProcessInfo_v1_t records
 	nvmlReturn_t (*numCores)(nvmlDevice_t, unsigned int *); // optional: NULL before driver 520
+	nvmlReturn_t (*totalEnergy)(nvmlDevice_t, unsigned long long *); // optional: NULL before driver 410
 } dnnNVML;
 
 // dnn_sym returns the first of the two symbols the library has.
@@ -91,6 +92,7 @@ static const char *dnn_load(dnnNVML *n) {
 	}
 	if (n->processes == NULL) return "nvmlDeviceGetComputeRunningProcesses_v3";
 	n->numCores = dlsym(h, "nvmlDeviceGetNumGpuCores");
+	n->totalEnergy = dlsym(h, "nvmlDeviceGetTotalEnergyConsumption");
 	return NULL;
 }
 
@@ -126,6 +128,9 @@ static nvmlReturn_t dnn_max_clock(dnnNVML *n, nvmlDevice_t d, int t, unsigned in
 static nvmlReturn_t dnn_memory(dnnNVML *n, nvmlDevice_t d, nvmlMemory_t *m) { return n->memoryInfo(d, m); }
 static nvmlReturn_t dnn_num_cores(dnnNVML *n, nvmlDevice_t d, unsigned int *c) {
 	return n->numCores == NULL ? dnnNotFound : n->numCores(d, c);
+}
+static nvmlReturn_t dnn_total_energy(dnnNVML *n, nvmlDevice_t d, unsigned long long *mj) {
+	return n->totalEnergy == NULL ? dnnNotFound : n->totalEnergy(d, mj);
 }
 
 // dnn_processes lists compute processes into out (room for *count), in the
@@ -262,6 +267,20 @@ func (l *nvml) gpu(index int) (GPU, error) {
 		g.Cores = int(cores)
 	}
 	return g, nil
+}
+
+// totalEnergy reads GPU index's energy counter: millijoules since the
+// driver was loaded.
+func (l *nvml) totalEnergy(index int) (uint64, error) {
+	d, err := l.device(index)
+	if err != nil {
+		return 0, err
+	}
+	var mj C.ulonglong
+	if ret := C.dnn_total_energy(l.n, d, &mj); ret != C.dnnSuccess {
+		return 0, fmt.Errorf("nvidia: GPU %d total energy: %s", index, l.errorString(ret))
+	}
+	return uint64(mj), nil
 }
 
 // processes lists the compute processes on GPU index. NVML says how many

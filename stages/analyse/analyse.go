@@ -169,6 +169,11 @@ type DeviceModelRow struct {
 	// Sampler is the memory sampler of the batch-1 row: "proc", "nvml" or "tegrastats".
 	Sampler      string `parquet:"sampler"`
 	MemoryStatus string `parquet:"memory_status"`
+	// JoulesPerImage is the batch-1 timing row's energy per image in joules
+	// (NaN without a reading or an "ok" row); EnergySource names its sensor,
+	// or is "none: " and why.
+	JoulesPerImage float64 `parquet:"joules_per_image_b1"`
+	EnergySource   string  `parquet:"energy_source"`
 }
 
 // DeviceRow summarises how a device was measured: the most common value of

@@ -161,10 +161,14 @@ func deviceModelTable(in Inputs, ms []ModelRow, devices []string) []DeviceModelR
 	for _, d := range devices {
 		for _, m := range ms {
 			r := DeviceModelRow{Device: d, Model: m.Model, HasAccuracy: m.HasAccuracy, Top1: m.Top1,
-				Params: m.Params, FLOPs: m.FLOPs, TimingStatus: StatusNotRun, TimingStable: true, MemoryStatus: StatusNotRun}
+				Params: m.Params, FLOPs: m.FLOPs, TimingStatus: StatusNotRun, TimingStable: true, MemoryStatus: StatusNotRun, JoulesPerImage: math.NaN()}
 			if t, ok := ti[cellKey{d, m.Model, 1}]; ok {
 				r.TimingStatus = normStatus(t.Status)
 				r.TimingStable = true
+				r.EnergySource = t.EnergySource
+				if r.TimingStatus == StatusOK && t.JoulesPerImage > 0 {
+					r.JoulesPerImage = t.JoulesPerImage
+				}
 				if r.TimingStatus == StatusOK && t.FPS > 0 {
 					r.FPS, r.MsPerImage, r.TimingStable = t.FPS, t.MsPerImage, stable(t)
 				} else if r.TimingStatus == StatusOK {

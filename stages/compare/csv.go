@@ -2,13 +2,10 @@ package compare
 
 import (
 	"encoding/csv"
-	"fmt"
 	"io"
 	"math"
 	"strconv"
 	"strings"
-
-	"github.com/dnnbench/dnnbench/internal/atomicfile"
 )
 
 // Columns are compare.csv's header. Latencies are batch latencies in
@@ -52,14 +49,6 @@ func (r *Result) EncodeCSV(w io.Writer) error {
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-// WriteCSV writes the result to path atomically (see EncodeCSV).
-func (r *Result) WriteCSV(path string) error {
-	if err := atomicfile.Write(path, ".tmp-*", r.EncodeCSV); err != nil {
-		return fmt.Errorf("compare: %w", err)
-	}
-	return nil
 }
 
 // num formats a finite number in its shortest exact form; an infinite or

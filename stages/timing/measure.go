@@ -42,6 +42,10 @@ type chunk struct {
 	// OtherCPU is the CPU used by other processes during the chunk, in cores
 	// (CPU seconds per wall second); NaN when the host does not say.
 	OtherCPU float64
+	// Joules is the energy the probe's meter read over the timed runs; NaN
+	// without a meter, and EnergyErr says why a reading failed.
+	Joules    float64
+	EnergyErr string
 }
 
 // warmUp runs run until at least warmup runs and minDur have passed; the
@@ -72,13 +76,14 @@ func warmUp(ctx context.Context, run func() error, warmup int, minDur time.Durat
 // batch size (caches, the allocator) is not timed. Only run is inside the
 // timed interval; the host's other load is read around the timed runs.
 func timeChunk(ctx context.Context, run func() error, n int, minDur time.Duration, rewarm bool, p probe) (chunk, error) {
-	c := chunk{SamplesMs: make([]float64, 0, n), StartsNs: make([]int64, 0, n), OtherCPU: math.NaN()}
+	c := chunk{SamplesMs: make([]float64, 0, n), StartsNs: make([]int64, 0, n), OtherCPU: math.NaN(), Joules: math.NaN()}
 	if rewarm {
 		if err := run(); err != nil {
 			return c, err
 		}
 	}
 	o0, ok0 := p.OtherCPU()
+	stopEnergy := startEnergy(p)
 	w0 := p.Now()
 	var total time.Duration
 	for len(c.SamplesMs) < n || total < minDur {
@@ -98,6 +103,7 @@ func timeChunk(ctx context.Context, run func() error, n int, minDur time.Duratio
 		c.SamplesMs = append(c.SamplesMs, ms(d))
 		c.StartsNs = append(c.StartsNs, start.UnixNano())
 	}
+	c.Joules, c.EnergyErr = stopEnergy()
 	o1, ok1 := p.OtherCPU()
 	if wall := p.Now().Sub(w0).Seconds(); ok0 && ok1 && wall > 0 {
 		c.OtherCPU = max(0, (o1-o0)/wall)
@@ -162,7 +168,10 @@ func (p plan) perRound(r int) (int, time.Duration) {
 // reported and ends the loop. The error is ctx's or send's.
 func timeAll(ctx context.Context, batches []int, prepare func(n int) (func() error, error), warmup int, pl plan, p probe, send func(event) error) error {
 	sendRound := func(batch, round int, c chunk) error {
-		ev := event{Kind: evRound, Batch: batch, Round: round, SamplesMs: c.SamplesMs, StartsNs: c.StartsNs}
+		ev := event{Kind: evRound, Batch: batch, Round: round, SamplesMs: c.SamplesMs, StartsNs: c.StartsNs, EnergyError: c.EnergyErr}
+		if !math.IsNaN(c.Joules) {
+			ev.Joules = &c.Joules
+		}
 		if !math.IsNaN(c.OtherCPU) {
 			ev.OtherCPU = &c.OtherCPU
 		}

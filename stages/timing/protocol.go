@@ -19,10 +19,10 @@ type request struct {
 
 // Event kinds the worker sends, one JSON line each.
 const (
-	evSession = "session" // session created: SessionMs, Conditions
+	evSession = "session" // session created: SessionMs, Conditions, EnergySource
 	evBegin   = "begin"   // warming up Batch
 	evReady   = "ready"   // Batch warmed up: FirstRunMs, Warmup
-	evRound   = "round"   // one round of Batch timed: Round, SamplesMs, StartsNs, OtherCPU
+	evRound   = "round"   // one round of Batch timed: Round, SamplesMs, StartsNs, OtherCPU, Joules
 	evFailed  = "failed"  // Batch failed: OOM, Message (see Worker for what follows)
 	evFatal   = "fatal"   // the session could not be made: Message, Provider
 )
@@ -41,7 +41,13 @@ type event struct {
 	// OtherCPU is other processes' CPU during the round in cores; absent
 	// when the host does not say.
 	OtherCPU *float64 `json:"other_cpu,omitempty"`
-	OOM      bool     `json:"oom,omitempty"`
+	// EnergySource names the worker's energy meter (see energy.Meter);
+	// Joules is a round's energy over its timed runs, absent without a
+	// reading, and EnergyError says why a reading failed.
+	EnergySource string   `json:"energy_source,omitempty"`
+	Joules       *float64 `json:"joules,omitempty"`
+	EnergyError  string   `json:"energy_error,omitempty"`
+	OOM          bool     `json:"oom,omitempty"`
 	// ProviderMissing marks a fatal error caused by the device, not the model.
 	ProviderMissing bool   `json:"provider_missing,omitempty"`
 	Message         string `json:"message,omitempty"`

@@ -48,6 +48,11 @@ type Row struct {
 	Provider string `parquet:"provider"`
 	// Warnings are "; "-separated (large spread, few samples).
 	Warnings string `parquet:"warnings"`
+	// JoulesPerImage is the energy of the timed runs per image, in joules,
+	// from the rounds the latency estimate uses (see setEnergy); NaN where no
+	// sensor was read. EnergySource names the sensor, or is "none: " and why.
+	JoulesPerImage float64 `parquet:"joules_per_image"`
+	EnergySource   string  `parquet:"energy_source"`
 	// ModelSHA256 is the measured ONNX file's hex digest: what the row belongs
 	// to, whatever name a config gives that file (not in CSV).
 	ModelSHA256 string `parquet:"model_sha256" csv:"-"`

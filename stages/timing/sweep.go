@@ -111,7 +111,9 @@ func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(R
 type cellState struct {
 	firstRunMs float64
 	warmup     int
-	rounds     []Round // this attempt's
+	rounds     []Round   // this attempt's
+	joules     []float64 // per round of this attempt; NaN without a reading
+	energyErr  string    // the first failed reading
 }
 
 // sweepState collects a child's events and turns them into rows.
@@ -122,6 +124,7 @@ type sweepState struct {
 	cells      map[int]*cellState
 	prior      map[int]Row
 	sessionMs  float64
+	energySrc  string  // the worker's energy meter
 	inflight   int     // batch begun and not yet warmed up
 	failedAt   int     // batch that failed, 0 if none
 	failStatus string  // its status
@@ -162,7 +165,7 @@ func (s *sweepState) handle(ev event) error {
 	}
 	switch ev.Kind {
 	case evSession:
-		s.sessionMs = ev.SessionMs
+		s.sessionMs, s.energySrc = ev.SessionMs, ev.EnergySource
 	case evBegin:
 		if err := known(); err != nil {
 			return err
@@ -184,6 +187,7 @@ func (s *sweepState) handle(ev event) error {
 			rd.OtherCPU = *ev.OtherCPU
 		}
 		c.rounds = append(c.rounds, rd)
+		c.addEnergy(ev)
 		xs := append([]float64(nil), ev.SamplesMs...)
 		sort.Float64s(xs)
 		s.perImageMs = quantile(xs, 0.5) / float64(ev.Batch)
@@ -221,6 +225,7 @@ func (s *sweepState) base(batch int) Row {
 		Model: s.model.Name, Device: s.cfg.Device, Batch: int64(batch), Threads: int64(s.cfg.Session.IntraOpThreads),
 		Provider: providerName(s.cfg.Session.Provider), SessionMs: s.sessionMs,
 		LatencyMsCILow: math.NaN(), LatencyMsCIHigh: math.NaN(), OtherCPUMax: math.NaN(),
+		JoulesPerImage: math.NaN(), EnergySource: s.energySrc,
 	}
 }
 
@@ -288,7 +293,8 @@ func (s *sweepState) okRow(b int, c *cellState) (Row, error) {
 		r.FirstRunMs = c.rounds[0].SamplesMs[0] // no warm-up: the first timed run was the first run
 	}
 	rounds := c.rounds
-	if p, ok := s.prior[b]; ok {
+	p, hasPrior := s.prior[b]
+	if hasPrior {
 		rounds = append(p.rounds(), rounds...)
 		r.FirstRunMs, r.SessionMs = p.FirstRunMs, p.SessionMs
 		r.Warmup += p.Warmup
@@ -298,6 +304,7 @@ func (s *sweepState) okRow(b int, c *cellState) (Row, error) {
 		return r, fmt.Errorf("timing: %s batch %d: %w", s.model.Name, b, err)
 	}
 	r.setRounds(rounds, e)
+	s.setEnergy(&r, c, e.Used[len(rounds)-len(c.rounds):], p, hasPrior)
 	if len(c.rounds) < s.cfg.Rounds {
 		r.Warnings = strings.TrimPrefix(r.Warnings+fmt.Sprintf("; only %d of %d rounds measured (the worker stopped)", len(c.rounds), s.cfg.Rounds), "; ")
 	}

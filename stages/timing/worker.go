@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/dnnbench/dnnbench/internal/conditions"
+	"github.com/dnnbench/dnnbench/internal/energy"
 	"github.com/dnnbench/dnnbench/internal/headroom"
 	"github.com/dnnbench/dnnbench/internal/onnxrt"
 	"github.com/dnnbench/dnnbench/internal/sweep"
@@ -48,7 +49,9 @@ func Worker(ctx context.Context, in io.Reader, out io.Writer) error {
 			b.Close()
 		}
 	}()
-	if err := enc.Send(event{Kind: evSession, SessionMs: ms(time.Since(t0)), Conditions: &cond}); err != nil {
+	meter := energy.Open(ctx, energy.Options{NVML: req.NVML, GPU: req.GPU})
+	defer meter.Close()
+	if err := enc.Send(event{Kind: evSession, SessionMs: ms(time.Since(t0)), Conditions: &cond, EnergySource: meter.Source()}); err != nil {
 		return err
 	}
 	pl := plan{rounds: req.Rounds, runs: req.Runs, minDur: time.Duration(req.MinSeconds * float64(time.Second))}
@@ -64,7 +67,7 @@ func Worker(ctx context.Context, in io.Reader, out io.Writer) error {
 		Fill(b.Input())
 		return b.Run, nil
 	}
-	return timeAll(ctx, req.Batches, prepare, req.Warmup, pl, hostProbe{}, func(ev event) error { return enc.Send(ev) })
+	return timeAll(ctx, req.Batches, prepare, req.Warmup, pl, meteredProbe{m: meter}, func(ev event) error { return enc.Send(ev) })
 }
 
 // checkInput refuses, as out of memory, an input for n images that cannot

@@ -15,6 +15,10 @@ import (
 	"github.com/dnnbench/dnnbench/stages/timing"
 )
 
+// CPUEnergySource is the energy source of the fixture's cpu rows: RAPL
+// counters only root may read.
+const CPUEnergySource = "none: no readable RAPL counter: /sys/class/powercap/intel-rapl:0/energy_uj: permission denied (since Linux 5.10 only root may read it: run as root, or let the user read it with chmod a+r)"
+
 // model is one fixture network. Params, GMACs and published accuracies are
 // torchvision 0.21's (configs/reference/torchvision.csv); the last entry is
 // a user model with a hostile name and no accuracy.
@@ -108,7 +112,8 @@ func build(ms []model) analyse.Inputs {
 		for di, dev := range Devices {
 			speed := []float64{0.5, 3.2}[di]
 			for _, b := range TimingBatches {
-				r := timing.Row{Model: m.name, Device: dev, Batch: b, Threads: 2, Warmup: 10, Runs: 10, Provider: []string{"cpu", "cuda"}[di], Status: "ok"}
+				r := timing.Row{Model: m.name, Device: dev, Batch: b, Threads: 2, Warmup: 10, Runs: 10, Provider: []string{"cpu", "cuda"}[di], Status: "ok",
+					JoulesPerImage: math.NaN(), EnergySource: []string{CPUEnergySource, "tegrastats: VDD_IN (board input power)"}[di]}
 				if dev == "jetson-orin" && m.jetsonLimit > 0 && b > m.jetsonLimit {
 					r.Status, r.Error = "oom", "CUDA failure 2: out of memory"
 					in.Timing = append(in.Timing, r)
@@ -130,6 +135,9 @@ func build(ms []model) analyse.Inputs {
 				r.LatencyMsP90, r.LatencyMsP99 = lat*1.04, lat*1.08
 				r.LatencyMsCILow, r.LatencyMsCIHigh = lat*0.98, lat*1.02
 				r.MsPerImage, r.FPS = perImage, 1000/perImage
+				if dev == "jetson-orin" {
+					r.JoulesPerImage = (9 + m.gmacs) * perImage / 1000 // the board draws 9 W and more for larger models
+				}
 				r.SessionMs, r.FirstRunMs = 40+m.gmacs*10, lat*3
 				if b == 1 {
 					for k := 0; k < 10; k++ {
