@@ -1,6 +1,7 @@
 package ceilings
 
 import (
+	"bytes"
 	"context"
 	"math"
 	"os"
@@ -181,15 +182,11 @@ func TestMeasureUnknownProvider(t *testing.T) {
 
 // TestCSVColumns pins analysis/ceilings.csv's header.
 func TestCSVColumns(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "c.csv")
-	if err := cache.WriteCSV(path, []Row{{Device: "cpu", PeakGFLOPS: 1, BandwidthGBs: 2, Method: MethodMeasured}}); err != nil {
+	var buf bytes.Buffer
+	if err := cache.WriteCSV(&buf, []Row{{Device: "cpu", PeakGFLOPS: 1, BandwidthGBs: 2, Method: MethodMeasured}}); err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, want := string(b), "device,peak_gflops,bandwidth_gbs,method\ncpu,1,2,measured\n"; got != want {
+	if got, want := buf.String(), "device,peak_gflops,bandwidth_gbs,method\ncpu,1,2,measured\n"; got != want {
 		t.Errorf("csv %q, want %q", got, want)
 	}
 }
