@@ -59,7 +59,7 @@ func rooflineFigure(res *analyse.Result) (figureSpec, error) {
 	}
 	perPanel := n / max(len(panels), 1)
 	return figureSpec{"fig5", "5", rooflineTitle,
-		max(vg.Length(cols)*4.2*vg.Inch, 6.5*vg.Inch), vg.Length(max(rows, 1)) * panelHeight(perPanel),
+		max(vg.Length(cols)*4.2*vg.Inch, 6.5*vg.Inch), vg.Length(max(rows, 1)) * max(panelHeight(perPanel), 4.5*vg.Inch),
 		n, "no device has both ceilings (analysis/ceilings.csv) and a timing result", drawGrid}, nil
 }
 
