@@ -102,6 +102,8 @@ type Store struct {
 	// packs caches pack indexes by path; packs are immutable.
 	packsMu sync.Mutex
 	packs   map[string]*packIndex
+	// remote is the bucket this Store is a copy of, or nil (see SetRemote).
+	remote *remoteState
 }
 
 // Open returns the store in dir, creating the directory if needed.
@@ -208,7 +210,9 @@ func Get[T any](s *Store, stage, key string) (rows []T, ok bool, err error) {
 // Put writes rows as entry key of stage, replacing any previous entry. The
 // write is atomic: rows go to a temporary file in the stage directory, which
 // is synced and renamed over the entry, so an interrupted Put leaves the old
-// entry or none, never a partial one.
+// entry or none, never a partial one. A Store with a remote (SetRemote) then
+// uploads the entry; an upload that fails is retried by Flush and Sync, so
+// Put reports only local errors.
 func Put[T any](s *Store, stage, key string, rows []T) error {
 	dir, path, err := s.entryPath(stage, key)
 	if err != nil {
@@ -227,6 +231,9 @@ func Put[T any](s *Store, stage, key string, rows []T) error {
 	})
 	if err != nil {
 		return fmt.Errorf("cache: %s: %w", stage, err)
+	}
+	if s.remote != nil {
+		s.upload(stage+"/"+key+entryExt, path)
 	}
 	return nil
 }

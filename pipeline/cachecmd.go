@@ -11,7 +11,7 @@ import (
 	"github.com/dnnbench/dnnbench/cache"
 )
 
-// runCache is "pipeline cache verify|repair [--cache DIR]": verify lists the
+// runCache is "pipeline cache verify|repair [--cache DIR|s3://…]": verify lists the
 // damaged entries and packs and fails when there are any; repair moves them
 // into their stage's quarantine directory, so the next run recomputes only
 // their rows.
@@ -32,6 +32,16 @@ func runCache(ctx context.Context, stdout, stderr io.Writer, args []string) erro
 	var notice string
 	if *dir, notice = cacheDir(fs, *dir, ""); notice != "" {
 		fmt.Fprintln(stderr, notice)
+	}
+	// An s3:// cache is checked in this machine's local copy; the bucket
+	// only ever receives whole entries (see cache.Store.Sync).
+	if cache.IsS3URL(*dir) {
+		local, err := remoteCopyDir(*dir)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "pipeline: checking the local copy %s of %s\n", local, *dir)
+		*dir = local
 	}
 	store, err := cache.Open(*dir)
 	if err != nil {

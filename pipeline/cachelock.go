@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/dnnbench/dnnbench/internal/diag"
 	"os"
 	"time"
 
@@ -29,6 +30,6 @@ func (r *runner) workersHold() []*os.File {
 func (r *runner) noteRepairs() {
 	for _, rep := range r.store.Repairs() {
 		r.log.Printf("%s", rep)
-		r.warnings = append(r.warnings, rep.String())
+		r.warnings = append(r.warnings, diag.Warning{Stage: "cache", Code: "cache-repaired", Message: rep.String()})
 	}
 }

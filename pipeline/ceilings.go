@@ -11,6 +11,7 @@ import (
 	"github.com/dnnbench/dnnbench/cache"
 	"github.com/dnnbench/dnnbench/configs"
 	"github.com/dnnbench/dnnbench/internal/config"
+	"github.com/dnnbench/dnnbench/internal/diag"
 	"github.com/dnnbench/dnnbench/stages/ceilings"
 	"github.com/dnnbench/dnnbench/stages/timing"
 )
@@ -46,12 +47,14 @@ func (r *runner) ceilings(ctx context.Context) ([]ceilings.Row, error) {
 			return nil, ctx.Err()
 		case err != nil:
 			own = r.nominalCeiling()
-			r.warnings = append(r.warnings, fmt.Sprintf("ceilings: %s: not measured (%v); the roofline uses the detected peak %.1f GFLOP/s (method nominal) and no bandwidth ceiling", r.dev.Name, err, own.PeakGFLOPS))
+			r.warnings = append(r.warnings, diag.Warning{Stage: "ceilings", Device: r.dev.Name, Code: "ceilings-nominal",
+				Message: fmt.Sprintf("not measured (%v); the roofline uses the detected peak %.1f GFLOP/s (method nominal) and no bandwidth ceiling", err, own.PeakGFLOPS)})
 		case m.Loaded():
 			// A loaded measurement is used once but not cached, so the
 			// next run measures again.
 			own = m.Row
-			r.warnings = append(r.warnings, fmt.Sprintf("ceilings: %s: measured while other processes used %.1f cores (more than %g), so the ceilings are likely too low; not cached, the next run measures them again", r.dev.Name, m.OtherCPU, timing.MaxOtherCPU))
+			r.warnings = append(r.warnings, diag.Warning{Stage: "ceilings", Device: r.dev.Name, Code: "ceilings-loaded",
+				Message: fmt.Sprintf("measured while other processes used %.1f cores (more than %g), so the ceilings are likely too low; not cached, the next run measures them again", m.OtherCPU, timing.MaxOtherCPU)})
 		default:
 			own = m.Row
 			if err := cache.Put(r.store, ceilingsEntries, key, []ceilings.Row{own}); err != nil {

@@ -34,7 +34,7 @@ func runCompare(ctx context.Context, stdout, stderr io.Writer, args []string) er
 	fs.SetOutput(stderr)
 	base := fs.String("base", "", "the side to compare against: DEVICE (in --cache) or DEVICE@CACHE")
 	nw := fs.String("new", "", "the side compared with it: DEVICE (in --cache) or DEVICE@CACHE")
-	dir := fs.String("cache", defaultCache, "cache of the sides that name no cache")
+	dir := fs.String("cache", defaultCache, "cache of the sides that name no cache (a directory or s3://BUCKET/PREFIX)")
 	out := fs.String("out", "out", "output directory; the comparison goes to <out>/compare/")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: go run ./pipeline compare --base DEVICE[@CACHE] --new DEVICE[@CACHE] [--cache DIR] [--out DIR]")
@@ -121,7 +121,7 @@ func compareSides(ctx context.Context, base, nw config.Side, defaultDir string, 
 		if dir == "" {
 			dir = defaultDir
 		}
-		store, err := openForReading(which, dir, stores)
+		store, err := openForReading(ctx, which, dir, stores)
 		if err != nil {
 			return nil, err
 		}
@@ -139,8 +139,32 @@ func compareSides(ctx context.Context, base, nw config.Side, defaultDir string, 
 
 // openForReading opens the cache in dir, once per directory. A local
 // directory must exist: a comparison reads, and an empty new cache would
-// only hide a typo.
-func openForReading(which, dir string, stores map[string]*cache.Store) (*cache.Store, error) {
+// only hide a typo. An s3:// cache is read in its local copy, brought up to
+// date with the bucket first (see cache.Store.Sync).
+func openForReading(ctx context.Context, which, dir string, stores map[string]*cache.Store) (*cache.Store, error) {
+	if cache.IsS3URL(dir) {
+		local, err := remoteCopyDir(dir)
+		if err != nil {
+			return nil, fmt.Errorf("compare: %s cache: %w", which, err)
+		}
+		if s, ok := stores[local]; ok {
+			return s, nil
+		}
+		local, remote, err := remoteCache(ctx, dir, cache.S3Options{})
+		if err != nil {
+			return nil, fmt.Errorf("compare: %s cache: %w", which, err)
+		}
+		s, err := cache.Open(local)
+		if err != nil {
+			return nil, err
+		}
+		s.SetRemote(remote)
+		if _, err := s.Sync(ctx); err != nil {
+			return nil, fmt.Errorf("compare: %s cache: %w", which, err)
+		}
+		stores[local] = s
+		return s, nil
+	}
 	if s, ok := stores[dir]; ok {
 		return s, nil
 	}

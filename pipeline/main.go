@@ -7,7 +7,7 @@
 //
 //	go run ./pipeline [--config configs/default.yaml] [--stage all|models|flops|accuracy|timing|memory|analyse|report]
 //	                  [--device cpu|cuda|tensorrt|jetson|<name>] [--models a,b,c]
-//	                  [--out out] [--cache cache] [--force] [--quiet] [--download-timeout 1m]
+//	                  [--out out] [--cache DIR|s3://BUCKET/PREFIX] [--force] [--quiet] [--download-timeout 1m]
 //	go run ./pipeline preprocess --model NAME [--crop center|ten] IMAGE... --out DIR
 //	go run ./pipeline setup
 //	go run ./pipeline cache verify|repair [--cache DIR]
@@ -28,6 +28,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/dnnbench/dnnbench/cache"
 	"github.com/dnnbench/dnnbench/configs"
 	"github.com/dnnbench/dnnbench/internal/childproc"
 	"github.com/dnnbench/dnnbench/internal/config"
@@ -63,6 +64,9 @@ type options struct {
 	outName string
 	// downloadTimeout fails a model download after this long without data.
 	downloadTimeout time.Duration
+	// remote is the bucket prefix of an s3:// --cache, whose local copy is
+	// cache.
+	remote *cache.S3
 }
 
 // run is main without the process: tests drive it.
@@ -89,7 +93,7 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	fs.StringVar(&o.device, "device", "", "device profile from configs/devices (default: the config's device, else cpu)")
 	fs.StringVar(&o.models, "models", "", "comma-separated model names to run (default: all in the config)")
 	fs.StringVar(&o.out, "out", "out", "output directory; results go to <out>/<config name>/")
-	fs.StringVar(&o.cache, "cache", defaultCache, "cache directory")
+	fs.StringVar(&o.cache, "cache", defaultCache, "cache directory, or s3://BUCKET/PREFIX shared by many machines (AWS_* variables configure it)")
 	fs.StringVar(&o.dataset, "dataset", "", "ImageNet validation folder to measure accuracy on (replaces the config's accuracy.dataset)")
 	fs.BoolVar(&o.force, "force", false, "recompute cached results of the selected stages")
 	fs.BoolVar(&o.quiet, "quiet", false, "print only errors")
@@ -117,6 +121,9 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	}
 	if o.dataset != "" {
 		cfg.Accuracy.Dataset = o.dataset
+	}
+	if o.cache, o.remote, err = remoteCache(ctx, o.cache, cache.S3Options{}); err != nil {
+		return err
 	}
 	devName := cfg.Device
 	if o.device != "" {
@@ -158,8 +165,9 @@ Usage:
   go run ./pipeline preprocess --model NAME [--crop center|ten] [--config FILE] IMAGE... --out DIR
                                                   write the exact input tensors (.npy) and crops (.png)
   go run ./pipeline setup                         locate or fetch the ONNX Runtime library
-  go run ./pipeline cache verify|repair [--cache DIR]
+  go run ./pipeline cache verify|repair [--cache DIR|s3://BUCKET/PREFIX]
                                                   list damaged cache files / move them aside
+                                                  (for s3://, in this machine's local copy)
   go run ./pipeline compare --base DEVICE[@CACHE] --new DEVICE[@CACHE] [--cache DIR] [--out DIR]
                                                   did it get faster? benchstat-style latency ratios
 

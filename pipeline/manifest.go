@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/dnnbench/dnnbench/internal/diag"
 	"io"
 	"os"
 	"path/filepath"
@@ -73,7 +74,7 @@ type manifest struct {
 	Time       string                 `json:"time"`
 	TimeSource string                 `json:"time_source"`
 	Stage      string                 `json:"stage"`
-	Warnings   []string               `json:"warnings"`
+	Warnings   []diag.Warning         `json:"warnings"`
 }
 
 func (r *runner) manifest() manifest {
@@ -86,7 +87,7 @@ func (r *runner) manifest() manifest {
 	}
 	w := r.warnings
 	if w == nil {
-		w = []string{}
+		w = []diag.Warning{}
 	}
 	conds := r.conds
 	if conds == nil {

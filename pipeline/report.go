@@ -43,7 +43,7 @@ func (r *runner) analyseAndReport(ctx context.Context, t tables) error {
 		return nil
 	}
 	date, _ := sourceDate()
-	figs, err := plots.Render(res, plots.Options{Epoch: date})
+	figs, err := plots.Render(res, plots.Options{Epoch: date, LogAxes: r.cfg.Report.LogAxes})
 	if err != nil {
 		return err
 	}
@@ -156,20 +156,17 @@ func conditionLines(device string, c conditions.Conditions) []string {
 	return lines
 }
 
-// conditionsPath is where a device's latest measurement conditions are kept.
-func (r *runner) conditionsPath(device string) string {
-	return filepath.Join(r.store.Dir(), "conditions", device+".json")
-}
+// conditionsKind is the cache documents holding each device's latest
+// measurement conditions, <cache>/conditions/<device>.json (shared through
+// an s3:// cache like the entries).
+const conditionsKind = "conditions"
 
 func (r *runner) saveConditions(c conditions.Conditions) error {
 	b, err := json.MarshalIndent(c, "", "  ")
 	if err != nil {
 		return err
 	}
-	return writeFile(r.conditionsPath(r.dev.Name), func(w io.Writer) error {
-		_, err := w.Write(b)
-		return err
-	})
+	return r.store.PutDoc(conditionsKind, r.dev.Name+".json", b)
 }
 
 func (r *runner) loadConditions(device string) (conditions.Conditions, bool) {
@@ -177,8 +174,8 @@ func (r *runner) loadConditions(device string) (conditions.Conditions, bool) {
 	if !config.ValidName(device) {
 		return c, false
 	}
-	b, err := os.ReadFile(r.conditionsPath(device))
-	if err != nil || json.Unmarshal(b, &c) != nil {
+	b, ok, err := r.store.Doc(conditionsKind, device+".json")
+	if err != nil || !ok || json.Unmarshal(b, &c) != nil {
 		return c, false
 	}
 	return c, true

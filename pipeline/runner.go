@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"github.com/dnnbench/dnnbench/internal/diag"
 	"io"
 	"os"
 	"path/filepath"
@@ -55,7 +56,7 @@ type runner struct {
 	lib      string
 	ortVer   string
 	host     hostInfo
-	warnings []string
+	warnings []diag.Warning
 	// conds are the measurement conditions recorded by the timing children.
 	conds *conditions.Conditions
 }
@@ -67,6 +68,9 @@ func newRunner(o options, cfg *config.Config, dev *config.Device, stderr io.Writ
 	store, err := cache.Open(o.cache)
 	if err != nil {
 		return nil, err
+	}
+	if o.remote != nil {
+		store.SetRemote(o.remote)
 	}
 	return &runner{o: o, cfg: cfg, dev: dev, log: newProgress(stderr, o.quiet), store: store,
 		outDir: filepath.Join(o.out, cmp.Or(o.outName, cfg.Name)), host: readHost()}, nil
@@ -82,6 +86,13 @@ func (r *runner) wants(s string) bool {
 		return s != "report"
 	}
 	return s == "models" || s == r.o.stage
+}
+
+// measures reports whether this run measures on its device: --stage
+// report and analyse read timing and memory from the cache as they are
+// (every device found there) and measure nothing.
+func (r *runner) measures() bool {
+	return r.o.stage != "report" && r.o.stage != "analyse"
 }
 
 // forced reports whether --force applies to stage s (the selected stage, or every stage with all).
@@ -101,11 +112,25 @@ func (r *runner) run(ctx context.Context) (err error) {
 		return err
 	}
 	defer func() {
+		// Entries whose upload failed are tried again; on failure they stay
+		// in the local copy and the next run's Sync uploads them.
+		if ferr := r.store.Flush(ctx); err == nil && ferr != nil {
+			err = ferr
+		}
 		if uerr := unlock(); err == nil && uerr != nil {
 			err = fmt.Errorf("cache %s: %w", r.o.cache, uerr)
 		}
 		r.noteRepairs()
 	}()
+	if r.o.remote != nil {
+		r.log.Step("cache    listing " + r.o.remote.URL())
+		syncStart := time.Now()
+		rep, err := r.store.Sync(ctx)
+		if err != nil {
+			return err
+		}
+		r.log.Printf("%s (local copy %s, %s)", rep, r.store.Dir(), time.Since(syncStart).Round(100*time.Millisecond))
+	}
 	if err := os.MkdirAll(r.outDir, 0o755); err != nil {
 		return err
 	}
@@ -126,15 +151,19 @@ func (r *runner) run(ctx context.Context) (err error) {
 		{"flops", func() (err error) { t.Flops, t.Ops, err = r.flops(ctx, rows); return err }},
 		{"accuracy", func() (err error) { t.Accuracy, err = r.accuracy(ctx, rows, t.Flops); return err }},
 		{"timing", func() (err error) {
-			if err := r.timing(ctx, rows); err != nil {
-				return err
+			if r.measures() {
+				if err := r.timing(ctx, rows); err != nil {
+					return err
+				}
 			}
 			t.Timing, err = mergedRows[timing.Row](r, timingEntries, rows, r.cfg.Timing.BatchSizes, r.timingKey)
 			return err
 		}},
 		{"memory", func() (err error) {
-			if err := r.memory(ctx, rows); err != nil {
-				return err
+			if r.measures() {
+				if err := r.memory(ctx, rows); err != nil {
+					return err
+				}
 			}
 			t.Memory, err = mergedRows[memory.Row](r, memoryEntries, rows, r.cfg.Memory.BatchSizes, r.memoryKey)
 			return err
@@ -384,7 +413,7 @@ func (r *runner) timing(ctx context.Context, rows []models.Row) error {
 				for _, u := range unstable {
 					n += len(u)
 				}
-				r.warnings = append(r.warnings, fmt.Sprintf("timing: re-measurement stopped at its %.0f s budget (timing.remeasure_seconds) with %d unstable cells not measured again", t.RemeasureSeconds, n))
+				r.warnings = append(r.warnings, diag.Warning{Stage: "timing", Code: "remeasure-budget", Message: fmt.Sprintf("re-measurement stopped at its %.0f s budget (timing.remeasure_seconds) with %d unstable cells not measured again", t.RemeasureSeconds, n)})
 				return nil
 			}
 			var batches []int
@@ -521,7 +550,7 @@ func mergedRows[T deviceRow](r *runner, stage string, rows []models.Row, batches
 	}
 	for _, row := range all {
 		f := fields(row)
-		if f.device == r.dev.Name {
+		if f.device == r.dev.Name && r.measures() {
 			continue
 		}
 		for _, m := range bySHA[f.sha] {

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/dnnbench/dnnbench/cache"
@@ -57,12 +56,12 @@ func (r *runner) accuracy(ctx context.Context, rows []models.Row, fl []flops.Row
 		}
 		var dataset []string
 		for _, w := range warns {
-			if !strings.HasPrefix(w, "dataset: ") {
+			if w.Code != accuracy.DatasetWarning {
 				r.warnings = append(r.warnings, w)
-			} else if !seen[w] {
-				seen[w] = true
+			} else if !seen[w.Message] {
+				seen[w.Message] = true
 				r.warnings = append(r.warnings, w)
-				dataset = append(dataset, w)
+				dataset = append(dataset, w.Message)
 			}
 		}
 		r.summariseAccuracy(got, dataset)

@@ -134,7 +134,7 @@ func Compare(res *compare.Result, opt Options) (Figure, error) {
 	p.Legend.Top = true
 	spec := figureSpec{name: f.Name, number: f.Number, title: f.Title, w: 6.5 * vg.Inch,
 		h: vg.Length(n)*0.24*vg.Inch + 1.6*vg.Inch, n: n, draw: single(p)}
-	if f.SVG, f.PNG, f.PDF, f.Drawing, err = renderSpec(spec, opt); err != nil {
+	if f.SVG, f.PNG, f.PDF, f.Drawing, f.Marks, err = renderSpec(spec, opt); err != nil {
 		return f, fmt.Errorf("plots: compare: %w", err)
 	}
 	return f, nil

@@ -100,6 +100,8 @@ type recorder struct {
 	w, h  vg.Length
 	stack []canvasState
 	ops   []Op
+	// marks are the labelled markers Balls drew on this canvas.
+	marks []Mark
 }
 
 func newRecorder(w, h vg.Length) *recorder {

@@ -3,6 +3,7 @@ package plots_test
 import (
 	"bytes"
 	"flag"
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -169,6 +170,33 @@ func TestNiceTicks(t *testing.T) {
 	}
 }
 
+func TestLogTicks(t *testing.T) {
+	for _, c := range []struct {
+		min, max float64
+		want     string
+	}{
+		{0.08, 48, "0.1 0.2 0.5 1 2 5 10 20"},
+		{3, 400, "5 10 20 50 100 200"},
+		{2e-5, 3, "0.0001 0.001 0.01 0.1 1"},
+		{1e-9, 10, "1e-09 1e-08 1e-07 1e-06 1e-05 0.0001 0.001 0.01 0.1 1 10"},
+	} {
+		var got []string
+		n := 0
+		for _, tk := range plots.LogTicks(c.min, c.max) {
+			n++
+			if tk.Label != "" {
+				got = append(got, tk.Label)
+			}
+		}
+		if g := strings.Join(got, " "); g != c.want {
+			t.Errorf("log ticks(%v, %v) = %q, want %q", c.min, c.max, g, c.want)
+		}
+		if c.min == 1e-9 && n != 11 {
+			t.Errorf("log ticks over ten decades: %d ticks, want the 11 powers of ten", n)
+		}
+	}
+}
+
 // TestUnstableSpeedIsHollow: the fixture's one unstable batch-1 speed with
 // an accuracy (resnet18 on cpu) is the one Figure 3 point without a fill,
 // and the caption says what hollow means.
@@ -196,11 +224,19 @@ func TestUnstableSpeedIsHollow(t *testing.T) {
 			fig3 = &figs[i]
 		}
 	}
+	if len(fig3.Marks) != points {
+		t.Fatalf("figure 3 has %d labelled markers, want %d", len(fig3.Marks), points)
+	}
 	fills := 0
-	for _, op := range fig3.Drawing.Ops {
-		// Balls are filled at opacity 150/255; backgrounds are opaque.
-		if op.Kind == plots.OpFill && op.A > 0.5 && op.A < 0.7 {
-			fills++
+	for _, m := range fig3.Marks {
+		for _, op := range fig3.Drawing.Ops {
+			// Balls are filled at opacity 150/255 by a path that starts
+			// at the right of the circle; backgrounds are opaque.
+			if op.Kind == plots.OpFill && op.A > 0.5 && op.A < 0.7 && len(op.Path) > 0 &&
+				math.Abs(op.Path[0].Pts[0].X-(m.Marker.X+m.Marker.R)) < 1e-6 && math.Abs(op.Path[0].Pts[0].Y-m.Marker.Y) < 1e-6 {
+				fills++
+				break
+			}
 		}
 	}
 	if fills != points-unstable {
@@ -208,5 +244,69 @@ func TestUnstableSpeedIsHollow(t *testing.T) {
 	}
 	if !strings.Contains(fig3.Title, "Hollow points") {
 		t.Errorf("figure 3 caption does not explain hollow points: %s", fig3.Title)
+	}
+}
+
+// TestLogAxesOnlyOverADecade: with LogAxes, an axis whose data span a
+// decade is logarithmic and its caption says so; one whose data do not
+// stays linear, and its caption says nothing of a log scale.
+func TestLogAxesOnlyOverADecade(t *testing.T) {
+	caption := func(in analyse.Inputs, name string) (string, bool) {
+		res, err := analyse.Run(in, analyse.Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		figs, err := plots.Render(res, plots.Options{LogAxes: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range figs {
+			if f.Name == name {
+				logLabel := false
+				for _, op := range f.Drawing.Ops {
+					if op.Kind == plots.OpText && strings.HasSuffix(op.Text, ", log]") {
+						logLabel = true
+					}
+				}
+				return f.Title, logLabel
+			}
+		}
+		t.Fatalf("no %s", name)
+		return "", false
+	}
+	// The fixture: 0.6–31 GFLOPs, densities 0.5–47 %/M, 1.2–138 M parameters.
+	for _, name := range []string{"fig1a", "fig1b", "fig2b", "fig4"} {
+		if title, logLabel := caption(analysetest.Inputs(), name); !strings.Contains(title, "(log scale)") || !logLabel {
+			t.Errorf("%s over decades: caption %q, log axis label %v", name, title, logLabel)
+		}
+	}
+	// Three models of 3.6–8.2 GFLOPs and 8–26 M parameters.
+	in := analysetest.Inputs()
+	keep := map[string]bool{"resnet18": true, "resnet50": true, "densenet121": true}
+	var narrow analyse.Inputs
+	for _, r := range in.Models {
+		if keep[r.Model] {
+			narrow.Models = append(narrow.Models, r)
+		}
+	}
+	for _, r := range in.Flops {
+		if keep[r.Model] {
+			narrow.Flops = append(narrow.Flops, r)
+		}
+	}
+	for _, r := range in.Accuracy {
+		if keep[r.Model] {
+			narrow.Accuracy = append(narrow.Accuracy, r)
+		}
+	}
+	for _, r := range in.Memory {
+		if keep[r.Model] {
+			narrow.Memory = append(narrow.Memory, r)
+		}
+	}
+	for _, name := range []string{"fig1a", "fig2b", "fig4"} {
+		if title, logLabel := caption(narrow, name); strings.Contains(title, "log") || logLabel {
+			t.Errorf("%s within a decade: caption %q, log axis label %v", name, title, logLabel)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package plots
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,8 +14,8 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgpdf"
-	"gonum.org/v1/plot/vg/vgsvg"
 
+	"github.com/dnnbench/dnnbench/internal/atomicfile"
 	"github.com/dnnbench/dnnbench/stages/analyse"
 )
 
@@ -25,6 +26,26 @@ type Options struct {
 	Epoch time.Time
 	// DPI is the PNG resolution; default 150.
 	DPI int
+	// LogAxes draws these axes on a log scale where their data span at
+	// least a decade (the largest value ten times the least or more):
+	// GFLOPs (Figures 1a, 1b), accuracy density (Figure 2b) and parameters
+	// (Figure 4); the caption then says "log scale". False keeps the paper's
+	// linear axes. Figure 3's speed axis is
+	// always logarithmic and Figure 2a's bars always start at zero.
+	LogAxes bool
+}
+
+// Mark is one labelled marker as drawn, in points with the origin at the
+// bottom left of the figure.
+type Mark struct {
+	// Label is the text drawn; Marker the circle it names.
+	Label  string
+	Marker Circle
+	// Box is the label's box; Leader says a line joins it to its marker;
+	// Clash says the placement found no free spot (see PlaceLabels).
+	Box    Rect
+	Leader bool
+	Clash  bool
 }
 
 // Figure is one rendered figure.
@@ -43,6 +64,8 @@ type Figure struct {
 	PDF     []byte
 	// Drawing is the figure as vector operations, for embedding in a PDF.
 	Drawing Drawing
+	// Marks are the figure's labelled markers, in drawing order.
+	Marks []Mark
 }
 
 // figureSpec is a figure to draw: its size and a function that draws it.
@@ -68,30 +91,35 @@ func Render(res *analyse.Result, opt Options) ([]Figure, error) {
 	noAcc := "no model has an accuracy (measured or published)"
 	var specs []figureSpec
 
-	p1a, n := ballFigure(res, false)
-	specs = append(specs, figureSpec{"fig1a", "1a", "Top-1 accuracy vs. operations (GFLOPs) at batch 1; ball area is proportional to the number of parameters.", 7 * vg.Inch, 5 * vg.Inch, n, noAcc, single(p1a)})
-	p1b, n := ballFigure(res, true)
-	specs = append(specs, figureSpec{"fig1b", "1b", "Top-5 accuracy vs. operations (GFLOPs) at batch 1; ball area is proportional to the number of parameters.", 7 * vg.Inch, 5 * vg.Inch, n, noAcc, single(p1b)})
-	p2a, n, err := densityBars(res)
-	if err != nil {
-		return nil, fmt.Errorf("plots: %w", err)
+	logNote := func(log bool) string {
+		if log {
+			return " (log scale)"
+		}
+		return ""
 	}
+	p1a, n, f1a, log1a := ballFigure(res, false, opt.LogAxes)
+	specs = append(specs, figureSpec{"fig1a", "1a", "Top-1 accuracy vs. operations (GFLOPs" + logNote(log1a) + ") at batch 1; ball area is proportional to the number of parameters; colour is the architecture family.", 7.8 * vg.Inch, 5 * vg.Inch, n, noAcc, WithFamilyLegend(f1a, nil, single(p1a))})
+	p1b, n, f1b, log1b := ballFigure(res, true, opt.LogAxes)
+	specs = append(specs, figureSpec{"fig1b", "1b", "Top-5 accuracy vs. operations (GFLOPs" + logNote(log1b) + ") at batch 1; ball area is proportional to the number of parameters; colour is the architecture family.", 7.8 * vg.Inch, 5 * vg.Inch, n, noAcc, WithFamilyLegend(f1b, nil, single(p1b))})
+	p2a, n, f2a := densityBars(res)
 	h2a := max(3*vg.Inch, vg.Length(n)*0.2*vg.Inch+1.2*vg.Inch)
-	specs = append(specs, figureSpec{"fig2a", "2a", "Accuracy density: top-1 accuracy per million parameters, per model.", 6 * vg.Inch, h2a, n, noAcc, single(p2a)})
-	p2b, n := densityScatter(res)
-	specs = append(specs, figureSpec{"fig2b", "2b", "Top-1 accuracy vs. accuracy density.", 6.5 * vg.Inch, 4.5 * vg.Inch, n, noAcc, single(p2b)})
+	specs = append(specs, figureSpec{"fig2a", "2a", "Accuracy density: top-1 accuracy per million parameters, per model, coloured by architecture family.", 6.8 * vg.Inch, h2a, n, noAcc, WithFamilyLegend(f2a, nil, single(p2a))})
+	p2b, n, f2b, log2b := densityScatter(res, opt.LogAxes)
+	specs = append(specs, figureSpec{"fig2b", "2b", "Top-1 accuracy vs. accuracy density" + logNote(log2b) + "; colour is the architecture family.", 7.3 * vg.Inch, 4.5 * vg.Inch, n, noAcc, WithFamilyLegend(f2b, nil, single(p2b))})
 
 	// Figure 3: one panel per device, at most three per row; a single
 	// device gets the page's width, since many models crowd its labels.
 	var panels []*plot.Plot
+	var f3 []string
 	n3 := 0
 	for _, d := range res.Devices {
-		p, n, err := fpsPanel(res, d)
+		p, n, fams, err := fpsPanel(res, d)
 		if err != nil {
 			return nil, fmt.Errorf("plots: %w", err)
 		}
 		if n > 0 {
 			panels = append(panels, p)
+			f3 = append(f3, fams...)
 			n3 += n
 		}
 	}
@@ -117,7 +145,7 @@ func Render(res *analyse.Result, opt Options) ([]Figure, error) {
 			}
 		}
 	}
-	title3 := "Top-1 accuracy vs. images per second at batch 1 (log scale), one panel per device; the dashed line is the accuracy upper bound: the best top-1 of any model at least that fast."
+	title3 := "Top-1 accuracy vs. images per second at batch 1 (log scale), one panel per device; the dashed line is the accuracy upper bound: the best top-1 of any model at least that fast; colour is the architecture family."
 	for _, r := range res.DeviceModels {
 		if r.HasAccuracy && r.TimingStatus == analyse.StatusOK && r.FPS > 0 && !r.TimingStable {
 			title3 += " Hollow points: speeds from timing cells that failed the stability rule (marked † in Table 1)."
@@ -125,20 +153,24 @@ func Render(res *analyse.Result, opt Options) ([]Figure, error) {
 		}
 	}
 	specs = append(specs, figureSpec{"fig3", "3", title3,
-		max(vg.Length(cols)*3.6*vg.Inch, 6.5*vg.Inch), vg.Length(max(rows, 1)) * panelHeight(n3/max(len(panels), 1)), n3, "no model has both an accuracy and a batch-1 timing", draw3})
+		max(vg.Length(cols)*3.6*vg.Inch, 6.5*vg.Inch) + 1.3*vg.Inch, vg.Length(max(rows, 1)) * panelHeight(n3/max(len(panels), 1)), n3, "no model has both an accuracy and a batch-1 timing", WithFamilyLegend(f3, []LegendLine{{Label: "accuracy upper bound", Style: envelopeStyle}}, draw3)})
 
-	p4, n, err := memoryFigure(res)
+	p4, n, log4, err := memoryFigure(res, opt.LogAxes)
 	if err != nil {
 		return nil, fmt.Errorf("plots: %w", err)
 	}
-	specs = append(specs, figureSpec{"fig4", "4", "Total memory at batch 1 vs. parameters, per device, with the least-squares line of each device.", 6.5 * vg.Inch, 4.5 * vg.Inch, n, "no batch-1 memory measurement", single(p4)})
+	title4 := "Total memory at batch 1 vs. parameters, per device, with the least-squares line of each device."
+	if log4 {
+		title4 = "Total memory at batch 1 vs. parameters (log scale), per device, with the least-squares line of each device (curved on the log axis)."
+	}
+	specs = append(specs, figureSpec{"fig4", "4", title4, 6.5 * vg.Inch, 4.5 * vg.Inch, n, "no batch-1 memory measurement", single(p4)})
 	s5, err := rooflineFigure(res)
 	if err != nil {
 		return nil, fmt.Errorf("plots: %w", err)
 	}
 	specs = append(specs, s5)
-	p6, n, missing6 := energyFigure(res)
-	specs = append(specs, figureSpec{"fig6", "6", energyTitle(res), 6.5 * vg.Inch, 4.5 * vg.Inch, n, missing6, single(p6)})
+	p6, n, missing6, f6 := energyFigure(res)
+	specs = append(specs, figureSpec{"fig6", "6", energyTitle(res), 7.3 * vg.Inch, 4.5 * vg.Inch, n, missing6, WithFamilyLegend(f6, nil, single(p6))})
 
 	figs := make([]Figure, 0, len(specs))
 	for _, s := range specs {
@@ -148,7 +180,7 @@ func Render(res *analyse.Result, opt Options) ([]Figure, error) {
 			figs = append(figs, f)
 			continue
 		}
-		if f.SVG, f.PNG, f.PDF, f.Drawing, err = renderSpec(s, opt); err != nil {
+		if f.SVG, f.PNG, f.PDF, f.Drawing, f.Marks, err = renderSpec(s, opt); err != nil {
 			return nil, fmt.Errorf("plots: %s: %w", s.name, err)
 		}
 		figs = append(figs, f)
@@ -163,16 +195,14 @@ func panelHeight(n int) vg.Length {
 
 var pdfDate = regexp.MustCompile(`/(CreationDate|ModDate) \(D:[0-9]{14}\)`)
 
-func renderSpec(s figureSpec, opt Options) (svg, png, pdf []byte, dr Drawing, err error) {
-	var buf bytes.Buffer
-	sc := vgsvg.New(s.w, s.h)
+func renderSpec(s figureSpec, opt Options) (svg, png, pdf []byte, dr Drawing, marks []Mark, err error) {
+	sc := newTipCanvas(s.w, s.h)
 	s.draw(draw.New(sc))
-	if _, err = sc.WriteTo(&buf); err != nil {
+	if svg, err = sc.svg(); err != nil {
 		return
 	}
-	svg = append([]byte(nil), buf.Bytes()...)
 
-	buf.Reset()
+	var buf bytes.Buffer
 	ic := vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(s.w, s.h), vgimg.UseDPI(opt.DPI))}
 	s.draw(draw.New(ic))
 	if _, err = ic.WriteTo(&buf); err != nil {
@@ -193,7 +223,7 @@ func renderSpec(s figureSpec, opt Options) (svg, png, pdf []byte, dr Drawing, er
 
 	rc := newRecorder(s.w, s.h)
 	s.draw(draw.New(rc))
-	dr = rc.drawing()
+	dr, marks = rc.drawing(), rc.marks
 	return
 }
 
@@ -223,9 +253,8 @@ func WriteFiles(dir string, figs []Figure) ([]string, error) {
 }
 
 func writeFile(path string, data []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+	return atomicfile.Write(path, "."+filepath.Base(path)+".*.tmp", func(w io.Writer) error {
+		_, err := w.Write(data)
 		return err
-	}
-	return os.Rename(tmp, path)
+	})
 }

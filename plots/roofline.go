@@ -24,14 +24,16 @@ const rooflineTitle = "Roofline, one panel per device (log–log): achieved GFLO
 // every model at batch 1 and at its best batch.
 func rooflineFigure(res *analyse.Result) (figureSpec, error) {
 	var panels []*plot.Plot
+	var fams []string
 	n := 0
 	for _, c := range res.Ceilings {
-		p, k, err := rooflinePanel(res, c)
+		p, k, f, err := rooflinePanel(res, c)
 		if err != nil {
 			return figureSpec{}, fmt.Errorf("figure 5: %s: %w", c.Device, err)
 		}
 		if k > 0 {
 			panels = append(panels, p)
+			fams = append(fams, f...)
 			n += k
 		}
 	}
@@ -59,50 +61,58 @@ func rooflineFigure(res *analyse.Result) (figureSpec, error) {
 	}
 	perPanel := n / max(len(panels), 1)
 	return figureSpec{"fig5", "5", rooflineTitle,
-		max(vg.Length(cols)*4.2*vg.Inch, 6.5*vg.Inch), vg.Length(max(rows, 1)) * max(panelHeight(perPanel), 4.5*vg.Inch),
-		n, "no device has both ceilings (analysis/ceilings.csv) and a timing result", drawGrid}, nil
+		max(vg.Length(cols)*4.2*vg.Inch, 6.5*vg.Inch) + 1.3*vg.Inch, vg.Length(max(rows, 1)) * max(panelHeight(perPanel), 4.5*vg.Inch),
+		n, "no device has both ceilings (analysis/ceilings.csv) and a timing result",
+		WithFamilyLegend(fams, []LegendLine{{Label: "ceilings", Style: roofStyle}}, drawGrid)}, nil
 }
 
+// roofStyle draws the ceilings.
+var roofStyle = draw.LineStyle{Color: color.Black, Width: vg.Points(1.4)}
+
 // rooflinePanel draws one device's roofline; it returns the number of
-// models placed.
-func rooflinePanel(res *analyse.Result, c ceilings.Row) (*plot.Plot, int, error) {
+// models placed and their families.
+func rooflinePanel(res *analyse.Result, c ceilings.Row) (*plot.Plot, int, []string, error) {
 	p := newPlot(cleanLabel(c.Device), "Arithmetic intensity [FLOP/byte, log]", "Achieved [GFLOP/s, log]")
 	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
 	p.X.Tick.Marker, p.Y.Tick.Marker = logTicks{}, logTicks{}
-	idx := map[string]int{}
-	for i, m := range res.Models {
-		idx[m.Model] = i
-	}
+	fam := families(res)
+	var fams []string
 	best := map[string]analyse.RooflineRow{}
 	for _, r := range analyse.BestBatch(res.Roofline) {
 		if r.Device == c.Device {
 			best[r.Model] = r
 		}
 	}
-	var pts []ball
+	var pts []Ball
 	placed := 0
 	xmin, xmax, ymin := math.Inf(1), math.Inf(-1), math.Inf(1)
 	for _, r := range res.Roofline {
 		if r.Device != c.Device || r.Batch != 1 || !(r.Intensity > 0) || !(r.AchievedGFLOPS > 0) {
 			continue
 		}
-		col := modelColor(idx[r.Model])
+		col := FamilyColor(fam[r.Model])
 		placed++
-		pts = append(pts, ball{X: r.Intensity, Y: r.AchievedGFLOPS, R: 3.5, Label: cleanLabel(r.Model), Color: col, Filled: true})
+		fams = append(fams, fam[r.Model])
+		pts = append(pts, Ball{X: r.Intensity, Y: r.AchievedGFLOPS, R: 3.5, Label: cleanLabel(r.Model), Color: col, Filled: true,
+			Tip: fmt.Sprintf("%s (%s) on %s at batch 1: %s GFLOP/s, %s FLOP/byte, %s %% of peak", r.Model, fam[r.Model], r.Device, gfmt(r.AchievedGFLOPS), gfmt(r.Intensity), gfmt(100*r.Efficiency))})
 		xmin, xmax, ymin = math.Min(xmin, r.Intensity), math.Max(xmax, r.Intensity), math.Min(ymin, r.AchievedGFLOPS)
 		if b, ok := best[r.Model]; ok && b.Batch != 1 && b.Intensity > 0 && b.AchievedGFLOPS > 0 {
 			seg, err := plotter.NewLine(plotter.XYs{{X: r.Intensity, Y: r.AchievedGFLOPS}, {X: b.Intensity, Y: b.AchievedGFLOPS}})
 			if err != nil {
-				return nil, 0, err
+				return nil, 0, nil, err
 			}
 			seg.Color, seg.Width = col, vg.Points(0.6)
 			p.Add(seg)
-			pts = append(pts, ball{X: b.Intensity, Y: b.AchievedGFLOPS, R: 3, Color: col})
+			// The best batch is an unlabelled hollow marker, so the labels
+			// name the batch-1 points only.
+			p.Add(&glyphs{xy: plotter.XYs{{X: b.Intensity, Y: b.AchievedGFLOPS}},
+				tips:  []string{fmt.Sprintf("%s (%s) on %s at its best batch %d: %s GFLOP/s, %s FLOP/byte, %s %% of peak", r.Model, fam[r.Model], r.Device, b.Batch, gfmt(b.AchievedGFLOPS), gfmt(b.Intensity), gfmt(100*b.Efficiency))},
+				style: draw.GlyphStyle{Color: col, Radius: vg.Points(3), Shape: draw.RingGlyph{}}})
 			xmin, xmax = math.Min(xmin, b.Intensity), math.Max(xmax, b.Intensity)
 		}
 	}
 	if len(pts) == 0 {
-		return p, 0, nil
+		return p, 0, nil, nil
 	}
 	// The axes span the data and the compute ceiling with a margin, and
 	// the ridge point when known; the roof starts where it enters the panel.
@@ -124,11 +134,13 @@ func rooflinePanel(res *analyse.Result, c ceilings.Row) (*plot.Plot, int, error)
 	roof = append(roof, plotter.XY{X: xmax, Y: c.PeakGFLOPS})
 	line, err := plotter.NewLine(roof)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
 	}
-	line.Color, line.Width = color.Black, vg.Points(1.4)
+	line.LineStyle = roofStyle
 	p.Add(line)
-	p.Add(newBalls(pts, 7.5))
+	balls := NewBalls(pts, 7.5)
+	balls.Avoid = roof
+	p.Add(balls)
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = xmin, xmax, ymin, ymax
-	return p, placed, nil
+	return p, placed, fams, nil
 }

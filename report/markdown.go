@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"fmt"
+	"github.com/dnnbench/dnnbench/internal/diag"
 	"path"
 	"slices"
 	"sort"
@@ -331,10 +332,10 @@ func buildView(opt Options, setup Setup, res *analyse.Result, figs []plots.Figur
 	}
 	v.NWarnings = len(res.Warnings) + len(setup.Warnings)
 	v.Warnings = table{Header: []string{"Stage", "Model", "Device", "Batch", "Warning"}, Align: []string{"l", "l", "l", "r", "l"}}
-	for _, w := range setup.Warnings {
-		v.Warnings.Rows = append(v.Warnings.Rows, []string{"pipeline", "", "", "", esc(w)})
-	}
-	for _, w := range res.Warnings {
+	for _, w := range append(append([]diag.Warning(nil), setup.Warnings...), res.Warnings...) {
+		if w.Stage == "" {
+			w.Stage = "pipeline"
+		}
 		b := ""
 		if w.Batch > 0 {
 			b = strconv.FormatInt(w.Batch, 10)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"github.com/dnnbench/dnnbench/internal/diag"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -32,7 +33,7 @@ func setup() report.Setup {
 		HostCPU: "Intel(R) Xeon(R) CPU @ 2.20GHz", HostCores: 2, HostMemoryBytes: 8 << 30,
 		OS: "linux/amd64", Kernel: "6.8.0-test", Distro: "Debian GNU/Linux 13 (trixie)", Commit: "0123456789ab",
 		Conditions: []string{"cpu governor: performance", "load average: 0.12"},
-		Warnings:   []string{"CPU frequency scaling is not fixed"},
+		Warnings:   []diag.Warning{{Message: "CPU frequency scaling is not fixed"}},
 		Devices: []report.DeviceProfile{
 			{Name: "cpu", Description: "host CPU, ONNX Runtime CPU EP", Provider: "cpu", Sampler: "proc",
 				PeakFLOPS: 140.8e9, PeakMethod: "detected: 2 cores × 2.2 GHz × 32 FLOP/cycle (AVX2 FMA)"},

@@ -4,6 +4,7 @@
 package report
 
 import (
+	"github.com/dnnbench/dnnbench/internal/diag"
 	"time"
 
 	"github.com/dnnbench/dnnbench/stages/compare"
@@ -31,7 +32,7 @@ type Setup struct {
 	// "name: value" a line (CPU governor, load, temperature…).
 	Conditions []string
 	// Warnings are the pipeline's own warnings; the report lists them with the stages'.
-	Warnings []string
+	Warnings []diag.Warning
 	// Devices are the device profiles used.
 	Devices []DeviceProfile
 	// ConfigName and ConfigHash identify the configuration (hash: hex sha256).

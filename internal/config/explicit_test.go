@@ -62,3 +62,27 @@ func TestProtocolRules(t *testing.T) {
 		t.Errorf("one document between --- markers: %v", err)
 	}
 }
+
+// TestLogAxes: report.log_axes defaults to true, an explicit false keeps
+// the paper's linear axes, and a value that is not a boolean is an error
+// at its line.
+func TestLogAxes(t *testing.T) {
+	d, err := Parse("d.yaml", []byte(oneModel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !d.Report.LogAxes {
+		t.Errorf("report.log_axes default false, want true")
+	}
+	f, err := Parse("f.yaml", []byte(oneModel+"report: {log_axes: false}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Report.LogAxes {
+		t.Errorf("report.log_axes: false decoded as true")
+	}
+	_, err = Parse("b.yaml", []byte(oneModel+"report:\n  log_axes: sometimes\n"))
+	if err == nil || !strings.Contains(err.Error(), "b.yaml:6:") || !strings.Contains(err.Error(), "bool") {
+		t.Errorf("log_axes: sometimes: error %v, want one at b.yaml:6 asking for a bool", err)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/dnnbench/dnnbench/internal/diag"
 	"math"
 	"runtime"
 	"sort"
@@ -101,6 +102,10 @@ type Checkpoint interface {
 	Save(c Chunk, r ChunkResult) error
 }
 
+// DatasetWarning is the code of warnings about entries the dataset listing
+// ignored; they are the same for every model.
+const DatasetWarning = "dataset-entry-ignored"
+
 // Run scores model m on the dataset in cfg for each crop mode and returns
 // one row per mode, plus warnings (skipped images, dataset oddities). A model
 // with random weights, or a run without a dataset, gets its published row
@@ -109,21 +114,21 @@ type Checkpoint interface {
 // A crop mode where no image could be read is an error naming the first
 // causes; one with more than MaxSkippedPercent unreadable is a row with
 // status StatusError. Settings past the machine's Limits are errors.
-func Run(ctx context.Context, cfg Config, m Model, cp Checkpoint, progress func(done, total int)) ([]Row, []string, error) {
+func Run(ctx context.Context, cfg Config, m Model, cp Checkpoint, progress func(done, total int)) ([]Row, []diag.Warning, error) {
 	if m.Weights == "random" || cfg.Dataset == "" {
 		why := "no dataset configured"
 		if m.Weights == "random" {
 			why = "random weights"
 		}
 		if m.Reference == "" {
-			return nil, []string{fmt.Sprintf("accuracy: %s: %s and no published reference; no accuracy", m.Name, why)}, nil
+			return nil, []diag.Warning{{Stage: "accuracy", Model: m.Name, Code: "no-accuracy", Message: why + " and no published reference; no accuracy"}}, nil
 		}
 		row, ok, err := Published(m.Reference)
 		if err != nil {
 			return nil, nil, fmt.Errorf("accuracy: %s: %w", m.Name, err)
 		}
 		if !ok {
-			return nil, []string{fmt.Sprintf("accuracy: %s: reference %q not found in the published tables", m.Name, m.Reference)}, nil
+			return nil, []diag.Warning{{Stage: "accuracy", Model: m.Name, Code: "reference-not-found", Message: fmt.Sprintf("reference %q not found in the published tables", m.Reference)}}, nil
 		}
 		row.Model = m.Name
 		row.Status = StatusOK
@@ -180,7 +185,11 @@ func Run(ctx context.Context, cfg Config, m Model, cp Checkpoint, progress func(
 	if err != nil {
 		return nil, nil, err
 	}
-	warns = append(append([]string(nil), ds.Warnings...), warns...)
+	var listing []diag.Warning
+	for _, w := range ds.Warnings {
+		listing = append(listing, diag.Warning{Stage: "accuracy", Code: DatasetWarning, Message: w})
+	}
+	warns = append(listing, warns...)
 	if m.Reference != "" {
 		// The published row stands beside the measured one, so the report can
 		// say whether the published figure is reproduced here.
@@ -189,7 +198,7 @@ func Run(ctx context.Context, cfg Config, m Model, cp Checkpoint, progress func(
 			return nil, nil, fmt.Errorf("accuracy: %s: %w", m.Name, err)
 		}
 		if !ok {
-			warns = append(warns, fmt.Sprintf("accuracy: %s: reference %q not found in the published tables; measured accuracy only", m.Name, m.Reference))
+			warns = append(warns, diag.Warning{Stage: "accuracy", Model: m.Name, Code: "reference-not-found", Message: fmt.Sprintf("reference %q not found in the published tables; measured accuracy only", m.Reference)})
 		} else {
 			pub.Model, pub.Status = m.Name, StatusOK
 			rows = append(rows, pub)
@@ -261,7 +270,7 @@ func (s *sessionInfer) run() ([]float32, error) {
 }
 
 // measure scores items in chunks for every crop mode.
-func measure(ctx context.Context, cfg Config, m Model, ds *dataset.Dataset, items []dataset.Item, nclass int, in inferer, cp Checkpoint, progress func(done, total int)) ([]Row, []string, error) {
+func measure(ctx context.Context, cfg Config, m Model, ds *dataset.Dataset, items []dataset.Item, nclass int, in inferer, cp Checkpoint, progress func(done, total int)) ([]Row, []diag.Warning, error) {
 	if err := m.Preprocess.Validate(); err != nil {
 		return nil, nil, fmt.Errorf("accuracy: %s: %w", m.Name, err)
 	}
@@ -269,14 +278,14 @@ func measure(ctx context.Context, cfg Config, m Model, ds *dataset.Dataset, item
 	if len(crops) == 0 {
 		crops = []string{CropCenter}
 	}
-	var warns []string
+	var warns []diag.Warning
 	var modes []string
 	for _, c := range crops {
 		if _, err := Crops(c); err != nil {
 			return nil, nil, err
 		}
 		if c == CropTen && m.Preprocess.Crop == 0 {
-			warns = append(warns, fmt.Sprintf("accuracy: %s: ten-crop not scored: its preprocessing has no crop (the squashed image is the input)", m.Name))
+			warns = append(warns, diag.Warning{Stage: "accuracy", Model: m.Name, Code: "ten-crop-not-scored", Message: "ten-crop not scored: its preprocessing has no crop (the squashed image is the input)"})
 			continue
 		}
 		modes = append(modes, c)
@@ -355,7 +364,7 @@ func measure(ctx context.Context, cfg Config, m Model, ds *dataset.Dataset, item
 			row.Top1CI95 = 100 * WilsonHalfWidth(sum.Top1, sum.Scored)
 		}
 		for _, s := range sum.Skipped {
-			warns = append(warns, fmt.Sprintf("accuracy: %s %s crop: skipped %s", m.Name, mode, s))
+			warns = append(warns, diag.Warning{Stage: "accuracy", Model: m.Name, Code: "image-skipped", Message: fmt.Sprintf("%s crop: skipped %s", mode, s)})
 		}
 		row.Warnings = skippedSummary(sum.Skipped)
 		rows = append(rows, row)

@@ -3,6 +3,7 @@ package accuracy
 import (
 	"context"
 	"fmt"
+	"github.com/dnnbench/dnnbench/internal/diag"
 	"strings"
 	"testing"
 
@@ -10,7 +11,7 @@ import (
 )
 
 // measureFake scores images with the Go colour classifier (no ONNX Runtime).
-func measureFake(t *testing.T, cfg Config, images []testImage) ([]Row, []string, error) {
+func measureFake(t *testing.T, cfg Config, images []testImage) ([]Row, []diag.Warning, error) {
 	t.Helper()
 	classes := loadClasses(t)
 	dir := buildDataset(t, dataset.ValTxt, images, classes)

@@ -229,7 +229,7 @@ func TestSquashWithoutCropScoresCenterOnly(t *testing.T) {
 	}
 	found := false
 	for _, w := range warns {
-		found = found || strings.Contains(w, "ten-crop not scored")
+		found = found || (w.Code == "ten-crop-not-scored" && strings.Contains(w.Message, "ten-crop not scored"))
 	}
 	if !found {
 		t.Errorf("warnings %q, want one saying the ten-crop mode was not scored", warns)

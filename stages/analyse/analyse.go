@@ -7,6 +7,7 @@ package analyse
 import (
 	"errors"
 	"fmt"
+	"github.com/dnnbench/dnnbench/internal/diag"
 	"math"
 	"sort"
 
@@ -142,6 +143,9 @@ type ModelRow struct {
 	// AccuracyError says why a measurement failed (too many unreadable
 	// images); HasAccuracy is then false unless another row gives one.
 	AccuracyError string `parquet:"accuracy_error"`
+	// Family is the architecture family (models.Family: "ResNet", "VGG",
+	// ..., or "other"), from the zoo arch or the model's name.
+	Family string `parquet:"family"`
 }
 
 // DeviceModelRow is one model on one device at batch 1.
@@ -281,13 +285,7 @@ type BatchCell struct {
 }
 
 // Warning is one warning from a stage or from the analysis.
-type Warning struct {
-	Stage   string `parquet:"stage"`
-	Model   string `parquet:"model"`
-	Device  string `parquet:"device"`
-	Batch   int64  `parquet:"batch"`
-	Message string `parquet:"message"`
-}
+type Warning = diag.Warning
 
 // Run analyses the stage tables.
 func Run(in Inputs, cfg Config) (*Result, error) {

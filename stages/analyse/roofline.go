@@ -111,17 +111,17 @@ func roofline(in Inputs, warns []Warning) ([]RooflineRow, []Warning) {
 		r.AchievedGFLOPS = float64(f.FLOPs) / (t.MsPerImage / 1e3) / 1e9
 		r.Efficiency = r.AchievedGFLOPS / r.PeakGFLOPS
 		if r.AchievedGFLOPS > r.PeakGFLOPS {
-			warns = append(warns, Warning{Stage: "roofline", Model: t.Model, Device: t.Device, Batch: t.Batch,
+			warns = append(warns, Warning{Stage: "roofline", Model: t.Model, Device: t.Device, Batch: t.Batch, Code: "above-ceiling",
 				Message: fmt.Sprintf("achieved %.1f GFLOP/s is above the device's %s compute ceiling of %.1f GFLOP/s; the FLOP count or the ceiling is off (shown unclipped)", r.AchievedGFLOPS, c.Method, r.PeakGFLOPS)})
 		}
 		out = append(out, r)
 	}
 	for _, d := range sortedKeys(noCeiling) {
-		warns = append(warns, Warning{Stage: "roofline", Device: d,
+		warns = append(warns, Warning{Stage: "roofline", Device: d, Code: "no-ceilings",
 			Message: "no ceilings for this device (analysis/ceilings.csv): run its timing stage to measure them; its models are left out of the roofline"})
 	}
 	for _, m := range sortedKeys(noBytes) {
-		warns = append(warns, Warning{Stage: "roofline", Model: m,
+		warns = append(warns, Warning{Stage: "roofline", Model: m, Code: "no-bytes-moved",
 			Message: "the flops stage counted no bytes moved (weight_bytes, io_bytes_per_image); the model is left out of the roofline"})
 	}
 	sort.Slice(out, func(i, j int) bool {

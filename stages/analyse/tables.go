@@ -11,6 +11,7 @@ import (
 	"github.com/dnnbench/dnnbench/internal/sweep"
 	"github.com/dnnbench/dnnbench/stages/accuracy"
 	"github.com/dnnbench/dnnbench/stages/memory"
+	"github.com/dnnbench/dnnbench/stages/models"
 	"github.com/dnnbench/dnnbench/stages/timing"
 )
 
@@ -61,14 +62,17 @@ func modelTable(in Inputs) ([]ModelRow, []Warning) {
 	var rows []ModelRow
 	for _, f := range in.Flops {
 		if seen[f.Model] {
-			warns = append(warns, Warning{Stage: "analyse", Model: f.Model, Message: "flops table has more than one row; the first is used"})
+			warns = append(warns, Warning{Stage: "analyse", Model: f.Model, Code: "duplicate-row", Message: "flops table has more than one row; the first is used"})
 			continue
 		}
 		seen[f.Model] = true
 		r := ModelRow{Model: f.Model, Params: f.Params, MACs: f.MACs, FLOPs: f.FLOPs}
+		arch := ""
 		if i, ok := byName[f.Model]; ok {
 			r.Weights, r.Source, r.SHA256 = in.Models[i].Weights, in.Models[i].Source, in.Models[i].SHA256
+			arch = in.Models[i].Arch
 		}
+		r.Family = models.Family(arch, f.Model)
 		if a, ok := best[f.Model]; ok {
 			r.HasAccuracy = true
 			r.Top1, r.Top5, r.Top1CI95 = a.Top1, a.Top5, a.Top1CI95
@@ -79,9 +83,9 @@ func modelTable(in Inputs) ([]ModelRow, []Warning) {
 			}
 		} else if a, ok := failed[f.Model]; ok {
 			r.AccuracyError = a.Error
-			warns = append(warns, Warning{Stage: "analyse", Model: f.Model, Message: "accuracy measurement failed; left out of accuracy figures and tables"})
+			warns = append(warns, Warning{Stage: "analyse", Model: f.Model, Code: "accuracy-failed", Message: "accuracy measurement failed; left out of accuracy figures and tables"})
 		} else {
-			warns = append(warns, Warning{Stage: "analyse", Model: f.Model, Message: "no accuracy (measured or published); left out of accuracy figures and tables"})
+			warns = append(warns, Warning{Stage: "analyse", Model: f.Model, Code: "no-accuracy", Message: "no accuracy (measured or published); left out of accuracy figures and tables"})
 		}
 		rows = append(rows, r)
 	}
@@ -100,7 +104,7 @@ func modelTable(in Inputs) ([]ModelRow, []Warning) {
 	}
 	for _, m := range sortedKeys(named) {
 		if !seen[m] {
-			warns = append(warns, Warning{Stage: "analyse", Model: m, Message: "no flops row; left out of the analysis (run the flops stage)"})
+			warns = append(warns, Warning{Stage: "analyse", Model: m, Code: "no-flops-row", Message: "no flops row; left out of the analysis (run the flops stage)"})
 		}
 	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].Model < rows[j].Model })
@@ -283,39 +287,39 @@ func collectWarnings(in Inputs, own []Warning) []Warning {
 	}
 	for _, r := range in.Flops {
 		for _, w := range split(r.Warnings) {
-			ws = append(ws, Warning{Stage: "flops", Model: r.Model, Message: w})
+			ws = append(ws, Warning{Stage: "flops", Model: r.Model, Code: "row-warning", Message: w})
 		}
 		if u := strings.TrimSpace(r.UnknownOps); u != "" {
-			ws = append(ws, Warning{Stage: "flops", Model: r.Model, Message: "ops not counted: " + u})
+			ws = append(ws, Warning{Stage: "flops", Model: r.Model, Code: "ops-not-counted", Message: "ops not counted: " + u})
 		}
 	}
 	for _, r := range in.Accuracy {
 		for _, w := range split(r.Warnings) {
-			ws = append(ws, Warning{Stage: "accuracy", Model: r.Model, Message: w})
+			ws = append(ws, Warning{Stage: "accuracy", Model: r.Model, Code: "row-warning", Message: w})
 		}
 		if r.Status == accuracy.StatusError {
-			ws = append(ws, Warning{Stage: "accuracy", Model: r.Model, Message: r.Crop + " crop failed: " + strings.TrimSpace(r.Error)})
+			ws = append(ws, Warning{Stage: "accuracy", Model: r.Model, Code: "accuracy-failed", Message: r.Crop + " crop failed: " + strings.TrimSpace(r.Error)})
 		} else if r.Skipped > 0 {
-			ws = append(ws, Warning{Stage: "accuracy", Model: r.Model, Message: fmt.Sprintf("%d images could not be read and were skipped", r.Skipped)})
+			ws = append(ws, Warning{Stage: "accuracy", Model: r.Model, Code: "images-skipped", Message: fmt.Sprintf("%d images could not be read and were skipped", r.Skipped)})
 		}
 	}
 	for _, r := range in.Timing {
 		for _, w := range split(r.Warnings) {
-			ws = append(ws, Warning{Stage: "timing", Model: r.Model, Device: r.Device, Batch: r.Batch, Message: w})
+			ws = append(ws, Warning{Stage: "timing", Model: r.Model, Device: r.Device, Batch: r.Batch, Code: "row-warning", Message: w})
 		}
 		if normStatus(r.Status) == StatusError {
-			ws = append(ws, Warning{Stage: "timing", Model: r.Model, Device: r.Device, Batch: r.Batch, Message: "error: " + oneLine(r.Error)})
+			ws = append(ws, Warning{Stage: "timing", Model: r.Model, Device: r.Device, Batch: r.Batch, Code: "timing-error", Message: "error: " + oneLine(r.Error)})
 		}
 	}
 	for _, r := range in.Memory {
 		if normStatus(r.Status) == StatusOK && r.PeakBytes <= 0 {
-			ws = append(ws, Warning{Stage: "analyse", Model: r.Model, Device: r.Device, Batch: r.Batch, Message: noPeak + "; left out of Figure 4, Table 2 and Table 3"})
+			ws = append(ws, Warning{Stage: "analyse", Model: r.Model, Device: r.Device, Batch: r.Batch, Code: "no-peak", Message: noPeak + "; left out of Figure 4, Table 2 and Table 3"})
 		}
 		for _, w := range split(r.Warnings) {
-			ws = append(ws, Warning{Stage: "memory", Model: r.Model, Device: r.Device, Batch: r.Batch, Message: w})
+			ws = append(ws, Warning{Stage: "memory", Model: r.Model, Device: r.Device, Batch: r.Batch, Code: "row-warning", Message: w})
 		}
 		if normStatus(r.Status) == StatusError {
-			ws = append(ws, Warning{Stage: "memory", Model: r.Model, Device: r.Device, Batch: r.Batch, Message: "error: " + oneLine(r.Error)})
+			ws = append(ws, Warning{Stage: "memory", Model: r.Model, Device: r.Device, Batch: r.Batch, Code: "memory-error", Message: "error: " + oneLine(r.Error)})
 		}
 	}
 	sort.SliceStable(ws, func(i, j int) bool {

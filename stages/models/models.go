@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/dnnbench/dnnbench/internal/diag"
 	"io"
 	"io/fs"
 	"net/http"
@@ -53,9 +54,12 @@ type Options struct {
 
 // Resolve returns the model's row, building or downloading its file if it is
 // not already in opt.Dir. Warnings are returned as data.
-func Resolve(ctx context.Context, s Spec, opt Options) (Row, []string, error) {
+func Resolve(ctx context.Context, s Spec, opt Options) (Row, []diag.Warning, error) {
 	row := Row{Model: s.Name, Reference: s.Reference}
-	var warnings []string
+	var warnings []diag.Warning
+	warn := func(code, msg string) {
+		warnings = append(warnings, diag.Warning{Stage: "models", Model: s.Name, Code: code, Message: msg})
+	}
 	var err error
 	switch {
 	case s.Arch != "":
@@ -70,7 +74,7 @@ func Resolve(ctx context.Context, s Spec, opt Options) (Row, []string, error) {
 		var warning string
 		row.Path, row.SHA256, row.Bytes, warning, err = buildArch(a.Name, opt)
 		if warning != "" {
-			warnings = append(warnings, warning)
+			warn("file-rebuilt", warning)
 		}
 		size := a.Size
 		if size == 0 {
@@ -91,7 +95,7 @@ func Resolve(ctx context.Context, s Spec, opt Options) (Row, []string, error) {
 		var warning string
 		row.Path, row.Bytes, warning, err = fetchURL(ctx, s.URLs, strings.ToLower(s.SHA256), opt)
 		if warning != "" {
-			warnings = append(warnings, warning)
+			warn("file-refetched", warning)
 		}
 		row.SHA256 = strings.ToLower(s.SHA256)
 	default:
@@ -133,14 +137,14 @@ func Resolve(ctx context.Context, s Spec, opt Options) (Row, []string, error) {
 		p = preprocess.Spec{Resize: int(row.Height * 256 / 224), Crop: int(row.Height), Interpolation: "bilinear",
 			Mean: imagenetMean, Std: imagenetStd, Scale: 1, NHWC: nhwc}
 		if s.Override == nil {
-			warnings = append(warnings, fmt.Sprintf("%s: no reference or preprocess given; assuming torchvision's ImageNet preprocessing (resize %d, crop %d, bilinear, ImageNet mean/std, RGB)", s.Name, p.Resize, p.Crop))
+			warn("preprocess-assumed", fmt.Sprintf("no reference or preprocess given; assuming torchvision's ImageNet preprocessing (resize %d, crop %d, bilinear, ImageNet mean/std, RGB)", p.Resize, p.Crop))
 		}
 	}
 	if o := s.Override; o != nil {
 		p = merge(p, *o)
 	}
 	if w, h := p.InputSize(); int64(w) != row.Width || int64(h) != row.Height {
-		warnings = append(warnings, fmt.Sprintf("%s: preprocessing makes %d×%d inputs, but the model input is %d×%d", s.Name, w, h, row.Width, row.Height))
+		warn("input-size-mismatch", fmt.Sprintf("preprocessing makes %d×%d inputs, but the model input is %d×%d", w, h, row.Width, row.Height))
 	}
 	row.setPreprocess(p)
 	return row, warnings, nil
@@ -249,7 +253,7 @@ func buildArch(arch string, opt Options) (path, sum string, size int64, warning 
 	case cachedOK:
 		return path, sum, size, "", nil
 	case cachedChanged:
-		warning = fmt.Sprintf("models: %s no longer matches its recorded sha256 %s (altered on disk); rebuilt it", path, sum)
+		warning = fmt.Sprintf("%s no longer matches its recorded sha256 %s (altered on disk); rebuilt it", path, sum)
 	}
 	info, err := zoo.Build(arch, path, opt.Seed)
 	if err != nil {
@@ -336,7 +340,7 @@ func fetchURL(ctx context.Context, urls []string, want string, opt Options) (pat
 	case cachedOK:
 		return path, size, "", nil
 	case cachedChanged:
-		warning = fmt.Sprintf("models: %s no longer matches its sha256 %s (altered on disk); downloaded it again", path, want)
+		warning = fmt.Sprintf("%s no longer matches its sha256 %s (altered on disk); downloaded it again", path, want)
 	}
 	var failed []string
 	for _, url := range urls {

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"github.com/dnnbench/dnnbench/internal/diag"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -52,7 +53,7 @@ func TestResolveUserONNX(t *testing.T) {
 	if row.Weights != "pretrained" || row.Height != 32 || row.Width != 32 || row.Channels != 3 {
 		t.Errorf("row %+v", row)
 	}
-	if len(warns) == 0 || !strings.Contains(warns[0], "no reference") {
+	if len(warns) == 0 || !strings.Contains(warns[0].Message, "no reference") || warns[0].Code != "preprocess-assumed" || warns[0].Model != "mine" {
 		t.Errorf("warnings %v, want one about the assumed preprocessing", warns)
 	}
 	// The assumed preprocessing follows the model's input size.
@@ -269,7 +270,7 @@ func TestCachedZooModelAlteredOnDisk(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(warns) != 1 || !strings.Contains(warns[0], "altered on disk") || !strings.Contains(warns[0], "rebuilt") {
+	if len(warns) != 1 || !strings.Contains(warns[0].Message, "altered on disk") || !strings.Contains(warns[0].Message, "rebuilt") || warns[0].Code != "file-rebuilt" {
 		t.Errorf("warnings %q, want one saying the altered file was rebuilt", warns)
 	}
 	if sum, _, _ := hashFile(again.Path); sum != row.SHA256 || again.SHA256 != row.SHA256 {
@@ -318,7 +319,7 @@ func TestCachedDownloadAlteredOnDisk(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if hits != 2 || len(warns) == 0 || !strings.Contains(warns[0], "downloaded it again") {
+	if hits != 2 || len(warns) == 0 || !strings.Contains(warns[0].Message, "downloaded it again") {
 		t.Errorf("%d downloads, warnings %q; want a second download and a warning", hits, warns)
 	}
 	if got, _, _ := hashFile(row.Path); got != good {
@@ -367,7 +368,7 @@ func TestResolveNHWC(t *testing.T) {
 		t.Errorf("row %+v, want 3 channels of 24×24, nhwc, squash 24x24, no crop", row)
 	}
 	for _, w := range warns {
-		if strings.Contains(w, "model input") {
+		if strings.Contains(w.Message, "model input") {
 			t.Errorf("unexpected size warning %q", w)
 		}
 	}
@@ -375,7 +376,9 @@ func TestResolveNHWC(t *testing.T) {
 	if _, warns, err = Resolve(context.Background(), Spec{Name: "nhwc", ONNX: path, Override: over}, opts(t)); err != nil {
 		t.Fatal(err)
 	}
-	if !slices.ContainsFunc(warns, func(w string) bool { return strings.Contains(w, "makes 24×24 inputs, but the model input is 3×24") }) {
+	if !slices.ContainsFunc(warns, func(w diag.Warning) bool {
+		return strings.Contains(w.Message, "makes 24×24 inputs, but the model input is 3×24")
+	}) {
 		t.Errorf("warnings %q, want one naming the 24×24 input against the model's 3×24 read as NCHW", warns)
 	}
 }
