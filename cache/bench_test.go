@@ -35,7 +35,7 @@ func timingRows(n int) []timing.Row {
 			LatencyMsMedian: samples[len(samples)/2], LatencyMsP90: samples[len(samples)*9/10], LatencyMsP99: samples[len(samples)-1],
 			LatencyMsMin: samples[0], LatencyMsMean: samples[1], MsPerImage: samples[0] / float64(b), FPS: 1000 * float64(b) / samples[0],
 			Status: "ok", LatencyMsCILow: samples[0], LatencyMsCIHigh: samples[2], SessionMs: 120.5, FirstRunMs: 40.25,
-			Provider: "cpu", SamplesMs: samples, JoulesPerImage: 0.125 * samples[0] / float64(b), EnergySource: "rapl: package-0",
+			Provider: "cpu", SamplesMs: samples, JoulesPerImage: 0.125 * samples[0] / float64(b), EnergySource: "rapl: package-0", Warnings: []string{},
 			Stable: i%5 != 0, Rounds: 3, RoundsUsed: 2, Attempts: 1, OtherCPUMax: 0.25,
 			SampleRound: make([]int64, len(samples)), SampleUnixNs: make([]int64, len(samples)),
 			RoundAttempt: []int64{1, 1, 1}, RoundMedianMs: samples[:3], RoundOtherCPU: []float64{0.01, 0.25, 0.02}, UsedRounds: []int64{0, 2},

@@ -210,7 +210,7 @@ func TestRoundTripRowTypes(t *testing.T) {
 	t.Run("flops", func(t *testing.T) {
 		roundTrip(t, "flops", []flops.Row{{
 			Model: "resnet50", Params: 25_557_032, FileBytes: 102_000_000, MACs: 4_089_184_256, FLOPs: 8_200_000_000,
-			ActivationBytes: 1 << 30, UnknownOps: "Foo Bar", Warnings: "a; b", PeakActivationBytes: 1 << 24, PaperMACs: 4_000_000_000,
+			ActivationBytes: 1 << 30, UnknownOps: "Foo Bar", Warnings: []string{"a; with a semicolon", "b"}, PeakActivationBytes: 1 << 24, PaperMACs: 4_000_000_000,
 		}})
 	})
 	t.Run("flops_ops", func(t *testing.T) {
@@ -222,7 +222,7 @@ func TestRoundTripRowTypes(t *testing.T) {
 	t.Run("timing", func(t *testing.T) {
 		rows := timingRows(3)
 		rows[1].Status, rows[1].Error, rows[1].SamplesMs = "oom", "out of memory", []float64{}
-		rows[2].Warnings, rows[2].LatencyMsP99 = "few samples", math.MaxFloat64
+		rows[2].Warnings, rows[2].LatencyMsP99 = []string{"few samples"}, math.MaxFloat64
 		// parquet stores an empty list and a nil one alike; compare as read.
 		want := slices.Clone(rows)
 		roundTripCmp(t, "timing", rows, func(got []timing.Row) []timing.Row {
@@ -237,13 +237,13 @@ func TestRoundTripRowTypes(t *testing.T) {
 	t.Run("memory", func(t *testing.T) {
 		roundTrip(t, "memory", []memory.Row{{
 			Model: "resnet50", Device: "cpu", Batch: 16, BaselineBytes: 50 << 20, StaticBytes: 110 << 20, PeakBytes: 900 << 20,
-			Sampler: "proc", Status: "ok", ArenaGrowOnly: true, Samples: 40, Warnings: "w",
-		}, {Model: "vgg16", Device: "cuda", Batch: 64, Status: "oom", Error: "CUDA out of memory"}})
+			Sampler: "proc", Status: "ok", ArenaGrowOnly: true, Samples: 40, Warnings: []string{"w"},
+		}, {Model: "vgg16", Device: "cuda", Batch: 64, Status: "oom", Error: "CUDA out of memory", Warnings: []string{}}})
 	})
 	t.Run("accuracy", func(t *testing.T) {
 		roundTrip(t, "accuracy", []accuracy.Row{{
 			Model: "resnet50", Dataset: "/data/imagenet/val", Crop: "center", N: 50000, Top1: 76.13, Top5: 92.862,
-			Top1CI95: 0.37, Source: "measured", Skipped: 2, Warnings: "2 images unreadable",
+			Top1CI95: 0.37, Source: "measured", Skipped: 2, Warnings: []string{"2 images unreadable"},
 		}})
 	})
 	t.Run("empty", func(t *testing.T) {
@@ -487,7 +487,7 @@ func TestCompactMergesAndOverrides(t *testing.T) {
 		t.Fatalf("%d loose entries after unlock, want 0", len(loose))
 	}
 	// Overwrite a packed entry: the loose one wins in Get and All.
-	newer := []timing.Row{{Model: "newer", Status: "ok", SamplesMs: []float64{1}, SampleRound: []int64{0}, SampleUnixNs: []int64{1},
+	newer := []timing.Row{{Model: "newer", Status: "ok", Warnings: []string{}, SamplesMs: []float64{1}, SampleRound: []int64{0}, SampleUnixNs: []int64{1},
 		RoundAttempt: []int64{1}, RoundMedianMs: []float64{1}, RoundOtherCPU: []float64{0}, UsedRounds: []int64{0}}}
 	if err := Put(s, "timing", keys[7], newer); err != nil {
 		t.Fatal(err)

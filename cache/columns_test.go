@@ -55,7 +55,7 @@ func TestColumnsMatchGenericReader(t *testing.T) {
 	tr[5].Error = "ünïcode, \"quoted\""
 	sameAsGeneric(t, tr, true)
 	sameAsGeneric(t, []models.Row{{Model: "a", Scale: 255, Bytes: 1 << 40}, {Model: "b", Mean: "0.5 0.5 0.5"}}, true)
-	sameAsGeneric(t, []flops.Row{{Model: "a", MACs: 1 << 33, Warnings: "w"}, {Model: "b"}, {}, {}}, true)
+	sameAsGeneric(t, []flops.Row{{Model: "a", MACs: 1 << 33, Warnings: []string{"w"}}, {Model: "b"}, {}, {}}, true)
 	sameAsGeneric(t, []flops.OpRow{{Model: "a", Op: "Conv", Counted: true}, {Op: "Relu"}, {Counted: true}, {}}, true)
 	sameAsGeneric(t, []memory.Row{{Model: "a", ArenaGrowOnly: true, PeakBytes: -1}, {Model: "b"}}, true)
 	sameAsGeneric(t, []accuracy.Row{{Model: "a", Top1: 76.13}, {Model: "b", N: 50000}}, true)

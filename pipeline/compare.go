@@ -125,7 +125,7 @@ func compareSides(ctx context.Context, base, nw config.Side, defaultDir string, 
 		if err != nil {
 			return nil, err
 		}
-		rows, err := cache.All[timing.Row](store, timingEntries)
+		rows, err := cache.All[timing.Row](store, timing.Entries)
 		if err != nil {
 			return nil, fmt.Errorf("compare: %s %s: %w", which, s, err)
 		}

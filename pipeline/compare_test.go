@@ -19,11 +19,11 @@ import (
 // model file, batch, settings and the device fingerprint.
 func putTiming(t *testing.T, store *cache.Store, row timing.Row, fingerprint map[string]any) {
 	t.Helper()
-	key, err := cache.Key(timingSchema, "timing", row.ModelSHA256, int(row.Batch), 10, 10, 1.0, 3, fingerprint)
+	key, err := cache.Key(timing.Schema, "timing", row.ModelSHA256, int(row.Batch), 10, 10, 1.0, 3, fingerprint)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cache.Put(store, timingEntries, key, []timing.Row{row}); err != nil {
+	if err := cache.Put(store, timing.Entries, key, []timing.Row{row}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -173,7 +173,7 @@ func TestReportCompare(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, err := cache.All[timing.Row](store, timingEntries)
+	rows, err := cache.All[timing.Row](store, timing.Entries)
 	if err != nil || len(rows) != 1 || len(rows[0].SamplesMs) < 12 {
 		t.Fatalf("timing rows %d (%v), want one with ≥ 12 samples", len(rows), err)
 	}

@@ -84,7 +84,7 @@ func flipPack(t *testing.T, path string) {
 
 func timingPacks(t *testing.T, cacheDir string) []string {
 	t.Helper()
-	p, _ := filepath.Glob(filepath.Join(cacheDir, timingEntries, "packs", "pack-*.parquet"))
+	p, _ := filepath.Glob(filepath.Join(cacheDir, timing.Entries, "packs", "pack-*.parquet"))
 	return p
 }
 
@@ -94,7 +94,7 @@ func cachedTiming(t *testing.T, cacheDir string) map[string][]float64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, err := cache.All[timing.Row](store, timingEntries)
+	rows, err := cache.All[timing.Row](store, timing.Entries)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ memory: {batch_sizes: [1]}
 	if len(bPack) != 1 || len(timingPacks(t, cacheDir)) != 1 {
 		t.Fatalf("packs: %v and %v", timingPacks(t, cacheDir), bPack)
 	}
-	bad := filepath.Join(cacheDir, timingEntries, "packs", filepath.Base(bPack[0]))
+	bad := filepath.Join(cacheDir, timing.Entries, "packs", filepath.Base(bPack[0]))
 	b, _ := os.ReadFile(bPack[0])
 	os.WriteFile(bad, b, 0o644)
 	before := cachedTiming(t, cacheDir)
@@ -148,7 +148,7 @@ memory: {batch_sizes: [1]}
 	if err != nil {
 		t.Fatalf("rerun on a damaged cache: %v\n%s", err, log)
 	}
-	if !strings.Contains(log, bad+" is damaged") || !strings.Contains(log, filepath.Join(cacheDir, timingEntries, "quarantine")) {
+	if !strings.Contains(log, bad+" is damaged") || !strings.Contains(log, filepath.Join(cacheDir, timing.Entries, "quarantine")) {
 		t.Errorf("the rerun did not say it moved %s aside:\n%s", bad, log)
 	}
 	after := cachedTiming(t, cacheDir)

@@ -272,7 +272,7 @@ report: {formats: [md, html, pdf]}
 	for _, b := range []int64{1, 2} {
 		row := timing.Row{Model: "sq", Device: "jetson", Batch: b, Runs: 10, Warmup: 10, LatencyMsMedian: 20 * float64(b),
 			MsPerImage: 20, FPS: 50, Status: "ok", Provider: "cuda", ModelSHA256: sha}
-		if err := cache.Put(store, timingEntries, fmt.Sprintf("%064d", b), []timing.Row{row}); err != nil {
+		if err := cache.Put(store, timing.Entries, fmt.Sprintf("%064d", b), []timing.Row{row}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -396,7 +396,7 @@ memory: {batch_sizes: [1]}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	entries := filepath.Join(cacheDir, timingEntries, "*.parquet")
+	entries := filepath.Join(cacheDir, timing.Entries, "*.parquet")
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		if m, _ := filepath.Glob(entries); len(m) >= 2 {
@@ -415,7 +415,7 @@ memory: {batch_sizes: [1]}
 	if err != nil {
 		t.Fatal(err)
 	}
-	before, err := cache.All[timing.Row](store, timingEntries)
+	before, err := cache.All[timing.Row](store, timing.Entries)
 	if err != nil {
 		t.Fatalf("cache after the kill: %v", err)
 	}

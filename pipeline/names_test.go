@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"github.com/dnnbench/dnnbench/stages/accuracy"
 	"image"
 	"image/jpeg"
 	"os"
@@ -85,16 +86,16 @@ func TestRenameAcrossConfigsSharingACache(t *testing.T) {
 		t.Fatal(err)
 	}
 	trow := timing.Row{Model: "old", Device: "jetson", Batch: 1, Runs: 10, LatencyMsMedian: 7, Status: "ok", ModelSHA256: sha}
-	if err := cache.Put(store, timingEntries, fmt.Sprintf("%064d", 1), []timing.Row{trow}); err != nil {
+	if err := cache.Put(store, timing.Entries, fmt.Sprintf("%064d", 1), []timing.Row{trow}); err != nil {
 		t.Fatal(err)
 	}
 	// A row of another file under the new name must not be taken.
 	other := timing.Row{Model: "new", Device: "jetson", Batch: 2, Runs: 10, LatencyMsMedian: 9, Status: "ok", ModelSHA256: strings.Repeat("0", 64)}
-	if err := cache.Put(store, timingEntries, fmt.Sprintf("%064d", 2), []timing.Row{other}); err != nil {
+	if err := cache.Put(store, timing.Entries, fmt.Sprintf("%064d", 2), []timing.Row{other}); err != nil {
 		t.Fatal(err)
 	}
 	mrow := memory.Row{Model: "old", Device: "jetson", Batch: 1, PeakBytes: 1 << 20, Status: "ok", ModelSHA256: sha}
-	if err := cache.Put(store, memoryEntries, fmt.Sprintf("%064d", 1), []memory.Row{mrow}); err != nil {
+	if err := cache.Put(store, memory.Entries, fmt.Sprintf("%064d", 1), []memory.Row{mrow}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -172,7 +173,7 @@ func TestAccuracyRowsFollowConfigNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	chunks, err := cache.All[chunkRow](store, chunkEntries)
+	chunks, err := cache.All[chunkRow](store, accuracy.ChunkEntries)
 	if err != nil || len(chunks) != 1 {
 		t.Fatalf("cached chunks %v, %v: want one (both names share the file)", chunks, err)
 	}
@@ -180,7 +181,7 @@ func TestAccuracyRowsFollowConfigNames(t *testing.T) {
 	if len(renamed) != 2 || renamed[1][0] != "third" || renamed[1][3] != "2" || renamed[1][4] != two[1][4] {
 		t.Errorf("accuracy.csv after the rename %v, want third with first's result %v", renamed, two[1])
 	}
-	if chunks, _ = cache.All[chunkRow](store, chunkEntries); len(chunks) != 1 {
+	if chunks, _ = cache.All[chunkRow](store, accuracy.ChunkEntries); len(chunks) != 1 {
 		t.Errorf("%d cached chunks after the rename, want the one reused", len(chunks))
 	}
 }

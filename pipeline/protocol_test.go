@@ -29,7 +29,7 @@ func TestWarmupZeroRunsNone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, err := cache.All[timing.Row](store, timingEntries)
+	rows, err := cache.All[timing.Row](store, timing.Entries)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,7 +28,7 @@ func (r *runner) analyseAndReport(ctx context.Context, t tables) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	res, err := analyse.Run(analyse.Inputs{Models: t.Models, Flops: t.Flops, Ops: t.Ops, Accuracy: t.Accuracy, Timing: t.Timing, Memory: t.Memory, Ceilings: t.Ceilings},
+	res, err := analyse.Run(t,
 		analyse.Config{MemoryGB: r.cfg.Report.Constraints.MemoryGB, FPS: r.cfg.Report.Constraints.FPS})
 	if err != nil {
 		return err

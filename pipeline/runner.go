@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/dnnbench/dnnbench/internal/diag"
+	"github.com/dnnbench/dnnbench/stages/analyse"
 	"io"
 	"os"
 	"path/filepath"
@@ -20,29 +21,10 @@ import (
 	"github.com/dnnbench/dnnbench/internal/download"
 	"github.com/dnnbench/dnnbench/internal/onnxrt"
 	"github.com/dnnbench/dnnbench/internal/sweep"
-	"github.com/dnnbench/dnnbench/stages/accuracy"
-	"github.com/dnnbench/dnnbench/stages/ceilings"
 	"github.com/dnnbench/dnnbench/stages/flops"
 	"github.com/dnnbench/dnnbench/stages/memory"
 	"github.com/dnnbench/dnnbench/stages/models"
 	"github.com/dnnbench/dnnbench/stages/timing"
-)
-
-// Schema versions: bump one when its stage's rows or method change, so
-// cached entries are recomputed. The cache directories carry the version
-// too, so entries with an older row layout are never read back or merged
-// with current ones (delete old directories at will).
-const (
-	flopsSchema    = 4 // v3: quantized ops counted, int_macs column; v4: weight_bytes, io_bytes_per_image columns
-	timingSchema   = 4 // v2: rows carry the model file's sha256; v3: interleaved rounds, host load, stability verdict; v4: joules per image, energy source
-	memorySchema   = 2 // v2: rows carry the model file's sha256
-	accuracySchema = 2 // v2: keys cover image files and the dataset location
-
-	flopsEntries  = "flops-v1"
-	opsEntries    = "flops_ops-v1"
-	timingEntries = "timing-v3"
-	memoryEntries = "memory-v2"
-	chunkEntries  = "accuracy_chunks-v1"
 )
 
 // runner holds one run's settings and state.
@@ -156,7 +138,7 @@ func (r *runner) run(ctx context.Context) (err error) {
 					return err
 				}
 			}
-			t.Timing, err = mergedRows[timing.Row](r, timingEntries, rows, r.cfg.Timing.BatchSizes, r.timingKey)
+			t.Timing, err = mergedRows[timing.Row](r, timing.Entries, rows, r.cfg.Timing.BatchSizes, r.timingKey)
 			return err
 		}},
 		{"memory", func() (err error) {
@@ -165,7 +147,7 @@ func (r *runner) run(ctx context.Context) (err error) {
 					return err
 				}
 			}
-			t.Memory, err = mergedRows[memory.Row](r, memoryEntries, rows, r.cfg.Memory.BatchSizes, r.memoryKey)
+			t.Memory, err = mergedRows[memory.Row](r, memory.Entries, rows, r.cfg.Memory.BatchSizes, r.memoryKey)
 			return err
 		}},
 		// The ceilings run with timing: the roofline needs both.
@@ -209,16 +191,8 @@ func (r *runner) timed(stage string, fn func() error) error {
 	return nil
 }
 
-// tables are the stage tables of this run.
-type tables struct {
-	Models   []models.Row
-	Flops    []flops.Row
-	Ops      []flops.OpRow
-	Accuracy []accuracy.Row
-	Timing   []timing.Row
-	Memory   []memory.Row
-	Ceilings []ceilings.Row
-}
+// tables are the stage tables of this run: the analysis's inputs.
+type tables = analyse.Inputs
 
 func (r *runner) initRuntime() error {
 	lib, err := onnxrt.Locate("")
@@ -269,15 +243,15 @@ func (r *runner) flops(ctx context.Context, rows []models.Row) ([]flops.Row, []f
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}
-		key, err := cache.Key(flopsSchema, "flops", m.SHA256, m.Bytes)
+		key, err := cache.Key(flops.Schema, "flops", m.SHA256, m.Bytes)
 		if err != nil {
 			return nil, nil, err
 		}
-		row, okRow, err := cache.Get[flops.Row](r.store, flopsEntries, key)
+		row, okRow, err := cache.Get[flops.Row](r.store, flops.Entries, key)
 		if err != nil {
 			return nil, nil, err
 		}
-		opRows, okOps, err := cache.Get[flops.OpRow](r.store, opsEntries, key)
+		opRows, okOps, err := cache.Get[flops.OpRow](r.store, flops.OpsEntries, key)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -289,10 +263,10 @@ func (r *runner) flops(ctx context.Context, rows []models.Row) ([]flops.Row, []f
 			}
 			row = []flops.Row{fr}
 			opRows = or
-			if err := cache.Put(r.store, flopsEntries, key, row); err != nil {
+			if err := cache.Put(r.store, flops.Entries, key, row); err != nil {
 				return nil, nil, err
 			}
-			if err := cache.Put(r.store, opsEntries, key, opRows); err != nil {
+			if err := cache.Put(r.store, flops.OpsEntries, key, opRows); err != nil {
 				return nil, nil, err
 			}
 			clock.measured++
@@ -366,7 +340,7 @@ func (r *runner) timing(ctx context.Context, rows []models.Row) error {
 			if row.Status == sweep.OK && !row.Stable {
 				unstable[i] = append(unstable[i], row)
 			}
-			return cache.Put(r.store, timingEntries, key, []timing.Row{row})
+			return cache.Put(r.store, timing.Entries, key, []timing.Row{row})
 		}, func(p sweep.Progress) {
 			clock.measured = measured + p.Done
 			// A model counts as done once its whole sweep is (re-measuring: all are).
@@ -388,7 +362,7 @@ func (r *runner) timing(ctx context.Context, rows []models.Row) error {
 		return nil
 	}
 	for i, m := range rows {
-		_, missing, err := missingBatches[timing.Row](r, "timing", timingEntries, m, t.BatchSizes, r.timingKey)
+		_, missing, err := missingBatches[timing.Row](r, "timing", timing.Entries, m, t.BatchSizes, r.timingKey)
 		if err != nil {
 			return err
 		}
@@ -440,7 +414,7 @@ func (r *runner) memory(ctx context.Context, rows []models.Row) error {
 	}
 	clock := newStageClock(time.Now(), len(rows)*len(r.cfg.Memory.BatchSizes))
 	for i, m := range rows {
-		keys, missing, err := missingBatches[memory.Row](r, "memory", memoryEntries, m, r.cfg.Memory.BatchSizes, r.memoryKey)
+		keys, missing, err := missingBatches[memory.Row](r, "memory", memory.Entries, m, r.cfg.Memory.BatchSizes, r.memoryKey)
 		if err != nil {
 			return err
 		}
@@ -452,7 +426,7 @@ func (r *runner) memory(ctx context.Context, rows []models.Row) error {
 		measured := clock.measured
 		err = memory.Sweep(ctx, mc, memory.Model{Name: m.Model, Path: m.Path}, missing, func(row memory.Row) error {
 			row.ModelSHA256 = m.SHA256
-			return cache.Put(r.store, memoryEntries, keys[int(row.Batch)], []memory.Row{row})
+			return cache.Put(r.store, memory.Entries, keys[int(row.Batch)], []memory.Row{row})
 		}, func(p sweep.Progress) {
 			clock.measured = measured + p.Done
 			r.log.Step(fmt.Sprintf("%s batch %d (%d/%d); stage: %d/%d models done, %s", label, p.Batch, p.Done, p.Total, i+p.Done/p.Total, len(rows), clock.Left(time.Now())))
@@ -498,14 +472,14 @@ func missingBatches[T deviceRow](r *runner, stage, entries string, m models.Row,
 // timingKey identifies one timing measurement.
 func (r *runner) timingKey(m models.Row, batch int) (string, error) {
 	t := r.cfg.Timing
-	return cache.Key(timingSchema, "timing", m.SHA256, batch, t.Warmup, t.Runs, t.MinSeconds, t.Rounds, r.fingerprint())
+	return cache.Key(timing.Schema, "timing", m.SHA256, batch, t.Warmup, t.Runs, t.MinSeconds, t.Rounds, r.fingerprint())
 }
 
 // memoryKey identifies one memory measurement; the sampler's defaults are
 // part of the method, so they are part of the key.
 func (r *runner) memoryKey(m models.Row, batch int) (string, error) {
 	mc := memory.Config{Sampler: r.dev.MemorySampler}.WithDefaults()
-	return cache.Key(memorySchema, "memory", m.SHA256, batch, mc.Runs, mc.IntervalMs, r.fingerprint())
+	return cache.Key(memory.Schema, "memory", m.SHA256, batch, mc.Runs, mc.IntervalMs, r.fingerprint())
 }
 
 // deviceRow is a row that names its model, device and batch.

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"github.com/dnnbench/dnnbench/stages/memory"
+	"github.com/dnnbench/dnnbench/stages/timing"
 	"io"
 	"log"
 	"net/http/httptest"
@@ -128,10 +130,10 @@ report: {formats: [md]}
 	}
 	// Each machine's entries are in the bucket: 2 devices × 2 batches of
 	// timing, 2 × 1 of memory, and both devices' conditions.
-	if got := len(bucketObjects(t, backend, "fleet/"+timingEntries+"/")); got != 4 {
+	if got := len(bucketObjects(t, backend, "fleet/"+timing.Entries+"/")); got != 4 {
 		t.Errorf("bucket holds %d timing entries, want 4", got)
 	}
-	if got := len(bucketObjects(t, backend, "fleet/"+memoryEntries+"/")); got != 2 {
+	if got := len(bucketObjects(t, backend, "fleet/"+memory.Entries+"/")); got != 2 {
 		t.Errorf("bucket holds %d memory entries, want 2", got)
 	}
 	if got := bucketObjects(t, backend, "fleet/conditions/"); !slices.Equal(got, []string{"fleet/conditions/bench2.json", "fleet/conditions/cpu.json"}) {

@@ -121,7 +121,7 @@ type checkpoint struct {
 }
 
 func (c *checkpoint) key(ch accuracy.Chunk) (string, error) {
-	return cache.Key(accuracySchema, "accuracy", ch.Key, accuracy.Fingerprint(), c.sha, c.r.ortVer, c.r.dev.Name)
+	return cache.Key(accuracy.ChunkSchema, "accuracy", ch.Key, accuracy.Fingerprint(), c.sha, c.r.ortVer, c.r.dev.Name)
 }
 
 func (c *checkpoint) Load(ch accuracy.Chunk) (accuracy.ChunkResult, bool, error) {
@@ -132,7 +132,7 @@ func (c *checkpoint) Load(ch accuracy.Chunk) (accuracy.ChunkResult, bool, error)
 	if err != nil {
 		return accuracy.ChunkResult{}, false, err
 	}
-	rows, ok, err := cache.Get[chunkRow](c.r.store, chunkEntries, key)
+	rows, ok, err := cache.Get[chunkRow](c.r.store, accuracy.ChunkEntries, key)
 	if err != nil || !ok || len(rows) != 1 {
 		return accuracy.ChunkResult{}, false, err
 	}
@@ -145,7 +145,7 @@ func (c *checkpoint) Save(ch accuracy.Chunk, res accuracy.ChunkResult) error {
 	if err != nil {
 		return err
 	}
-	return cache.Put(c.r.store, chunkEntries, key, []chunkRow{{Scored: res.Scored, Top1: res.Top1, Top5: res.Top5, Skipped: res.Skipped}})
+	return cache.Put(c.r.store, accuracy.ChunkEntries, key, []chunkRow{{Scored: res.Scored, Top1: res.Top1, Top5: res.Top5, Skipped: res.Skipped}})
 }
 
 // export writes every stage table this run produced as CSV under the output directory.

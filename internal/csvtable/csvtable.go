@@ -41,6 +41,10 @@ func FormatFloat(x float64, bits int, f FloatFormat) string {
 	return strconv.FormatFloat(x, 'g', -1, bits)
 }
 
+// ListSeparator joins the items of a list column ([]string) in its CSV
+// cell; the Parquet cache keeps the list itself.
+const ListSeparator = "; "
+
 // Column is one CSV column: a struct field and its header name.
 type Column struct {
 	// Name is the header: the field's parquet tag name, or its Go name
@@ -53,7 +57,7 @@ type Column struct {
 
 // Columns lists the CSV columns of the struct type t in field order: every
 // exported field not tagged csv:"-" or parquet:"-". Only strings,
-// booleans, integers and floats can be columns; a field of another kind is
+// booleans, integers, floats and lists of strings can be columns; a field of another kind is
 // an error that says to tag it csv:"-".
 func Columns(t reflect.Type) ([]Column, error) {
 	if t.Kind() != reflect.Struct {
@@ -73,11 +77,12 @@ func Columns(t reflect.Type) ([]Column, error) {
 			name = f.Name
 		}
 		k := f.Type.Kind()
-		switch k {
-		case reflect.String, reflect.Bool,
-			reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
-			reflect.Float32, reflect.Float64:
+		switch {
+		case k == reflect.String, k == reflect.Bool,
+			k == reflect.Int, k == reflect.Int8, k == reflect.Int16, k == reflect.Int32, k == reflect.Int64,
+			k == reflect.Uint, k == reflect.Uint8, k == reflect.Uint16, k == reflect.Uint32, k == reflect.Uint64,
+			k == reflect.Float32, k == reflect.Float64:
+		case k == reflect.Slice && f.Type.Elem().Kind() == reflect.String:
 		default:
 			return nil, fmt.Errorf("csvtable: row type %s: field %s is a %s, which CSV cannot hold; tag it csv:\"-\"", t, f.Name, f.Type)
 		}
@@ -141,6 +146,12 @@ func (c Column) format(v reflect.Value, f FloatFormat) string {
 	switch c.kind {
 	case reflect.String:
 		return v.String()
+	case reflect.Slice:
+		items := make([]string, v.Len())
+		for i := range items {
+			items[i] = v.Index(i).String()
+		}
+		return strings.Join(items, ListSeparator)
 	case reflect.Bool:
 		return strconv.FormatBool(v.Bool())
 	case reflect.Float32, reflect.Float64:

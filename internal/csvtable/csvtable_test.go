@@ -118,3 +118,21 @@ func TestExactRoundTrips(t *testing.T) {
 		t.Errorf("Sig10 0.1+0.2 = %s, want 0.3", got)
 	}
 }
+
+// A list of strings is one cell, its items joined by ListSeparator; an empty
+// or nil list is an empty cell.
+func TestListColumn(t *testing.T) {
+	type warned struct {
+		Model    string   `parquet:"model"`
+		Warnings []string `parquet:"warnings,list"`
+	}
+	var b bytes.Buffer
+	rows := []warned{{"a", []string{"few samples", "large spread"}}, {"b", nil}, {"c", []string{"x, \"y\""}}}
+	if err := Write(&b, rows, Exact); err != nil {
+		t.Fatal(err)
+	}
+	want := "model,warnings\na,few samples; large spread\nb,\nc,\"x, \"\"y\"\"\"\n"
+	if b.String() != want {
+		t.Errorf("got %q, want %q", b.String(), want)
+	}
+}

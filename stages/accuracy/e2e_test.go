@@ -347,7 +347,7 @@ func TestEndToEndLayouts(t *testing.T) {
 					t.Errorf("%s: CI %.4f, want %.4f", r.Crop, r.Top1CI95, want)
 				}
 				for _, n := range []string{"10", "11", "12"} {
-					if !strings.Contains(r.Warnings, fileName(n)) {
+					if !strings.Contains(strings.Join(r.Warnings, "\n"), fileName(n)) {
 						t.Errorf("%s: row warnings %q do not name %s", r.Crop, r.Warnings, fileName(n))
 					}
 				}

@@ -22,8 +22,8 @@ type Row struct {
 	Source string `parquet:"source"`
 	// Skipped counts images that could not be read.
 	Skipped int64 `parquet:"skipped"`
-	// Warnings names skipped images (the first ten).
-	Warnings string `parquet:"warnings"`
+	// Warnings name skipped images (the first ten, then how many more).
+	Warnings []string `parquet:"warnings,list"`
 	// Status is StatusOK, or StatusError when more than accuracy.max_skipped
 	// of the images could not be read; Top1, Top5 and Top1CI95 are then 0
 	// and Error says why.
@@ -42,4 +42,12 @@ type Row struct {
 const (
 	StatusOK    = sweep.OK
 	StatusError = sweep.Error
+)
+
+// ChunkSchema is the version of cached chunk scores in cache keys, and
+// ChunkEntries their cache folder (see timing.Schema).
+// v2: keys cover image files and the dataset location.
+const (
+	ChunkSchema  = 2
+	ChunkEntries = "accuracy_chunks-v1"
 )

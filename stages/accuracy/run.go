@@ -382,16 +382,16 @@ func firstCauses(skipped []string, most int) string {
 }
 
 // skippedSummary lists up to ten skipped images for the row's warnings column.
-func skippedSummary(skipped []string) string {
-	if len(skipped) == 0 {
-		return ""
-	}
+func skippedSummary(skipped []string) []string {
 	const most = 10
-	s := "skipped " + strings.Join(skipped[:min(len(skipped), most)], "; ")
-	if len(skipped) > most {
-		s += fmt.Sprintf("; and %d more", len(skipped)-most)
+	var out []string
+	for _, s := range skipped[:min(len(skipped), most)] {
+		out = append(out, "skipped "+s)
 	}
-	return s
+	if len(skipped) > most {
+		out = append(out, fmt.Sprintf("and %d more skipped", len(skipped)-most))
+	}
+	return out
 }
 
 // WilsonHalfWidth is the half-width of the Wilson score 95% interval

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/dnnbench/dnnbench/stages/accuracy"
+	"github.com/dnnbench/dnnbench/stages/memory"
 )
 
 func TestAccuracyChecks(t *testing.T) {
@@ -36,5 +37,22 @@ func TestAccuracyChecks(t *testing.T) {
 	}
 	if b.Top1Low < 0 || b.Top1High > 25 {
 		t.Errorf("b interval [%g, %g] should be about [0.7, 20]", b.Top1Low, b.Top1High)
+	}
+}
+
+// A row warning that contains a semicolon stays one warning: rows carry
+// lists, never joined strings.
+func TestRowWarningsStayWhole(t *testing.T) {
+	w := "memory fell by 4096 bytes during session creation; static recorded as 0"
+	in := Inputs{Memory: []memory.Row{{Model: "m", Device: "cpu", Batch: 1, Status: StatusOK, PeakBytes: 10, Warnings: []string{w, "second"}}}}
+	got := collectWarnings(in, nil)
+	var msgs []string
+	for _, g := range got {
+		if g.Stage == "memory" {
+			msgs = append(msgs, g.Message)
+		}
+	}
+	if len(msgs) != 2 || msgs[0] != w || msgs[1] != "second" {
+		t.Errorf("memory warnings %q, want the two row warnings whole", msgs)
 	}
 }

@@ -276,17 +276,8 @@ func oneLine(s string) string {
 // collectWarnings gathers the stages' warnings and the analysis' own, sorted.
 func collectWarnings(in Inputs, own []Warning) []Warning {
 	ws := append([]Warning(nil), own...)
-	split := func(s string) []string {
-		var out []string
-		for _, p := range strings.Split(s, ";") {
-			if p = strings.TrimSpace(p); p != "" {
-				out = append(out, p)
-			}
-		}
-		return out
-	}
 	for _, r := range in.Flops {
-		for _, w := range split(r.Warnings) {
+		for _, w := range r.Warnings {
 			ws = append(ws, Warning{Stage: "flops", Model: r.Model, Code: "row-warning", Message: w})
 		}
 		if u := strings.TrimSpace(r.UnknownOps); u != "" {
@@ -294,7 +285,7 @@ func collectWarnings(in Inputs, own []Warning) []Warning {
 		}
 	}
 	for _, r := range in.Accuracy {
-		for _, w := range split(r.Warnings) {
+		for _, w := range r.Warnings {
 			ws = append(ws, Warning{Stage: "accuracy", Model: r.Model, Code: "row-warning", Message: w})
 		}
 		if r.Status == accuracy.StatusError {
@@ -304,7 +295,7 @@ func collectWarnings(in Inputs, own []Warning) []Warning {
 		}
 	}
 	for _, r := range in.Timing {
-		for _, w := range split(r.Warnings) {
+		for _, w := range r.Warnings {
 			ws = append(ws, Warning{Stage: "timing", Model: r.Model, Device: r.Device, Batch: r.Batch, Code: "row-warning", Message: w})
 		}
 		if normStatus(r.Status) == StatusError {
@@ -315,7 +306,7 @@ func collectWarnings(in Inputs, own []Warning) []Warning {
 		if normStatus(r.Status) == StatusOK && r.PeakBytes <= 0 {
 			ws = append(ws, Warning{Stage: "analyse", Model: r.Model, Device: r.Device, Batch: r.Batch, Code: "no-peak", Message: noPeak + "; left out of Figure 4, Table 2 and Table 3"})
 		}
-		for _, w := range split(r.Warnings) {
+		for _, w := range r.Warnings {
 			ws = append(ws, Warning{Stage: "memory", Model: r.Model, Device: r.Device, Batch: r.Batch, Code: "row-warning", Message: w})
 		}
 		if normStatus(r.Status) == StatusError {

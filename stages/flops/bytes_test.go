@@ -46,7 +46,7 @@ func TestBytesMoved(t *testing.T) {
 		if res.Row.IOBytesPerImage != perImage {
 			t.Errorf("batch %d: io bytes per image %d, want %d", batch, res.Row.IOBytesPerImage, perImage)
 		}
-		if res.Row.Warnings != "" {
+		if len(res.Row.Warnings) != 0 {
 			t.Errorf("batch %d: warnings %q", batch, res.Row.Warnings)
 		}
 	}

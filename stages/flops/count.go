@@ -40,7 +40,7 @@ type Result struct {
 	Row   Row
 	Ops   []OpRow
 	Nodes []NodeCount
-	// Warnings are sorted; Row.Warnings is them joined with "; ".
+	// Warnings are sorted; Row.Warnings holds the same list.
 	Warnings []string
 	Shapes   *Inference
 }
@@ -189,7 +189,7 @@ func analyze(m *Model, opt Options) (*Result, error) {
 	res.Row.FileBytes = m.FileBytes
 	res.Row.UnknownOps = strings.Join(sortedKeys(unknown), " ")
 	res.Warnings = sortedKeys(warn)
-	res.Row.Warnings = strings.Join(res.Warnings, "; ")
+	res.Row.Warnings = res.Warnings
 	res.Ops = opRows(res.Nodes, unknown)
 	return res, nil
 }

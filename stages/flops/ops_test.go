@@ -370,7 +370,7 @@ func TestDynamicBatch(t *testing.T) {
 	// A fixed batch dim stays as it is, with a warning when another batch is asked for.
 	fixed := newBuilder(13).input("x", 1, 8).node("Relu", []string{"x"}, []string{"y"}).output("y")
 	res := fixed.analyze(t, 4)
-	if res.Row.FLOPs != 8 || !strings.Contains(res.Row.Warnings, "fixed batch") {
+	if res.Row.FLOPs != 8 || !strings.Contains(strings.Join(res.Row.Warnings, "\n"), "fixed batch") {
 		t.Errorf("fixed batch: FLOPs %d warnings %q", res.Row.FLOPs, res.Row.Warnings)
 	}
 }
@@ -453,7 +453,7 @@ func TestUnknownOp(t *testing.T) {
 	if res.Row.UnknownOps != "com.example.FancyOp" || res.Row.UncountedNodes != 1 {
 		t.Errorf("unknown ops %q, uncounted %d", res.Row.UnknownOps, res.Row.UncountedNodes)
 	}
-	if !strings.Contains(res.Row.Warnings, "unknown op com.example.FancyOp (1 nodes) not counted") {
+	if !strings.Contains(strings.Join(res.Row.Warnings, "\n"), "unknown op com.example.FancyOp (1 nodes) not counted") {
 		t.Errorf("warnings %q do not name the unknown op", res.Row.Warnings)
 	}
 	var fancy OpRow
@@ -469,14 +469,14 @@ func TestUnknownOp(t *testing.T) {
 	// warning and left uncounted, never a silent zero.
 	b.g.ValueInfo = nil
 	res = b.analyze(t, 1)
-	if res.Row.MACs != 72 || res.Row.UncountedNodes != 2 || !strings.Contains(res.Row.Warnings, `Relu: 1 nodes not counted, shapes unknown ("n2_Relu"`) {
+	if res.Row.MACs != 72 || res.Row.UncountedNodes != 2 || !strings.Contains(strings.Join(res.Row.Warnings, "\n"), `Relu: 1 nodes not counted, shapes unknown ("n2_Relu"`) {
 		t.Errorf("MACs %d uncounted %d warnings %q", res.Row.MACs, res.Row.UncountedNodes, res.Row.Warnings)
 	}
 	// If/Loop: subgraphs are skipped, the node is unknown.
 	sub := newBuilder(13).input("x", "N", 4).input("c", 1).
 		node("If", []string{"c"}, []string{"y"}, &onnx.AttributeProto{Name: "then_branch", Type: onnx.AttributeProto_GRAPH, G: newBuilder(13).g}).output("y")
 	res = sub.analyze(t, 1)
-	if res.Row.UnknownOps != "If" || !strings.Contains(res.Row.Warnings, "subgraphs are not counted") {
+	if res.Row.UnknownOps != "If" || !strings.Contains(strings.Join(res.Row.Warnings, "\n"), "subgraphs are not counted") {
 		t.Errorf("If: unknown %q warnings %q", res.Row.UnknownOps, res.Row.Warnings)
 	}
 }
@@ -655,12 +655,12 @@ func TestOldOpsetModel(t *testing.T) {
 	// Params: w 4 + scale 2 + bias 2 (running statistics excluded).
 	check(t, res, 8, 36, 72+18+18+72)
 	checkShape(t, res, "up", 1, 2, 6, 6)
-	if res.Row.Warnings != "" {
+	if len(res.Row.Warnings) != 0 {
 		t.Errorf("warnings %q", res.Row.Warnings)
 	}
 	// Outside opsets 7–21 a warning says so.
 	b.opset = 6
-	if res := b.analyze(t, 1); !strings.Contains(res.Row.Warnings, "opset 6 is outside") {
+	if res := b.analyze(t, 1); !strings.Contains(strings.Join(res.Row.Warnings, "\n"), "opset 6 is outside") {
 		t.Errorf("opset 6 warnings %q", res.Row.Warnings)
 	}
 }
@@ -671,7 +671,7 @@ func TestLongNamesAreShortened(t *testing.T) {
 	b.g.Input = append(b.g.Input, &onnx.ValueInfoProto{Name: "missing_shape"})
 	b.g.Node[0].Name = long
 	res := b.analyze(t, 1)
-	if strings.Contains(res.Row.Warnings, long) || !strings.Contains(res.Row.Warnings, "Relu: 1 nodes not counted") {
+	if strings.Contains(strings.Join(res.Row.Warnings, "\n"), long) || !strings.Contains(strings.Join(res.Row.Warnings, "\n"), "Relu: 1 nodes not counted") {
 		t.Errorf("warnings %q", res.Row.Warnings)
 	}
 }
@@ -683,7 +683,7 @@ func TestSymbolicSpatialDims(t *testing.T) {
 		node("Conv", []string{"x", "w"}, []string{"y"}, aInts("pads", 1, 1, 1, 1)).
 		node("Relu", []string{"y"}, []string{"z"}).output("z", "batch", 4, "height", "width")
 	res := b.analyze(t, 1)
-	if res.Row.MACs != 0 || res.Row.UncountedNodes != 2 || !strings.Contains(res.Row.Warnings, "Options.Dims") {
+	if res.Row.MACs != 0 || res.Row.UncountedNodes != 2 || !strings.Contains(strings.Join(res.Row.Warnings, "\n"), "Options.Dims") {
 		t.Errorf("unbound: MACs %d uncounted %d warnings %q", res.Row.MACs, res.Row.UncountedNodes, res.Row.Warnings)
 	}
 	m := mustReadBytes(t, b.bytes(t))

@@ -57,7 +57,7 @@ func TestPyTorchExport(t *testing.T) {
 			if res.Row.PaperMACs != 26624 {
 				t.Errorf("paper MACs %d, want 26624", res.Row.PaperMACs)
 			}
-			if res.Row.Warnings != "" {
+			if len(res.Row.Warnings) != 0 {
 				t.Errorf("warnings %q", res.Row.Warnings)
 			}
 			checkShape(t, res, "logits", 1, 10)
@@ -119,7 +119,7 @@ func TestPyTorchSharedStatistics(t *testing.T) {
 		t.Fatal(err)
 	}
 	check(t, res, 844, 50720, 2*50720+1028+1024+1024+8)
-	if res.Row.Warnings != "" {
+	if len(res.Row.Warnings) != 0 {
 		t.Errorf("warnings %q", res.Row.Warnings)
 	}
 }

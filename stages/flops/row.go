@@ -20,8 +20,8 @@ type Row struct {
 	ActivationBytes int64 `parquet:"activation_bytes"`
 	// UnknownOps lists op types that were not counted, space-separated; empty when all were.
 	UnknownOps string `parquet:"unknown_ops"`
-	// Warnings are the stage's warnings for this model, "; "-separated.
-	Warnings string `parquet:"warnings"`
+	// Warnings are the stage's warnings for this model, sorted.
+	Warnings []string `parquet:"warnings,list"`
 	// PeakActivationBytes is a liveness-based estimate of the largest set of
 	// simultaneously live intermediate tensors at batch 1, in bytes.
 	PeakActivationBytes int64 `parquet:"peak_activation_bytes"`
@@ -63,3 +63,15 @@ type OpRow struct {
 	// Counted is false when the op type is unknown and contributes nothing.
 	Counted bool `parquet:"counted"`
 }
+
+// Schema is the version of this stage's rows and method in cache keys, and
+// Entries and OpsEntries the cache folders of its rows: bump Schema when the
+// rows or the counting change, so cached entries are recomputed, and the
+// folder when the row layout changes, so old rows are never read back.
+// v3: quantized ops counted, int_macs; v4: weight_bytes, io_bytes_per_image;
+// v5: warnings a list.
+const (
+	Schema     = 5
+	Entries    = "flops-v2"
+	OpsEntries = "flops_ops-v1"
+)

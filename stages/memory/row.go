@@ -20,9 +20,17 @@ type Row struct {
 	// ArenaGrowOnly records that the allocator arena grew only as requested.
 	ArenaGrowOnly bool `parquet:"arena_grow_only"`
 	// Samples is how many readings the sampler took during inference.
-	Samples  int64  `parquet:"samples"`
-	Warnings string `parquet:"warnings"`
+	Samples  int64    `parquet:"samples"`
+	Warnings []string `parquet:"warnings,list"`
 	// ModelSHA256 is the measured ONNX file's hex digest: what the row belongs
 	// to, whatever name a config gives that file (not in CSV).
 	ModelSHA256 string `parquet:"model_sha256" csv:"-"`
 }
+
+// Schema is the version of this stage's rows and method in cache keys, and
+// Entries the cache folder of its rows (see timing.Schema).
+// v2: the model file's sha256; v3: warnings a list.
+const (
+	Schema  = 3
+	Entries = "memory-v3"
+)

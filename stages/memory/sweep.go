@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/dnnbench/dnnbench/internal/onnxrt"
@@ -72,7 +71,7 @@ func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(R
 				r.StaticBytes = 0
 			}
 			r.PeakBytes = max(r.PeakBytes, r.StaticBytes)
-			r.Warnings = strings.Join(w, "; ")
+			r.Warnings = w
 		case evFailed:
 			r.Status, r.Error = sweep.Error, ev.Message
 			if ev.OOM {

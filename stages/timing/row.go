@@ -46,8 +46,8 @@ type Row struct {
 	FirstRunMs float64 `parquet:"first_run_ms"`
 	// Provider is the execution provider used, e.g. "cpu", "cuda".
 	Provider string `parquet:"provider"`
-	// Warnings are "; "-separated (large spread, few samples).
-	Warnings string `parquet:"warnings"`
+	// Warnings are the cell's warnings (large spread, few samples).
+	Warnings []string `parquet:"warnings,list"`
 	// JoulesPerImage is the energy of the timed runs per image, in joules,
 	// from the rounds the latency estimate uses (see setEnergy); NaN where no
 	// sensor was read. EnergySource names the sensor, or is "none: " and why.
@@ -132,3 +132,14 @@ func (r *Row) setRounds(rounds []Round, e Estimate) {
 	r.Stable, r.UnstableReason = e.Stable, e.Reason
 	fill(r, e.Stats)
 }
+
+// Schema is the version of this stage's rows and method in cache keys, and
+// Entries the cache folder of its rows: bump Schema when the rows or the
+// method change, so cached entries are recomputed, and the folder when the
+// row layout changes, so old rows are never read back or merged.
+// v2: the model file's sha256; v3: rounds, host load, stability verdict;
+// v4: joules per image, energy source; v5: warnings a list.
+const (
+	Schema  = 5
+	Entries = "timing-v4"
+)

@@ -280,7 +280,7 @@ func (s *sweepState) keepPrior(r Row) Row {
 		return r
 	}
 	w := "re-measurement failed (" + oneLine(r.Error) + "); kept the earlier attempts"
-	p.Warnings = strings.TrimPrefix(p.Warnings+"; "+w, "; ")
+	p.Warnings = append(p.Warnings, w)
 	return p
 }
 
@@ -306,7 +306,7 @@ func (s *sweepState) okRow(b int, c *cellState) (Row, error) {
 	r.setRounds(rounds, e)
 	s.setEnergy(&r, c, e.Used[len(rounds)-len(c.rounds):], p, hasPrior)
 	if len(c.rounds) < s.cfg.Rounds {
-		r.Warnings = strings.TrimPrefix(r.Warnings+fmt.Sprintf("; only %d of %d rounds measured (the worker stopped)", len(c.rounds), s.cfg.Rounds), "; ")
+		r.Warnings = append(r.Warnings, fmt.Sprintf("only %d of %d rounds measured (the worker stopped)", len(c.rounds), s.cfg.Rounds))
 	}
 	return r, nil
 }
@@ -326,7 +326,7 @@ func fill(r *Row, st Stats) {
 	if st.Median > 0 {
 		r.FPS = 1000 * float64(r.Batch) / st.Median
 	}
-	r.Warnings = strings.Join(st.Warnings, "; ")
+	r.Warnings = st.Warnings
 }
 
 // estimate predicts the time left for the given batch sizes: each costs the

@@ -96,7 +96,7 @@ func build(ms []model) analyse.Inputs {
 			ActivationBytes: int64(m.gmacs*9e6) + 4e6, WeightBytes: 4 * m.params, IOBytesPerImage: int64(m.gmacs*18e6) + 8e6, PeakActivationBytes: int64(m.gmacs*2e6) + 1e6, PaperMACs: macs - macs/100}
 		if m.noAccuracy {
 			fr.UnknownOps = "com.example.Swish"
-			fr.Warnings = "unknown op com.example.Swish counted as zero"
+			fr.Warnings = []string{"unknown op com.example.Swish counted as zero"}
 		}
 		in.Flops = append(in.Flops, fr)
 		in.Ops = append(in.Ops, flops.OpRow{Model: m.name, Op: "Conv", Nodes: 20, Params: m.params, MACs: macs, FLOPs: 2 * macs, Counted: true})
@@ -104,7 +104,7 @@ func build(ms []model) analyse.Inputs {
 		case m.noAccuracy:
 		case m.measured:
 			in.Accuracy = append(in.Accuracy,
-				accuracy.Row{Model: m.name, Dataset: "/data/imagenet/val", Crop: "center", N: 50000, Top1: m.top1, Top5: m.top5, Top1CI95: 0.37, Source: "measured", Skipped: 2, Warnings: "2 images unreadable", DatasetImages: 50002},
+				accuracy.Row{Model: m.name, Dataset: "/data/imagenet/val", Crop: "center", N: 50000, Top1: m.top1, Top5: m.top5, Top1CI95: 0.37, Source: "measured", Skipped: 2, Warnings: []string{"2 images unreadable"}, DatasetImages: 50002},
 				accuracy.Row{Model: m.name, Dataset: "imagenet-1k", Crop: "center", Top1: 76.13, Top5: 92.862, Source: "published:" + m.ref})
 		default:
 			in.Accuracy = append(in.Accuracy, accuracy.Row{Model: m.name, Dataset: "imagenet-1k", Crop: "center", Top1: m.top1, Top5: m.top5, Source: "published:" + m.ref})
@@ -170,7 +170,7 @@ func build(ms []model) analyse.Inputs {
 					r.LatencyMsCILow, r.LatencyMsCIHigh = lat*0.93, lat*1.09
 				}
 				if dev == "cpu" && b == 1 && m.name == "alexnet" {
-					r.Warnings = "large spread: p99 is 1.3× the median"
+					r.Warnings = []string{"large spread: p99 is 1.3× the median"}
 				}
 				in.Timing = append(in.Timing, r)
 			}
@@ -186,7 +186,7 @@ func build(ms []model) analyse.Inputs {
 				r.StaticBytes = int64(floor + 4.1*float64(m.params))
 				r.PeakBytes = r.StaticBytes + int64(m.gmacs*9e6*float64(b)*[]float64{0.5, 0.8}[di])
 				if dev == "jetson-orin" && b == 1 && m.name == "squeezenet1_1" {
-					r.Warnings = "tegrastats sampled only 3 times"
+					r.Warnings = []string{"tegrastats sampled only 3 times"}
 				}
 				in.Memory = append(in.Memory, r)
 			}
