@@ -3,6 +3,7 @@ package timing
 import (
 	"context"
 	"flag"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -31,10 +32,11 @@ var (
 
 // BenchmarkBurstyLoad times a few cells on a quiet machine, then again
 // while a separate process loads one core in bursts, re-measuring unstable
-// cells after all models as the pipeline does, and logs per cell the quiet
-// and loaded medians (ms per batch), their ratio and the loaded cell's
-// verdict. It fails when a cell judged stable under load is more than 10%
-// off its quiet value. Run it on an otherwise idle machine:
+// cells after all models as the pipeline does, then quiet again; it logs
+// per cell both quiet medians and the loaded one (ms per batch), the
+// quiet-to-quiet drift, the loaded-to-quiet ratio, the loaded cell's rounds
+// and verdict. It fails when a cell judged stable under load is more than
+// 10% off the mean of its two quiet values. Run it on an otherwise idle machine:
 //
 //	go test ./stages/timing -run '^$' -bench BurstyLoad -benchtime 1x
 //
@@ -67,37 +69,72 @@ func BenchmarkBurstyLoad(b *testing.B) {
 		ms = append(ms, Model{Name: arch, Path: path})
 	}
 	for range b.N {
-		quiet := sweepAll(b, cfg, ms, batches, 0)
+		// Quiet sweeps before and after the loaded one: the machine drifts
+		// (frequency, neighbours on the host), and the reference is their
+		// mean, with their ratio logged as the quiet-to-quiet noise floor.
+		quiet1 := sweepAll(b, cfg, ms, batches, 0)
 		stop := startBurst(b, *burstyLoad)
 		loaded := sweepAll(b, cfg, ms, batches, *burstyRemeas)
 		stop()
+		quiet2 := sweepAll(b, cfg, ms, batches, 0)
 
-		b.Logf("%-20s %5s %10s %10s %6s %-8s %s", "model", "batch", "quiet ms", "loaded ms", "ratio", "stable", "attempts, reason")
+		b.Logf("%-20s %5s %9s %9s %9s %6s %6s %-6s %s", "model", "batch", "quiet1", "quiet2", "loaded", "q2/q1", "ratio", "stable", "attempts; round medians (other cores) *used; reason")
 		stable, within := 0, 0
 		for _, k := range sortedCells(loaded) {
-			q, l := quiet[k], loaded[k]
-			if q.Status != sweep.OK || l.Status != sweep.OK {
-				b.Logf("%-20s %5d quiet %s, loaded %s", k.model, k.batch, q.Status, l.Status)
+			q1, q2, l := quiet1[k], quiet2[k], loaded[k]
+			if q1.Status != sweep.OK || q2.Status != sweep.OK || l.Status != sweep.OK {
+				b.Logf("%-20s %5d quiet %s/%s, loaded %s", k.model, k.batch, q1.Status, q2.Status, l.Status)
 				continue
 			}
-			ratio := l.LatencyMsMedian / q.LatencyMsMedian
-			b.Logf("%-20s %5d %10.3f %10.3f %6.3f %-8v %d, %s", k.model, k.batch, q.LatencyMsMedian, l.LatencyMsMedian, ratio, l.Stable, l.Attempts, l.UnstableReason)
-			if !q.Stable {
-				b.Logf("%-20s %5d   the quiet reference itself is unstable: %s", k.model, k.batch, q.UnstableReason)
-			}
+			ref := (q1.LatencyMsMedian + q2.LatencyMsMedian) / 2
+			ratio := l.LatencyMsMedian / ref
+			b.Logf("%-20s %5d %9.3f %9.3f %9.3f %6.3f %6.3f %-6v %d; %s; %s", k.model, k.batch, q1.LatencyMsMedian, q2.LatencyMsMedian,
+				l.LatencyMsMedian, q2.LatencyMsMedian/q1.LatencyMsMedian, ratio, l.Stable, l.Attempts, roundsText(l), l.UnstableReason)
 			if l.Stable {
 				stable++
 				if math.Abs(ratio-1) <= 0.10 {
 					within++
 				} else {
-					b.Errorf("%s batch %d: stable under load at %.3f ms, %.1f%% off the quiet %.3f ms", k.model, k.batch, l.LatencyMsMedian, 100*(ratio-1), q.LatencyMsMedian)
+					b.Errorf("%s batch %d: stable under load at %.3f ms, %.1f%% off the quiet mean %.3f ms", k.model, k.batch, l.LatencyMsMedian, 100*(ratio-1), ref)
 				}
 			}
+		}
+		var quietLoad []float64
+		for _, rows := range []map[cellID]Row{quiet1, quiet2} {
+			for _, r := range rows {
+				quietLoad = append(quietLoad, r.RoundOtherCPU...)
+			}
+		}
+		sort.Float64s(quietLoad)
+		if n := len(quietLoad); n > 0 {
+			b.Logf("other processes during the %d quiet rounds: median %.3f, p90 %.3f, max %.3f cores", n, quietLoad[n/2], quietLoad[n*9/10], quietLoad[n-1])
 		}
 		b.ReportMetric(float64(len(loaded)), "cells")
 		b.ReportMetric(float64(stable), "stable")
 		b.ReportMetric(float64(within), "stable-within-10%")
 	}
+}
+
+// roundsText lists a row's round medians with other processes' load, the
+// rounds the estimate used starred.
+func roundsText(r Row) string {
+	used := map[int64]bool{}
+	for _, u := range r.UsedRounds {
+		used[u] = true
+	}
+	var parts []string
+	for i, m := range r.RoundMedianMs {
+		star := ""
+		if used[int64(i)] {
+			star = "*"
+		}
+		load := math.NaN()
+		if i < len(r.RoundOtherCPU) {
+			load = r.RoundOtherCPU[i]
+		}
+		parts = append(parts, fmt.Sprintf("%s%.3g(%.2f)", star, m, load))
+	}
+	return strings.Join(parts, " ")
 }
 
 type cellID struct {
