@@ -217,7 +217,16 @@ report: {formats: [md, html, pdf]}
 	if len(acc) != 2 || !strings.HasPrefix(acc[1][7], "published:torchvision:SqueezeNet1_1") {
 		t.Errorf("accuracy.csv: %v, want the published torchvision row", acc)
 	}
-	for _, f := range []string{"report.md", "report.html", "report.pdf", "manifest.json", "models.csv", "flops_ops.csv"} {
+	// The device's ceilings are measured and every timed cell is on its roofline.
+	ceil := readCSV(t, filepath.Join(res, "analysis", "ceilings.csv"))
+	if len(ceil) != 2 || strings.Join(ceil[0], ",") != "device,peak_gflops,bandwidth_gbs,method" || ceil[1][0] != "cpu" || ceil[1][3] != "measured" {
+		t.Errorf("analysis/ceilings.csv: %v, want one measured cpu row", ceil)
+	}
+	roof := readCSV(t, filepath.Join(res, "analysis", "roofline.csv"))
+	if len(roof) != 3 || strings.Join(roof[0], ",") != "model,device,batch,flops,bytes,intensity_flop_per_byte,achieved_gflops,peak_gflops,efficiency" {
+		t.Errorf("analysis/roofline.csv: %v, want a header and sq at batches 1 and 2", roof)
+	}
+	for _, f := range []string{"report.md", "report.html", "report.pdf", "manifest.json", "models.csv", "flops_ops.csv", "figures/fig5.svg"} {
 		if st, err := os.Stat(filepath.Join(res, f)); err != nil || st.Size() == 0 {
 			t.Errorf("%s missing or empty: %v", f, err)
 		}

@@ -150,9 +150,15 @@ func (r *runner) run(ctx context.Context) (err error) {
 			t.Memory, err = mergedRows[memory.Row](r, memory.Entries, rows, r.cfg.Memory.BatchSizes, r.memoryKey)
 			return err
 		}},
+		// The ceilings run with timing: the roofline needs both.
+		{"ceilings", func() (err error) { t.Ceilings, err = r.ceilings(ctx); return err }},
 	}
 	for _, st := range steps {
-		if !r.wants(st.name) {
+		stage := st.name
+		if stage == "ceilings" {
+			stage = "timing"
+		}
+		if !r.wants(stage) {
 			continue
 		}
 		if err := r.timed(st.name, st.run); err != nil {

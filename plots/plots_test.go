@@ -51,7 +51,7 @@ func TestRenderFixture(t *testing.T) {
 		}
 		golden.Check(t, filepath.Join("testdata", f.Name+".svg"), f.SVG, *update)
 	}
-	if got := strings.Join(names, ","); got != "fig1a,fig1b,fig2a,fig2b,fig3,fig4,fig6" {
+	if got := strings.Join(names, ","); got != "fig1a,fig1b,fig2a,fig2b,fig3,fig4,fig5,fig6" {
 		t.Errorf("figures = %s", got)
 	}
 	if *outDir != "" {
@@ -132,7 +132,7 @@ func TestRenderReproducible(t *testing.T) {
 
 func TestMissingFigures(t *testing.T) {
 	in := analysetest.Inputs()
-	in.Accuracy, in.Memory = nil, nil
+	in.Accuracy, in.Memory, in.Ceilings = nil, nil, nil
 	res, err := analyse.Run(in, analyse.Config{})
 	if err != nil {
 		t.Fatal(err)

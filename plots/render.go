@@ -79,8 +79,8 @@ type figureSpec struct {
 
 func single(p *plot.Plot) func(draw.Canvas) { return func(dc draw.Canvas) { p.Draw(dc) } }
 
-// Render draws Figures 1a, 1b, 2a, 2b, 3 and 4 of the analysis, and
-// Figure 6, accuracy vs. energy per image.
+// Render draws Figures 1a, 1b, 2a, 2b, 3 and 4 of the analysis, Figure 5,
+// the roofline, and Figure 6, accuracy vs. energy per image.
 func Render(res *analyse.Result, opt Options) ([]Figure, error) {
 	if res == nil {
 		return nil, fmt.Errorf("plots: no analysis result")
@@ -168,6 +168,11 @@ func Render(res *analyse.Result, opt Options) ([]Figure, error) {
 		title4 = "Total memory at batch 1 vs. parameters (log scale), per device, with the least-squares line of each device (curved on the log axis)."
 	}
 	specs = append(specs, figureSpec{"fig4", "4", title4, 6.5 * vg.Inch, 4.5 * vg.Inch, n, "no batch-1 memory measurement", single(p4)})
+	s5, err := rooflineFigure(res)
+	if err != nil {
+		return nil, fmt.Errorf("plots: %w", err)
+	}
+	specs = append(specs, s5)
 	p6, n, missing6, f6 := energyFigure(res)
 	specs = append(specs, figureSpec{"fig6", "6", energyTitle(res), 7.3 * vg.Inch, 4.5 * vg.Inch, n, missing6, WithFamilyLegend(f6, nil, single(p6))})
 

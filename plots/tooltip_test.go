@@ -81,6 +81,12 @@ func TestTooltips(t *testing.T) {
 						want[r.Model+" ("] = " on " + r.Device + ": top-1 "
 					}
 				}
+			case "fig5":
+				for _, r := range res.Roofline {
+					if r.Batch == 1 {
+						want[r.Model+" ("] = " on " + r.Device + " at batch 1: "
+					}
+				}
 			case "fig4":
 				for _, r := range res.DeviceModels {
 					if r.MemoryStatus == analyse.StatusOK {

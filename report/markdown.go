@@ -112,6 +112,8 @@ type view struct {
 	VerdictRule string
 	// Compare is the comparison subsection of Section 4, or "".
 	Compare string
+	// RooflineText introduces Figure 5 and the ceilings.
+	RooflineText string
 }
 
 // section is one part of the report: a name and the text/template that
@@ -169,7 +171,7 @@ Accuracy density is top-1 accuracy divided by millions of parameters: how much a
 {{fig .Figures "3"}}
 ### Table 1. Milliseconds per image vs. batch size
 
-Each cell is the median batch latency divided by the batch size. A dagger (†) marks a cell that failed the stability rule (Section 9), followed by the half-width of its 95% interval of the median; the note under the table says why. OOM: out of memory; error and skipped: see the note under the table; – : not run.
+Each cell is the median batch latency divided by the batch size. A dagger (†) marks a cell that failed the stability rule (Section 9), followed by the half-width of its 95% interval of the median; the note under the table says why. OOM: out of memory; error and skipped: see the note under the table; – : not run. The last two columns give the model's highest achieved GFLOP/s over the batch sizes (FLOPs per image divided by the time per image) and that figure as a percentage of the device's compute ceiling (Section 9); – where the device has no ceilings.
 
 {{range .Table1}}**{{.Device}}**
 
@@ -180,6 +182,12 @@ Each cell is the median batch latency divided by the batch size. A dagger (†) 
 `},
 		{"compare", `{{if .Compare}}{{.Compare}}
 {{end}}`},
+		{"roofline", `### Roofline
+
+{{fig .Figures "5"}}
+{{.RooflineText}}
+
+`},
 		{"energy", `### Energy per image
 
 {{fig .Figures "6"}}
@@ -297,6 +305,10 @@ func buildView(opt Options, setup Setup, res *analyse.Result, figs []plots.Figur
 			v.Table1[i].Notes = append(v.Table1[i].Notes, n)
 		}
 	}
+	for i := range v.Table1 {
+		addRooflineColumns(&v.Table1[i], res, res.Devices[i])
+	}
+	v.RooflineText = rooflineText(res)
 	v.Table2 = batchTables(res, res.Table2, res.MemoryBatches, func(x float64) string { return strconv.FormatFloat(x/1e6, 'f', 0, 64) })
 	for i := range v.Table2 {
 		for _, d := range res.DeviceInfo {
@@ -667,6 +679,7 @@ func methodology(res *analyse.Result) []string {
 		"**Time per image.** Each cell of Table 1 is the median batch latency divided by the batch size; images per second at batch 1 are 1000 divided by the median latency in ms.",
 		"**Memory.** The memory stage loads ONNX Runtime, reads a baseline before the model's session exists, then samples memory while the batch runs. The total of Table 2, Figure 4 and Table 3 is the peak above that baseline, so what the baseline holds is left out of it." + samplerText(res) + " GB are 10⁹ bytes, MB 10⁶ bytes.",
 		"**Analysis.** Pareto fronts keep the models that no other model beats on both accuracy and cost. Table 3 ranks, per device, the models whose batch-1 total memory and speed meet each pair of limits. The Figure 4 line is an ordinary least-squares fit of batch-1 total memory on parameters; correlations are Spearman rank correlations over the models with an accuracy.",
+		rooflineMethod(),
 		"**Findings.** The seven findings are those of the paper's conclusion (" + esc(analyse.PaperCitation) + "), paraphrased; each is re-tested by the statistic and threshold given next to its verdict, as Section 7 explains.",
 	}
 }

@@ -184,8 +184,8 @@ func TestHTMLStandsAloneAndEscapes(t *testing.T) {
 	if !strings.Contains(h, "edge&lt;cnn&gt;&amp;v2") {
 		t.Errorf("escaped model name missing from the HTML")
 	}
-	if n := strings.Count(h, "<svg "); n != 7 {
-		t.Errorf("HTML has %d inline SVG figures, want 7", n)
+	if n := strings.Count(h, "<svg "); n != 8 {
+		t.Errorf("HTML has %d inline SVG figures, want 8 (Figures 1a–6)", n)
 	}
 	if strings.Contains(h, `src="figures/`) {
 		t.Errorf("HTML links a figure file instead of embedding it")

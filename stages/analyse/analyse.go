@@ -12,6 +12,7 @@ import (
 	"sort"
 
 	"github.com/dnnbench/dnnbench/stages/accuracy"
+	"github.com/dnnbench/dnnbench/stages/ceilings"
 	"github.com/dnnbench/dnnbench/stages/flops"
 	"github.com/dnnbench/dnnbench/stages/memory"
 	"github.com/dnnbench/dnnbench/stages/models"
@@ -29,6 +30,8 @@ type Inputs struct {
 	Accuracy []accuracy.Row
 	Timing   []timing.Row
 	Memory   []memory.Row
+	// Ceilings are each device's roofline ceilings.
+	Ceilings []ceilings.Row
 }
 
 // Config holds the analysis settings.
@@ -102,7 +105,12 @@ type Result struct {
 	// AccuracyChecks set measured top-1 beside the published figure, for
 	// models that have both.
 	AccuracyChecks []AccuracyCheckRow
-	// Findings are the paper's seven findings re-tested.
+	// Ceilings are the devices' roofline ceilings, sorted by device;
+	// Roofline places every "ok" timing row on its device's roofline.
+	Ceilings []ceilings.Row
+	Roofline []RooflineRow
+	// Findings are the paper's seven findings re-tested, then the
+	// roofline observation (finding 8).
 	Findings []Finding
 	// Warnings are collected from every stage and from this analysis.
 	Warnings []Warning
@@ -308,7 +316,9 @@ func Run(in Inputs, cfg Config) (*Result, error) {
 	res.AccuracyChecks = accuracyChecks(in.Accuracy)
 	res.MemoryFits = memoryFits(res.DeviceModels, res.Devices)
 	res.Correlations = correlations(res.Models, res.DeviceModels, res.Devices)
-	res.Findings = findings(res)
+	res.Ceilings = ceilingRows(in)
+	res.Roofline, warns = roofline(in, warns)
+	res.Findings = append(findings(res), findingRoofline(res))
 	res.Warnings = collectWarnings(in, warns)
 	return res, nil
 }

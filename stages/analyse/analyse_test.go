@@ -176,10 +176,10 @@ func itoa(v int64) string { return csvtable.FormatFloat(float64(v), 64, csvtable
 
 func TestFindingsOnFixture(t *testing.T) {
 	res := run(t, analysetest.Inputs(), analyse.Config{})
-	if len(res.Findings) != 7 {
-		t.Fatalf("got %d findings, want 7", len(res.Findings))
+	if len(res.Findings) != 8 {
+		t.Fatalf("got %d findings, want the paper's 7 and the roofline's", len(res.Findings))
 	}
-	want := []string{analyse.PartlySupported, analyse.PartlySupported, analyse.Supported, analyse.PartlySupported, analyse.Supported, analyse.NotEnoughData, analyse.NotComparable}
+	want := []string{analyse.PartlySupported, analyse.PartlySupported, analyse.Supported, analyse.PartlySupported, analyse.Supported, analyse.NotEnoughData, analyse.NotComparable, analyse.Observation}
 	for i, f := range res.Findings {
 		if f.Verdict != want[i] {
 			t.Errorf("finding %d verdict %q, want %q (evidence: %s)", f.ID, f.Verdict, want[i], f.Evidence)

@@ -28,6 +28,8 @@ func (r *Result) Tables() []Table {
 		{"memory_fit.csv", r.MemoryFits},
 		{"correlations.csv", r.Correlations},
 		{"accuracy_check.csv", r.AccuracyChecks},
+		{"ceilings.csv", r.Ceilings},
+		{"roofline.csv", r.Roofline},
 		{"findings.csv", r.Findings},
 		{"warnings.csv", r.Warnings},
 	}

@@ -28,7 +28,8 @@ const VerdictRule = "each finding is tested by one statistic compared with a sta
 	"The verdict is supported when the whole interval lies on the claim's side of the threshold, contradicted when it lies wholly on the other side, " +
 	"and partly supported when it contains the threshold; a finding tested per device is supported (contradicted) when every tested device supports (contradicts) it, " +
 	"and partly supported otherwise. A bootstrap needs at least 5 models; with fewer, or without the devices a finding contrasts, the verdict is not enough data, " +
-	"and a finding whose quantity no device here measures as the paper did is not comparable"
+	"and a finding whose quantity no device here measures as the paper did is not comparable. " +
+	"Finding 8 goes beyond the paper: its verdict is observation, a statement of what the data shows under its stated rule"
 
 const (
 	// minModels is the fewest models a bootstrap interval is computed from.

@@ -71,3 +71,9 @@ func parseBusy(line []byte) (float64, bool) {
 	busy := v[0] + v[1] + v[2] + v[5] + v[6] + v[7]
 	return float64(busy) / clockTicks, true
 }
+
+// OtherCPU is the CPU time, in seconds, that every process other than this
+// one has used on the host, counted from an arbitrary origin (the
+// difference of two calls is what matters); ok is false where the host
+// does not say. The ceilings stage reads it around its runs.
+func OtherCPU() (seconds float64, ok bool) { return hostProbe{}.OtherCPU() }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/dnnbench/dnnbench/stages/accuracy"
 	"github.com/dnnbench/dnnbench/stages/analyse"
+	"github.com/dnnbench/dnnbench/stages/ceilings"
 	"github.com/dnnbench/dnnbench/stages/flops"
 	"github.com/dnnbench/dnnbench/stages/memory"
 	"github.com/dnnbench/dnnbench/stages/models"
@@ -77,6 +78,11 @@ func Large(n int) analyse.Inputs {
 
 func build(ms []model) analyse.Inputs {
 	var in analyse.Inputs
+	// The CPU's ceilings are measured; the Jetson has only a nominal peak.
+	in.Ceilings = []ceilings.Row{
+		{Device: "cpu", PeakGFLOPS: 400, BandwidthGBs: 20, Method: ceilings.MethodMeasured},
+		{Device: "jetson-orin", PeakGFLOPS: 5300, Method: ceilings.MethodNominal},
+	}
 	for i, m := range ms {
 		src, weights := "arch", "random"
 		if m.noAccuracy {
@@ -87,7 +93,7 @@ func build(ms []model) analyse.Inputs {
 			Resize: 256, Crop: 224, Interpolation: "bilinear", Mean: "0.485 0.456 0.406", Std: "0.229 0.224 0.225", ColorOrder: "rgb", Scale: 255, Reference: m.ref})
 		macs := int64(m.gmacs * 1e9)
 		fr := flops.Row{Model: m.name, Params: m.params, FileBytes: 4*m.params + 20000, MACs: macs, FLOPs: 2*macs + macs/50,
-			ActivationBytes: int64(m.gmacs*9e6) + 4e6, PeakActivationBytes: int64(m.gmacs*2e6) + 1e6, PaperMACs: macs - macs/100}
+			ActivationBytes: int64(m.gmacs*9e6) + 4e6, WeightBytes: 4 * m.params, IOBytesPerImage: int64(m.gmacs*18e6) + 8e6, PeakActivationBytes: int64(m.gmacs*2e6) + 1e6, PaperMACs: macs - macs/100}
 		if m.noAccuracy {
 			fr.UnknownOps = "com.example.Swish"
 			fr.Warnings = []string{"unknown op com.example.Swish counted as zero"}
