@@ -138,8 +138,9 @@ func (r *Row) setRounds(rounds []Round, e Estimate) {
 // method change, so cached entries are recomputed, and the folder when the
 // row layout changes, so old rows are never read back or merged.
 // v2: the model file's sha256; v3: rounds, host load, stability verdict;
-// v4: joules per image, energy source; v5: warnings a list.
+// v4: joules per image, energy source; v5: warnings a list; v6: loaded
+// rounds above 0.25 cores (was 0.5).
 const (
-	Schema  = 5
+	Schema  = 6
 	Entries = "timing-v4"
 )
