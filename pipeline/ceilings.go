@@ -16,11 +16,6 @@ import (
 	"github.com/dnnbench/dnnbench/stages/timing"
 )
 
-const (
-	ceilingsSchema  = 1
-	ceilingsEntries = "ceilings-v1"
-)
-
 // ceilings measures this device's roofline ceilings unless the cache holds
 // them for its fingerprint, and returns them with every other device's
 // cached ceilings. Where the runtime cannot run the graphs, this device
@@ -28,11 +23,11 @@ const (
 // measurement on a loaded host is used with a warning but not cached.
 func (r *runner) ceilings(ctx context.Context) ([]ceilings.Row, error) {
 	cfg := ceilings.Config{Device: r.dev.Name, Session: r.session(), Dir: filepath.Join(r.store.Dir(), "ceilings", "graphs")}.WithDefaults()
-	key, err := cache.Key(ceilingsSchema, "ceilings", cfg.MatMul, cfg.Stream, cfg.MinRuns, cfg.MinSeconds, r.fingerprint())
+	key, err := cache.Key(ceilings.Schema, "ceilings", cfg.MatMul, cfg.Conv, cfg.Stream, cfg.MinRuns, cfg.MinSeconds, r.fingerprint())
 	if err != nil {
 		return nil, err
 	}
-	got, ok, err := cache.Get[ceilings.Row](r.store, ceilingsEntries, key)
+	got, ok, err := cache.Get[ceilings.Row](r.store, ceilings.Entries, key)
 	if err != nil {
 		return nil, err
 	}
@@ -40,7 +35,7 @@ func (r *runner) ceilings(ctx context.Context) ([]ceilings.Row, error) {
 	if ok && len(got) == 1 && !r.forced("timing") {
 		own = got[0]
 	} else {
-		r.log.Step("ceilings " + r.dev.Name + ": compute (MatMul) and bandwidth (Add) graphs")
+		r.log.Step("ceilings " + r.dev.Name + ": compute (MatMul, Conv) and bandwidth (Add) graphs")
 		m, err := ceilings.Measure(ctx, cfg)
 		switch {
 		case err != nil && ctx.Err() != nil:
@@ -57,13 +52,13 @@ func (r *runner) ceilings(ctx context.Context) ([]ceilings.Row, error) {
 				Message: fmt.Sprintf("measured while other processes used %.1f cores (more than %g), so the ceilings are likely too low; not cached, the next run measures them again", m.OtherCPU, timing.MaxOtherCPU)})
 		default:
 			own = m.Row
-			if err := cache.Put(r.store, ceilingsEntries, key, []ceilings.Row{own}); err != nil {
+			if err := cache.Put(r.store, ceilings.Entries, key, []ceilings.Row{own}); err != nil {
 				return nil, err
 			}
 		}
 	}
 	own.Device = r.dev.Name
-	all, err := cache.All[ceilings.Row](r.store, ceilingsEntries)
+	all, err := cache.All[ceilings.Row](r.store, ceilings.Entries)
 	if err != nil {
 		return nil, err
 	}

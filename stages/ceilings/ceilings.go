@@ -25,6 +25,14 @@ import (
 	"github.com/dnnbench/dnnbench/stages/timing"
 )
 
+// Schema is the version of this stage's rows and method in cache keys, and
+// Entries the cache folder of its rows (see timing.Schema). v2: the compute
+// ceiling is the faster of a MatMul and a Conv chain.
+const (
+	Schema  = 2
+	Entries = "ceilings-v2"
+)
+
 // Methods of a Row.
 const (
 	// MethodMeasured marks ceilings measured by Measure.
@@ -54,8 +62,11 @@ type Config struct {
 	Session onnxrt.Options
 	// Dir is where the two graphs are written (created if missing).
 	Dir string
-	// MatMul is the compute graph; default 1024×1024 matrices, depth 4.
+	// MatMul and Conv are the compute graphs, the faster of which sets the
+	// compute ceiling; default 1024×1024 matrices, depth 4, and 256 channels
+	// on 56×56, depth 2 (a VGG/ResNet stage).
 	MatMul MatMulGraph
+	Conv   ConvGraph
 	// Stream is the bandwidth graph; default 2²⁶ elements (256 MiB per
 	// tensor), depth 4.
 	Stream StreamGraph
@@ -76,6 +87,9 @@ type Measurement struct {
 	// cores (CPU seconds per wall second), the larger of the two graphs';
 	// NaN when the host does not say.
 	OtherCPU float64
+	// MatMulGFLOPS and ConvGFLOPS are what each compute graph reached; the
+	// row's peak is the larger.
+	MatMulGFLOPS, ConvGFLOPS float64
 }
 
 // Loaded reports whether other processes used more than
@@ -87,6 +101,9 @@ func (m Measurement) Loaded() bool { return m.OtherCPU > timing.MaxOtherCPU }
 func (c Config) WithDefaults() Config {
 	if c.MatMul == (MatMulGraph{}) {
 		c.MatMul = MatMulGraph{N: 1024, Depth: 4}
+	}
+	if c.Conv == (ConvGraph{}) {
+		c.Conv = ConvGraph{C: 256, HW: 56, Depth: 2}
 	}
 	if c.Stream == (StreamGraph{}) {
 		c.Stream = StreamGraph{Elems: 1 << 26, Depth: 4}
@@ -137,11 +154,22 @@ func Measure(ctx context.Context, cfg Config) (Measurement, error) {
 	if err != nil {
 		return Measurement{}, err
 	}
+	cv, err := cfg.Conv.Bytes()
+	if err != nil {
+		return Measurement{}, err
+	}
 	best, loadMM, err := fastest(ctx, cfg, filepath.Join(cfg.Dir, fmt.Sprintf("matmul-%d-x%d.onnx", cfg.MatMul.N, cfg.MatMul.Depth)), mm)
 	if err != nil {
 		return Measurement{}, fmt.Errorf("ceilings: %s: compute graph: %w", cfg.Device, err)
 	}
-	peak := cfg.MatMul.FLOPs() / best.Seconds() / 1e9
+	matmul := cfg.MatMul.FLOPs() / best.Seconds() / 1e9
+	best, loadCV, err := fastest(ctx, cfg, filepath.Join(cfg.Dir, fmt.Sprintf("conv-%d-%d-x%d.onnx", cfg.Conv.C, cfg.Conv.HW, cfg.Conv.Depth)), cv)
+	if err != nil {
+		return Measurement{}, fmt.Errorf("ceilings: %s: conv graph: %w", cfg.Device, err)
+	}
+	conv := cfg.Conv.FLOPs() / best.Seconds() / 1e9
+	peak := math.Max(matmul, conv)
+	loadMM = math.Max(loadMM, loadCV) // NaN when either is unknown
 	best, loadST, err := fastest(ctx, cfg, filepath.Join(cfg.Dir, fmt.Sprintf("stream-%d-x%d.onnx", cfg.Stream.Elems, cfg.Stream.Depth)), st)
 	if err != nil {
 		return Measurement{}, fmt.Errorf("ceilings: %s: bandwidth graph: %w", cfg.Device, err)
@@ -151,7 +179,8 @@ func Measure(ctx context.Context, cfg Config) (Measurement, error) {
 	if !math.IsNaN(loadMM) && !math.IsNaN(loadST) {
 		load = math.Max(loadMM, loadST)
 	}
-	return Measurement{Row: Row{Device: cfg.Device, PeakGFLOPS: peak, BandwidthGBs: bw, Method: MethodMeasured}, OtherCPU: load}, nil
+	return Measurement{Row: Row{Device: cfg.Device, PeakGFLOPS: peak, BandwidthGBs: bw, Method: MethodMeasured}, OtherCPU: load,
+		MatMulGFLOPS: matmul, ConvGFLOPS: conv}, nil
 }
 
 // fastest writes the graph to path, runs it once untimed, then times runs

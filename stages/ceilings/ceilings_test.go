@@ -79,6 +79,48 @@ func TestMatMulGraph(t *testing.T) {
 	}
 }
 
+// TestConvGraph checks the chain, the convolution's attributes, the weight
+// and the FLOPs, and that the runtime reads the input and output shapes.
+func TestConvGraph(t *testing.T) {
+	g := ConvGraph{C: 4, HW: 6, Depth: 2}
+	b, err := g.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := decode(t, b)
+	if len(m.Graph.Node) != 2 || m.Graph.Node[0].OpType != "Conv" || m.Graph.Node[1].Input[0] != m.Graph.Node[0].Output[0] || m.Graph.Node[1].Output[0] != "output" {
+		t.Fatalf("nodes %v, want two chained Convs ending in output", m.Graph.Node)
+	}
+	attrs := map[string][]int64{}
+	for _, a := range m.Graph.Node[0].Attribute {
+		attrs[a.Name] = a.Ints
+	}
+	if !reflect.DeepEqual(attrs["kernel_shape"], []int64{3, 3}) || !reflect.DeepEqual(attrs["pads"], []int64{1, 1, 1, 1}) {
+		t.Errorf("attributes %v, want a 3×3 kernel padded by 1", attrs)
+	}
+	if w := m.Graph.Initializer[0]; !reflect.DeepEqual(w.Dims, []int64{4, 4, 3, 3}) {
+		t.Errorf("weight dims %v, want 4×4×3×3", w.Dims)
+	}
+	// 2 convs × 2 FLOPs × 9 taps × 4 in × 4 out channels × 36 pixels.
+	if got, want := g.FLOPs(), 2*2*9*16*36.0; got != want {
+		t.Errorf("FLOPs %v, want %v", got, want)
+	}
+	path := filepath.Join(t.TempDir(), "c.onnx")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ins, outs, err := onnxgraph.IO(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ins) != 1 || !reflect.DeepEqual(ins[0].Shape, []int64{1, 4, 6, 6}) || !reflect.DeepEqual(outs[0].Shape, []int64{1, 4, 6, 6}) {
+		t.Errorf("inputs %+v outputs %+v, want 1×4×6×6 in and out", ins, outs)
+	}
+	if _, err := (ConvGraph{C: 4, HW: 0, Depth: 1}).Bytes(); err == nil {
+		t.Error("conv graph on a 0×0 image built")
+	}
+}
+
 // TestStreamGraph checks the Adds alternate their constants and the bytes moved.
 func TestStreamGraph(t *testing.T) {
 	g := StreamGraph{Elems: 100, Depth: 4}
@@ -117,7 +159,7 @@ func TestGraphsRejectEmptySizes(t *testing.T) {
 // small is a config of small graphs that run in milliseconds.
 func small(t *testing.T) Config {
 	return Config{Device: "cpu", Dir: t.TempDir(), Session: onnxrt.Options{IntraOpThreads: 1},
-		MatMul: MatMulGraph{N: 64, Depth: 2}, Stream: StreamGraph{Elems: 1 << 16, Depth: 2}, MinRuns: 2, MinSeconds: 0.01}
+		MatMul: MatMulGraph{N: 64, Depth: 2}, Conv: ConvGraph{C: 8, HW: 16, Depth: 2}, Stream: StreamGraph{Elems: 1 << 16, Depth: 2}, MinRuns: 2, MinSeconds: 0.01}
 }
 
 // TestMeasure runs small graphs through the runtime: both ceilings must be
@@ -141,6 +183,9 @@ func TestMeasure(t *testing.T) {
 	}
 	if m.OtherCPU != 0 || m.Loaded() {
 		t.Errorf("idle host: other CPU %v cores, loaded %v; want 0, false", m.OtherCPU, m.Loaded())
+	}
+	if row.PeakGFLOPS != math.Max(m.MatMulGFLOPS, m.ConvGFLOPS) || !(m.MatMulGFLOPS > 0 && m.ConvGFLOPS > 0) {
+		t.Errorf("peak %v, MatMul %v, Conv %v: want the larger of two positive figures", row.PeakGFLOPS, m.MatMulGFLOPS, m.ConvGFLOPS)
 	}
 }
 
@@ -246,6 +291,42 @@ func BenchmarkRawMatMul1024(b *testing.B) {
 
 // BenchmarkCeilings measures the default ceilings at DNNBENCH_THREADS
 // intra-op threads and reports them.
+// BenchmarkRawConv runs the default conv graph (one convolution) alone
+// through a plain session, the figure the Conv ceiling should match.
+func BenchmarkRawConv(b *testing.B) {
+	initRuntime(b)
+	g := Config{}.WithDefaults().Conv
+	g.Depth = 1
+	graph, err := g.Bytes()
+	if err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(b.TempDir(), "raw.onnx")
+	if err := os.WriteFile(path, graph, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	sess, err := onnxrt.NewSession(path, onnxrt.Options{IntraOpThreads: threads(b)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer sess.Close()
+	batch, err := sess.NewBatch(1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer batch.Close()
+	if err := batch.Run(); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		if err := batch.Run(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(g.FLOPs()*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
 func BenchmarkCeilings(b *testing.B) {
 	initRuntime(b)
 	var m Measurement
@@ -257,6 +338,8 @@ func BenchmarkCeilings(b *testing.B) {
 		}
 	}
 	b.ReportMetric(m.Row.PeakGFLOPS, "peak-GFLOP/s")
+	b.ReportMetric(m.MatMulGFLOPS, "matmul-GFLOP/s")
+	b.ReportMetric(m.ConvGFLOPS, "conv-GFLOP/s")
 	b.ReportMetric(m.Row.BandwidthGBs, "GB/s")
 	b.ReportMetric(m.OtherCPU, "other-cores")
 }

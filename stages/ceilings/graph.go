@@ -51,6 +51,52 @@ func (g MatMulGraph) Bytes() ([]byte, error) {
 	return model(gr)
 }
 
+// ConvGraph is a chain of Depth 3×3 convolutions (stride 1, padding 1) of
+// C channels to C channels on an HW×HW image: input "input" 1×C×HW×HW,
+// output "output" of the same shape. Convolutions are what image networks
+// spend their time in, and ONNX Runtime's convolution can run faster than
+// its plain MatMul, so the compute ceiling takes the faster of the two.
+// One run does Depth × 2 × 9 × C² × HW² floating-point operations.
+type ConvGraph struct {
+	// C is the number of input and output channels; HW the image side.
+	C, HW int64
+	// Depth is the number of convolutions in the chain (at least 1).
+	Depth int
+}
+
+// FLOPs is the number of floating-point operations of one run.
+func (g ConvGraph) FLOPs() float64 {
+	return float64(g.Depth) * 2 * 9 * float64(g.C) * float64(g.C) * float64(g.HW) * float64(g.HW)
+}
+
+// Bytes returns the serialised ONNX model.
+func (g ConvGraph) Bytes() ([]byte, error) {
+	if g.C < 1 || g.HW < 1 || g.Depth < 1 {
+		return nil, fmt.Errorf("ceilings: conv graph of %d channels on %d×%d, depth %d: all must be at least 1", g.C, g.HW, g.HW, g.Depth)
+	}
+	gr := &onnx.GraphProto{Name: "ceilings-conv"}
+	gr.Input = []*onnx.ValueInfoProto{floatInfo("input", 1, g.C, g.HW, g.HW)}
+	gr.Output = []*onnx.ValueInfoProto{floatInfo("output", 1, g.C, g.HW, g.HW)}
+	// As for the MatMul chain, weights of magnitude about 1/√(9C) keep the
+	// activations near the input's scale.
+	gr.Initializer = []*onnx.TensorProto{pattern("w", []int64{g.C, g.C, 3, 3}, 1.5/float32(math.Sqrt(float64(9*g.C))))}
+	prev := "input"
+	for i := range g.Depth {
+		out := fmt.Sprintf("c%d", i)
+		if i == g.Depth-1 {
+			out = "output"
+		}
+		gr.Node = append(gr.Node, &onnx.NodeProto{OpType: "Conv", Name: out, Input: []string{prev, "w"}, Output: []string{out},
+			Attribute: []*onnx.AttributeProto{ints("kernel_shape", 3, 3), ints("pads", 1, 1, 1, 1), ints("strides", 1, 1)}})
+		prev = out
+	}
+	return model(gr)
+}
+
+func ints(name string, v ...int64) *onnx.AttributeProto {
+	return &onnx.AttributeProto{Name: name, Type: onnx.AttributeProto_INTS, Ints: v}
+}
+
 // StreamGraph is a chain of Depth element-wise Adds of a scalar to a
 // vector: input "input" of shape 1×Elems, output "output" of the same shape.
 // Each Add reads and writes Elems float32 values, so one run moves
