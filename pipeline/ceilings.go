@@ -32,9 +32,18 @@ func (r *runner) ceilings(ctx context.Context) ([]ceilings.Row, error) {
 		return nil, err
 	}
 	var own ceilings.Row
-	if ok && len(got) == 1 && !r.forced("timing") {
+	switch {
+	case ok && len(got) == 1 && !r.forced("timing"):
 		own = got[0]
-	} else {
+	case !r.measures():
+		// --stage report and analyse measure nothing: they render the
+		// ceilings every device left in the cache.
+		all, err := cache.All[ceilings.Row](r.store, ceilings.Entries)
+		if err != nil {
+			return nil, err
+		}
+		return mergeCeilings(ceilings.Row{}, all), nil
+	default:
 		r.log.Step("ceilings " + r.dev.Name + ": compute (MatMul, Conv) and bandwidth (Add) graphs")
 		m, err := ceilings.Measure(ctx, cfg)
 		switch {
@@ -65,7 +74,8 @@ func (r *runner) ceilings(ctx context.Context) ([]ceilings.Row, error) {
 	return mergeCeilings(own, all), nil
 }
 
-// mergeCeilings is this device's row and one row per other device found
+// mergeCeilings is this device's row (none when own has no device) and one
+// row per other device found
 // in the cache (a cache copied from another machine): where a device has
 // several entries (older fingerprints), the highest measured peak is kept,
 // so the choice never depends on the order entries are read. Rows are
@@ -80,7 +90,10 @@ func mergeCeilings(own ceilings.Row, cached []ceilings.Row) []ceilings.Row {
 			best[c.Device] = c
 		}
 	}
-	out := []ceilings.Row{own}
+	var out []ceilings.Row
+	if own.Device != "" {
+		out = append(out, own)
+	}
 	for _, c := range best {
 		out = append(out, c)
 	}
