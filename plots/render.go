@@ -127,28 +127,7 @@ func Render(res *analyse.Result, opt Options) ([]Figure, error) {
 			n3 += n
 		}
 	}
-	cols := min(max(len(panels), 1), 3)
-	rows := (len(panels) + cols - 1) / cols
-	grid := make([][]*plot.Plot, rows)
-	for i, p := range panels {
-		grid[i/cols] = append(grid[i/cols], p)
-	}
-	for r := range grid {
-		for len(grid[r]) < cols {
-			grid[r] = append(grid[r], nil)
-		}
-	}
-	draw3 := func(dc draw.Canvas) {
-		tiles := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Millimeter * 4, PadY: vg.Millimeter * 4, PadTop: 2, PadBottom: 2, PadLeft: 2, PadRight: 2}
-		cs := plot.Align(grid, tiles, dc)
-		for r := range grid {
-			for c, p := range grid[r] {
-				if p != nil {
-					p.Draw(cs[r][c])
-				}
-			}
-		}
-	}
+	rows, cols, draw3 := panelGrid(panels, 3)
 	title3 := "Top-1 accuracy vs. images per second at batch 1 (log scale), one panel per device; the dashed line is the accuracy upper bound: the best top-1 of any model at least that fast; colour is the architecture family."
 	for _, r := range res.DeviceModels {
 		if r.HasAccuracy && r.TimingStatus == analyse.StatusOK && r.FPS > 0 && !r.TimingStable {
@@ -261,4 +240,31 @@ func writeFile(path string, data []byte) error {
 		_, err := w.Write(data)
 		return err
 	})
+}
+
+// panelGrid lays panels out in rows of at most maxCols, and returns the
+// grid's size and a function drawing every panel, aligned, on a canvas.
+func panelGrid(panels []*plot.Plot, maxCols int) (rows, cols int, drawAll func(draw.Canvas)) {
+	cols = min(max(len(panels), 1), maxCols)
+	rows = (len(panels) + cols - 1) / cols
+	grid := make([][]*plot.Plot, rows)
+	for i, p := range panels {
+		grid[i/cols] = append(grid[i/cols], p)
+	}
+	for r := range grid {
+		for len(grid[r]) < cols {
+			grid[r] = append(grid[r], nil)
+		}
+	}
+	return rows, cols, func(dc draw.Canvas) {
+		tiles := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Millimeter * 4, PadY: vg.Millimeter * 4, PadTop: 2, PadBottom: 2, PadLeft: 2, PadRight: 2}
+		cs := plot.Align(grid, tiles, dc)
+		for r := range grid {
+			for c, p := range grid[r] {
+				if p != nil {
+					p.Draw(cs[r][c])
+				}
+			}
+		}
+	}
 }

@@ -37,28 +37,7 @@ func rooflineFigure(res *analyse.Result) (figureSpec, error) {
 			n += k
 		}
 	}
-	cols := min(max(len(panels), 1), 2)
-	rows := (len(panels) + cols - 1) / cols
-	grid := make([][]*plot.Plot, rows)
-	for i, p := range panels {
-		grid[i/cols] = append(grid[i/cols], p)
-	}
-	for r := range grid {
-		for len(grid[r]) < cols {
-			grid[r] = append(grid[r], nil)
-		}
-	}
-	drawGrid := func(dc draw.Canvas) {
-		tiles := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Millimeter * 4, PadY: vg.Millimeter * 4, PadTop: 2, PadBottom: 2, PadLeft: 2, PadRight: 2}
-		cs := plot.Align(grid, tiles, dc)
-		for r := range grid {
-			for c, p := range grid[r] {
-				if p != nil {
-					p.Draw(cs[r][c])
-				}
-			}
-		}
-	}
+	rows, cols, drawGrid := panelGrid(panels, 2)
 	perPanel := n / max(len(panels), 1)
 	return figureSpec{"fig5", "5", rooflineTitle,
 		max(vg.Length(cols)*4.2*vg.Inch, 6.5*vg.Inch) + 1.3*vg.Inch, vg.Length(max(rows, 1)) * max(panelHeight(perPanel), 4.5*vg.Inch),

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/dnnbench/dnnbench/internal/pdftext"
 	"image"
 	"image/jpeg"
 	"net/http"
@@ -12,48 +13,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
-	"unicode/utf16"
 
 	"github.com/dnnbench/dnnbench/internal/onnxrt"
 	"github.com/dnnbench/dnnbench/internal/testmodel"
 )
-
-// tjString matches a string shown by a Tj operator in an uncompressed PDF.
-var tjString = regexp.MustCompile(`\(((?:[^()\\]|\\.)*)\) ?Tj`)
-
-// pdfText extracts the text the report's PDF shows, one string a line: the
-// embedded Unicode fonts write each string as UTF-16BE.
-func pdfText(pdf []byte) string {
-	var b strings.Builder
-	for _, m := range tjString.FindAllSubmatch(pdf, -1) {
-		var raw []byte
-		for i := 0; i < len(m[1]); i++ {
-			c := m[1][i]
-			if c == '\\' && i+1 < len(m[1]) {
-				i++
-				switch c = m[1][i]; c {
-				case 'r':
-					c = '\r'
-				case 'n':
-					c = '\n'
-				}
-			}
-			raw = append(raw, c)
-		}
-		u16 := make([]uint16, len(raw)/2)
-		for i := range u16 {
-			u16[i] = uint16(raw[2*i])<<8 | uint16(raw[2*i+1])
-		}
-		b.WriteString(string(utf16.Decode(u16)))
-		b.WriteByte('\n')
-	}
-	return b.String()
-}
 
 // perCase bounds every run: a case that takes longer has hung.
 const perCase = 30 * time.Second
@@ -383,7 +350,7 @@ func TestHostileInput(t *testing.T) {
 				t.Fatal(err)
 			}
 			// The PDF's fonts have no CJK glyphs: the name prints as escapes.
-			if text := pdfText(pdf); !strings.Contains(text, `\u4e2d\u6587.JPEG`) {
+			if text := pdftext.Text(pdf); !strings.Contains(text, `\u4e2d\u6587.JPEG`) {
 				t.Errorf("report.pdf does not show 中文.JPEG as \\u4e2d\\u6587.JPEG")
 			}
 		}},

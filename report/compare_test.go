@@ -1,6 +1,7 @@
 package report_test
 
 import (
+	"github.com/dnnbench/dnnbench/internal/pdftext"
 	"math"
 	"strings"
 	"testing"
@@ -86,7 +87,7 @@ func TestReportCompareSection(t *testing.T) {
 	if strings.Contains(h, "<new>") || !strings.Contains(h, "cpu@/tmp/&lt;new&gt;") || strings.Count(h, "<svg ") != 9 {
 		t.Errorf("HTML: comparison names unescaped, or not 9 inline figures, Figures 5 and 6 included (%d)", strings.Count(h, "<svg "))
 	}
-	text := strings.ReplaceAll(pdfText(out.PDF), "\n", " ")
+	text := strings.ReplaceAll(pdftext.Text(out.PDF), "\n", " ")
 	for _, want := range []string{"Did it get faster?", "geomean", "mobilenet_v2"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("PDF text lacks %q", want)

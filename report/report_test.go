@@ -5,13 +5,13 @@ import (
 	"errors"
 	"flag"
 	"github.com/dnnbench/dnnbench/internal/diag"
+	"github.com/dnnbench/dnnbench/internal/pdftext"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf16"
 
 	"github.com/dnnbench/dnnbench/internal/golden"
 
@@ -83,44 +83,12 @@ func render(t testing.TB, in analyse.Inputs) (*output, []plots.Figure) {
 	return write(t, rep), figs
 }
 
-var tjString = regexp.MustCompile(`\(((?:[^()\\]|\\.)*)\) ?Tj`)
-
-// pdfText extracts the text shown by Tj operators of an uncompressed PDF,
-// one string a line, decoded from the UTF-16BE strings of its embedded
-// Unicode fonts.
-func pdfText(pdf []byte) string {
-	var b strings.Builder
-	for _, m := range tjString.FindAllSubmatch(pdf, -1) {
-		var raw []byte
-		for i := 0; i < len(m[1]); i++ {
-			c := m[1][i]
-			if c == '\\' && i+1 < len(m[1]) {
-				i++
-				switch c = m[1][i]; c {
-				case 'r':
-					c = '\r'
-				case 'n':
-					c = '\n'
-				}
-			}
-			raw = append(raw, c)
-		}
-		u16 := make([]uint16, len(raw)/2)
-		for i := range u16 {
-			u16[i] = uint16(raw[2*i])<<8 | uint16(raw[2*i+1])
-		}
-		b.WriteString(string(utf16.Decode(u16)))
-		b.WriteByte('\n')
-	}
-	return b.String()
-}
-
 var pageObject = regexp.MustCompile(`/Type /Page\b[^s]`)
 
 func TestReportGolden(t *testing.T) {
 	out, figs := render(t, analysetest.Inputs())
 	golden.Check(t, "testdata/report.md", out.Markdown, *update)
-	text := pdfText(out.PDF)
+	text := pdftext.Text(out.PDF)
 	golden.Check(t, "testdata/report.pdf.txt", []byte(text), *update)
 	pages := len(pageObject.FindAll(out.PDF, -1))
 	if pages < 8 || pages > 20 {
@@ -140,7 +108,7 @@ func TestReportGolden(t *testing.T) {
 
 func TestPDFContents(t *testing.T) {
 	out, _ := render(t, analysetest.Inputs())
-	text := strings.ReplaceAll(pdfText(out.PDF), "\n", " ")
+	text := strings.ReplaceAll(pdftext.Text(out.PDF), "\n", " ")
 	for _, want := range []string{
 		"Abstract", "Table 1. Milliseconds per image vs. batch size", "Table 2. Total memory (MB) vs. batch size",
 		"Table 3. Most accurate models within a memory limit and above a speed floor",
@@ -418,7 +386,7 @@ func TestPDFNonLatinNames(t *testing.T) {
 		}
 	}
 	out, _ := render(t, in)
-	text := pdfText(out.PDF)
+	text := pdftext.Text(out.PDF)
 	if want := `\u6a21Ωé`; !strings.Contains(text, want) {
 		t.Errorf("PDF text lacks the escaped name %q", want)
 	}

@@ -249,54 +249,25 @@ func threads(tb testing.TB) int {
 	return n
 }
 
-// BenchmarkRawMatMul1024 times one plain 1024³ float32 MatMul through ONNX
-// Runtime at DNNBENCH_THREADS intra-op threads and reports GFLOP/s, to
-// compare with the compute ceiling that BenchmarkCeilings reports at the
-// same thread count:
-//
-//	DNNBENCH_THREADS=2 go test ./stages/ceilings -run '^$' -bench RawMatMul1024 -benchtime 20x
-//	DNNBENCH_THREADS=2 go test ./stages/ceilings -run '^$' -bench Ceilings -benchtime 1x
-func BenchmarkRawMatMul1024(b *testing.B) {
-	initRuntime(b)
-	g := MatMulGraph{N: 1024, Depth: 1}
-	graph, err := g.Bytes()
-	if err != nil {
-		b.Fatal(err)
-	}
-	path := filepath.Join(b.TempDir(), "raw.onnx")
-	if err := os.WriteFile(path, graph, 0o644); err != nil {
-		b.Fatal(err)
-	}
-	sess, err := onnxrt.NewSession(path, onnxrt.Options{IntraOpThreads: threads(b)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer sess.Close()
-	batch, err := sess.NewBatch(1)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer batch.Close()
-	if err := batch.Run(); err != nil {
-		b.Fatal(err)
-	}
-	b.ResetTimer()
-	for range b.N {
-		if err := batch.Run(); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(g.FLOPs()*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-}
+// BenchmarkRawMatMul1024 runs one 1024×1024 MatMul through a plain
+// session at DNNBENCH_THREADS threads: the raw figure the MatMul ceiling
+// should match.
+func BenchmarkRawMatMul1024(b *testing.B) { rawRun(b, MatMulGraph{N: 1024, Depth: 1}) }
 
-// BenchmarkCeilings measures the default ceilings at DNNBENCH_THREADS
-// intra-op threads and reports them.
-// BenchmarkRawConv runs the default conv graph (one convolution) alone
-// through a plain session, the figure the Conv ceiling should match.
+// BenchmarkRawConv runs one convolution of the default conv graph the same
+// way, the figure the Conv ceiling should match.
 func BenchmarkRawConv(b *testing.B) {
-	initRuntime(b)
 	g := Config{}.WithDefaults().Conv
 	g.Depth = 1
+	rawRun(b, g)
+}
+
+// rawRun times graph g's runs in a plain session and reports GFLOP/s.
+func rawRun(b *testing.B, g interface {
+	Bytes() ([]byte, error)
+	FLOPs() float64
+}) {
+	initRuntime(b)
 	graph, err := g.Bytes()
 	if err != nil {
 		b.Fatal(err)
