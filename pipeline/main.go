@@ -89,7 +89,7 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	fs := flag.NewFlagSet("pipeline", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.config, "config", "configs/default.yaml", "run configuration (YAML)")
-	fs.StringVar(&o.stage, "stage", "all", "stage to run, with whatever it needs that is not cached: all, "+strings.Join(stageNames, ", "))
+	fs.StringVar(&o.stage, "stage", "all", "stage to run, with whatever it needs that is not cached (report and analyse measure nothing: they render the timing, memory and ceilings in the cache): all, "+strings.Join(stageNames, ", "))
 	fs.StringVar(&o.device, "device", "", "device profile from configs/devices (default: the config's device, else cpu)")
 	fs.StringVar(&o.models, "models", "", "comma-separated model names to run (default: all in the config)")
 	fs.StringVar(&o.out, "out", "out", "output directory; results go to <out>/<config name>/")
