@@ -274,14 +274,12 @@ func All[T any](s *Store, stage string) ([]T, error) {
 	}
 	var refs []ref
 	var only []T // the rows when a single pack holds everything
-	for _, p := range packs {
-		idx, err := s.packIndex(p)
-		if err != nil {
-			if s.setAside(p, err) {
-				continue
-			}
-			return nil, err
-		}
+	indexed, err := s.packIndexes(packs)
+	if err != nil {
+		return nil, err
+	}
+	for _, ip := range indexed {
+		p, idx := ip.path, ip.idx
 		rows, err := readPack[T](p, idx)
 		if err != nil {
 			if s.setAside(p, err) {
