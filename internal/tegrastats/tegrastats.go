@@ -21,8 +21,8 @@ import (
 var ErrNotFound = errors.New("tegrastats: not found (it ships with JetPack on NVIDIA Jetson boards)")
 
 // InputRails are the names boards give their input power rail: POM_5V_IN
-// (Nano, TX1 on older JetPack) and VDD_IN (TX1, TX2, Xavier NX, Orin NX
-// and Nano).
+// (Jetson Nano) and VDD_IN (TX1, TX2, Xavier NX, and Orin NX and Orin Nano
+// on JetPack 5 and later, in mW).
 var InputRails = []string{"POM_5V_IN", "VDD_IN"}
 
 // Rail is one power rail of a tegrastats line.
