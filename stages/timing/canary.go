@@ -7,10 +7,10 @@ import (
 	"time"
 )
 
-// canaryRuns is how many times the canary runs after each round; the
+// CanaryRuns is how many times the canary runs after each round; the
 // round's canary time is their median, so one run slowed by the session's
 // threads winding down does not count.
-const canaryRuns = 5
+const CanaryRuns = 5
 
 // canaryBytes is the memory each canary thread streams through per run:
 // larger than a core's L2, so the canary feels memory contention as well as
@@ -70,14 +70,14 @@ func (c *canary) once() time.Duration {
 	return time.Since(start)
 }
 
-// Canary runs the task canaryRuns times and returns the median time.
+// Canary runs the task CanaryRuns times and returns the median time.
 func (c *canary) Canary() (time.Duration, bool) {
-	ds := make([]time.Duration, canaryRuns)
+	ds := make([]time.Duration, CanaryRuns)
 	for i := range ds {
 		ds[i] = c.once()
 	}
 	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-	return ds[canaryRuns/2], true
+	return ds[CanaryRuns/2], true
 }
 
 // FastestCanary returns the fastest host canary time, in milliseconds,
