@@ -1,6 +1,7 @@
 package report_test
 
 import (
+	"context"
 	"github.com/dnnbench/dnnbench/internal/pdftext"
 	"math"
 	"strings"
@@ -56,7 +57,7 @@ func TestCompareMarkdownGolden(t *testing.T) {
 }
 
 func TestReportCompareSection(t *testing.T) {
-	res, err := analyse.Run(analysetest.Inputs(), analyse.Config{})
+	res, err := analyse.Run(context.Background(), analyse.Config{}, analysetest.Inputs())
 	if err != nil {
 		t.Fatal(err)
 	}
