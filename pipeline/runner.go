@@ -229,13 +229,8 @@ func (r *runner) models(ctx context.Context) ([]models.Row, error) {
 	return rows, nil
 }
 
-// flopsEntry is one model's cached flops rows.
-type flopsEntry struct {
-	Row flops.Row
-	Ops []flops.OpRow
-}
-
 func (r *runner) flops(ctx context.Context, rows []models.Row) ([]flops.Row, []flops.OpRow, error) {
+	cfg := flops.Config{Batch: 1}
 	var all []flops.Row
 	var ops []flops.OpRow
 	clock := newStageClock(time.Now(), len(rows))
@@ -243,7 +238,7 @@ func (r *runner) flops(ctx context.Context, rows []models.Row) ([]flops.Row, []f
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}
-		key, err := cache.Key(flops.Schema, "flops", m.SHA256, m.Bytes)
+		key, err := flops.Key(cfg, m.SHA256, m.Bytes)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -257,12 +252,13 @@ func (r *runner) flops(ctx context.Context, rows []models.Row) ([]flops.Row, []f
 		}
 		if !okRow || !okOps || len(row) != 1 || r.forced("flops") {
 			r.log.Step(fmt.Sprintf("flops    [%d/%d] %s; stage: %d/%d models done, %s", i+1, len(rows), m.Model, i, len(rows), clock.Left(time.Now())))
-			fr, or, err := flops.Count(m.Path, flops.Options{Batch: 1})
+			// Cached rows belong to the file (its sha256), not to a config
+			// name: they are counted and stored unlabelled, labelled below.
+			res, err := flops.Run(ctx, cfg, flops.Inputs{Files: []flops.File{{Path: m.Path}}})
 			if err != nil {
 				return nil, nil, fmt.Errorf("flops: %s: %w", m.Model, err)
 			}
-			row = []flops.Row{fr}
-			opRows = or
+			row, opRows = res.Rows, res.Ops
 			if err := cache.Put(r.store, flops.Entries, key, row); err != nil {
 				return nil, nil, err
 			}

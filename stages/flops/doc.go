@@ -18,7 +18,7 @@
 // # Shapes
 //
 // InferShapes binds the symbolic (or missing) leading dim of every graph
-// input to the batch size (and other symbolic dims named in Options.Dims to
+// input to the batch size (and other symbolic dims named in Config.Dims to
 // their values) and infers each node's output shapes in
 // topological order. Shape subgraphs (Shape, Gather, Slice, Concat,
 // Unsqueeze, Squeeze, Reshape, Cast, Range, ConstantOfShape, Constant,
@@ -39,7 +39,7 @@
 //
 // # Counting rules
 //
-// All counts are for Options.Batch (default 1), the batch of flops.csv.
+// All counts are for Config.Batch (default 1), the batch of flops.csv.
 //
 //   - Params: elements of floating-point initializers (float, float16,
 //     bfloat16, double, float8/4), whether or not a node uses them, except
@@ -113,7 +113,7 @@
 //     such a node reads, each once. IOBytesPerImage: the bytes of every other
 //     input (activations, graph inputs included), once per input slot, plus
 //     those of every output that is not a constant, summed over those nodes
-//     at Options.Batch and divided by it.
+//     at Config.Batch and divided by it.
 //
 // The rules live with their op family: ops_conv.go, ops_matmul.go,
 // ops_pool.go, ops_norm.go, ops_elementwise.go, ops_reduce.go,
