@@ -203,6 +203,20 @@ func TestReferencePreprocess(t *testing.T) {
 	if _, err := ReferencePreprocess(rgba, "paper:X"); err == nil || !strings.Contains(err.Error(), `input_space "RGBA"`) {
 		t.Errorf("input_space RGBA: %v", err)
 	}
+	zoo := fstest.MapFS{"reference/zoo.csv": {Data: []byte(
+		"model,layout,resize,crop,interpolation,mean,std,channels,scale\n" +
+			"a,nchw,256,224,bilinear,1 2 3,4 5 6,bgr,255\n" +
+			"b,nchw,256,224,bilinear,1 2 3,4 5 6,gray,255\n" +
+			"c,nchw,256,224,bilinear,1 2 3,4 5,rgb,255\n")}}
+	if p, err := ReferencePreprocess(zoo, "zoo:a"); err != nil || !p.BGR || p.Mean != [3]float64{1, 2, 3} || p.Std != [3]float64{4, 5, 6} {
+		t.Errorf("zoo:a = %+v, %v; want BGR, mean 1 2 3, std 4 5 6", p, err)
+	}
+	if _, err := ReferencePreprocess(zoo, "zoo:b"); err == nil || !strings.Contains(err.Error(), `zoo b: channels "gray"`) {
+		t.Errorf("channels gray: %v", err)
+	}
+	if _, err := ReferencePreprocess(zoo, "zoo:c"); err == nil || !strings.Contains(err.Error(), "not three values") {
+		t.Errorf("std of two values: %v", err)
+	}
 }
 
 // TestOverrideSetsChannels checks that a config override can switch a BGR
