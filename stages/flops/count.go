@@ -40,9 +40,8 @@ type Analysis struct {
 	Row   Row
 	Ops   []OpRow
 	Nodes []NodeCount
-	// Warnings are sorted; Row.Warnings holds the same list.
-	Warnings []string
-	Shapes   *Inference
+	// Shapes are the inferred shapes; Row.Warnings holds the warnings, sorted.
+	Shapes *Inference
 }
 
 // Analyze infers shapes and counts parameters, MACs, FLOPs and activation
@@ -176,8 +175,7 @@ func analyze(m *Model, cfg Config) (*Analysis, error) {
 	res.Row.WeightBytes, res.Row.IOBytesPerImage = weights, io/batch
 	res.Row.FileBytes = m.FileBytes
 	res.Row.UnknownOps = strings.Join(sortedKeys(unknown), " ")
-	res.Warnings = sortedKeys(warn)
-	res.Row.Warnings = res.Warnings
+	res.Row.Warnings = sortedKeys(warn)
 	res.Ops = opRows(res.Nodes, unknown)
 	return res, nil
 }
