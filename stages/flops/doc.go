@@ -1,5 +1,7 @@
 // Package flops counts the parameters, multiply-accumulates, FLOPs and
 // activation memory of an ONNX model, from the graph the runtime executes.
+// Run counts the files it is given, one Row each; Analyze counts a model
+// already read and also returns per-node counts and the inferred shapes.
 //
 // # Reading
 //
