@@ -555,10 +555,16 @@ func loadNote(res *analyse.Result, device string) string {
 			s += fmt.Sprintf(" (typically %d rounds per cell)", d.Rounds)
 		}
 		if d.RoundsWithLoad == 0 {
-			return s + "; the host's load was not recorded."
+			s += "; the host's load was not recorded."
+		} else {
+			s += fmt.Sprintf("; other processes used a median of %s cores (at most %s) during the %d timed rounds, and more than %[5]s cores (loaded) in %[4]d of them.",
+				f2(d.OtherCPUMedian), f2(d.OtherCPUMax), d.RoundsWithLoad, d.LoadedRounds, strconv.FormatFloat(timing.MaxOtherCPU, 'f', -1, 64))
 		}
-		return s + fmt.Sprintf("; other processes used a median of %s cores (at most %s) during the %d timed rounds, and more than %[5]s cores (loaded) in %[4]d of them.",
-			f2(d.OtherCPUMedian), f2(d.OtherCPUMax), d.RoundsWithLoad, d.LoadedRounds, strconv.FormatFloat(timing.MaxOtherCPU, 'f', -1, 64))
+		if d.RoundsWithCanary > 0 {
+			s += fmt.Sprintf(" The host canary ran more than %s× the run's fastest (host slow) after %d of the %d rounds it timed.",
+				strconv.FormatFloat(1+timing.MaxCanarySlowdown, 'f', -1, 64), d.SlowRounds, d.RoundsWithCanary)
+		}
+		return s
 	}
 	return ""
 }

@@ -211,6 +211,11 @@ type DeviceRow struct {
 	LoadedRounds   int     `parquet:"loaded_rounds"`
 	OtherCPUMedian float64 `parquet:"other_cpu_cores_median"`
 	OtherCPUMax    float64 `parquet:"other_cpu_cores_max"`
+	// RoundsWithCanary counts the timing rounds with a host canary time;
+	// SlowRounds those whose canary took more than 1+timing.MaxCanarySlowdown
+	// times the reference their cell was judged against (host slow).
+	RoundsWithCanary int `parquet:"rounds_with_canary"`
+	SlowRounds       int `parquet:"slow_rounds"`
 }
 
 // FrontRow is one Pareto-optimal model: no other model is at least as

@@ -368,6 +368,14 @@ func deviceInfo(in Inputs, devices []string) []DeviceRow {
 							loads = append(loads, l)
 						}
 					}
+					for _, c := range t.RoundCanaryMs {
+						if c > 0 {
+							r.RoundsWithCanary++
+							if t.CanaryRefMs > 0 && c > t.CanaryRefMs*(1+timing.MaxCanarySlowdown) {
+								r.SlowRounds++
+							}
+						}
+					}
 				}
 			}
 		}

@@ -150,6 +150,7 @@ func build(ms []model) analyse.Inputs {
 				r.RoundAttempt, r.RoundOtherCPU = []int64{1, 1, 1}, []float64{0.02, 0.04, 0.03}
 				r.RoundMedianMs, r.UsedRounds = []float64{lat, lat * 1.01, lat * 0.99}, []int64{0, 1, 2}
 				r.OtherCPUMax = 0.04
+				r.RoundCanaryMs, r.CanaryRefMs = []float64{1, 1.02, 1.01}, 1
 				switch {
 				case dev == "cpu" && b == 1 && m.name == "resnet18":
 					r.Stable, r.Attempts, r.Rounds, r.RoundsUsed = false, 3, 9, 9
@@ -159,6 +160,7 @@ func build(ms []model) analyse.Inputs {
 					r.RoundMedianMs = []float64{lat, lat, lat, lat, lat, lat, lat, lat, lat}
 					r.UsedRounds = []int64{0, 1, 2, 3, 4, 5, 6, 7, 8}
 					r.OtherCPUMax = 1.02
+					r.RoundCanaryMs = []float64{1.5, 1.6, 1.45, 1.55, 1.5, 1.4, 1.6, 1.5, 1.5}
 					r.LatencyMsCILow, r.LatencyMsCIHigh = lat*0.86, lat*1.18
 				case dev == "cpu" && b == 4 && m.name == "vgg16":
 					r.Stable, r.Attempts, r.Rounds, r.RoundsUsed = false, 3, 9, 1
@@ -166,6 +168,7 @@ func build(ms []model) analyse.Inputs {
 					r.RoundOtherCPU = []float64{0.02, 0.04, 0.03, 0.05, 0.02, 0.03, 0.04, 0.02, 0.01}
 					r.RoundMedianMs = []float64{lat, lat * 1.12, lat * 1.2, lat * 1.15, lat * 1.25, lat * 1.3, lat * 1.1, lat * 1.22, lat * 1.18}
 					r.UsedRounds = []int64{0}
+					r.RoundCanaryMs = []float64{1, 1.02, 1.01, 1, 1.03, 1.01, 1, 1.02, 1}
 					r.UnstableReason = "rounds disagree: 1 of 9 round medians within 5% of the lowest (410–530 ms)"
 					r.LatencyMsCILow, r.LatencyMsCIHigh = lat*0.93, lat*1.09
 				}
