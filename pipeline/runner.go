@@ -317,8 +317,7 @@ func (r *runner) timing(ctx context.Context, rows []models.Row) error {
 		return err
 	}
 	t := r.cfg.Timing
-	tc := timing.Config{Worker: r.worker(exe), Device: r.dev.Name, NVML: r.dev.MemorySampler == "nvml",
-		Warmup: t.Warmup, Runs: t.Runs, MinSeconds: t.MinSeconds, Rounds: t.Rounds}
+	tc := r.timingConfig(r.worker(exe))
 	if err := tc.Validate(); err != nil {
 		return err
 	}
@@ -331,33 +330,39 @@ func (r *runner) timing(ctx context.Context, rows []models.Row) error {
 			clock.total += len(batches) // re-measuring adds work to the stage
 		}
 		measured := clock.measured
-		cond, err := timing.Sweep(ctx, tc, timing.Model{Name: m.Model, Path: m.Path, Prior: prior}, batches, func(row timing.Row) error {
-			row.ModelSHA256 = m.SHA256
-			key, err := r.timingKey(m, int(row.Batch))
-			if err != nil {
-				return err
-			}
-			if row.Status == sweep.OK && !row.Stable {
-				unstable[i] = append(unstable[i], row)
-			}
-			return cache.Put(r.store, timing.Entries, key, []timing.Row{row})
-		}, func(p sweep.Progress) {
-			clock.measured = measured + p.Done
-			// A model counts as done once its whole sweep is (re-measuring: all are).
-			done := i + p.Done/p.Total
-			if prior != nil {
-				done = len(rows)
-			}
-			r.log.Step(fmt.Sprintf("%s batch %d (%d/%d, model ETA %s); stage: %d/%d models done, %s",
-				label, p.Batch, p.Done, p.Total, p.ETA.Round(time.Second), done, len(rows), clock.Left(time.Now())))
-		})
+		res, err := timing.Run(ctx, tc, timing.Inputs{Model: timing.Model{Name: m.Model, Path: m.Path, Prior: prior}, Batches: batches,
+			Progress: func(p sweep.Progress) {
+				clock.measured = measured + p.Done
+				// A model counts as done once its whole sweep is (re-measuring: all are).
+				done := i + p.Done/p.Total
+				if prior != nil {
+					done = len(rows)
+				}
+				r.log.Step(fmt.Sprintf("%s batch %d (%d/%d, model ETA %s); stage: %d/%d models done, %s",
+					label, p.Batch, p.Done, p.Total, p.ETA.Round(time.Second), done, len(rows), clock.Left(time.Now())))
+			}})
 		clock.measured = measured + len(batches)
 		if err != nil {
 			return err
 		}
-		if cond.ORTVersion != "" {
-			r.conds = &cond
-			return r.saveConditions(cond)
+		// Into the cache before the next model: a later failure loses none of these.
+		for _, row := range res.Rows {
+			row.ModelSHA256 = m.SHA256
+			key, err := r.timingKey(m, int(row.Batch))
+			if err == nil {
+				err = cache.Put(r.store, timing.Entries, key, []timing.Row{row})
+			}
+			if err != nil {
+				return fmt.Errorf("timing: %s batch %d: %w", row.Model, row.Batch, err)
+			}
+			if row.Status == sweep.OK && !row.Stable {
+				unstable[i] = append(unstable[i], row)
+			}
+		}
+		r.warnings = append(r.warnings, res.Warnings...)
+		if res.Conditions.ORTVersion != "" {
+			r.conds = &res.Conditions
+			return r.saveConditions(res.Conditions)
 		}
 		return nil
 	}
@@ -408,7 +413,7 @@ func (r *runner) memory(ctx context.Context, rows []models.Row) error {
 	if err != nil {
 		return err
 	}
-	mc := memory.Config{Worker: r.worker(exe), Device: r.dev.Name, Sampler: r.dev.MemorySampler}
+	mc := r.memoryConfig(r.worker(exe))
 	if err := mc.Validate(); err != nil {
 		return err
 	}
@@ -424,17 +429,21 @@ func (r *runner) memory(ctx context.Context, rows []models.Row) error {
 		}
 		label := fmt.Sprintf("memory   [%d/%d] %s", i+1, len(rows), m.Model)
 		measured := clock.measured
-		err = memory.Sweep(ctx, mc, memory.Model{Name: m.Model, Path: m.Path}, missing, func(row memory.Row) error {
-			row.ModelSHA256 = m.SHA256
-			return cache.Put(r.store, memory.Entries, keys[int(row.Batch)], []memory.Row{row})
-		}, func(p sweep.Progress) {
-			clock.measured = measured + p.Done
-			r.log.Step(fmt.Sprintf("%s batch %d (%d/%d); stage: %d/%d models done, %s", label, p.Batch, p.Done, p.Total, i+p.Done/p.Total, len(rows), clock.Left(time.Now())))
-		})
+		res, err := memory.Run(ctx, mc, memory.Inputs{Model: memory.Model{Name: m.Model, Path: m.Path}, Batches: missing,
+			// Each row goes into the cache as soon as it is known.
+			Checkpoint: func(row memory.Row) error {
+				row.ModelSHA256 = m.SHA256
+				return cache.Put(r.store, memory.Entries, keys[int(row.Batch)], []memory.Row{row})
+			},
+			Progress: func(p sweep.Progress) {
+				clock.measured = measured + p.Done
+				r.log.Step(fmt.Sprintf("%s batch %d (%d/%d); stage: %d/%d models done, %s", label, p.Batch, p.Done, p.Total, i+p.Done/p.Total, len(rows), clock.Left(time.Now())))
+			}})
 		clock.measured = measured + len(missing)
 		if err != nil {
 			return err
 		}
+		r.warnings = append(r.warnings, res.Warnings...)
 	}
 	return nil
 }
@@ -469,17 +478,28 @@ func missingBatches[T deviceRow](r *runner, stage, entries string, m models.Row,
 	return keys, missing, nil
 }
 
-// timingKey identifies one timing measurement.
-func (r *runner) timingKey(m models.Row, batch int) (string, error) {
+// timingConfig is the timing stage's settings for this run, its workers
+// started as w.
+func (r *runner) timingConfig(w sweep.Worker) timing.Config {
 	t := r.cfg.Timing
-	return cache.Key(timing.Schema, "timing", m.SHA256, batch, t.Warmup, t.Runs, t.MinSeconds, t.Rounds, r.fingerprint())
+	return timing.Config{Worker: w, Device: r.dev.Name, NVML: r.dev.MemorySampler == "nvml",
+		Warmup: t.Warmup, Runs: t.Runs, MinSeconds: t.MinSeconds, Rounds: t.Rounds}
 }
 
-// memoryKey identifies one memory measurement; the sampler's defaults are
-// part of the method, so they are part of the key.
+// memoryConfig is the memory stage's settings for this run, its workers
+// started as w.
+func (r *runner) memoryConfig(w sweep.Worker) memory.Config {
+	return memory.Config{Worker: w, Device: r.dev.Name, Sampler: r.dev.MemorySampler}
+}
+
+// timingKey is timing.Key for model m's batch size on this run's device.
+func (r *runner) timingKey(m models.Row, batch int) (string, error) {
+	return timing.Key(r.timingConfig(sweep.Worker{}), m.SHA256, batch, r.fingerprint())
+}
+
+// memoryKey is memory.Key for model m's batch size on this run's device.
 func (r *runner) memoryKey(m models.Row, batch int) (string, error) {
-	mc := memory.Config{Sampler: r.dev.MemorySampler}.WithDefaults()
-	return cache.Key(memory.Schema, "memory", m.SHA256, batch, mc.Runs, mc.IntervalMs, r.fingerprint())
+	return memory.Key(r.memoryConfig(sweep.Worker{}), m.SHA256, batch, r.fingerprint())
 }
 
 // deviceRow is a row that names its model, device and batch.
