@@ -458,7 +458,7 @@ func (r *runner) worker(exe string) sweep.Worker {
 // device stage and the batch sizes, in the order given, that must be
 // measured: those whose entry is not in the cache, or all of them when
 // --force applies to the stage.
-func missingBatches[T deviceRow](r *runner, stage, entries string, m models.Row, batches []int, key func(models.Row, int) (string, error)) (map[int]string, []int, error) {
+func missingBatches[T any](r *runner, stage, entries string, m models.Row, batches []int, key func(models.Row, int) (string, error)) (map[int]string, []int, error) {
 	keys := map[int]string{}
 	var missing []int
 	for _, b := range batches {
@@ -502,9 +502,11 @@ func (r *runner) memoryKey(m models.Row, batch int) (string, error) {
 	return memory.Key(r.memoryConfig(sweep.Worker{}), m.SHA256, batch, r.fingerprint())
 }
 
-// deviceRow is a row that names its model, device and batch.
-type deviceRow interface {
-	timing.Row | memory.Row
+// deviceRow is a pointer to a row of the timing or memory table.
+type deviceRow[T any] interface {
+	*T
+	Cell() sweep.Cell
+	SetModel(name string)
 }
 
 // mergedRows reads a stage's rows for the configured models. Rows belong to
@@ -514,9 +516,19 @@ type deviceRow interface {
 // of the current keys; other devices' rows (a cache copied from a Jetson,
 // say) are matched by the file's sha256 and taken as found, one per model ×
 // device × batch.
-func mergedRows[T deviceRow](r *runner, stage string, rows []models.Row, batches []int, key func(models.Row, int) (string, error)) ([]T, error) {
+func mergedRows[T any, P deviceRow[T]](r *runner, stage string, rows []models.Row, batches []int, key func(models.Row, int) (string, error)) ([]T, error) {
 	var out []T
-	seen := map[string]bool{}
+	seen := map[sweep.Cell]bool{}
+	// add keeps row under model m's config name; another device's row only
+	// when no row for its model × device × batch is kept yet.
+	add := func(row T, m models.Row, other bool) {
+		P(&row).SetModel(m.Model)
+		id := ident(P(&row).Cell())
+		if !other || !seen[id] {
+			seen[id] = true
+			out = append(out, row)
+		}
+	}
 	for _, m := range rows {
 		for _, b := range batches {
 			k, err := key(m, b)
@@ -528,9 +540,7 @@ func mergedRows[T deviceRow](r *runner, stage string, rows []models.Row, batches
 				return nil, err
 			}
 			if ok && len(got) == 1 {
-				row := labelled(got[0], m)
-				out = append(out, row)
-				seen[ident(row)] = true
+				add(got[0], m, false)
 			}
 		}
 	}
@@ -543,50 +553,23 @@ func mergedRows[T deviceRow](r *runner, stage string, rows []models.Row, batches
 		bySHA[m.SHA256] = append(bySHA[m.SHA256], m)
 	}
 	for _, row := range all {
-		f := fields(row)
-		if f.device == r.dev.Name && r.measures() {
+		c := P(&row).Cell()
+		if c.Device == r.dev.Name && r.measures() {
 			continue
 		}
-		for _, m := range bySHA[f.sha] {
-			row := labelled(row, m)
-			if id := ident(row); !seen[id] {
-				seen[id] = true
-				out = append(out, row)
-			}
+		for _, m := range bySHA[c.ModelSHA256] {
+			add(row, m, true)
 		}
 	}
-	slices.SortStableFunc(out, func(a, b T) int { return strings.Compare(ident(a), ident(b)) })
+	slices.SortStableFunc(out, func(a, b T) int {
+		ca, cb := P(&a).Cell(), P(&b).Cell()
+		return cmp.Or(strings.Compare(ca.Model, cb.Model), strings.Compare(ca.Device, cb.Device), cmp.Compare(ca.Batch, cb.Batch))
+	})
 	return out, nil
 }
 
-// labelled returns row under model m's config name.
-func labelled[T deviceRow](row T, m models.Row) T {
-	switch v := any(&row).(type) {
-	case *timing.Row:
-		v.Model = m.Model
-	case *memory.Row:
-		v.Model = m.Model
-	}
-	return row
-}
-
-func ident[T deviceRow](row T) string {
-	f := fields(row)
-	return fmt.Sprintf("%s\x00%s\x00%08d", f.model, f.device, f.batch)
-}
-
-// rowFields are what mergedRows matches and sorts rows by.
-type rowFields struct {
-	model, device, sha string
-	batch              int64
-}
-
-func fields[T deviceRow](row T) rowFields {
-	switch v := any(row).(type) {
-	case timing.Row:
-		return rowFields{v.Model, v.Device, v.ModelSHA256, v.Batch}
-	case memory.Row:
-		return rowFields{v.Model, v.Device, v.ModelSHA256, v.Batch}
-	}
-	return rowFields{}
+// ident is what makes a merged row unique: its model's config name, device
+// and batch size.
+func ident(c sweep.Cell) sweep.Cell {
+	return sweep.Cell{Model: c.Model, Device: c.Device, Batch: c.Batch}
 }

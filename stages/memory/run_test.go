@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/dnnbench/dnnbench/cache"
+	"github.com/dnnbench/dnnbench/internal/sweep"
 	"github.com/dnnbench/dnnbench/internal/testmodel"
 )
 
@@ -54,5 +55,14 @@ func TestKeyUnchanged(t *testing.T) {
 	}
 	if _, err := Key(cfg, "abc123", 16, map[string]any{"bad": func() {}}); err == nil {
 		t.Error("a fingerprint JSON cannot encode gave no error")
+	}
+}
+
+func TestRowCellAndSetModel(t *testing.T) {
+	r := Row{Model: "a", Device: "jetson", Batch: 4, ModelSHA256: "abc"}
+	r.SetModel("b")
+	want := sweep.Cell{Model: "b", ModelSHA256: "abc", Device: "jetson", Batch: 4}
+	if got := r.Cell(); got != want {
+		t.Errorf("Cell %+v, want %+v", got, want)
 	}
 }

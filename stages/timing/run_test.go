@@ -6,6 +6,7 @@ import (
 
 	"github.com/dnnbench/dnnbench/cache"
 	"github.com/dnnbench/dnnbench/internal/config"
+	"github.com/dnnbench/dnnbench/internal/sweep"
 )
 
 func TestRunNoBatches(t *testing.T) {
@@ -45,5 +46,14 @@ func TestKeyUnchanged(t *testing.T) {
 	}
 	if k, err := Key(cfg, "abc123", 16, fp); err != nil || k == got {
 		t.Errorf("batch 16: key %s, err %v; want a key other than batch 8's", k, err)
+	}
+}
+
+func TestRowCellAndSetModel(t *testing.T) {
+	r := Row{Model: "a", Device: "jetson", Batch: 4, ModelSHA256: "abc"}
+	r.SetModel("b")
+	want := sweep.Cell{Model: "b", ModelSHA256: "abc", Device: "jetson", Batch: 4}
+	if got := r.Cell(); got != want {
+		t.Errorf("Cell %+v, want %+v", got, want)
 	}
 }
