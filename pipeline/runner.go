@@ -358,6 +358,9 @@ func (r *runner) timing(ctx context.Context, rows []models.Row) error {
 			if row.Status == sweep.OK && !row.Stable {
 				unstable[i] = append(unstable[i], row)
 			}
+			// Later models' rounds are judged against the fastest host
+			// canary of the run so far.
+			tc.CanaryRefMs = timing.FastestCanary(tc.CanaryRefMs, row)
 		}
 		r.warnings = append(r.warnings, res.Warnings...)
 		if res.Conditions.ORTVersion != "" {

@@ -78,7 +78,7 @@ func BenchmarkBurstyLoad(b *testing.B) {
 		stop()
 		quiet2 := sweepAll(b, cfg, ms, batches, 0)
 
-		b.Logf("%-20s %5s %9s %9s %9s %6s %6s %-6s %s", "model", "batch", "quiet1", "quiet2", "loaded", "q2/q1", "ratio", "stable", "attempts; round medians (other cores) *used; reason")
+		b.Logf("%-20s %5s %9s %9s %9s %6s %6s %-6s %s", "model", "batch", "quiet1", "quiet2", "loaded", "q2/q1", "ratio", "stable", "attempts; round medians (other cores, canary/fastest) *used; reason")
 		stable, within := 0, 0
 		for _, k := range sortedCells(loaded) {
 			q1, q2, l := quiet1[k], quiet2[k], loaded[k]
@@ -115,8 +115,9 @@ func BenchmarkBurstyLoad(b *testing.B) {
 	}
 }
 
-// roundsText lists a row's round medians with other processes' load, the
-// rounds the estimate used starred.
+// roundsText lists a row's round medians with other processes' load and
+// the canary's slowdown against the run's fastest, the rounds the estimate
+// used starred.
 func roundsText(r Row) string {
 	used := map[int64]bool{}
 	for _, u := range r.UsedRounds {
@@ -128,11 +129,14 @@ func roundsText(r Row) string {
 		if used[int64(i)] {
 			star = "*"
 		}
-		load := math.NaN()
+		load, slow := math.NaN(), math.NaN()
 		if i < len(r.RoundOtherCPU) {
 			load = r.RoundOtherCPU[i]
 		}
-		parts = append(parts, fmt.Sprintf("%s%.3g(%.2f)", star, m, load))
+		if i < len(r.RoundCanaryMs) {
+			slow = r.RoundCanaryMs[i] / r.CanaryRefMs
+		}
+		parts = append(parts, fmt.Sprintf("%s%.3g(%.2f,%.2f×)", star, m, load, slow))
 	}
 	return strings.Join(parts, " ")
 }
@@ -157,7 +161,8 @@ func sortedCells(rows map[cellID]Row) []cellID {
 }
 
 // sweepAll times every model, then re-measures unstable cells up to
-// remeasure times, pooling the attempts as the pipeline does.
+// remeasure times, pooling the attempts and judging against the sweep's
+// fastest canary as the pipeline does.
 func sweepAll(b *testing.B, cfg Config, ms []Model, batches []int, remeasure int) map[cellID]Row {
 	out := map[cellID]Row{}
 	run := func(m Model, bs []int) {
@@ -167,6 +172,7 @@ func sweepAll(b *testing.B, cfg Config, ms []Model, batches []int, remeasure int
 		}
 		for _, r := range res.Rows {
 			out[cellID{r.Model, r.Batch}] = r
+			cfg.CanaryRefMs = FastestCanary(cfg.CanaryRefMs, r) // as the pipeline does
 		}
 	}
 	for _, m := range ms {

@@ -50,6 +50,11 @@ type Config struct {
 	// this many interleaved rounds (at least 1; recommended DefaultRounds),
 	// each with ⌈Runs/Rounds⌉ runs and MinSeconds/Rounds.
 	Rounds int
+	// CanaryRefMs is the fastest host canary time, in milliseconds, seen so
+	// far in this run (0 when none): rounds after which the canary ran more
+	// than MaxCanarySlowdown slower are not clean (see Judge). The pipeline
+	// lowers it as rows arrive (FastestCanary).
+	CanaryRefMs float64
 }
 
 // Model is one model to time.

@@ -12,10 +12,11 @@ type energyProbe interface {
 	meter() energy.Meter
 }
 
-// meteredProbe is the worker's probe: the host's clock and load, and the
-// device's energy meter.
+// meteredProbe is the worker's probe: the host's clock, load and canary,
+// and the device's energy meter.
 type meteredProbe struct {
 	hostProbe
+	*canary
 	m energy.Meter
 }
 

@@ -22,6 +22,13 @@ type probe interface {
 	OtherCPU() (seconds float64, ok bool)
 }
 
+// canaryProbe is a probe that can time the host canary (see canary): the
+// worker's does, scripted tests may.
+type canaryProbe interface {
+	// Canary returns the canary's time; ok is false when there is none.
+	Canary() (d time.Duration, ok bool)
+}
+
 // measured is what one batch size's warm-up yields in the worker, with its
 // timed runs when measured in one go (measure).
 type measured struct {
@@ -46,6 +53,9 @@ type chunk struct {
 	// without a meter, and EnergyErr says why a reading failed.
 	Joules    float64
 	EnergyErr string
+	// CanaryMs is the host canary's time right after the timed runs, in
+	// milliseconds (see canary); NaN when the probe has none.
+	CanaryMs float64
 }
 
 // warmUp runs run until at least warmup runs and minDur have passed; the
@@ -76,7 +86,7 @@ func warmUp(ctx context.Context, run func() error, warmup int, minDur time.Durat
 // batch size (caches, the allocator) is not timed. Only run is inside the
 // timed interval; the host's other load is read around the timed runs.
 func timeChunk(ctx context.Context, run func() error, n int, minDur time.Duration, rewarm bool, p probe) (chunk, error) {
-	c := chunk{SamplesMs: make([]float64, 0, n), StartsNs: make([]int64, 0, n), OtherCPU: math.NaN(), Joules: math.NaN()}
+	c := chunk{SamplesMs: make([]float64, 0, n), StartsNs: make([]int64, 0, n), OtherCPU: math.NaN(), Joules: math.NaN(), CanaryMs: math.NaN()}
 	if rewarm {
 		if err := run(); err != nil {
 			return c, err
@@ -107,6 +117,11 @@ func timeChunk(ctx context.Context, run func() error, n int, minDur time.Duratio
 	o1, ok1 := p.OtherCPU()
 	if wall := p.Now().Sub(w0).Seconds(); ok0 && ok1 && wall > 0 {
 		c.OtherCPU = max(0, (o1-o0)/wall)
+	}
+	if cp, ok := p.(canaryProbe); ok {
+		if d, ok := cp.Canary(); ok {
+			c.CanaryMs = ms(d)
+		}
 	}
 	return c, nil
 }
@@ -174,6 +189,9 @@ func timeAll(ctx context.Context, batches []int, prepare func(n int) (func() err
 		}
 		if !math.IsNaN(c.OtherCPU) {
 			ev.OtherCPU = &c.OtherCPU
+		}
+		if !math.IsNaN(c.CanaryMs) {
+			ev.CanaryMs = &c.CanaryMs
 		}
 		return send(ev)
 	}

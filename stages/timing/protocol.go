@@ -22,7 +22,7 @@ const (
 	evSession = "session" // session created: SessionMs, Conditions, EnergySource
 	evBegin   = "begin"   // warming up Batch
 	evReady   = "ready"   // Batch warmed up: FirstRunMs, Warmup
-	evRound   = "round"   // one round of Batch timed: Round, SamplesMs, StartsNs, OtherCPU, Joules
+	evRound   = "round"   // one round of Batch timed: Round, SamplesMs, StartsNs, OtherCPU, CanaryMs, Joules
 	evFailed  = "failed"  // Batch failed: OOM, Message (see Worker for what follows)
 	evFatal   = "fatal"   // the session could not be made: Message, Provider
 )
@@ -41,6 +41,9 @@ type event struct {
 	// OtherCPU is other processes' CPU during the round in cores; absent
 	// when the host does not say.
 	OtherCPU *float64 `json:"other_cpu,omitempty"`
+	// CanaryMs is the host canary's time after the round (see canary);
+	// absent without one.
+	CanaryMs *float64 `json:"canary_ms,omitempty"`
 	// EnergySource names the worker's energy meter (see energy.Meter);
 	// Joules is a round's energy over its timed runs, absent without a
 	// reading, and EnergyError says why a reading failed.

@@ -73,6 +73,11 @@ type Row struct {
 	RoundMedianMs []float64 `parquet:"round_median_ms,list" csv:"-"`
 	RoundOtherCPU []float64 `parquet:"round_other_cpu_cores,list" csv:"-"`
 	UsedRounds    []int64   `parquet:"used_rounds,list" csv:"-"`
+	// RoundCanaryMs is each round's host canary time in milliseconds (NaN
+	// when not recorded), and CanaryRefMs the fastest canary the verdict
+	// judged them against (NaN when none; see Judge).
+	RoundCanaryMs []float64 `parquet:"round_canary_ms,list" csv:"-"`
+	CanaryRefMs   float64   `parquet:"canary_ref_ms" csv:"-"`
 }
 
 // rounds rebuilds a row's rounds from its lists (for a re-measurement that
@@ -80,9 +85,12 @@ type Row struct {
 func (r Row) rounds() []Round {
 	out := make([]Round, len(r.RoundAttempt))
 	for i := range out {
-		out[i] = Round{Attempt: int(r.RoundAttempt[i]), OtherCPU: math.NaN()}
+		out[i] = Round{Attempt: int(r.RoundAttempt[i]), OtherCPU: math.NaN(), CanaryMs: math.NaN()}
 		if i < len(r.RoundOtherCPU) {
 			out[i].OtherCPU = r.RoundOtherCPU[i]
+		}
+		if i < len(r.RoundCanaryMs) {
+			out[i].CanaryMs = r.RoundCanaryMs[i]
 		}
 	}
 	for i, x := range r.SamplesMs {
@@ -104,11 +112,15 @@ func (r Row) rounds() []Round {
 	return kept
 }
 
-// setRounds writes rounds and their judgement into the row's lists and
-// statistics.
-func (r *Row) setRounds(rounds []Round, e Estimate) {
+// setRounds writes rounds and their judgement, against canary reference
+// ref, into the row's lists and statistics.
+func (r *Row) setRounds(rounds []Round, e Estimate, ref float64) {
 	r.SamplesMs, r.SampleRound, r.SampleUnixNs = nil, nil, nil
-	r.RoundAttempt, r.RoundMedianMs, r.RoundOtherCPU, r.UsedRounds = nil, nil, nil, nil
+	r.RoundAttempt, r.RoundMedianMs, r.RoundOtherCPU, r.UsedRounds, r.RoundCanaryMs = nil, nil, nil, nil, nil
+	r.CanaryRefMs = math.NaN()
+	if !math.IsInf(ref, 1) {
+		r.CanaryRefMs = ref
+	}
 	r.Rounds, r.RoundsUsed, r.Attempts, r.OtherCPUMax = int64(len(rounds)), 0, 0, math.NaN()
 	for i, rd := range rounds {
 		r.SamplesMs = append(r.SamplesMs, rd.SamplesMs...)
@@ -123,6 +135,7 @@ func (r *Row) setRounds(rounds []Round, e Estimate) {
 		r.RoundAttempt = append(r.RoundAttempt, int64(rd.Attempt))
 		r.RoundMedianMs = append(r.RoundMedianMs, e.Medians[i])
 		r.RoundOtherCPU = append(r.RoundOtherCPU, rd.OtherCPU)
+		r.RoundCanaryMs = append(r.RoundCanaryMs, rd.CanaryMs)
 		if e.Used[i] {
 			r.UsedRounds = append(r.UsedRounds, int64(i))
 			r.RoundsUsed++
@@ -151,8 +164,8 @@ func (r *Row) SetModel(name string) { r.Model = name }
 // row layout changes, so old rows are never read back or merged.
 // v2: the model file's sha256; v3: rounds, host load, stability verdict;
 // v4: joules per image, energy source; v5: warnings a list; v6: loaded
-// rounds above 0.25 cores (was 0.5).
+// rounds above 0.25 cores (was 0.5); v7: the host canary in the rule.
 const (
-	Schema  = 6
-	Entries = "timing-v4"
+	Schema  = 7
+	Entries = "timing-v5"
 )

@@ -9,7 +9,9 @@ import (
 
 // The stability rule (stated in the report's method section; keep them in
 // step). A round is clean when other processes used at most MaxOtherCPU
-// cores during it (or the host does not say). The rounds that agree are
+// cores during it (or the host does not say) and the host canary timed
+// right after it took at most 1+MaxCanarySlowdown times the fastest canary
+// of the run (or there is no canary). The rounds that agree are
 // the clean rounds whose median is within MaxCIFraction of the lowest clean
 // round median; the cell's estimate pools their samples. The cell is stable
 // when at least two rounds agree (one when a single round is configured) and
@@ -24,6 +26,9 @@ const (
 	// BenchmarkBurstyLoad), while rounds that a one-core burst overlapped
 	// by 0.42–0.46 cores ran twice as slow; 0.5 let those through.
 	MaxOtherCPU = 0.25
+	// MaxCanarySlowdown is how much slower than the run's fastest the host
+	// canary may run after a clean round, as a fraction. CALIBRATE.
+	MaxCanarySlowdown = 0.15
 )
 
 // Round is one round of a cell: consecutive timed runs of one batch size.
@@ -37,6 +42,9 @@ type Round struct {
 	// OtherCPU is other processes' CPU use during the round, in cores; NaN
 	// when not recorded.
 	OtherCPU float64
+	// CanaryMs is the host canary's time right after the round, in
+	// milliseconds; NaN when not recorded.
+	CanaryMs float64
 }
 
 // Estimate is a cell's latency from its rounds and whether it is stable.
@@ -54,17 +62,20 @@ type Estimate struct {
 
 // Judge applies the stability rule to a cell's rounds. minAgree is the
 // number of agreeing rounds a stable cell needs (two, or one when a single
-// round per attempt is configured). When no round is clean, every round is
-// used and the cell is unstable: the figure is shown, marked, never
-// silently replaced.
-func Judge(rounds []Round, minAgree int) (Estimate, error) {
+// round per attempt is configured). canaryRefMs is the fastest canary seen
+// earlier in the run (0 when none); the rounds' own canaries count too.
+// When no round is clean, every round is used and the cell is unstable:
+// the figure is shown, marked, never silently replaced.
+func Judge(rounds []Round, minAgree int, canaryRefMs float64) (Estimate, error) {
 	if len(rounds) == 0 {
 		return Estimate{}, fmt.Errorf("timing: no rounds to judge")
 	}
 	minAgree = max(minAgree, 1)
 	e := Estimate{Used: make([]bool, len(rounds)), Medians: make([]float64, len(rounds))}
+	ref := CanaryRef(rounds, canaryRefMs)
+	clean := make([]bool, len(rounds))
 	lowest := math.Inf(1)
-	var loaded []float64
+	var loaded, slow []float64
 	for i, r := range rounds {
 		if len(r.SamplesMs) == 0 {
 			return Estimate{}, fmt.Errorf("timing: round %d has no samples", i+1)
@@ -76,11 +87,16 @@ func Judge(rounds []Round, minAgree int) (Estimate, error) {
 			loaded = append(loaded, r.OtherCPU)
 			continue
 		}
+		if r.CanaryMs > ref*(1+MaxCanarySlowdown) {
+			slow = append(slow, r.CanaryMs/ref)
+			continue
+		}
+		clean[i] = true
 		lowest = min(lowest, e.Medians[i])
 	}
 	agree := 0
-	for i, r := range rounds {
-		if !(r.OtherCPU > MaxOtherCPU) && e.Medians[i] <= lowest*(1+MaxCIFraction) {
+	for i := range rounds {
+		if clean[i] && e.Medians[i] <= lowest*(1+MaxCIFraction) {
 			e.Used[i] = true
 			agree++
 		}
@@ -106,6 +122,10 @@ func Judge(rounds []Round, minAgree int) (Estimate, error) {
 		why = append(why, fmt.Sprintf("host busy in %d of %d rounds (other processes up to %.2f cores > %.2g)",
 			len(loaded), len(rounds), slicesMax(loaded), MaxOtherCPU))
 	}
+	if len(slow) > 0 {
+		why = append(why, fmt.Sprintf("host slow in %d of %d rounds (canary up to %.2f× the run's fastest > %.2g)",
+			len(slow), len(rounds), slicesMax(slow), 1+MaxCanarySlowdown))
+	}
 	switch {
 	case len(rounds) < minAgree:
 		why = append(why, fmt.Sprintf("only %d round measured, %d needed", len(rounds), minAgree))
@@ -125,6 +145,22 @@ func Judge(rounds []Round, minAgree int) (Estimate, error) {
 	}
 	e.Reason = strings.Join(why, "; ")
 	return e, nil
+}
+
+// CanaryRef is the canary time slow rounds are judged against: the fastest
+// of the rounds' canaries and refMs (the run's fastest so far, 0 if none);
+// +Inf when there is none, so that no round is slow.
+func CanaryRef(rounds []Round, refMs float64) float64 {
+	ref := math.Inf(1)
+	if refMs > 0 {
+		ref = refMs
+	}
+	for _, r := range rounds {
+		if r.CanaryMs > 0 {
+			ref = min(ref, r.CanaryMs)
+		}
+	}
+	return ref
 }
 
 func slicesMax(xs []float64) float64 {

@@ -21,6 +21,11 @@ type scripted struct {
 	otherCPU float64 // seconds
 	noLoad   bool    // the host does not report load
 	burst    func(call int) bool
+	// slow is a slower host that /proc/stat does not show (a range of Run
+	// calls slowed by burstFactor without other processes' CPU); with canary
+	// set the probe times a 1 ms canary, slowed alike after a slow call.
+	slow   func(call int) bool
+	canary bool
 	// ends records the call count when each round of each batch was sent.
 	ends map[[2]int]int
 }
@@ -34,6 +39,17 @@ func (s *scripted) Now() time.Time { return time.Unix(1_700_000_000, 0).Add(s.no
 
 func (s *scripted) OtherCPU() (float64, bool) { return s.otherCPU, !s.noLoad }
 
+// canaryScripted is the scripted source with a host canary.
+type canaryScripted struct{ *scripted }
+
+func (s canaryScripted) Canary() (time.Duration, bool) {
+	d := time.Millisecond
+	if s.slow != nil && s.slow(s.calls) {
+		d = time.Duration(burstFactor * float64(d))
+	}
+	return d, true
+}
+
 func (s *scripted) prepare(n int) (func() error, error) {
 	return func() error {
 		s.calls++
@@ -41,6 +57,9 @@ func (s *scripted) prepare(n int) (func() error, error) {
 		if s.burst != nil && s.burst(s.calls) {
 			lat *= burstFactor
 			s.otherCPU += lat / 1000
+		}
+		if s.slow != nil && s.slow(s.calls) {
+			lat *= burstFactor
 		}
 		s.now += time.Duration(lat * float64(time.Millisecond))
 		return nil
@@ -53,11 +72,22 @@ var scriptedBatches = []int{1, 2, 4}
 // parent's judgement on its events, as Sweep does across the pipe.
 func sweepScripted(t *testing.T, src *scripted, prior []Row) []Row {
 	t.Helper()
-	cfg := Config{Device: "cpu", Warmup: 3, Runs: 12, Rounds: 3}
+	return sweepScriptedRef(t, src, prior, 0)
+}
+
+// sweepScriptedRef is sweepScripted with the run's fastest canary so far
+// (Config.CanaryRefMs); src's canary is timed when src.canary is set.
+func sweepScriptedRef(t *testing.T, src *scripted, prior []Row, canaryRefMs float64) []Row {
+	t.Helper()
+	cfg := Config{Device: "cpu", Warmup: 3, Runs: 12, Rounds: 3, CanaryRefMs: canaryRefMs}
 	st := newSweepState(cfg, Model{Name: "m", Prior: prior}, scriptedBatches)
 	src.ends = map[[2]int]int{}
 	pl := plan{rounds: cfg.Rounds, runs: cfg.Runs}
-	err := timeAll(context.Background(), scriptedBatches, src.prepare, cfg.Warmup, pl, src, func(ev event) error {
+	var p probe = src
+	if src.canary {
+		p = canaryScripted{src}
+	}
+	err := timeAll(context.Background(), scriptedBatches, src.prepare, cfg.Warmup, pl, p, func(ev event) error {
 		if ev.Kind == evRound {
 			src.ends[[2]int{ev.Batch, ev.Round}] = src.calls
 		}
@@ -147,11 +177,93 @@ func TestBurstInEveryRoundIsUnstable(t *testing.T) {
 	}
 }
 
+// A host that runs slower without any process to show for it in
+// /proc/stat (CPU steal below the tick, a neighbour on the memory bus) is
+// caught by the canary: its round is set aside like a loaded one.
+func TestSlowHostRoundIsRejected(t *testing.T) {
+	clean := sweepScripted(t, &scripted{canary: true}, nil)
+	rows := sweepScripted(t, &scripted{canary: true, slow: roundCalls(t, 2)}, nil)
+	for i, r := range rows {
+		if !r.Stable || fmt.Sprint(r.UsedRounds) != "[0 2]" {
+			t.Errorf("batch %d: stable %v (%s), used rounds %v; want round 2 set aside", r.Batch, r.Stable, r.UnstableReason, r.UsedRounds)
+		}
+		if d := math.Abs(r.LatencyMsMedian/clean[i].LatencyMsMedian - 1); d > 0.02 {
+			t.Errorf("batch %d: %.1f%% off the clean value, want ≤ 2%%", r.Batch, 100*d)
+		}
+		if r.RoundOtherCPU[1] != 0 || r.CanaryRefMs != 1 || fmt.Sprint(r.RoundCanaryMs) != "[1 1.6 1]" {
+			t.Errorf("batch %d: loads %v, canaries %v (ref %v); want no load and round 2's canary 1.6 ms", r.Batch, r.RoundOtherCPU, r.RoundCanaryMs, r.CanaryRefMs)
+		}
+	}
+}
+
+// A sweep slow from start to end cannot see it in its own canaries; the
+// run's fastest canary (from an earlier model) shows it, and the cell is
+// unstable with its slow figure, never silently corrected.
+func TestSlowHostInEveryRoundIsUnstable(t *testing.T) {
+	clean := sweepScripted(t, &scripted{canary: true}, nil)
+	all := func(int) bool { return true }
+	alone := sweepScripted(t, &scripted{canary: true, slow: all}, nil)
+	if !alone[0].Stable {
+		t.Errorf("slow in every round, no reference: unstable (%s); the rounds agree", alone[0].UnstableReason)
+	}
+	ref := FastestCanary(0, clean...)
+	if ref != 1 {
+		t.Fatalf("fastest canary of the clean rows %v ms, want 1", ref)
+	}
+	rows := sweepScriptedRef(t, &scripted{canary: true, slow: all}, nil, ref)
+	blind := sweepScriptedRef(t, &scripted{slow: all}, nil, ref)
+	if !blind[0].Stable {
+		t.Errorf("without canaries a slow sweep was caught (%s): the test does not test the canary", blind[0].UnstableReason)
+	}
+	for i, r := range rows {
+		if r.Stable || !strings.Contains(r.UnstableReason, "host slow in 3 of 3 rounds (canary up to 1.60×") {
+			t.Errorf("batch %d: stable %v (%q); want unstable, host slow", r.Batch, r.Stable, r.UnstableReason)
+		}
+		if ratio := r.LatencyMsMedian / clean[i].LatencyMsMedian; math.Abs(ratio-burstFactor) > 0.03 {
+			t.Errorf("batch %d: %.2f× the clean median; want the slow %.1f× shown as measured", r.Batch, ratio, burstFactor)
+		}
+	}
+	// Re-measured once the host is back to speed, the new rounds carry it.
+	again := sweepScriptedRef(t, &scripted{canary: true}, rows, ref)
+	for i, r := range again {
+		if !r.Stable || fmt.Sprint(r.UsedRounds) != "[3 4 5]" || math.Abs(r.LatencyMsMedian/clean[i].LatencyMsMedian-1) > 0.02 {
+			t.Errorf("batch %d re-measured: stable %v (%s), used %v, median %.3f vs clean %.3f", r.Batch, r.Stable, r.UnstableReason, r.UsedRounds, r.LatencyMsMedian, clean[i].LatencyMsMedian)
+		}
+	}
+}
+
+func TestCanaryRef(t *testing.T) {
+	rs := []Round{{CanaryMs: 2}, {CanaryMs: math.NaN()}, {CanaryMs: 1.5}}
+	if got := CanaryRef(rs, 0); got != 1.5 {
+		t.Errorf("CanaryRef without a run reference = %v, want the rounds' fastest 1.5", got)
+	}
+	if got := CanaryRef(rs, 1.2); got != 1.2 {
+		t.Errorf("CanaryRef with the run's 1.2 = %v", got)
+	}
+	if got := CanaryRef([]Round{{CanaryMs: math.NaN()}}, 0); !math.IsInf(got, 1) {
+		t.Errorf("CanaryRef without any canary = %v, want +Inf (no round slow)", got)
+	}
+	if got := FastestCanary(3, Row{RoundCanaryMs: []float64{math.NaN(), 2.5}}, Row{}); got != 2.5 {
+		t.Errorf("FastestCanary = %v, want 2.5", got)
+	}
+}
+
+func TestCanaryRuns(t *testing.T) {
+	c := newCanary(2)
+	d, ok := c.Canary()
+	if !ok || d <= 0 || d > 5*time.Second {
+		t.Errorf("canary took %v (ok %v)", d, ok)
+	}
+	if len(c.bufs) != 2 {
+		t.Errorf("%d canary threads, want 2", len(c.bufs))
+	}
+}
+
 func TestJudgeDisagreeingRounds(t *testing.T) {
 	mk := func(med float64) Round {
 		return Round{Attempt: 1, OtherCPU: math.NaN(), SamplesMs: []float64{med * 0.99, med, med, med * 1.01}}
 	}
-	e, err := Judge([]Round{mk(10), mk(13), mk(16)}, 2)
+	e, err := Judge([]Round{mk(10), mk(13), mk(16)}, 2, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,14 +271,14 @@ func TestJudgeDisagreeingRounds(t *testing.T) {
 		t.Errorf("stable %v (%q), median %v; want unstable, resting on the lowest round", e.Stable, e.Reason, e.Stats.Median)
 	}
 	wide := Round{Attempt: 1, OtherCPU: 0.1, SamplesMs: []float64{8, 9, 10, 10, 11, 12}}
-	e, err = Judge([]Round{wide, wide}, 2)
+	e, err = Judge([]Round{wide, wide}, 2, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if e.Stable || !strings.Contains(e.Reason, "wider than ±5%") {
 		t.Errorf("wide interval: stable %v (%q)", e.Stable, e.Reason)
 	}
-	if _, err := Judge(nil, 2); err == nil {
+	if _, err := Judge(nil, 2, 0); err == nil {
 		t.Error("Judge of no rounds: no error")
 	}
 }

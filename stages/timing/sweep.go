@@ -85,9 +85,12 @@ func (s *sweepState) handle(ev event) error {
 		if c == nil || ev.Round != len(c.rounds)+1 || len(ev.SamplesMs) == 0 || len(ev.StartsNs) != len(ev.SamplesMs) {
 			return fmt.Errorf("timing: %s batch %d: worker reported round %d out of order or without samples", s.model.Name, ev.Batch, ev.Round)
 		}
-		rd := Round{Attempt: s.attempt(ev.Batch), SamplesMs: ev.SamplesMs, StartsNs: ev.StartsNs, OtherCPU: math.NaN()}
+		rd := Round{Attempt: s.attempt(ev.Batch), SamplesMs: ev.SamplesMs, StartsNs: ev.StartsNs, OtherCPU: math.NaN(), CanaryMs: math.NaN()}
 		if ev.OtherCPU != nil {
 			rd.OtherCPU = *ev.OtherCPU
+		}
+		if ev.CanaryMs != nil {
+			rd.CanaryMs = *ev.CanaryMs
 		}
 		c.rounds = append(c.rounds, rd)
 		c.addEnergy(ev)
@@ -202,11 +205,11 @@ func (s *sweepState) okRow(b int, c *cellState) (Row, error) {
 		r.FirstRunMs, r.SessionMs = p.FirstRunMs, p.SessionMs
 		r.Warmup += p.Warmup
 	}
-	e, err := Judge(rounds, min(2, s.cfg.Rounds))
+	e, err := Judge(rounds, min(2, s.cfg.Rounds), s.cfg.CanaryRefMs)
 	if err != nil {
 		return r, fmt.Errorf("timing: %s batch %d: %w", s.model.Name, b, err)
 	}
-	r.setRounds(rounds, e)
+	r.setRounds(rounds, e, CanaryRef(rounds, s.cfg.CanaryRefMs))
 	s.setEnergy(&r, c, e.Used[len(rounds)-len(c.rounds):], p, hasPrior)
 	if len(c.rounds) < s.cfg.Rounds {
 		r.Warnings = append(r.Warnings, fmt.Sprintf("only %d of %d rounds measured (the worker stopped)", len(c.rounds), s.cfg.Rounds))

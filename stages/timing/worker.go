@@ -67,7 +67,7 @@ func Worker(ctx context.Context, in io.Reader, out io.Writer) error {
 		Fill(b.Input())
 		return b.Run, nil
 	}
-	return timeAll(ctx, req.Batches, prepare, req.Warmup, pl, meteredProbe{m: meter}, func(ev event) error { return enc.Send(ev) })
+	return timeAll(ctx, req.Batches, prepare, req.Warmup, pl, meteredProbe{canary: newCanary(req.Session.IntraOpThreads), m: meter}, func(ev event) error { return enc.Send(ev) })
 }
 
 // checkInput refuses, as out of memory, an input for n images that cannot
