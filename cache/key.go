@@ -1,38 +1,16 @@
 package cache
 
 import (
-	"bytes"
 	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
-	"fmt"
+
+	"github.com/dnnbench/dnnbench/internal/cachekey"
 )
 
-// Key hashes everything that determines a cache entry and returns the hex
-// SHA-256 digest (64 lowercase hex digits) used as the entry's name.
-//
-// Key JSON-encodes the schema version and every part in order. JSON encodes
-// map keys sorted and struct fields in declaration order, so equal inputs
-// always give the same key; changing the schema version, any part, the number
-// of parts or their order gives a different key. Only exported struct fields
-// (and those not tagged json:"-") take part. A part that JSON cannot encode
-// (a channel, a function, a NaN or infinite float) is an error.
+// Key returns cachekey.Key(schema, parts...): the hex SHA-256 digest naming
+// an entry, built from the schema version and every part in order. It
+// errors when a part cannot be JSON-encoded.
 func Key(schema int, parts ...any) (string, error) {
-	if parts == nil {
-		parts = []any{}
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	doc := struct {
-		Schema int   `json:"schema"`
-		Parts  []any `json:"parts"`
-	}{schema, parts}
-	if err := enc.Encode(doc); err != nil {
-		return "", fmt.Errorf("cache: key: %w", err)
-	}
-	sum := sha256.Sum256(buf.Bytes())
-	return hex.EncodeToString(sum[:]), nil
+	return cachekey.Key(schema, parts...)
 }
 
 // validKey reports whether key has the form Key returns.
