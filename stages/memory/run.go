@@ -7,7 +7,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/dnnbench/dnnbench/cache"
+	"github.com/dnnbench/dnnbench/internal/cachekey"
 	"github.com/dnnbench/dnnbench/internal/diag"
 	"github.com/dnnbench/dnnbench/internal/onnxrt"
 	"github.com/dnnbench/dnnbench/internal/sweep"
@@ -154,11 +154,11 @@ func Run(ctx context.Context, cfg Config, in Inputs) (*Result, error) {
 // Key is the cache key of one memory row: the model file's sha256, the
 // batch size, the sampling settings after defaults (runs watched, interval;
 // they are part of the method) and fingerprint, which identifies the device
-// and runtime. The error is cache.Key's, for a fingerprint JSON cannot
+// and runtime. The error is cachekey.Key's, for a fingerprint JSON cannot
 // encode.
 func Key(cfg Config, modelSHA256 string, batch int, fingerprint map[string]any) (string, error) {
 	cfg = cfg.WithDefaults()
-	return cache.Key(Schema, "memory", modelSHA256, batch, cfg.Runs, cfg.IntervalMs, fingerprint)
+	return cachekey.Key(Schema, "memory", modelSHA256, batch, cfg.Runs, cfg.IntervalMs, fingerprint)
 }
 
 // runChild runs one worker and returns its event; a child that dies

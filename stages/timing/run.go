@@ -6,7 +6,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/dnnbench/dnnbench/cache"
+	"github.com/dnnbench/dnnbench/internal/cachekey"
 	"github.com/dnnbench/dnnbench/internal/conditions"
 	"github.com/dnnbench/dnnbench/internal/diag"
 	"github.com/dnnbench/dnnbench/internal/onnxrt"
@@ -130,8 +130,8 @@ func Run(ctx context.Context, cfg Config, in Inputs) (*Result, error) {
 // Key is the cache key of one timing row: the model file's sha256, the
 // batch size, the settings that shape the measurement (warm-up, runs,
 // minimum duration, rounds) and fingerprint, which identifies the device
-// and runtime. The error is cache.Key's, for a fingerprint JSON cannot
+// and runtime. The error is cachekey.Key's, for a fingerprint JSON cannot
 // encode.
 func Key(cfg Config, modelSHA256 string, batch int, fingerprint map[string]any) (string, error) {
-	return cache.Key(Schema, "timing", modelSHA256, batch, cfg.Warmup, cfg.Runs, cfg.MinSeconds, cfg.Rounds, fingerprint)
+	return cachekey.Key(Schema, "timing", modelSHA256, batch, cfg.Warmup, cfg.Runs, cfg.MinSeconds, cfg.Rounds, fingerprint)
 }
