@@ -134,7 +134,7 @@ func compareSides(ctx context.Context, base, nw config.Side, defaultDir string, 
 		}
 		sides[i] = compare.Side{Label: s.String(), Device: s.Device, Rows: rows}
 	}
-	return compare.Run(sides[0], sides[1], compare.Config{})
+	return compare.Run(ctx, compare.Config{}, compare.Inputs{Base: sides[0], New: sides[1]})
 }
 
 // openForReading opens the cache in dir, once per directory. A local

@@ -465,11 +465,12 @@ func TestAccuracyProgress(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	row, _, err := models.Resolve(context.Background(), models.Spec{Name: "sq", Arch: "squeezenet1_1"},
-		models.Options{Dir: filepath.Join(dir, "zoo"), Reference: configs.FS})
+	res, err := models.Run(context.Background(), models.Config{Dir: filepath.Join(dir, "zoo"), Reference: configs.FS},
+		models.Inputs{Specs: []models.Spec{{Name: "sq", Arch: "squeezenet1_1"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	row := res.Rows[0]
 	pre := `preprocess: {resize: 256, crop: 224, interpolation: bilinear, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], channels: rgb, scale: 1}`
 	cfg := filepath.Join(dir, "acc.yaml")
 	os.WriteFile(cfg, []byte(fmt.Sprintf(`name: acc

@@ -173,7 +173,7 @@ func TestAccuracyRowsFollowConfigNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	chunks, err := cache.All[chunkRow](store, accuracy.ChunkEntries)
+	chunks, err := cache.All[accuracy.ChunkRow](store, accuracy.ChunkEntries)
 	if err != nil || len(chunks) != 1 {
 		t.Fatalf("cached chunks %v, %v: want one (both names share the file)", chunks, err)
 	}
@@ -181,7 +181,7 @@ func TestAccuracyRowsFollowConfigNames(t *testing.T) {
 	if len(renamed) != 2 || renamed[1][0] != "third" || renamed[1][3] != "2" || renamed[1][4] != two[1][4] {
 		t.Errorf("accuracy.csv after the rename %v, want third with first's result %v", renamed, two[1])
 	}
-	if chunks, _ = cache.All[chunkRow](store, accuracy.ChunkEntries); len(chunks) != 1 {
+	if chunks, _ = cache.All[accuracy.ChunkRow](store, accuracy.ChunkEntries); len(chunks) != 1 {
 		t.Errorf("%d cached chunks after the rename, want the one reused", len(chunks))
 	}
 }

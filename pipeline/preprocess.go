@@ -69,11 +69,11 @@ func runPreprocess(ctx context.Context, stdout, stderr io.Writer, args []string)
 		if err != nil {
 			return err
 		}
-		row, _, err := models.Resolve(ctx, ms, models.Options{Dir: filepath.Join(store.Dir(), "models", "files"), Seed: cfg.Seed, Reference: configs.FS})
+		res, err := models.Run(ctx, models.Config{Dir: filepath.Join(store.Dir(), "models", "files"), Seed: cfg.Seed, Reference: configs.FS}, models.Inputs{Specs: []models.Spec{ms}})
 		if err != nil {
 			return err
 		}
-		spec = row.Preprocess
+		spec = res.Rows[0].Preprocess
 	}
 	p, err := accuracyPreprocess(m.Name, spec)
 	if err != nil {

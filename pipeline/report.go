@@ -28,8 +28,7 @@ func (r *runner) analyseAndReport(ctx context.Context, t tables) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	res, err := analyse.Run(t,
-		analyse.Config{MemoryGB: r.cfg.Report.Constraints.MemoryGB, FPS: r.cfg.Report.Constraints.FPS})
+	res, err := analyse.Run(ctx, analyse.Config{MemoryGB: r.cfg.Report.Constraints.MemoryGB, FPS: r.cfg.Report.Constraints.FPS}, t)
 	if err != nil {
 		return err
 	}

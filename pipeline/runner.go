@@ -209,33 +209,33 @@ func (r *runner) initRuntime() error {
 
 // models resolves every configured model (building zoo models once).
 func (r *runner) models(ctx context.Context) ([]models.Row, error) {
-	opt := models.Options{Dir: filepath.Join(r.store.Dir(), "models", "files"), Seed: r.cfg.Seed, Reference: configs.FS,
+	cfg := models.Config{Dir: filepath.Join(r.store.Dir(), "models", "files"), Seed: r.cfg.Seed, Reference: configs.FS,
 		Timeouts: download.Timeouts{Idle: r.o.downloadTimeout}}
-	var rows []models.Row
-	clock := newStageClock(time.Now(), len(r.cfg.Models))
-	for i, m := range r.cfg.Models {
-		spec := models.Spec{Name: m.Name, Arch: m.Arch, ONNX: m.ONNX, URLs: m.Sources(), SHA256: m.SHA256, Reference: m.Reference, Override: m.Preprocess}
-		label := fmt.Sprintf("models   [%d/%d] %s", i+1, len(r.cfg.Models), m.Name)
-		opt.Progress = func(done, total int64) { r.log.Bytes(label+" downloading", done, total) }
-		r.log.Step(fmt.Sprintf("%s; stage: %d/%d models done, %s", label, i, len(r.cfg.Models), clock.Left(time.Now())))
-		row, warns, err := models.Resolve(ctx, spec, opt)
-		if err != nil {
-			return nil, err
-		}
-		clock.measured++
-		r.warnings = append(r.warnings, warns...)
-		rows = append(rows, row)
+	in := models.Inputs{}
+	for _, m := range r.cfg.Models {
+		in.Specs = append(in.Specs, models.Spec{Name: m.Name, Arch: m.Arch, ONNX: m.ONNX, URLs: m.Sources(), SHA256: m.SHA256, Reference: m.Reference, Override: m.Preprocess})
 	}
-	return rows, nil
-}
-
-// flopsEntry is one model's cached flops rows.
-type flopsEntry struct {
-	Row flops.Row
-	Ops []flops.OpRow
+	n := len(in.Specs)
+	clock := newStageClock(time.Now(), n)
+	in.Progress = func(p models.Progress) {
+		label := fmt.Sprintf("models   [%d/%d] %s", p.Index+1, n, in.Specs[p.Index].Name)
+		if p.Downloading {
+			r.log.Bytes(label+" downloading", p.Done, p.Total)
+			return
+		}
+		clock.measured = p.Index // every earlier model is resolved
+		r.log.Step(fmt.Sprintf("%s; stage: %d/%d models done, %s", label, p.Index, n, clock.Left(time.Now())))
+	}
+	res, err := models.Run(ctx, cfg, in)
+	if err != nil {
+		return nil, err
+	}
+	r.warnings = append(r.warnings, res.Warnings...)
+	return res.Rows, nil
 }
 
 func (r *runner) flops(ctx context.Context, rows []models.Row) ([]flops.Row, []flops.OpRow, error) {
+	cfg := flops.Config{Batch: 1}
 	var all []flops.Row
 	var ops []flops.OpRow
 	clock := newStageClock(time.Now(), len(rows))
@@ -243,7 +243,7 @@ func (r *runner) flops(ctx context.Context, rows []models.Row) ([]flops.Row, []f
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}
-		key, err := cache.Key(flops.Schema, "flops", m.SHA256, m.Bytes)
+		key, err := flops.Key(cfg, m.SHA256, m.Bytes)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -257,12 +257,13 @@ func (r *runner) flops(ctx context.Context, rows []models.Row) ([]flops.Row, []f
 		}
 		if !okRow || !okOps || len(row) != 1 || r.forced("flops") {
 			r.log.Step(fmt.Sprintf("flops    [%d/%d] %s; stage: %d/%d models done, %s", i+1, len(rows), m.Model, i, len(rows), clock.Left(time.Now())))
-			fr, or, err := flops.Count(m.Path, flops.Options{Batch: 1})
+			// Cached rows belong to the file (its sha256), not to a config
+			// name: they are counted and stored unlabelled, labelled below.
+			res, err := flops.Run(ctx, cfg, flops.Inputs{Files: []flops.File{{Path: m.Path}}})
 			if err != nil {
 				return nil, nil, fmt.Errorf("flops: %s: %w", m.Model, err)
 			}
-			row = []flops.Row{fr}
-			opRows = or
+			row, opRows = res.Rows, res.Ops
 			if err := cache.Put(r.store, flops.Entries, key, row); err != nil {
 				return nil, nil, err
 			}

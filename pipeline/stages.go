@@ -39,23 +39,23 @@ func (r *runner) accuracy(ctx context.Context, rows []models.Row, fl []flops.Row
 		am := accuracy.Model{Name: m.Model, Path: m.Path, Weights: m.Weights, Reference: m.Reference, Preprocess: p,
 			ActivationBytes: activation[m.Model]}
 		label := fmt.Sprintf("accuracy [%d/%d] %s", i+1, len(rows), m.Model)
-		cp := &checkpoint{r: r, sha: m.SHA256, force: r.forced("accuracy")}
+		cp := &accuracy.CacheCheckpoint{Store: r.store, ModelSHA256: m.SHA256, Runtime: r.ortVer, Device: r.dev.Name, Force: r.forced("accuracy")}
 		cached, measured := clock.cached, clock.measured
-		got, warns, err := accuracy.Run(ctx, ac, am, cp, func(done, total int) {
+		res, err := accuracy.Run(ctx, ac, accuracy.Inputs{Model: am, Checkpoint: cp, Progress: func(done, total int) {
 			clock.total = cached + measured + total*(len(rows)-i)
-			clock.cached = cached + cp.cachedImages
-			clock.measured = measured + done - cp.cachedImages
+			clock.cached = cached + cp.CachedImages
+			clock.measured = measured + done - cp.CachedImages
 			finished := i
 			if done >= total {
 				finished++
 			}
 			r.log.Count(label, done, total, fmt.Sprintf("; stage: %d/%d models done, %s", finished, len(rows), clock.Left(time.Now())))
-		})
+		}})
 		if err != nil {
 			return nil, err
 		}
 		var dataset []string
-		for _, w := range warns {
+		for _, w := range res.Warnings {
 			if w.Code != accuracy.DatasetWarning {
 				r.warnings = append(r.warnings, w)
 			} else if !seen[w.Message] {
@@ -64,8 +64,8 @@ func (r *runner) accuracy(ctx context.Context, rows []models.Row, fl []flops.Row
 				dataset = append(dataset, w.Message)
 			}
 		}
-		r.summariseAccuracy(got, dataset)
-		out = append(out, got...)
+		r.summariseAccuracy(res.Rows, dataset)
+		out = append(out, res.Rows...)
 	}
 	return out, nil
 }
@@ -100,52 +100,6 @@ func accuracyPreprocess(name string, spec preprocess.Spec) (accuracy.Preprocess,
 		return accuracy.Preprocess{}, fmt.Errorf("accuracy: %s: %w", name, err)
 	}
 	return p, nil
-}
-
-// chunkRow is one accuracy chunk as cached.
-type chunkRow struct {
-	Scored  int64    `parquet:"scored"`
-	Top1    int64    `parquet:"top1"`
-	Top5    int64    `parquet:"top5"`
-	Skipped []string `parquet:"skipped,list"`
-}
-
-// checkpoint stores accuracy chunks in the cache, keyed by the chunk, the
-// model file and the runtime version.
-type checkpoint struct {
-	r     *runner
-	sha   string
-	force bool
-	// cachedImages counts the images of the chunks Load found.
-	cachedImages int
-}
-
-func (c *checkpoint) key(ch accuracy.Chunk) (string, error) {
-	return cache.Key(accuracy.ChunkSchema, "accuracy", ch.Key, accuracy.Fingerprint(), c.sha, c.r.ortVer, c.r.dev.Name)
-}
-
-func (c *checkpoint) Load(ch accuracy.Chunk) (accuracy.ChunkResult, bool, error) {
-	if c.force {
-		return accuracy.ChunkResult{}, false, nil
-	}
-	key, err := c.key(ch)
-	if err != nil {
-		return accuracy.ChunkResult{}, false, err
-	}
-	rows, ok, err := cache.Get[chunkRow](c.r.store, accuracy.ChunkEntries, key)
-	if err != nil || !ok || len(rows) != 1 {
-		return accuracy.ChunkResult{}, false, err
-	}
-	c.cachedImages += ch.Images
-	return accuracy.ChunkResult{Scored: rows[0].Scored, Top1: rows[0].Top1, Top5: rows[0].Top5, Skipped: rows[0].Skipped}, true, nil
-}
-
-func (c *checkpoint) Save(ch accuracy.Chunk, res accuracy.ChunkResult) error {
-	key, err := c.key(ch)
-	if err != nil {
-		return err
-	}
-	return cache.Put(c.r.store, accuracy.ChunkEntries, key, []chunkRow{{Scored: res.Scored, Top1: res.Top1, Top5: res.Top5, Skipped: res.Skipped}})
 }
 
 // export writes every stage table this run produced as CSV under the output directory.

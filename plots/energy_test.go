@@ -1,6 +1,7 @@
 package plots_test
 
 import (
+	"context"
 	"math"
 	"strings"
 	"testing"
@@ -25,7 +26,7 @@ func figure(t *testing.T, figs []plots.Figure, name string) plots.Figure {
 // CPU rows none, so Figure 6 labels exactly the Jetson models with an
 // accuracy; without any reading it is not drawn and says each device's reason.
 func TestEnergyFigure(t *testing.T) {
-	res, err := analyse.Run(analysetest.Inputs(), analyse.Config{})
+	res, err := analyse.Run(context.Background(), analyse.Config{}, analysetest.Inputs())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +66,7 @@ func TestEnergyFigure(t *testing.T) {
 	for i := range in.Timing {
 		in.Timing[i].JoulesPerImage = math.NaN()
 	}
-	res, err = analyse.Run(in, analyse.Config{})
+	res, err = analyse.Run(context.Background(), analyse.Config{}, in)
 	if err != nil {
 		t.Fatal(err)
 	}

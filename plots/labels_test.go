@@ -1,6 +1,7 @@
 package plots_test
 
 import (
+	"context"
 	"encoding/csv"
 	"math"
 	"os"
@@ -64,7 +65,7 @@ func default44(t testing.TB) analyse.Inputs {
 // other label and no marker, and joined by a leader line when it is not
 // right beside its marker.
 func TestLabelPlacement44(t *testing.T) {
-	res, err := analyse.Run(default44(t), analyse.Config{})
+	res, err := analyse.Run(context.Background(), analyse.Config{}, default44(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package plots_test
 
 import (
 	"bytes"
+	"context"
 	"flag"
 	"math"
 	"path/filepath"
@@ -23,7 +24,7 @@ var (
 
 func fixture(t testing.TB) []plots.Figure {
 	t.Helper()
-	res, err := analyse.Run(analysetest.Inputs(), analyse.Config{})
+	res, err := analyse.Run(context.Background(), analyse.Config{}, analysetest.Inputs())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +65,7 @@ func TestRenderFixture(t *testing.T) {
 // TestLabelsEscapedAndPresent checks that every model with an accuracy is
 // labelled in Figure 1a and that a hostile name is escaped in the SVG.
 func TestLabelsEscapedAndPresent(t *testing.T) {
-	res, err := analyse.Run(analysetest.Inputs(), analyse.Config{})
+	res, err := analyse.Run(context.Background(), analyse.Config{}, analysetest.Inputs())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +134,7 @@ func TestRenderReproducible(t *testing.T) {
 func TestMissingFigures(t *testing.T) {
 	in := analysetest.Inputs()
 	in.Accuracy, in.Memory, in.Ceilings = nil, nil, nil
-	res, err := analyse.Run(in, analyse.Config{})
+	res, err := analyse.Run(context.Background(), analyse.Config{}, in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +202,7 @@ func TestLogTicks(t *testing.T) {
 // an accuracy (resnet18 on cpu) is the one Figure 3 point without a fill,
 // and the caption says what hollow means.
 func TestUnstableSpeedIsHollow(t *testing.T) {
-	res, err := analyse.Run(analysetest.Inputs(), analyse.Config{})
+	res, err := analyse.Run(context.Background(), analyse.Config{}, analysetest.Inputs())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,7 +253,7 @@ func TestUnstableSpeedIsHollow(t *testing.T) {
 // stays linear, and its caption says nothing of a log scale.
 func TestLogAxesOnlyOverADecade(t *testing.T) {
 	caption := func(in analyse.Inputs, name string) (string, bool) {
-		res, err := analyse.Run(in, analyse.Config{})
+		res, err := analyse.Run(context.Background(), analyse.Config{}, in)
 		if err != nil {
 			t.Fatal(err)
 		}

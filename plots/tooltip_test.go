@@ -2,6 +2,7 @@ package plots_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/xml"
 	"os"
 	"path/filepath"
@@ -35,7 +36,7 @@ func titles(g svgGroup, out map[string]int) {
 // whose <title> names the model, its family and its values; a hostile name
 // is escaped (the SVG stays valid XML and decodes to the name).
 func TestTooltips(t *testing.T) {
-	res, err := analyse.Run(analysetest.Inputs(), analyse.Config{})
+	res, err := analyse.Run(context.Background(), analyse.Config{}, analysetest.Inputs())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -72,7 +72,7 @@ func compareBody(res *compare.Result) string {
 		}
 	}
 	for _, w := range res.Warnings {
-		notes = append(notes, esc(w)+".")
+		notes = append(notes, esc(w.Message)+".")
 	}
 	for _, s := range res.Skipped {
 		notes = append(notes, fmt.Sprintf("Not compared: %s batch %d: %s.", esc(s.Model), s.Batch, esc(s.Reason)))

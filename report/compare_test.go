@@ -1,12 +1,14 @@
 package report_test
 
 import (
+	"context"
 	"github.com/dnnbench/dnnbench/internal/pdftext"
 	"math"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/dnnbench/dnnbench/internal/diag"
 	"github.com/dnnbench/dnnbench/internal/golden"
 	"github.com/dnnbench/dnnbench/plots"
 	"github.com/dnnbench/dnnbench/report"
@@ -31,7 +33,7 @@ func comparison() *compare.Result {
 		},
 		Skipped:       []compare.Skipped{{Model: "vgg16", Batch: 64, Reason: "status ok on the base side, oom on the new side; only ok cells are compared"}},
 		GeomeanBaseMs: 7.0, GeomeanNewMs: 6.58, GeomeanRatio: 0.94, Significant: 2, Faster: 1, Slower: 1,
-		Warnings: []string{"base cpu: 1 cells were measured more than once"}}
+		Warnings: []diag.Warning{{Stage: "compare", Device: "cpu", Code: "duplicate-cells", Message: "base cpu: 1 cells were measured more than once"}}}
 }
 
 func TestCompareMarkdownGolden(t *testing.T) {
@@ -56,7 +58,7 @@ func TestCompareMarkdownGolden(t *testing.T) {
 }
 
 func TestReportCompareSection(t *testing.T) {
-	res, err := analyse.Run(analysetest.Inputs(), analyse.Config{})
+	res, err := analyse.Run(context.Background(), analyse.Config{}, analysetest.Inputs())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package report_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"flag"
 	"github.com/dnnbench/dnnbench/internal/diag"
@@ -68,7 +69,7 @@ func write(t testing.TB, rep *report.Report) *output {
 
 func render(t testing.TB, in analyse.Inputs) (*output, []plots.Figure) {
 	t.Helper()
-	res, err := analyse.Run(in, analyse.Config{})
+	res, err := analyse.Run(context.Background(), analyse.Config{}, in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +227,7 @@ func TestByteIdentical(t *testing.T) {
 }
 
 func TestWriteFormats(t *testing.T) {
-	res, err := analyse.Run(analysetest.Inputs(), analyse.Config{})
+	res, err := analyse.Run(context.Background(), analyse.Config{}, analysetest.Inputs())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,7 +276,7 @@ func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full")
 func BenchmarkReport40x2(b *testing.B) {
 	in := analysetest.Large(40)
 	for b.Loop() {
-		res, err := analyse.Run(in, analyse.Config{})
+		res, err := analyse.Run(context.Background(), analyse.Config{}, in)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -306,7 +307,7 @@ func TestMethodFollowsDevice(t *testing.T) {
 			in.Memory[i].Device, in.Memory[i].Sampler, in.Memory[i].BaselineBytes = "gpu", "nvml", 530e6
 		}
 	}
-	res, err := analyse.Run(in, analyse.Config{})
+	res, err := analyse.Run(context.Background(), analyse.Config{}, in)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -93,7 +93,7 @@ func BenchmarkPipeline(b *testing.B) {
 			start := time.Now()
 			cpu0, cpuOK := processCPU()
 			for i := 0; i < b.N; i++ {
-				rows, _, err := Run(context.Background(), cfg, m, nil, nil)
+				rows, _, err := runModel(context.Background(), cfg, m, nil, nil)
 				if err != nil {
 					b.Fatal(err)
 				}

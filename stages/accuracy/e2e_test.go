@@ -314,7 +314,7 @@ func TestEndToEndLayouts(t *testing.T) {
 			dir := buildDataset(t, layout, images, classes)
 			cfg := Config{Dataset: dir, Crops: []string{CropCenter, CropTen}, BatchSize: 4, Workers: 2, ChunkSize: 5, Library: lib, MaxSkippedPercent: 25}
 			var calls, last int
-			rows, warns, err := Run(context.Background(), cfg, m, nil, func(done, total int) {
+			rows, warns, err := runModel(context.Background(), cfg, m, nil, func(done, total int) {
 				calls++
 				if total != 2*len(images) || done <= last {
 					t.Errorf("progress(%d, %d) after %d", done, total, last)
@@ -375,7 +375,7 @@ func TestMeasuredModelKeepsItsPublishedRow(t *testing.T) {
 	dir := buildDataset(t, dataset.ImageFolder, images, classes)
 	m := Model{Name: "colour", Path: modelPath, Weights: "pretrained", Preprocess: testPreprocess, Reference: "torchvision:ResNet50_Weights.IMAGENET1K_V1"}
 	cfg := Config{Dataset: dir, Crops: []string{CropCenter}, BatchSize: 4, Workers: 1, Library: libraryPath(t), MaxSkippedPercent: 50, Limit: 6}
-	rows, _, err := Run(context.Background(), cfg, m, nil, nil)
+	rows, _, err := runModel(context.Background(), cfg, m, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -389,7 +389,7 @@ func TestMeasuredModelKeepsItsPublishedRow(t *testing.T) {
 		t.Errorf("scored %d of %d listed, want 6 of %d", got, rows[0].DatasetImages, len(images))
 	}
 	m.Reference = "torchvision:NoSuch_Weights"
-	rows, warns, err := Run(context.Background(), cfg, m, nil, nil)
+	rows, warns, err := runModel(context.Background(), cfg, m, nil, nil)
 	if err != nil || len(rows) != 1 || !slices.ContainsFunc(warns, func(w diag.Warning) bool { return w.Code == "reference-not-found" }) {
 		t.Errorf("unknown reference: rows %d, warns %q, err %v; want the measured row and a warning", len(rows), warns, err)
 	}
@@ -405,7 +405,7 @@ func TestCheckpointResumes(t *testing.T) {
 	m := Model{Name: "colour", Path: modelPath, Weights: "pretrained", Preprocess: testPreprocess}
 	cfg := Config{Dataset: dir, BatchSize: 3, Workers: 1, ChunkSize: 4, Library: lib, MaxSkippedPercent: 25}
 	cp := &mapCheckpoint{m: map[string]ChunkResult{}}
-	first, _, err := Run(context.Background(), cfg, m, cp, nil)
+	first, _, err := runModel(context.Background(), cfg, m, cp, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -420,7 +420,7 @@ func TestCheckpointResumes(t *testing.T) {
 			break
 		}
 	}
-	second, _, err := Run(context.Background(), cfg, m, cp, nil)
+	second, _, err := runModel(context.Background(), cfg, m, cp, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -436,7 +436,7 @@ func TestCheckpointResumes(t *testing.T) {
 	// Changing the limit changes the chunks, so nothing is reused.
 	cfg.Limit = 6
 	cp2 := &mapCheckpoint{m: cp.m}
-	rows, _, err := Run(context.Background(), cfg, m, cp2, nil)
+	rows, _, err := runModel(context.Background(), cfg, m, cp2, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -451,7 +451,7 @@ func TestCheckpointResumes(t *testing.T) {
 
 func TestRandomWeightsArePublishedNotMeasured(t *testing.T) {
 	m := Model{Name: "r50", Path: "/nonexistent.onnx", Weights: "random", Reference: "torchvision:ResNet50_Weights.IMAGENET1K_V1"}
-	rows, _, err := Run(context.Background(), Config{Dataset: "/nonexistent"}, m, nil, nil)
+	rows, _, err := runModel(context.Background(), Config{Dataset: "/nonexistent"}, m, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -459,7 +459,7 @@ func TestRandomWeightsArePublishedNotMeasured(t *testing.T) {
 		t.Errorf("got %+v", rows)
 	}
 	m.Reference = ""
-	rows, warns, err := Run(context.Background(), Config{Dataset: "/nonexistent"}, m, nil, nil)
+	rows, warns, err := runModel(context.Background(), Config{Dataset: "/nonexistent"}, m, nil, nil)
 	if err != nil || len(rows) != 0 || len(warns) != 1 {
 		t.Errorf("no reference: rows %v, warnings %q, err %v; want no rows and one warning", rows, warns, err)
 	}
@@ -516,7 +516,7 @@ func TestSymlinkedImageFolderScoresLikeACopy(t *testing.T) {
 	linked := linkTree(t, copyDir)
 	score := func(dir string) []Row {
 		cfg := Config{Dataset: dir, Crops: []string{CropCenter, CropTen}, BatchSize: 4, Workers: 2, Library: lib, MaxSkippedPercent: 100}
-		rows, _, err := Run(context.Background(), cfg, m, nil, nil)
+		rows, _, err := runModel(context.Background(), cfg, m, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -50,7 +50,7 @@ func TestCheckpointKeysFollowImagesAndLocation(t *testing.T) {
 	m := Model{Name: "colour", Path: modelPath, Weights: "pretrained", Preprocess: testPreprocess}
 	cfg := Config{Dataset: dir, BatchSize: 3, Workers: 1, ChunkSize: 4, Library: lib}
 	cp := &mapCheckpoint{m: map[string]ChunkResult{}}
-	first, _, err := Run(context.Background(), cfg, m, cp, nil)
+	first, _, err := runModel(context.Background(), cfg, m, cp, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func TestCheckpointKeysFollowImagesAndLocation(t *testing.T) {
 		t.Fatal(err)
 	}
 	cp.saves, cp.hits = 0, 0
-	second, _, err := Run(context.Background(), cfg, m, cp, nil)
+	second, _, err := runModel(context.Background(), cfg, m, cp, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestCheckpointKeysFollowImagesAndLocation(t *testing.T) {
 	// The same file names (and contents, and times) in another folder.
 	cfg.Dataset = copyDataset(t, dir)
 	cp.saves, cp.hits = 0, 0
-	if _, _, err := Run(context.Background(), cfg, m, cp, nil); err != nil {
+	if _, _, err := runModel(context.Background(), cfg, m, cp, nil); err != nil {
 		t.Fatal(err)
 	}
 	if cp.hits != 0 || cp.saves != 3 {
@@ -96,7 +96,7 @@ func TestCheckpointKeysFollowImagesAndLocation(t *testing.T) {
 	}
 	cfg.Dataset = link
 	cp.saves, cp.hits = 0, 0
-	if _, _, err := Run(context.Background(), cfg, m, cp, nil); err != nil {
+	if _, _, err := runModel(context.Background(), cfg, m, cp, nil); err != nil {
 		t.Fatal(err)
 	}
 	if cp.hits != 3 || cp.saves != 0 {
@@ -115,7 +115,7 @@ func TestCheckpointKeysFollowLabelList(t *testing.T) {
 	m := Model{Name: "colour", Path: modelPath, Weights: "pretrained", Preprocess: testPreprocess}
 	cfg := Config{Dataset: dir, BatchSize: 3, Workers: 1, Library: lib}
 	cp := &mapCheckpoint{m: map[string]ChunkResult{}}
-	if _, _, err := Run(context.Background(), cfg, m, cp, nil); err != nil {
+	if _, _, err := runModel(context.Background(), cfg, m, cp, nil); err != nil {
 		t.Fatal(err)
 	}
 	list := filepath.Join(dir, dataset.CaffeList)
@@ -124,7 +124,7 @@ func TestCheckpointKeysFollowLabelList(t *testing.T) {
 		t.Fatal(err)
 	}
 	cp.hits = 0
-	if _, _, err := Run(context.Background(), cfg, m, cp, nil); err != nil {
+	if _, _, err := runModel(context.Background(), cfg, m, cp, nil); err != nil {
 		t.Fatal(err)
 	}
 	if cp.hits != 0 {

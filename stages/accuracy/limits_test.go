@@ -91,7 +91,7 @@ func TestRunBounds(t *testing.T) {
 	m := Model{Name: "colour", Path: modelPath, Weights: "pretrained", Preprocess: testPreprocess}
 	run := func(cfg Config) ([]Row, error) {
 		cfg.Dataset, cfg.Library, cfg.MaxSkippedPercent = dir, lib, 100
-		rows, _, err := Run(context.Background(), cfg, m, nil, nil)
+		rows, _, err := runModel(context.Background(), cfg, m, nil, nil)
 		return rows, err
 	}
 	if _, err := run(Config{Workers: 100000, Limits: Limits{Cores: 2}}); err == nil || !strings.Contains(err.Error(), "at most 8") {
@@ -119,12 +119,12 @@ func TestRunOutOfMemoryNamesTheFix(t *testing.T) {
 	dir := buildDataset(t, dataset.ImageFolder, testImages(), classes)
 	m := Model{Name: "huge", Path: modelPath, Weights: "pretrained", Preprocess: testPreprocess}
 	cfg := Config{Dataset: dir, Library: lib, BatchSize: 8, MaxSkippedPercent: 100}
-	_, _, err := Run(context.Background(), cfg, m, nil, nil)
+	_, _, err := runModel(context.Background(), cfg, m, nil, nil)
 	if err == nil || !strings.Contains(err.Error(), "inference at batch 8 ran out of memory; lower accuracy.batch_size") {
 		t.Errorf("4 TiB request at batch 8: %v, want the fix named", err)
 	}
 	cfg.BatchSize = 2
-	if _, _, err := Run(context.Background(), cfg, m, nil, nil); err != nil {
+	if _, _, err := runModel(context.Background(), cfg, m, nil, nil); err != nil {
 		t.Errorf("batch 2 (within the model's limit): %v", err)
 	}
 }

@@ -106,15 +106,41 @@ type Checkpoint interface {
 // ignored; they are the same for every model.
 const DatasetWarning = "dataset-entry-ignored"
 
-// Run scores model m on the dataset in cfg for each crop mode and returns
-// one row per mode, plus warnings (skipped images, dataset oddities). A model
+// Inputs are what one Run scores.
+type Inputs struct {
+	// Model is the classifier to score.
+	Model Model
+	// Checkpoint keeps chunk results so an interrupted run resumes; may be nil.
+	Checkpoint Checkpoint
+	// Progress, if not nil, is called with the images done and the total
+	// over all crop modes.
+	Progress func(done, total int)
+}
+
+// Result is what Run returns: one row per crop mode (and the published
+// row beside it), and warnings (skipped images, dataset oddities).
+type Result struct {
+	Rows     []Row
+	Warnings []diag.Warning
+}
+
+// Run scores in.Model on the dataset in cfg for each crop mode. A model
 // with random weights, or a run without a dataset, gets its published row
-// instead (none when it has no reference). cp may be nil. progress, if not
-// nil, is called with the images done and the total over all crop modes.
-// A crop mode where no image could be read is an error naming the first
-// causes; one with more than MaxSkippedPercent unreadable is a row with
-// status StatusError. Settings past the machine's Limits are errors.
-func Run(ctx context.Context, cfg Config, m Model, cp Checkpoint, progress func(done, total int)) ([]Row, []diag.Warning, error) {
+// instead (none when it has no reference, with a warning). It errors when
+// the stage cannot run: invalid preprocessing or crop modes, settings past
+// the machine's Limits, an unreadable dataset or model, a crop mode where
+// no image could be read (naming the first causes), or ctx cancelled. A
+// crop mode with more than MaxSkippedPercent unreadable images is a row
+// with status StatusError.
+func Run(ctx context.Context, cfg Config, in Inputs) (*Result, error) {
+	rows, warns, err := run(ctx, cfg, in.Model, in.Checkpoint, in.Progress)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Rows: rows, Warnings: warns}, nil
+}
+
+func run(ctx context.Context, cfg Config, m Model, cp Checkpoint, progress func(done, total int)) ([]Row, []diag.Warning, error) {
 	if m.Weights == "random" || cfg.Dataset == "" {
 		why := "no dataset configured"
 		if m.Weights == "random" {

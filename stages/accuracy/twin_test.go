@@ -187,7 +187,7 @@ func TestCaffeTwinSameTop1(t *testing.T) {
 		{Name: "torch", Path: torchPath, Weights: "pretrained", Preprocess: testPreprocess},
 		{Name: "caffe", Path: caffePath, Weights: "pretrained", Preprocess: caffePreprocess},
 	} {
-		if rows[i], _, err = Run(context.Background(), cfg, m, nil, nil); err != nil {
+		if rows[i], _, err = runModel(context.Background(), cfg, m, nil, nil); err != nil {
 			t.Fatalf("%s: %v", m.Name, err)
 		}
 		if len(rows[i]) != 1 {
@@ -216,7 +216,7 @@ func TestSquashWithoutCropScoresCenterOnly(t *testing.T) {
 	images := testImages()
 	cfg := Config{Dataset: buildDataset(t, dataset.ValTxt, images, classes), Crops: []string{CropCenter, CropTen},
 		BatchSize: 4, Workers: 2, Library: lib, MaxSkippedPercent: 25}
-	rows, warns, err := Run(context.Background(), cfg, Model{Name: "caffe", Path: path, Weights: "pretrained", Preprocess: p}, nil, nil)
+	rows, warns, err := runModel(context.Background(), cfg, Model{Name: "caffe", Path: path, Weights: "pretrained", Preprocess: p}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,9 @@
 package analyse
 
 import (
+	"cmp"
 	"math"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/dnnbench/dnnbench/stages/accuracy"
@@ -62,11 +63,8 @@ func accuracyChecks(rows []accuracy.Row) []AccuracyCheckRow {
 		c.Reproduced = pub.Top1 >= c.Top1Low && pub.Top1 <= c.Top1High
 		out = append(out, c)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Model != out[j].Model {
-			return out[i].Model < out[j].Model
-		}
-		return out[i].Crop < out[j].Crop
+	slices.SortFunc(out, func(a, b AccuracyCheckRow) int {
+		return cmp.Or(strings.Compare(a.Model, b.Model), strings.Compare(a.Crop, b.Crop))
 	})
 	return out
 }

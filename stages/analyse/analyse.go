@@ -5,11 +5,13 @@
 package analyse
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"github.com/dnnbench/dnnbench/internal/diag"
 	"math"
 	"sort"
+
+	"github.com/dnnbench/dnnbench/internal/diag"
 
 	"github.com/dnnbench/dnnbench/stages/accuracy"
 	"github.com/dnnbench/dnnbench/stages/ceilings"
@@ -287,8 +289,14 @@ type BatchCell struct {
 // Warning is one warning from a stage or from the analysis.
 type Warning = diag.Warning
 
-// Run analyses the stage tables.
-func Run(in Inputs, cfg Config) (*Result, error) {
+// Run analyses the stage tables in. It errors when cfg is invalid, a
+// table holds a row that makes the analysis meaningless (naming it), no
+// table names a model (ErrNoModels), or ctx is cancelled; warnings are in
+// the Result.
+func Run(ctx context.Context, cfg Config, in Inputs) (*Result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err

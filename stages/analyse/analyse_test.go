@@ -2,6 +2,7 @@ package analyse_test
 
 import (
 	"bytes"
+	"context"
 	"flag"
 	"fmt"
 	"math"
@@ -50,7 +51,7 @@ func small() analyse.Inputs {
 
 func run(t *testing.T, in analyse.Inputs, cfg analyse.Config) *analyse.Result {
 	t.Helper()
-	res, err := analyse.Run(in, cfg)
+	res, err := analyse.Run(context.Background(), cfg, in)
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
@@ -205,14 +206,19 @@ func TestAccuracyPrefersMeasured(t *testing.T) {
 func TestBadInputs(t *testing.T) {
 	in := small()
 	in.Accuracy[0].Top1 = 120
-	if _, err := analyse.Run(in, analyse.Config{}); err == nil || !strings.Contains(err.Error(), "a: top-1 120") {
+	if _, err := analyse.Run(context.Background(), analyse.Config{}, in); err == nil || !strings.Contains(err.Error(), "a: top-1 120") {
 		t.Errorf("top-1 of 120%%: err = %v, want one naming the model", err)
 	}
-	if _, err := analyse.Run(small(), analyse.Config{FPS: []float64{-1}}); err == nil || !strings.Contains(err.Error(), "fps -1") {
+	if _, err := analyse.Run(context.Background(), analyse.Config{FPS: []float64{-1}}, small()); err == nil || !strings.Contains(err.Error(), "fps -1") {
 		t.Errorf("negative FPS floor: err = %v", err)
 	}
-	if _, err := analyse.Run(analyse.Inputs{}, analyse.Config{}); err != analyse.ErrNoModels {
+	if _, err := analyse.Run(context.Background(), analyse.Config{}, analyse.Inputs{}); err != analyse.ErrNoModels {
 		t.Errorf("empty inputs: err = %v, want ErrNoModels", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := analyse.Run(ctx, analyse.Config{}, small()); err != context.Canceled {
+		t.Errorf("cancelled context: err = %v, want context.Canceled", err)
 	}
 }
 
@@ -244,7 +250,7 @@ func TestCSVGolden(t *testing.T) {
 func BenchmarkRun40x2(b *testing.B) {
 	in := analysetest.Large(40)
 	for b.Loop() {
-		if _, err := analyse.Run(in, analyse.Config{}); err != nil {
+		if _, err := analyse.Run(context.Background(), analyse.Config{}, in); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -276,7 +282,7 @@ func TestNonPositivePeakIsAnError(t *testing.T) {
 // disagreeing rounds) into Table 1, the batch-1 rows, Table 3 and the
 // device summary.
 func TestUnstableCellsAreMarked(t *testing.T) {
-	res, err := analyse.Run(analysetest.Inputs(), analyse.Config{})
+	res, err := analyse.Run(context.Background(), analyse.Config{}, analysetest.Inputs())
 	if err != nil {
 		t.Fatal(err)
 	}

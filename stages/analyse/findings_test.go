@@ -1,6 +1,7 @@
 package analyse_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -69,7 +70,7 @@ func scattered(n int) []spec {
 
 func findingsOf(t *testing.T, in analyse.Inputs) []analyse.Finding {
 	t.Helper()
-	res, err := analyse.Run(in, analyse.Config{})
+	res, err := analyse.Run(context.Background(), analyse.Config{}, in)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,9 @@
 package analyse
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -124,15 +126,8 @@ func roofline(in Inputs, warns []Warning) ([]RooflineRow, []Warning) {
 		warns = append(warns, Warning{Stage: "roofline", Model: m, Code: "no-bytes-moved",
 			Message: "the flops stage counted no bytes moved (weight_bytes, io_bytes_per_image); the model is left out of the roofline"})
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.Device != b.Device {
-			return a.Device < b.Device
-		}
-		if a.Model != b.Model {
-			return a.Model < b.Model
-		}
-		return a.Batch < b.Batch
+	slices.SortFunc(out, func(a, b RooflineRow) int {
+		return cmp.Or(strings.Compare(a.Device, b.Device), strings.Compare(a.Model, b.Model), cmp.Compare(a.Batch, b.Batch))
 	})
 	return out, warns
 }

@@ -1,8 +1,10 @@
 package analyse
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -200,34 +202,43 @@ func deviceModelTable(in Inputs, ms []ModelRow, devices []string) []DeviceModelR
 // stability rule kept), with each cell's stability verdict.
 func table1(in Inputs, ms []ModelRow, devices []string, batches []int64, warns []Warning) ([]BatchCell, []Warning) {
 	ti := timingIndex(in.Timing)
+	return batchCells(devices, ms, batches, "timing", ti, func(c *BatchCell, t timing.Row) {
+		c.Status, c.Reason = normStatus(t.Status), oneLine(t.Error)
+		if c.Status != StatusOK {
+			return
+		}
+		c.Value, c.Lo, c.Hi = t.MsPerImage, t.LatencyMsCILow/float64(c.Batch), t.LatencyMsCIHigh/float64(c.Batch)
+		if !(c.Lo > 0) || !(c.Hi > 0) {
+			c.Lo, c.Hi = c.Value, c.Value
+		}
+		c.Stable = stable(t)
+		if !c.Stable {
+			c.Unstable = oneLine(t.UnstableReason)
+		}
+		if !(c.Value > 0) {
+			c.Status, c.Reason = StatusError, "timing row has no latency"
+			c.Value, c.Lo, c.Hi, c.Stable, c.Unstable = 0, 0, 0, true, ""
+		}
+	}), warns
+}
+
+// batchCells returns one cell per device × model × batch, in that order:
+// fill sets a cell from the stage's row in rows; a cell without one is
+// "not run" (no row of stage in the cache).
+func batchCells[R any](devices []string, ms []ModelRow, batches []int64, stage string, rows map[cellKey]R, fill func(c *BatchCell, r R)) []BatchCell {
 	var cells []BatchCell
 	for _, d := range devices {
 		for _, m := range ms {
 			for _, b := range batches {
-				c := BatchCell{Device: d, Model: m.Model, Batch: b, Status: StatusNotRun, Reason: "no timing row in the cache", Stable: true}
-				t, ok := ti[cellKey{d, m.Model, b}]
-				if ok {
-					c.Status, c.Reason = normStatus(t.Status), oneLine(t.Error)
-					if c.Status == StatusOK {
-						c.Value, c.Lo, c.Hi = t.MsPerImage, t.LatencyMsCILow/float64(b), t.LatencyMsCIHigh/float64(b)
-						if !(c.Lo > 0) || !(c.Hi > 0) {
-							c.Lo, c.Hi = c.Value, c.Value
-						}
-						c.Stable = stable(t)
-						if !c.Stable {
-							c.Unstable = oneLine(t.UnstableReason)
-						}
-						if !(c.Value > 0) {
-							c.Status, c.Reason = StatusError, "timing row has no latency"
-							c.Value, c.Lo, c.Hi, c.Stable, c.Unstable = 0, 0, 0, true, ""
-						}
-					}
+				c := BatchCell{Device: d, Model: m.Model, Batch: b, Status: StatusNotRun, Reason: "no " + stage + " row in the cache", Stable: true}
+				if r, ok := rows[cellKey{d, m.Model, b}]; ok {
+					fill(&c, r)
 				}
 				cells = append(cells, c)
 			}
 		}
 	}
-	return cells, warns
+	return cells
 }
 
 // stable reports whether a timing row passed the stability rule. Rows
@@ -236,26 +247,16 @@ func stable(t timing.Row) bool { return t.Rounds == 0 || t.Stable }
 
 func table2(in Inputs, ms []ModelRow, devices []string, batches []int64) []BatchCell {
 	mi := memoryIndex(in.Memory)
-	var cells []BatchCell
-	for _, d := range devices {
-		for _, m := range ms {
-			for _, b := range batches {
-				c := BatchCell{Device: d, Model: m.Model, Batch: b, Status: StatusNotRun, Reason: "no memory row in the cache", Stable: true}
-				if r, ok := mi[cellKey{d, m.Model, b}]; ok {
-					c.Status, c.Reason = normStatus(r.Status), oneLine(r.Error)
-					if c.Status == StatusOK && r.PeakBytes <= 0 {
-						c.Status, c.Reason = StatusError, noPeak
-					}
-					if c.Status == StatusOK {
-						c.Value = float64(r.PeakBytes)
-						c.Lo, c.Hi = c.Value, c.Value
-					}
-				}
-				cells = append(cells, c)
-			}
+	return batchCells(devices, ms, batches, "memory", mi, func(c *BatchCell, r memory.Row) {
+		c.Status, c.Reason = normStatus(r.Status), oneLine(r.Error)
+		if c.Status == StatusOK && r.PeakBytes <= 0 {
+			c.Status, c.Reason = StatusError, noPeak
 		}
-	}
-	return cells
+		if c.Status == StatusOK {
+			c.Value = float64(r.PeakBytes)
+			c.Lo, c.Hi = c.Value, c.Value
+		}
+	})
 }
 
 // noPeak explains a memory row whose peak is not above the baseline.
@@ -313,21 +314,9 @@ func collectWarnings(in Inputs, own []Warning) []Warning {
 			ws = append(ws, Warning{Stage: "memory", Model: r.Model, Device: r.Device, Batch: r.Batch, Code: "memory-error", Message: "error: " + oneLine(r.Error)})
 		}
 	}
-	sort.SliceStable(ws, func(i, j int) bool {
-		a, b := ws[i], ws[j]
-		if a.Stage != b.Stage {
-			return a.Stage < b.Stage
-		}
-		if a.Model != b.Model {
-			return a.Model < b.Model
-		}
-		if a.Device != b.Device {
-			return a.Device < b.Device
-		}
-		if a.Batch != b.Batch {
-			return a.Batch < b.Batch
-		}
-		return a.Message < b.Message
+	slices.SortStableFunc(ws, func(a, b Warning) int {
+		return cmp.Or(strings.Compare(a.Stage, b.Stage), strings.Compare(a.Model, b.Model), strings.Compare(a.Device, b.Device),
+			cmp.Compare(a.Batch, b.Batch), strings.Compare(a.Message, b.Message))
 	})
 	// Drop exact duplicates.
 	out := ws[:0]

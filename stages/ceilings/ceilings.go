@@ -19,8 +19,12 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
+	"github.com/dnnbench/dnnbench/cache"
+	"github.com/dnnbench/dnnbench/internal/diag"
 	"github.com/dnnbench/dnnbench/internal/onnxrt"
 	"github.com/dnnbench/dnnbench/stages/timing"
 )
@@ -35,7 +39,7 @@ const (
 
 // Methods of a Row.
 const (
-	// MethodMeasured marks ceilings measured by Measure.
+	// MethodMeasured marks ceilings measured by Run.
 	MethodMeasured = "measured"
 	// MethodNominal marks a peak detected from the hardware's description
 	// (cores × clock × FLOPs per cycle, or the profile's peak_gflops) where
@@ -54,7 +58,7 @@ type Row struct {
 	Method string `parquet:"method"`
 }
 
-// Config is what Measure needs. Zero sizes take the documented defaults.
+// Config is what Run needs. Zero sizes take the documented defaults.
 type Config struct {
 	// Device is the device profile's name, recorded in the row.
 	Device string
@@ -80,7 +84,7 @@ type Config struct {
 	OtherCPU func() (seconds float64, ok bool)
 }
 
-// Measurement is what Measure found.
+// Measurement is what a measurement found.
 type Measurement struct {
 	Row Row
 	// OtherCPU is the CPU other processes used during the timed runs, in
@@ -120,7 +124,7 @@ func (c Config) WithDefaults() Config {
 	return c
 }
 
-// Validate reports settings Measure cannot use.
+// Validate reports settings Run cannot use.
 func (c Config) Validate() error {
 	switch {
 	case c.Dir == "":
@@ -133,12 +137,68 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// Measure measures the device's ceilings and the load other processes put
-// on the host meanwhile. The runtime must be initialised with onnxrt.Init.
-// An error means the runtime could not run a graph here (for example a
-// missing execution provider); the caller may then fall back to a nominal
-// peak.
-func Measure(ctx context.Context, cfg Config) (Measurement, error) {
+// Key is the cache key of the row Run measures with cfg (defaults
+// applied) on a host and runtime described by fingerprint; it errors only
+// when the key cannot be encoded.
+func Key(cfg Config, fingerprint map[string]any) (string, error) {
+	cfg = cfg.WithDefaults()
+	return cache.Key(Schema, "ceilings", cfg.MatMul, cfg.Conv, cfg.Stream, cfg.MinRuns, cfg.MinSeconds, fingerprint)
+}
+
+// Inputs are what Run needs besides its Config.
+type Inputs struct {
+	// NominalGFLOPS is the device's detected nominal peak in GFLOP/s (0
+	// when none was detected): the row's peak when the graphs cannot run.
+	NominalGFLOPS float64
+}
+
+// Result is what Run found.
+type Result struct {
+	// Rows holds the device's one row: measured, or nominal (Nominal) when
+	// the runtime could not run the graphs.
+	Rows []Row
+	// Warnings say why the row is nominal, or that it was measured on a
+	// loaded host.
+	Warnings []diag.Warning
+	// Measurement details a measured row; it is zero for a nominal one.
+	Measurement Measurement
+	// Cacheable reports whether the row may be cached: it was measured on
+	// a host that was not loaded (see Measurement.Loaded).
+	Cacheable bool
+}
+
+// Run measures the device's ceilings. The runtime must be initialised with
+// onnxrt.Init. Where the runtime cannot run a graph (for example a missing
+// execution provider), the row is the nominal peak in, with a warning; a
+// measurement on a loaded host is returned with a warning and not marked
+// Cacheable. It errors when cfg is invalid or ctx is cancelled.
+func Run(ctx context.Context, cfg Config, in Inputs) (*Result, error) {
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m, err := measure(ctx, cfg)
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return nil, ctx.Err()
+	case err != nil:
+		row := Nominal(cfg.Device, in.NominalGFLOPS)
+		return &Result{Rows: []Row{row}, Warnings: []diag.Warning{{Stage: "ceilings", Device: cfg.Device, Code: "ceilings-nominal",
+			Message: fmt.Sprintf("not measured (%v); the roofline uses the detected peak %.1f GFLOP/s (method nominal) and no bandwidth ceiling", err, row.PeakGFLOPS)}}}, nil
+	case m.Loaded():
+		return &Result{Rows: []Row{m.Row}, Measurement: m, Warnings: []diag.Warning{{Stage: "ceilings", Device: cfg.Device, Code: "ceilings-loaded",
+			Message: fmt.Sprintf("measured while other processes used %.1f cores (more than %g), so the ceilings are likely too low; not cached, the next run measures them again", m.OtherCPU, timing.MaxOtherCPU)}}}, nil
+	}
+	return &Result{Rows: []Row{m.Row}, Measurement: m, Cacheable: true}, nil
+}
+
+// measure measures the device's ceilings and the load other processes put
+// on the host meanwhile. An error means the runtime could not run a graph
+// here, cfg is invalid or ctx was cancelled.
+func measure(ctx context.Context, cfg Config) (Measurement, error) {
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
 		return Measurement{}, err
@@ -244,4 +304,30 @@ func timeRuns(ctx context.Context, cfg Config, path string, graph []byte) (best 
 // unknown bandwidth.
 func Nominal(device string, peakGFLOPS float64) Row {
 	return Row{Device: device, PeakGFLOPS: peakGFLOPS, Method: MethodNominal}
+}
+
+// Merge returns this device's row own (none when own has no device) and
+// one row per other device in cached (rows of a cache copied from another
+// machine): where a device has several rows (older fingerprints), the
+// highest measured peak is kept, so the choice never depends on the order
+// rows are read. Rows are sorted by device.
+func Merge(own Row, cached []Row) []Row {
+	best := map[string]Row{}
+	for _, c := range cached {
+		if c.Device == own.Device || c.Device == "" {
+			continue
+		}
+		if b, ok := best[c.Device]; !ok || c.PeakGFLOPS > b.PeakGFLOPS || (c.PeakGFLOPS == b.PeakGFLOPS && c.BandwidthGBs > b.BandwidthGBs) {
+			best[c.Device] = c
+		}
+	}
+	var out []Row
+	if own.Device != "" {
+		out = append(out, own)
+	}
+	for _, c := range best {
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(a, b Row) int { return strings.Compare(a.Device, b.Device) })
+	return out
 }

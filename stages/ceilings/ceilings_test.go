@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/advancedclimatesystems/gonnx/onnx"
@@ -168,7 +169,7 @@ func TestMeasure(t *testing.T) {
 	initRuntime(t)
 	cfg := small(t)
 	cfg.OtherCPU = func() (float64, bool) { return 100, true } // an idle host: no other CPU used
-	m, err := Measure(context.Background(), cfg)
+	m, err := measure(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,6 +190,58 @@ func TestMeasure(t *testing.T) {
 	}
 }
 
+// TestRun checks what Run returns on an idle and on a busy host, and that
+// it refuses a cancelled context and an invalid config.
+func TestRun(t *testing.T) {
+	initRuntime(t)
+	cfg := small(t)
+	cfg.OtherCPU = func() (float64, bool) { return 100, true }
+	res, err := Run(context.Background(), cfg, Inputs{NominalGFLOPS: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rows) != 1 || res.Rows[0] != res.Measurement.Row || res.Rows[0].Method != MethodMeasured || !res.Cacheable || len(res.Warnings) != 0 {
+		t.Errorf("idle host: %+v; want the measured row, cacheable, no warning", res)
+	}
+	var busy float64
+	cfg.OtherCPU = func() (float64, bool) { busy += 1000; return busy, true }
+	if res, err = Run(context.Background(), cfg, Inputs{}); err != nil {
+		t.Fatal(err)
+	}
+	if res.Cacheable || res.Rows[0].Method != MethodMeasured || len(res.Warnings) != 1 || res.Warnings[0].Code != "ceilings-loaded" {
+		t.Errorf("busy host: %+v; want the measured row, not cacheable, a ceilings-loaded warning", res)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Run(ctx, cfg, Inputs{}); err != context.Canceled {
+		t.Errorf("cancelled context: err = %v, want context.Canceled", err)
+	}
+	if _, err := Run(context.Background(), Config{}, Inputs{}); err == nil || !strings.Contains(err.Error(), "Config.Dir") {
+		t.Errorf("config without a directory: err = %v, want one naming Config.Dir", err)
+	}
+}
+
+// TestKeyMatchesThePipelinesFormerKey checks that Key builds the key the
+// pipeline built before it moved here, so cached ceilings are still found,
+// and that it applies the defaults itself.
+func TestKeyMatchesThePipelinesFormerKey(t *testing.T) {
+	fp := map[string]any{"cpu": "Test CPU", "cores": 8, "ort": "1.24.1"}
+	cfg := Config{Device: "cpu", Dir: "/tmp/graphs"}.WithDefaults()
+	old, err := cache.Key(Schema, "ceilings", cfg.MatMul, cfg.Conv, cfg.Stream, cfg.MinRuns, cfg.MinSeconds, fp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []Config{cfg, {Device: "cpu", Dir: "/tmp/graphs"}} {
+		if got, err := Key(c, fp); err != nil || got != old {
+			t.Errorf("Key(%+v) = %s, %v; want the former key %s", c, got, err, old)
+		}
+	}
+	cfg.MinRuns++
+	if got, _ := Key(cfg, fp); got == old {
+		t.Error("Key ignores MinRuns")
+	}
+}
+
 // TestMeasureLoaded flags a measurement during which other processes were
 // busy, and one where the host does not say as not loaded (NaN).
 func TestMeasureLoaded(t *testing.T) {
@@ -196,7 +249,7 @@ func TestMeasureLoaded(t *testing.T) {
 	cfg := small(t)
 	var busy float64
 	cfg.OtherCPU = func() (float64, bool) { busy += 1000; return busy, true } // 1000 CPU s per call: always busy
-	m, err := Measure(context.Background(), cfg)
+	m, err := measure(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +257,7 @@ func TestMeasureLoaded(t *testing.T) {
 		t.Errorf("busy host: other CPU %v cores, loaded %v; want loaded", m.OtherCPU, m.Loaded())
 	}
 	cfg.OtherCPU = func() (float64, bool) { return 0, false }
-	if m, err = Measure(context.Background(), cfg); err != nil {
+	if m, err = measure(context.Background(), cfg); err != nil {
 		t.Fatal(err)
 	}
 	if !math.IsNaN(m.OtherCPU) || m.Loaded() {
@@ -212,13 +265,25 @@ func TestMeasureLoaded(t *testing.T) {
 	}
 }
 
-// TestMeasureUnknownProvider fails cleanly, so the pipeline can fall back.
+// TestMeasureUnknownProvider fails cleanly, so Run falls back to the
+// nominal peak with a warning and nothing to cache.
 func TestMeasureUnknownProvider(t *testing.T) {
 	initRuntime(t)
 	cfg := Config{Device: "x", Dir: t.TempDir(), Session: onnxrt.Options{Provider: "no-such-provider"},
 		MatMul: MatMulGraph{N: 8, Depth: 1}, Stream: StreamGraph{Elems: 8, Depth: 1}, MinSeconds: 0.001}
-	if _, err := Measure(context.Background(), cfg); err == nil {
+	if _, err := measure(context.Background(), cfg); err == nil {
 		t.Fatal("an unknown provider measured ceilings")
+	}
+	res, err := Run(context.Background(), cfg, Inputs{NominalGFLOPS: 12.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rows) != 1 || res.Rows[0] != Nominal("x", 12.5) || res.Cacheable {
+		t.Errorf("rows %+v, cacheable %v; want the nominal row, not cacheable", res.Rows, res.Cacheable)
+	}
+	if len(res.Warnings) != 1 || res.Warnings[0].Code != "ceilings-nominal" || res.Warnings[0].Device != "x" ||
+		!strings.Contains(res.Warnings[0].Message, "detected peak 12.5 GFLOP/s") {
+		t.Errorf("warnings %+v, want one ceilings-nominal naming the peak", res.Warnings)
 	}
 	if got := Nominal("x", 12.5); got.Method != MethodNominal || got.BandwidthGBs != 0 || got.PeakGFLOPS != 12.5 {
 		t.Errorf("nominal row %+v", got)
@@ -302,11 +367,14 @@ func BenchmarkCeilings(b *testing.B) {
 	initRuntime(b)
 	var m Measurement
 	for range b.N {
-		var err error
-		m, err = Measure(context.Background(), Config{Device: "cpu", Dir: b.TempDir(), Session: onnxrt.Options{IntraOpThreads: threads(b)}})
+		res, err := Run(context.Background(), Config{Device: "cpu", Dir: b.TempDir(), Session: onnxrt.Options{IntraOpThreads: threads(b)}}, Inputs{})
 		if err != nil {
 			b.Fatal(err)
 		}
+		if res.Measurement.Row.Method != MethodMeasured {
+			b.Fatalf("not measured: %v", res.Warnings)
+		}
+		m = res.Measurement
 	}
 	b.ReportMetric(m.Row.PeakGFLOPS, "peak-GFLOP/s")
 	b.ReportMetric(m.MatMulGFLOPS, "matmul-GFLOP/s")

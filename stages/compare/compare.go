@@ -8,6 +8,7 @@ package compare
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -16,6 +17,7 @@ import (
 
 	"golang.org/x/perf/benchmath"
 
+	"github.com/dnnbench/dnnbench/internal/diag"
 	"github.com/dnnbench/dnnbench/stages/timing"
 )
 
@@ -123,8 +125,8 @@ type Result struct {
 	// Significant counts the cells with a significant difference; Faster
 	// and Slower split them by the sign of the change.
 	Significant, Faster, Slower int
-	// Warnings concern the whole comparison.
-	Warnings []string
+	// Warnings concern the whole comparison; a cell's own are in Cell.Warnings.
+	Warnings []diag.Warning
 }
 
 // RatioMethod says how a ratio's interval is obtained, in one sentence for
@@ -137,9 +139,20 @@ func (r *Result) RatioMethod() string {
 // ErrNoOverlap is returned when the sides share no model × batch.
 var ErrNoOverlap = errors.New("compare: no model × batch measured on both sides")
 
-// Run compares new against base. It fails when a side's device has no
-// timing rows (naming the devices found) or the sides share no model × batch.
-func Run(base, new Side, cfg Config) (*Result, error) {
+// Inputs are the two sides Run compares.
+type Inputs struct {
+	// Base is the reference side; New is compared against it.
+	Base, New Side
+}
+
+// Run compares in.New against in.Base. It errors when cfg is invalid, a
+// side's device has no timing rows (naming the devices found), the sides
+// share no model × batch that can be compared, or ctx is cancelled.
+func Run(ctx context.Context, cfg Config, in Inputs) (*Result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	base, new := in.Base, in.New
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err
@@ -163,9 +176,7 @@ func Run(base, new Side, cfg Config) (*Result, error) {
 			keys = append(keys, k)
 		}
 	}
-	slices.SortFunc(keys, func(a, b cellKey) int {
-		return cmp.Or(strings.Compare(a.model, b.model), cmp.Compare(a.batch, b.batch))
-	})
+	sortKeys(keys)
 	thr := benchmath.Thresholds{CompareAlpha: cfg.Alpha}
 	// shared is the first cell on both sides that could not be compared.
 	var shared *Skipped
@@ -262,14 +273,20 @@ func cells(which string, s Side, res *Result) (map[cellKey]timing.Row, error) {
 		for k := range dups {
 			keys = append(keys, k)
 		}
-		slices.SortFunc(keys, func(a, b cellKey) int {
-			return cmp.Or(strings.Compare(a.model, b.model), cmp.Compare(a.batch, b.batch))
-		})
+		sortKeys(keys)
 		k := keys[0]
-		res.Warnings = append(res.Warnings, fmt.Sprintf("%s %s: %d cells were measured more than once (other settings or runtime versions), e.g. %s batch %d %d times; each uses its latest measurement",
-			which, s.Label, len(keys), k.model, k.batch, dups[k]+1))
+		res.Warnings = append(res.Warnings, diag.Warning{Stage: "compare", Device: s.Device, Code: "duplicate-cells",
+			Message: fmt.Sprintf("%s %s: %d cells were measured more than once (other settings or runtime versions), e.g. %s batch %d %d times; each uses its latest measurement",
+				which, s.Label, len(keys), k.model, k.batch, dups[k]+1)})
 	}
 	return out, nil
+}
+
+// sortKeys sorts cells by model, then batch.
+func sortKeys(keys []cellKey) {
+	slices.SortFunc(keys, func(a, b cellKey) int {
+		return cmp.Or(strings.Compare(a.model, b.model), cmp.Compare(a.batch, b.batch))
+	})
 }
 
 // lastStart is when a row's last sample started (Unix ns; 0 when not recorded).
@@ -379,7 +396,8 @@ func (r *Result) summarise() {
 	}
 	r.GeomeanBaseMs, r.GeomeanNewMs, r.GeomeanRatio = geomean(bm), geomean(nm), geomean(rs)
 	if math.IsNaN(r.GeomeanRatio) || math.IsNaN(r.GeomeanBaseMs) || math.IsNaN(r.GeomeanNewMs) {
-		r.Warnings = append(r.Warnings, "a median or ratio is not positive, so a geometric mean is not defined")
+		r.Warnings = append(r.Warnings, diag.Warning{Stage: "compare", Code: "geomean-undefined",
+			Message: "a median or ratio is not positive, so a geometric mean is not defined"})
 	}
 }
 

@@ -2,6 +2,7 @@ package compare
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"errors"
 	"math"
@@ -91,7 +92,7 @@ func TestKnownShiftsAreSignificantWithTheRightSign(t *testing.T) {
 			shift float64
 			sign  string
 		}{{1.2, "+"}, {0.7, "-"}, {1.5, "+"}} {
-			res, err := Run(side("a", "cpu", row("m", "cpu", 1, even)), side("b", "cpu-4t", row("m", "cpu-4t", 1, scaled(odd, tc.shift))), Config{})
+			res, err := Run(context.Background(), Config{}, Inputs{Base: side("a", "cpu", row("m", "cpu", 1, even)), New: side("b", "cpu-4t", row("m", "cpu-4t", 1, scaled(odd, tc.shift)))})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -119,7 +120,7 @@ func TestIdenticalDistributionsAreNotSignificant(t *testing.T) {
 	rec := recorded(t)
 	for _, series := range []string{"small/1", "small/8", "large/1", "large/8"} {
 		even, odd := halves(rec[series])
-		res, err := Run(side("a", "cpu", row("m", "cpu", 8, even)), side("b", "cpu", row("m", "cpu", 8, odd)), Config{})
+		res, err := Run(context.Background(), Config{}, Inputs{Base: side("a", "cpu", row("m", "cpu", 8, even)), New: side("b", "cpu", row("m", "cpu", 8, odd))})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -140,7 +141,7 @@ func TestIdenticalDistributionsAreNotSignificant(t *testing.T) {
 // one with an 8× larger hidden layer must come out slower.
 func TestRealDifference(t *testing.T) {
 	rec := recorded(t)
-	res, err := Run(side("a", "cpu", row("m", "cpu", 8, rec["small/8"])), side("b", "cpu", row("m", "cpu", 8, rec["large/8"])), Config{})
+	res, err := Run(context.Background(), Config{}, Inputs{Base: side("a", "cpu", row("m", "cpu", 8, rec["small/8"])), New: side("b", "cpu", row("m", "cpu", 8, rec["large/8"]))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +159,7 @@ func TestGeomeanByHand(t *testing.T) {
 	// geometric mean is (1.25 · 0.8 · 1)^(1/3) = 1 (their arithmetic mean
 	// would be 1.0166…).
 	nw := side("b", "gpu", row("x", "gpu", 1, scaled(b1, 1.25)), row("y", "gpu", 8, scaled(b8, 0.8)), row("z", "gpu", 1, slices.Clone(l1)))
-	res, err := Run(base, nw, Config{})
+	res, err := Run(context.Background(), Config{}, Inputs{Base: base, New: nw})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,11 +197,11 @@ func TestGeomeanByHand(t *testing.T) {
 func TestUnknownDeviceListsTheDevicesFound(t *testing.T) {
 	rec := recorded(t)
 	base := side("cpu@/tmp/c", "cpu", row("m", "cpu", 1, rec["small/1"]), row("m", "jetson", 1, rec["small/1"]))
-	_, err := Run(base, side("gpu@/tmp/c", "gpu", base.Rows...), Config{})
+	_, err := Run(context.Background(), Config{}, Inputs{Base: base, New: side("gpu@/tmp/c", "gpu", base.Rows...)})
 	if err == nil || !strings.Contains(err.Error(), `new gpu@/tmp/c: no timing rows of device "gpu"`) || !strings.Contains(err.Error(), `"cpu", "jetson"`) {
 		t.Fatalf("error %v, want it to name the device and list cpu and jetson", err)
 	}
-	_, err = Run(side("x", "cpu"), base, Config{})
+	_, err = Run(context.Background(), Config{}, Inputs{Base: side("x", "cpu"), New: base})
 	if err == nil || !strings.Contains(err.Error(), "no timing rows at all") {
 		t.Fatalf("empty cache: error %v", err)
 	}
@@ -208,8 +209,7 @@ func TestUnknownDeviceListsTheDevicesFound(t *testing.T) {
 
 func TestNoOverlap(t *testing.T) {
 	rec := recorded(t)
-	_, err := Run(side("a", "cpu", row("resnet50", "cpu", 1, rec["small/1"])),
-		side("b", "gpu", row("vgg16", "gpu", 1, rec["small/1"]), row("resnet50", "gpu", 8, rec["small/8"])), Config{})
+	_, err := Run(context.Background(), Config{}, Inputs{Base: side("a", "cpu", row("resnet50", "cpu", 1, rec["small/1"])), New: side("b", "gpu", row("vgg16", "gpu", 1, rec["small/1"]), row("resnet50", "gpu", 8, rec["small/8"]))})
 	if !errors.Is(err, ErrNoOverlap) || !strings.Contains(err.Error(), "resnet50 (batch 1)") || !strings.Contains(err.Error(), "resnet50 (batch 8); vgg16 (batch 1)") {
 		t.Fatalf("error %v, want ErrNoOverlap listing each side's cells", err)
 	}
@@ -217,8 +217,7 @@ func TestNoOverlap(t *testing.T) {
 
 func TestNothingComparable(t *testing.T) {
 	rec := recorded(t)
-	_, err := Run(side("a", "cpu", row("m", "cpu", 1, rec["small/1"])),
-		side("b", "gpu", timing.Row{Model: "m", Device: "gpu", Batch: 1, Status: "error", Error: "provider failed"}), Config{})
+	_, err := Run(context.Background(), Config{}, Inputs{Base: side("a", "cpu", row("m", "cpu", 1, rec["small/1"])), New: side("b", "gpu", timing.Row{Model: "m", Device: "gpu", Batch: 1, Status: "error", Error: "provider failed"})})
 	if err == nil || errors.Is(err, ErrNoOverlap) || !strings.Contains(err.Error(), "can be compared, e.g. m batch 1: status ok on the base side, error on the new side") {
 		t.Fatalf("error %v, want the shared cell that cannot be compared and why", err)
 	}
@@ -235,8 +234,7 @@ func TestSkippedAndDuplicateCells(t *testing.T) {
 	other := row("m", "gpu", 1, odd)
 	other.ModelSHA256 = "sha-other"
 	other.Stable, other.UnstableReason = false, "rounds disagree by 40%"
-	res, err := Run(side("a", "cpu", newer, older, row("big", "cpu", 64, even), row("only-base", "cpu", 1, even)),
-		side("b", "gpu", other, oom, row("only-new", "gpu", 2, odd)), Config{})
+	res, err := Run(context.Background(), Config{}, Inputs{Base: side("a", "cpu", newer, older, row("big", "cpu", 64, even), row("only-base", "cpu", 1, even)), New: side("b", "gpu", other, oom, row("only-new", "gpu", 2, odd))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,8 +248,8 @@ func TestSkippedAndDuplicateCells(t *testing.T) {
 	if !slices.Contains(c.Warnings, "the new side's cell failed the timing stage's stability rule (rounds disagree by 40%)") || len(c.Warnings) != 2 {
 		t.Errorf("warnings %q, want the new side's instability and no other", c.Warnings)
 	}
-	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "m batch 1 2 times") {
-		t.Errorf("result warnings %q, want the duplicate", res.Warnings)
+	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0].Message, "m batch 1 2 times") || res.Warnings[0].Code != "duplicate-cells" || res.Warnings[0].Device != "cpu" {
+		t.Errorf("result warnings %+v, want the duplicate on device cpu", res.Warnings)
 	}
 	want := []Skipped{
 		{"big", 64, "status ok on the base side, oom on the new side; only ok cells are compared"},
@@ -264,7 +262,7 @@ func TestSkippedAndDuplicateCells(t *testing.T) {
 }
 
 func TestFewSamplesWarnAndUnboundedInterval(t *testing.T) {
-	res, err := Run(side("a", "cpu", row("m", "cpu", 1, []float64{1, 1.1, 1.2})), side("b", "gpu", row("m", "gpu", 1, []float64{2, 2.1, 2.2})), Config{})
+	res, err := Run(context.Background(), Config{}, Inputs{Base: side("a", "cpu", row("m", "cpu", 1, []float64{1, 1.1, 1.2})), New: side("b", "gpu", row("m", "gpu", 1, []float64{2, 2.1, 2.2}))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,8 +296,7 @@ func TestFewSamplesWarnAndUnboundedInterval(t *testing.T) {
 func TestCSV(t *testing.T) {
 	rec := recorded(t)
 	even, odd := halves(rec["small/1"])
-	res, err := Run(side("cpu", "cpu", row("a", "cpu", 1, even), row("b", "cpu", 1, even)),
-		side("cpu@other", "cpu", row("a", "cpu", 1, scaled(odd, 0.7)), row("b", "cpu", 1, odd)), Config{})
+	res, err := Run(context.Background(), Config{}, Inputs{Base: side("cpu", "cpu", row("a", "cpu", 1, even), row("b", "cpu", 1, even)), New: side("cpu@other", "cpu", row("a", "cpu", 1, scaled(odd, 0.7)), row("b", "cpu", 1, odd))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -333,8 +330,14 @@ func TestCSV(t *testing.T) {
 
 func TestConfigValidation(t *testing.T) {
 	for _, c := range []Config{{Alpha: 1.5}, {Alpha: -1}, {Confidence: 1}, {Confidence: math.NaN()}} {
-		if _, err := Run(Side{}, Side{}, c); err == nil {
+		if _, err := Run(context.Background(), c, Inputs{Base: Side{}, New: Side{}}); err == nil {
 			t.Errorf("config %+v accepted", c)
 		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	in := Inputs{Base: side("a", "cpu", row("m", "cpu", 1, []float64{1, 2, 3})), New: side("b", "cpu", row("m", "cpu", 1, []float64{1, 2, 3}))}
+	if _, err := Run(ctx, Config{}, in); err != context.Canceled {
+		t.Errorf("cancelled context: err = %v, want context.Canceled", err)
 	}
 }

@@ -41,9 +41,13 @@ func (r *Result) EncodeCSV(w io.Writer) error {
 			return err
 		}
 	}
+	msgs := make([]string, len(r.Warnings))
+	for i, w := range r.Warnings {
+		msgs[i] = w.Message
+	}
 	geo := []string{GeomeanModel, "", r.Base, r.New, "", "",
 		num(r.GeomeanBaseMs), "", "", num(r.GeomeanNewMs), "", "",
-		num(r.GeomeanRatio), "", "", "", "", "", strings.Join(r.Warnings, "; ")}
+		num(r.GeomeanRatio), "", "", "", "", "", strings.Join(msgs, "; ")}
 	if err := cw.Write(geo); err != nil {
 		return err
 	}

@@ -208,7 +208,7 @@ func TestArchitecturesMatchPublished(t *testing.T) {
 			wantParams, gmacs := torchvisionRef(t, tc.weight)
 			a := tc.build(externalWeights)
 			dir := t.TempDir()
-			row, ops, err := Count(a.writeExternal(t, dir), Options{})
+			row, ops, err := countOne(a.writeExternal(t, dir), Config{})
 			if err != nil {
 				t.Fatal(err)
 			}

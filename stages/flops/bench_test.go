@@ -68,7 +68,7 @@ func benchCount(b *testing.B, a *archBuilder, wantMACs int64, maxHeap float64) {
 	h := startHeapSampler()
 	b.ResetTimer()
 	for b.Loop() {
-		row, _, err := Count(path, Options{})
+		row, _, err := countOne(path, Config{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -111,7 +111,7 @@ func TestReadAllocatesLittle(t *testing.T) {
 	runtime.GC()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	row, _, err := Count(path, Options{})
+	row, _, err := countOne(path, Config{})
 	runtime.ReadMemStats(&after)
 	if err != nil {
 		t.Fatal(err)

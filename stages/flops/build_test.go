@@ -133,14 +133,14 @@ func (b *builder) write(t testing.TB, dir string) string {
 	return path
 }
 
-// analyze counts the model at the given batch through Read, as Count does.
-func (b *builder) analyze(t testing.TB, batch int64) *Result {
+// analyze counts the model at the given batch through Read, as Run does.
+func (b *builder) analyze(t testing.TB, batch int64) *Analysis {
 	t.Helper()
 	m, err := Read(b.write(t, t.TempDir()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Analyze(m, Options{Batch: batch})
+	res, err := Analyze(m, Config{Batch: batch})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,8 +7,8 @@ import (
 	"github.com/dnnbench/dnnbench/internal/onnxgraph"
 )
 
-// Options configure counting.
-type Options struct {
+// Config configures counting.
+type Config struct {
 	// Batch is the batch size symbolic batch dims are bound to; 0 means 1.
 	Batch int64
 	// Dims binds other symbolic input dims by name, e.g. {"height": 224,
@@ -35,51 +35,38 @@ type NodeCount struct {
 	Output []int64
 }
 
-// Result is everything Analyze computes for one model.
-type Result struct {
+// Analysis is everything Analyze computes for one model.
+type Analysis struct {
 	Row   Row
 	Ops   []OpRow
 	Nodes []NodeCount
-	// Warnings are sorted; Row.Warnings holds the same list.
-	Warnings []string
-	Shapes   *Inference
-}
-
-// Count reads one ONNX file and returns its row (Model left empty for the
-// caller to fill) and per-op rows, sorted by op type.
-func Count(path string, opt Options) (Row, []OpRow, error) {
-	m, err := Read(path)
-	if err != nil {
-		return Row{}, nil, err
-	}
-	res, err := analyze(m, opt)
-	if err != nil {
-		return Row{}, nil, fmt.Errorf("flops: %s: %w", path, err)
-	}
-	return res.Row, res.Ops, nil
+	// Shapes are the inferred shapes; Row.Warnings holds the warnings, sorted.
+	Shapes *Inference
 }
 
 // Analyze infers shapes and counts parameters, MACs, FLOPs and activation
-// memory of a model read by Read or ReadBytes.
-func Analyze(m *Model, opt Options) (*Result, error) {
-	res, err := analyze(m, opt)
+// memory of a model read by Read or ReadBytes, with its per-node counts and
+// inferred shapes. It errors when cfg binds a dim below 1 or the graph
+// cannot be ordered (a cycle, an input nobody produces).
+func Analyze(m *Model, cfg Config) (*Analysis, error) {
+	res, err := analyze(m, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("flops: %w", err)
 	}
 	return res, nil
 }
 
-func analyze(m *Model, opt Options) (*Result, error) {
-	batch := opt.Batch
+func analyze(m *Model, cfg Config) (*Analysis, error) {
+	batch := cfg.Batch
 	if batch == 0 {
 		batch = 1
 	}
-	inf, err := inferShapes(m, batch, opt.Dims)
+	inf, err := inferShapes(m, batch, cfg.Dims)
 	if err != nil {
 		return nil, err
 	}
 	g := &m.Graph
-	res := &Result{Shapes: inf}
+	res := &Analysis{Shapes: inf}
 	warn := map[string]bool{}
 	for _, w := range inf.Warnings {
 		warn[w] = true
@@ -188,8 +175,7 @@ func analyze(m *Model, opt Options) (*Result, error) {
 	res.Row.WeightBytes, res.Row.IOBytesPerImage = weights, io/batch
 	res.Row.FileBytes = m.FileBytes
 	res.Row.UnknownOps = strings.Join(sortedKeys(unknown), " ")
-	res.Warnings = sortedKeys(warn)
-	res.Row.Warnings = res.Warnings
+	res.Row.Warnings = sortedKeys(warn)
 	res.Ops = opRows(res.Nodes, unknown)
 	return res, nil
 }

@@ -1,5 +1,7 @@
 // Package flops counts the parameters, multiply-accumulates, FLOPs and
 // activation memory of an ONNX model, from the graph the runtime executes.
+// Run counts the files it is given, one Row each; Analyze counts a model
+// already read and also returns per-node counts and the inferred shapes.
 //
 // # Reading
 //
@@ -18,7 +20,7 @@
 // # Shapes
 //
 // InferShapes binds the symbolic (or missing) leading dim of every graph
-// input to the batch size (and other symbolic dims named in Options.Dims to
+// input to the batch size (and other symbolic dims named in Config.Dims to
 // their values) and infers each node's output shapes in
 // topological order. Shape subgraphs (Shape, Gather, Slice, Concat,
 // Unsqueeze, Squeeze, Reshape, Cast, Range, ConstantOfShape, Constant,
@@ -39,7 +41,7 @@
 //
 // # Counting rules
 //
-// All counts are for Options.Batch (default 1), the batch of flops.csv.
+// All counts are for Config.Batch (default 1), the batch of flops.csv.
 //
 //   - Params: elements of floating-point initializers (float, float16,
 //     bfloat16, double, float8/4), whether or not a node uses them, except
@@ -113,7 +115,7 @@
 //     such a node reads, each once. IOBytesPerImage: the bytes of every other
 //     input (activations, graph inputs included), once per input slot, plus
 //     those of every output that is not a constant, summed over those nodes
-//     at Options.Batch and divided by it.
+//     at Config.Batch and divided by it.
 //
 // The rules live with their op family: ops_conv.go, ops_matmul.go,
 // ops_pool.go, ops_norm.go, ops_elementwise.go, ops_reduce.go,

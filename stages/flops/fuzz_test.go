@@ -65,7 +65,7 @@ func FuzzCount(f *testing.F) {
 		if err != nil {
 			return
 		}
-		res, err := Analyze(m, Options{Batch: int64(batch%8) + 1})
+		res, err := Analyze(m, Config{Batch: int64(batch%8) + 1})
 		if err != nil {
 			return
 		}

@@ -208,7 +208,7 @@ func inferShapes(m *Model, batch int64, bind map[string]int64) (*Inference, erro
 		}
 		for _, d := range dims[min(1, len(dims)):] {
 			if d < 0 {
-				warn[fmt.Sprintf("input %q has symbolic non-batch dims; shapes that depend on them are unknown (bind them with Options.Dims)", onnxgraph.Shorten(vi.GetName()))] = true
+				warn[fmt.Sprintf("input %q has symbolic non-batch dims; shapes that depend on them are unknown (bind them with Config.Dims)", onnxgraph.Shorten(vi.GetName()))] = true
 				break
 			}
 		}

@@ -12,7 +12,7 @@ import (
 )
 
 // nodeByOp returns the single node count of an op type.
-func nodeByOp(t *testing.T, res *Result, op string) NodeCount {
+func nodeByOp(t *testing.T, res *Analysis, op string) NodeCount {
 	t.Helper()
 	var found []NodeCount
 	for _, n := range res.Nodes {
@@ -27,7 +27,7 @@ func nodeByOp(t *testing.T, res *Result, op string) NodeCount {
 }
 
 // check compares the row's counts with hand-worked values.
-func check(t *testing.T, res *Result, params, macs, flops int64) {
+func check(t *testing.T, res *Analysis, params, macs, flops int64) {
 	t.Helper()
 	r := res.Row
 	if r.Params != params || r.MACs != macs || r.FLOPs != flops {
@@ -38,7 +38,7 @@ func check(t *testing.T, res *Result, params, macs, flops int64) {
 	}
 }
 
-func checkShape(t *testing.T, res *Result, name string, want ...int64) {
+func checkShape(t *testing.T, res *Analysis, name string, want ...int64) {
 	t.Helper()
 	got, ok := res.Shapes.Shape(name)
 	if !ok || len(got) != len(want) || (len(want) > 0 && !reflect.DeepEqual(got, want)) {
@@ -355,16 +355,16 @@ func TestDynamicBatch(t *testing.T) {
 	if one.Row.MACs != 72 {
 		t.Errorf("batch 1 MACs %d, want 72", one.Row.MACs)
 	}
-	// Options{} means batch 1.
+	// Config{} means batch 1.
 	path := flattenGraph().write(t, t.TempDir())
-	row, _, err := Count(path, Options{})
+	row, _, err := countOne(path, Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if row.MACs != 72 {
 		t.Errorf("default batch MACs %d, want 72", row.MACs)
 	}
-	if _, _, err := Count(path, Options{Batch: -1}); err == nil {
+	if _, _, err := countOne(path, Config{Batch: -1}); err == nil {
 		t.Error("negative batch accepted")
 	}
 	// A fixed batch dim stays as it is, with a warning when another batch is asked for.
@@ -507,7 +507,7 @@ func TestExternalData(t *testing.T) {
 	y := a.conv("x", 3, 2, 3, 1, 1, true)
 	a.output(y)
 	path := a.writeExternal(t, dir)
-	row, _, err := Count(path, Options{})
+	row, _, err := countOne(path, Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -524,18 +524,18 @@ func TestExternalData(t *testing.T) {
 	if err := os.Remove(filepath.Join(dir, "weights.bin")); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := Count(path, Options{}); err == nil || !strings.Contains(err.Error(), "external data") {
+	if _, _, err := countOne(path, Config{}); err == nil || !strings.Contains(err.Error(), "external data") {
 		t.Errorf("missing data file: %v", err)
 	}
 	for _, loc := range []string{"../weights.bin", "/etc/passwd", "a/../../b"} {
 		a.g.Initializer[0].ExternalData[0].Value = loc
-		if _, _, err := Count(a.writeExternal(t, dir), Options{}); err == nil || !strings.Contains(err.Error(), "location") {
+		if _, _, err := countOne(a.writeExternal(t, dir), Config{}); err == nil || !strings.Contains(err.Error(), "location") {
 			t.Errorf("location %q: %v", loc, err)
 		}
 	}
 	a.g.Initializer[0].ExternalData[0].Value = "weights.bin"
 	a.offset = 100
-	if _, _, err := Count(a.writeExternal(t, dir), Options{}); err == nil || !strings.Contains(err.Error(), "does not fit") {
+	if _, _, err := countOne(a.writeExternal(t, dir), Config{}); err == nil || !strings.Contains(err.Error(), "does not fit") {
 		t.Errorf("short data: %v", err)
 	}
 }
@@ -559,7 +559,7 @@ func TestExternalIntegerConstant(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Analyze(m, Options{Batch: 2})
+	res, err := Analyze(m, Config{Batch: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -577,7 +577,7 @@ func TestReadErrors(t *testing.T) {
 		if err := os.WriteFile(p, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		_, _, err := Count(p, Options{})
+		_, _, err := countOne(p, Config{})
 		switch {
 		case err == nil || !strings.Contains(err.Error(), name):
 			t.Errorf("%s: error %v does not name the file", name, err)
@@ -587,20 +587,20 @@ func TestReadErrors(t *testing.T) {
 			t.Errorf("%s: %q should carry the package prefix once", name, err)
 		}
 	}
-	if _, _, err := Count(filepath.Join(dir, "missing.onnx"), Options{}); err == nil {
+	if _, _, err := countOne(filepath.Join(dir, "missing.onnx"), Config{}); err == nil {
 		t.Error("missing file accepted")
 	}
-	if _, _, err := Count(dir, Options{}); err == nil {
+	if _, _, err := countOne(dir, Config{}); err == nil {
 		t.Error("directory accepted")
 	}
 	// A node reading a tensor nobody produces, and a cycle.
 	b := newBuilder(13).input("x", "N", 2).node("Relu", []string{"nope"}, []string{"y"}).output("y")
-	if _, err := Analyze(mustReadBytes(t, b.bytes(t)), Options{}); err == nil || !strings.Contains(err.Error(), `"nope"`) {
+	if _, err := Analyze(mustReadBytes(t, b.bytes(t)), Config{}); err == nil || !strings.Contains(err.Error(), `"nope"`) {
 		t.Errorf("dangling input: %v", err)
 	}
 	c := newBuilder(13).input("x", "N", 2).
 		node("Add", []string{"x", "b"}, []string{"a"}).node("Relu", []string{"a"}, []string{"b"}).output("b")
-	if _, err := Analyze(mustReadBytes(t, c.bytes(t)), Options{}); !errors.Is(err, errCycle) || err.Error() != `flops: node "n0_Add" (Add): graph has a cycle or a node input that is never produced` {
+	if _, err := Analyze(mustReadBytes(t, c.bytes(t)), Config{}); !errors.Is(err, errCycle) || err.Error() != `flops: node "n0_Add" (Add): graph has a cycle or a node input that is never produced` {
 		t.Errorf("cycle: %v", err)
 	}
 }
@@ -678,22 +678,22 @@ func TestLongNamesAreShortened(t *testing.T) {
 
 func TestSymbolicSpatialDims(t *testing.T) {
 	// A model exported with dynamic height and width: uncounted with a
-	// warning unless Options.Dims binds them.
+	// warning unless Config.Dims binds them.
 	b := newBuilder(13).input("x", "batch", 3, "height", "width").weight("w", 4, 3, 3, 3).
 		node("Conv", []string{"x", "w"}, []string{"y"}, aInts("pads", 1, 1, 1, 1)).
 		node("Relu", []string{"y"}, []string{"z"}).output("z", "batch", 4, "height", "width")
 	res := b.analyze(t, 1)
-	if res.Row.MACs != 0 || res.Row.UncountedNodes != 2 || !strings.Contains(strings.Join(res.Row.Warnings, "\n"), "Options.Dims") {
+	if res.Row.MACs != 0 || res.Row.UncountedNodes != 2 || !strings.Contains(strings.Join(res.Row.Warnings, "\n"), "Config.Dims") {
 		t.Errorf("unbound: MACs %d uncounted %d warnings %q", res.Row.MACs, res.Row.UncountedNodes, res.Row.Warnings)
 	}
 	m := mustReadBytes(t, b.bytes(t))
-	res, err := Analyze(m, Options{Batch: 2, Dims: map[string]int64{"height": 8, "width": 6}})
+	res, err := Analyze(m, Config{Batch: 2, Dims: map[string]int64{"height": 8, "width": 6}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Out 2×4×8×6 = 384 elements × 27 MACs; Relu 384.
 	check(t, res, 108, 384*27, 2*384*27+384)
-	if _, err := Analyze(m, Options{Dims: map[string]int64{"height": 0}}); err == nil || !strings.Contains(err.Error(), `dim "height" = 0`) {
+	if _, err := Analyze(m, Config{Dims: map[string]int64{"height": 0}}); err == nil || !strings.Contains(err.Error(), `dim "height" = 0`) {
 		t.Errorf("zero dim: %v", err)
 	}
 }

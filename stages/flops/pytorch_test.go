@@ -49,7 +49,7 @@ func TestPyTorchExport(t *testing.T) {
 			if m.ProducerName != "pytorch" {
 				t.Errorf("producer %q, want pytorch", m.ProducerName)
 			}
-			res, err := Analyze(m, Options{})
+			res, err := Analyze(m, Config{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -62,7 +62,7 @@ func TestPyTorchExport(t *testing.T) {
 			}
 			checkShape(t, res, "logits", 1, 10)
 			// Dynamic batch: batch 8 scales every count but params by 8.
-			res8, err := Analyze(m, Options{Batch: 8})
+			res8, err := Analyze(m, Config{Batch: 8})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -76,7 +76,7 @@ func TestPyTorchExport(t *testing.T) {
 }
 
 // summary renders a result as stable text for golden comparison.
-func summary(res *Result) []byte {
+func summary(res *Analysis) []byte {
 	var b bytes.Buffer
 	r := res.Row
 	fmt.Fprintf(&b, "params %d\nfile_bytes %d\nmacs %d\nflops %d\nactivation_bytes %d\npeak_activation_bytes %d\npaper_macs %d\nunknown_ops %q\nwarnings %q\n",
@@ -114,7 +114,7 @@ func TestPyTorchSharedStatistics(t *testing.T) {
 	if identities != 6 {
 		t.Fatalf("%d Identity nodes, want the 6 the exporter writes for shared initializers", identities)
 	}
-	res, err := Analyze(m, Options{})
+	res, err := Analyze(m, Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -144,7 +144,7 @@ func TestQuantizedTwinsCountAsFloat(t *testing.T) {
 	ql := qlinearNet().analyze(t, 1)
 	for _, tc := range []struct {
 		name    string
-		res     *Result
+		res     *Analysis
 		intMACs int64
 	}{{"fp32", fp32, 0}, {"qdq", qdq, 0}, {"qlinear", ql, macs}} {
 		r := tc.res.Row

@@ -66,7 +66,7 @@ func TestDownloadMirrorFallback(t *testing.T) {
 	for _, first := range []string{missing.URL + "/m.onnx", refusedURL(t)} {
 		o := opts(t)
 		o.Timeouts = download.Timeouts{Connect: time.Second}
-		row, _, err := Resolve(context.Background(), Spec{Name: "m", URLs: []string{first, good.URL + "/m.onnx"}, SHA256: sum}, o)
+		row, _, err := resolveOne(context.Background(), Spec{Name: "m", URLs: []string{first, good.URL + "/m.onnx"}, SHA256: sum}, o)
 		if err != nil {
 			t.Fatalf("first mirror %s: %v", first, err)
 		}
@@ -86,7 +86,7 @@ func TestDownloadAllMirrorsFailNamesEach(t *testing.T) {
 	refused := refusedURL(t)
 	o := opts(t)
 	o.Timeouts = download.Timeouts{Connect: time.Second}
-	_, _, err := Resolve(context.Background(), Spec{Name: "m", URLs: []string{missing.URL + "/a.onnx", refused}, SHA256: sum}, o)
+	_, _, err := resolveOne(context.Background(), Spec{Name: "m", URLs: []string{missing.URL + "/a.onnx", refused}, SHA256: sum}, o)
 	if err == nil {
 		t.Fatal("no error with every mirror failing")
 	}
@@ -104,7 +104,7 @@ func TestDownload404(t *testing.T) {
 	_, sum := served(t)
 	missing := httptest.NewServer(http.NotFoundHandler())
 	defer missing.Close()
-	_, _, err := Resolve(context.Background(), Spec{Name: "m", URLs: []string{missing.URL + "/m.onnx"}, SHA256: sum}, opts(t))
+	_, _, err := resolveOne(context.Background(), Spec{Name: "m", URLs: []string{missing.URL + "/m.onnx"}, SHA256: sum}, opts(t))
 	want := "models: m: downloading " + missing.URL + "/m.onnx: 404 Not Found (check your network"
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("error %v, want %q", err, want)
@@ -138,8 +138,12 @@ func TestDownloadResumes(t *testing.T) {
 	defer srv.Close()
 	o := opts(t)
 	var last, total int64
-	o.Progress = func(done, tot int64) { last, total = done, tot }
-	row, _, err := Resolve(context.Background(), Spec{Name: "m", URLs: []string{srv.URL + "/m.onnx"}, SHA256: sum}, o)
+	progress := func(p Progress) {
+		if p.Downloading {
+			last, total = p.Done, p.Total
+		}
+	}
+	row, _, err := resolveOneProgress(context.Background(), Spec{Name: "m", URLs: []string{srv.URL + "/m.onnx"}, SHA256: sum}, o, progress)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +182,7 @@ func TestDownloadResumesAcrossRuns(t *testing.T) {
 		if err := os.WriteFile(part, model[:100], 0o644); err != nil {
 			t.Fatal(err)
 		}
-		row, _, err := Resolve(context.Background(), Spec{Name: "m", URLs: []string{srv.URL}, SHA256: sum}, o)
+		row, _, err := resolveOne(context.Background(), Spec{Name: "m", URLs: []string{srv.URL}, SHA256: sum}, o)
 		srv.Close()
 		if err != nil {
 			t.Fatalf("honour %v: %v", honour, err)
@@ -198,7 +202,7 @@ func TestDownloadChecksumMismatchRemovesFile(t *testing.T) {
 	defer srv.Close()
 	o := opts(t)
 	wrong := strings.Repeat("ab", 32)
-	_, _, err := Resolve(context.Background(), Spec{Name: "m", URLs: []string{srv.URL + "/m.onnx"}, SHA256: wrong}, o)
+	_, _, err := resolveOne(context.Background(), Spec{Name: "m", URLs: []string{srv.URL + "/m.onnx"}, SHA256: wrong}, o)
 	want := "models: m: downloading " + srv.URL + "/m.onnx: sha256 "
 	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "does not match the configured "+wrong+"; the file was deleted") {
 		t.Fatalf("error %v, want %q … does not match … deleted", err, want)
@@ -225,7 +229,7 @@ func TestDownloadStallBounded(t *testing.T) {
 	o := opts(t)
 	o.Timeouts = download.Timeouts{Idle: 200 * time.Millisecond}
 	start := time.Now()
-	_, _, err := Resolve(context.Background(), Spec{Name: "m", URLs: []string{srv.URL + "/m.onnx"}, SHA256: sum}, o)
+	_, _, err := resolveOne(context.Background(), Spec{Name: "m", URLs: []string{srv.URL + "/m.onnx"}, SHA256: sum}, o)
 	if err == nil || !strings.Contains(err.Error(), srv.URL+"/m.onnx sent nothing for 200ms") {
 		t.Fatalf("error %v, want the URL and the silence", err)
 	}
@@ -259,7 +263,7 @@ func TestDownloadMismatchAfterResumeStartsAgain(t *testing.T) {
 	}))
 	defer srv.Close()
 	o := opts(t)
-	row, _, err := Resolve(context.Background(), Spec{Name: "m", URLs: []string{srv.URL}, SHA256: sum}, o)
+	row, _, err := resolveOne(context.Background(), Spec{Name: "m", URLs: []string{srv.URL}, SHA256: sum}, o)
 	if err != nil {
 		t.Fatal(err)
 	}

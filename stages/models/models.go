@@ -35,8 +35,8 @@ type Spec struct {
 	Override *config.Preprocess
 }
 
-// Options configure resolution.
-type Options struct {
+// Config configures resolution.
+type Config struct {
 	// Dir holds built and downloaded models (inside the cache).
 	Dir string
 	// Seed draws zoo weights.
@@ -48,13 +48,66 @@ type Options struct {
 	// Timeouts bound each download's connection and every wait for data
 	// (defaults: 30 s to connect, 60 s idle).
 	Timeouts download.Timeouts
-	// Progress reports download or build progress in bytes (may be nil).
-	Progress func(done, total int64)
 }
 
-// Resolve returns the model's row, building or downloading its file if it is
-// not already in opt.Dir. Warnings are returned as data.
-func Resolve(ctx context.Context, s Spec, opt Options) (Row, []diag.Warning, error) {
+// Inputs are the models one Run resolves.
+type Inputs struct {
+	Specs []Spec
+	// Progress, when not nil, is called as each model starts and as its
+	// file downloads.
+	Progress func(Progress)
+}
+
+// Progress is one report of Run's progress.
+type Progress struct {
+	// Index is the position in Inputs.Specs of the model being resolved.
+	Index int
+	// Downloading is false for the report that starts the model and true
+	// for each report of its download, whose bytes so far are Done and in
+	// all Total (-1 when the server does not say).
+	Downloading bool
+	Done, Total int64
+}
+
+// Result is what Run resolves: one Row per spec, in the order given, and
+// the warnings about them.
+type Result struct {
+	Rows     []Row
+	Warnings []diag.Warning
+}
+
+// Run resolves each spec in order, building or downloading its file unless
+// it is already in cfg.Dir. It errors, naming the model, at the first
+// model that cannot be resolved (no source, an unknown arch, a missing or
+// unreadable file, a failed download, an input shape that does not fit,
+// an unknown reference), and with ctx's error when ctx is cancelled
+// before a model or during a download; no rows are returned then.
+func Run(ctx context.Context, cfg Config, in Inputs) (*Result, error) {
+	res := &Result{}
+	for i, s := range in.Specs {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		var progress func(done, total int64)
+		if in.Progress != nil {
+			in.Progress(Progress{Index: i})
+			progress = func(done, total int64) {
+				in.Progress(Progress{Index: i, Downloading: true, Done: done, Total: total})
+			}
+		}
+		row, warnings, err := resolve(ctx, s, cfg, progress)
+		if err != nil {
+			return nil, err
+		}
+		res.Rows = append(res.Rows, row)
+		res.Warnings = append(res.Warnings, warnings...)
+	}
+	return res, nil
+}
+
+// resolve returns one model's row and warnings, reporting download
+// progress to progress (may be nil).
+func resolve(ctx context.Context, s Spec, opt Config, progress func(done, total int64)) (Row, []diag.Warning, error) {
 	row := Row{Model: s.Name, Reference: s.Reference}
 	var warnings []diag.Warning
 	warn := func(code, msg string) {
@@ -93,7 +146,7 @@ func Resolve(ctx context.Context, s Spec, opt Options) (Row, []diag.Warning, err
 	case len(s.URLs) > 0:
 		row.Source, row.Weights = "url", "pretrained"
 		var warning string
-		row.Path, row.Bytes, warning, err = fetchURL(ctx, s.URLs, strings.ToLower(s.SHA256), opt)
+		row.Path, row.Bytes, warning, err = fetchURL(ctx, s.URLs, strings.ToLower(s.SHA256), opt, progress)
 		if warning != "" {
 			warn("file-refetched", warning)
 		}
@@ -151,7 +204,7 @@ func Resolve(ctx context.Context, s Spec, opt Options) (Row, []diag.Warning, err
 }
 
 // SpecPreprocess gives a zoo model's preprocessing without building it;
-// other models need Resolve, which reads their input size.
+// other models need Run, which reads their input size.
 func SpecPreprocess(s Spec, ref fs.FS) (preprocess.Spec, error) {
 	if s.Arch == "" {
 		return preprocess.Spec{}, fmt.Errorf("models: %s: not a zoo model", s.Name)
@@ -239,7 +292,7 @@ func triple3(v []float64) ([3]float64, bool) {
 // sidecar file records the sha256, size and modification time so later runs
 // need not rehash (see verifyCached). A cached file that no longer matches
 // its record is rebuilt, with a warning.
-func buildArch(arch string, opt Options) (path, sum string, size int64, warning string, err error) {
+func buildArch(arch string, opt Config) (path, sum string, size int64, warning string, err error) {
 	if err := os.MkdirAll(opt.Dir, 0o755); err != nil {
 		return "", "", 0, "", err
 	}
@@ -327,7 +380,7 @@ func writeRecord(path, sum string) error {
 // to url-<sha256>.onnx.part first, which a later attempt or run resumes
 // with a Range request; the file is renamed into place only once its
 // sha256 matches, and a mismatch deletes it.
-func fetchURL(ctx context.Context, urls []string, want string, opt Options) (path string, size int64, warning string, err error) {
+func fetchURL(ctx context.Context, urls []string, want string, opt Config, progress func(done, total int64)) (path string, size int64, warning string, err error) {
 	if err := os.MkdirAll(opt.Dir, 0o755); err != nil {
 		return "", 0, "", err
 	}
@@ -344,7 +397,7 @@ func fetchURL(ctx context.Context, urls []string, want string, opt Options) (pat
 	}
 	var failed []string
 	for _, url := range urls {
-		size, err = fetch(ctx, url, want, path, opt)
+		size, err = fetch(ctx, url, want, path, opt, progress)
 		if err == nil {
 			return path, size, warning, writeRecord(path, want)
 		}
@@ -368,11 +421,11 @@ const maxResumes = 3
 // sha256 and renames it to path. A mismatch deletes the part file; when the
 // file was resumed it is fetched once more from the start, since the part
 // may have come from another copy.
-func fetch(ctx context.Context, url, want, path string, opt Options) (int64, error) {
+func fetch(ctx context.Context, url, want, path string, opt Config, progress func(done, total int64)) (int64, error) {
 	part := path + ".part"
 	resumed := false
 	for attempt := 0; ; attempt++ {
-		n, progressed, err := fetchOnce(ctx, url, part, opt)
+		n, progressed, err := fetchOnce(ctx, url, part, opt, progress)
 		if err != nil {
 			if ctx.Err() == nil && progressed && attempt < maxResumes {
 				resumed = true
@@ -402,7 +455,7 @@ func fetch(ctx context.Context, url, want, path string, opt Options) (int64, err
 // fetchOnce appends url's bytes to part from its current size (starting
 // again when the server ignores the range), reporting progress, and returns
 // the file's size and whether this attempt wrote any bytes.
-func fetchOnce(ctx context.Context, url, part string, opt Options) (size int64, progressed bool, err error) {
+func fetchOnce(ctx context.Context, url, part string, opt Config, progress func(done, total int64)) (size int64, progressed bool, err error) {
 	var offset int64
 	if st, err := os.Stat(part); err == nil && st.Mode().IsRegular() {
 		offset = st.Size()
@@ -431,7 +484,7 @@ func fetchOnce(ctx context.Context, url, part string, opt Options) (size int64, 
 	if body.Size >= 0 {
 		total = body.Offset + body.Size
 	}
-	pw := &progressWriter{done: body.Offset, total: total, fn: opt.Progress}
+	pw := &progressWriter{done: body.Offset, total: total, fn: progress}
 	n, err := io.Copy(io.MultiWriter(f, pw), body)
 	if err == nil {
 		err = f.Sync() // durable before the rename into place

@@ -37,8 +37,8 @@ func tinyONNX(t *testing.T, size int64) []byte {
 	return buf.Bytes()
 }
 
-func opts(t *testing.T) Options {
-	return Options{Dir: t.TempDir(), Seed: 1, Reference: configs.FS}
+func opts(t *testing.T) Config {
+	return Config{Dir: t.TempDir(), Seed: 1, Reference: configs.FS}
 }
 
 func TestResolveUserONNX(t *testing.T) {
@@ -46,7 +46,7 @@ func TestResolveUserONNX(t *testing.T) {
 	if err := os.WriteFile(path, tinyONNX(t, 32), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	row, warns, err := Resolve(context.Background(), Spec{Name: "mine", ONNX: path}, opts(t))
+	row, warns, err := resolveOne(context.Background(), Spec{Name: "mine", ONNX: path}, opts(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func TestResolveBadInputs(t *testing.T) {
 		{Spec{Name: "e", URLs: []string{"http://127.0.0.1:1/x.onnx"}, SHA256: strings.Repeat("0", 64)}, "downloading http://127.0.0.1:1/x.onnx"},
 	}
 	for _, tc := range cases {
-		_, _, err := Resolve(context.Background(), tc.spec, opts(t))
+		_, _, err := resolveOne(context.Background(), tc.spec, opts(t))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want %q", tc.spec.Name, err, tc.want)
 		}
@@ -95,8 +95,12 @@ func TestResolveURL(t *testing.T) {
 	defer srv.Close()
 	o := opts(t)
 	var progressed int64
-	o.Progress = func(done, total int64) { progressed = done }
-	row, _, err := Resolve(context.Background(), Spec{Name: "u", URLs: []string{srv.URL + "/m.onnx"}, SHA256: good, Reference: "torchvision:ResNet50_Weights.IMAGENET1K_V2"}, o)
+	progress := func(p Progress) {
+		if p.Downloading {
+			progressed = p.Done
+		}
+	}
+	row, _, err := resolveOneProgress(context.Background(), Spec{Name: "u", URLs: []string{srv.URL + "/m.onnx"}, SHA256: good, Reference: "torchvision:ResNet50_Weights.IMAGENET1K_V2"}, o, progress)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +112,7 @@ func TestResolveURL(t *testing.T) {
 	}
 
 	bad := strings.Repeat("ab", 32)
-	_, _, err = Resolve(context.Background(), Spec{Name: "v", URLs: []string{srv.URL + "/m.onnx"}, SHA256: bad}, o)
+	_, _, err = resolveOne(context.Background(), Spec{Name: "v", URLs: []string{srv.URL + "/m.onnx"}, SHA256: bad}, o)
 	if err == nil || !strings.Contains(err.Error(), "does not match") {
 		t.Fatalf("checksum mismatch error %v", err)
 	}
@@ -129,7 +133,7 @@ func TestResolveSilentServerFailsInBoundedTime(t *testing.T) {
 	o := opts(t)
 	o.Timeouts = download.Timeouts{Idle: 300 * time.Millisecond}
 	start := time.Now()
-	_, _, err := Resolve(context.Background(), Spec{Name: "u", URLs: []string{srv.URL + "/m.onnx"}, SHA256: strings.Repeat("0", 64)}, o)
+	_, _, err := resolveOne(context.Background(), Spec{Name: "u", URLs: []string{srv.URL + "/m.onnx"}, SHA256: strings.Repeat("0", 64)}, o)
 	if err == nil || !strings.Contains(err.Error(), "models: u: downloading "+srv.URL+"/m.onnx sent nothing for 300ms") {
 		t.Fatalf("error %v, want it to name the URL and the silence", err)
 	}
@@ -160,7 +164,7 @@ func TestResolveRefusesNonRegularFiles(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		errc := make(chan error, 1)
 		go func() {
-			_, _, err := Resolve(ctx, Spec{Name: "m", ONNX: tc.path}, opts(t))
+			_, _, err := resolveOne(ctx, Spec{Name: "m", ONNX: tc.path}, opts(t))
 			errc <- err
 		}()
 		select {
@@ -199,6 +203,20 @@ func TestReferencePreprocess(t *testing.T) {
 	if _, err := ReferencePreprocess(rgba, "paper:X"); err == nil || !strings.Contains(err.Error(), `input_space "RGBA"`) {
 		t.Errorf("input_space RGBA: %v", err)
 	}
+	zoo := fstest.MapFS{"reference/zoo.csv": {Data: []byte(
+		"model,layout,resize,crop,interpolation,mean,std,channels,scale\n" +
+			"a,nchw,256,224,bilinear,1 2 3,4 5 6,bgr,255\n" +
+			"b,nchw,256,224,bilinear,1 2 3,4 5 6,gray,255\n" +
+			"c,nchw,256,224,bilinear,1 2 3,4 5,rgb,255\n")}}
+	if p, err := ReferencePreprocess(zoo, "zoo:a"); err != nil || !p.BGR || p.Mean != [3]float64{1, 2, 3} || p.Std != [3]float64{4, 5, 6} {
+		t.Errorf("zoo:a = %+v, %v; want BGR, mean 1 2 3, std 4 5 6", p, err)
+	}
+	if _, err := ReferencePreprocess(zoo, "zoo:b"); err == nil || !strings.Contains(err.Error(), `zoo b: channels "gray"`) {
+		t.Errorf("channels gray: %v", err)
+	}
+	if _, err := ReferencePreprocess(zoo, "zoo:c"); err == nil || !strings.Contains(err.Error(), "not three values") {
+		t.Errorf("std of two values: %v", err)
+	}
 }
 
 // TestOverrideSetsChannels checks that a config override can switch a BGR
@@ -215,7 +233,7 @@ func TestOverrideSetsChannels(t *testing.T) {
 // is the file's, and a second resolve reuses the file and its sidecar.
 func TestBuildArchRecordsChecksum(t *testing.T) {
 	o := opts(t)
-	row, _, err := Resolve(context.Background(), Spec{Name: "sq", Arch: "squeezenet1_1"}, o)
+	row, _, err := resolveOne(context.Background(), Spec{Name: "sq", Arch: "squeezenet1_1"}, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +245,7 @@ func TestBuildArchRecordsChecksum(t *testing.T) {
 		t.Fatalf("row %+v, file sha256 %s size %d", row, sum, size)
 	}
 	st, _ := os.Stat(row.Path)
-	again, _, err := Resolve(context.Background(), Spec{Name: "sq", Arch: "squeezenet1_1"}, o)
+	again, _, err := resolveOne(context.Background(), Spec{Name: "sq", Arch: "squeezenet1_1"}, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,12 +279,12 @@ func alter(t *testing.T, path string) {
 func TestCachedZooModelAlteredOnDisk(t *testing.T) {
 	o := opts(t)
 	spec := Spec{Name: "sq", Arch: "squeezenet1_1"}
-	row, _, err := Resolve(context.Background(), spec, o)
+	row, _, err := resolveOne(context.Background(), spec, o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	alter(t, row.Path)
-	again, warns, err := Resolve(context.Background(), spec, o)
+	again, warns, err := resolveOne(context.Background(), spec, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,7 +300,7 @@ func TestCachedZooModelAlteredOnDisk(t *testing.T) {
 	if err := os.Chtimes(row.Path, later, later); err != nil {
 		t.Fatal(err)
 	}
-	third, warns, err := Resolve(context.Background(), spec, o)
+	third, warns, err := resolveOne(context.Background(), spec, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -307,15 +325,15 @@ func TestCachedDownloadAlteredOnDisk(t *testing.T) {
 	defer srv.Close()
 	o := opts(t)
 	spec := Spec{Name: "u", URLs: []string{srv.URL + "/m.onnx"}, SHA256: good, Reference: "torchvision:ResNet50_Weights.IMAGENET1K_V2"}
-	row, _, err := Resolve(context.Background(), spec, o)
+	row, _, err := resolveOne(context.Background(), spec, o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := Resolve(context.Background(), spec, o); err != nil || hits != 1 {
+	if _, _, err := resolveOne(context.Background(), spec, o); err != nil || hits != 1 {
 		t.Fatalf("second resolve: %v, %d downloads (want the cached copy)", err, hits)
 	}
 	alter(t, row.Path)
-	_, warns, err := Resolve(context.Background(), spec, o)
+	_, warns, err := resolveOne(context.Background(), spec, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -360,7 +378,7 @@ func TestResolveNHWC(t *testing.T) {
 		t.Fatal(err)
 	}
 	over := &config.Preprocess{Resize: "24x24", Layout: "nhwc"}
-	row, warns, err := Resolve(context.Background(), Spec{Name: "nhwc", ONNX: path, Override: over}, opts(t))
+	row, warns, err := resolveOne(context.Background(), Spec{Name: "nhwc", ONNX: path, Override: over}, opts(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -373,7 +391,7 @@ func TestResolveNHWC(t *testing.T) {
 		}
 	}
 	over = &config.Preprocess{Resize: "24x24"}
-	if _, warns, err = Resolve(context.Background(), Spec{Name: "nhwc", ONNX: path, Override: over}, opts(t)); err != nil {
+	if _, warns, err = resolveOne(context.Background(), Spec{Name: "nhwc", ONNX: path, Override: over}, opts(t)); err != nil {
 		t.Fatal(err)
 	}
 	if !slices.ContainsFunc(warns, func(w diag.Warning) bool {

@@ -58,10 +58,7 @@ func ReferencePreprocess(ref fs.FS, reference string) (preprocess.Spec, error) {
 			return preprocess.Spec{}, fmt.Errorf("models: torchvision %s crop_size: %w", key, err)
 		}
 		p.Interpolation = row["interpolation"]
-		if p.Mean, err = triple(row["mean"], "/"); err != nil {
-			return preprocess.Spec{}, err
-		}
-		if p.Std, err = triple(row["std"], "/"); err != nil {
+		if err := setNorm(&p, row, "/"); err != nil {
 			return preprocess.Spec{}, err
 		}
 	case "timm":
@@ -90,17 +87,7 @@ func ReferencePreprocess(ref fs.FS, reference string) (preprocess.Spec, error) {
 			return preprocess.Spec{}, fmt.Errorf("models: paper %s: bad crop/resize/range", key)
 		}
 		p.Crop, p.Resize, p.Scale = crop, resize, scale
-		switch space := row["input_space"]; strings.ToLower(space) {
-		case "rgb":
-		case "bgr":
-			p.BGR = true
-		default:
-			return preprocess.Spec{}, fmt.Errorf("models: paper %s: input_space %q: want RGB or BGR", key, space)
-		}
-		if p.Mean, err = triple(row["mean"], " "); err != nil {
-			return preprocess.Spec{}, err
-		}
-		if p.Std, err = triple(row["std"], " "); err != nil {
+		if err := setColour(&p, row, "paper "+key, "input_space"); err != nil {
 			return preprocess.Spec{}, err
 		}
 	case "zoo":
@@ -131,17 +118,7 @@ func ReferencePreprocess(ref fs.FS, reference string) (preprocess.Spec, error) {
 			return preprocess.Spec{}, fmt.Errorf("models: zoo %s: layout %q: want nchw or nhwc", key, l)
 		}
 		p.Interpolation = row["interpolation"]
-		switch ch := row["channels"]; ch {
-		case "rgb":
-		case "bgr":
-			p.BGR = true
-		default:
-			return preprocess.Spec{}, fmt.Errorf("models: zoo %s: channels %q: want rgb or bgr", key, ch)
-		}
-		if p.Mean, err = triple(row["mean"], " "); err != nil {
-			return preprocess.Spec{}, err
-		}
-		if p.Std, err = triple(row["std"], " "); err != nil {
+		if err := setColour(&p, row, "zoo "+key, "channels"); err != nil {
 			return preprocess.Spec{}, err
 		}
 	default:
@@ -150,6 +127,32 @@ func ReferencePreprocess(ref fs.FS, reference string) (preprocess.Spec, error) {
 	return p, nil
 }
 
+// setColour sets p's channel order from row's column col ("rgb" or "bgr",
+// in any case) and its mean and std from row's space-separated "mean" and
+// "std" columns. The error names the reference as where.
+func setColour(p *preprocess.Spec, row map[string]string, where, col string) error {
+	switch order := row[col]; strings.ToLower(order) {
+	case "rgb":
+	case "bgr":
+		p.BGR = true
+	default:
+		return fmt.Errorf("models: %s: %s %q: want rgb or bgr", where, col, order)
+	}
+	return setNorm(p, row, " ")
+}
+
+// setNorm sets p's mean and std from row's "mean" and "std" columns, three
+// values each, separated by sep.
+func setNorm(p *preprocess.Spec, row map[string]string, sep string) error {
+	var err error
+	if p.Mean, err = triple(row["mean"], sep); err != nil {
+		return err
+	}
+	p.Std, err = triple(row["std"], sep)
+	return err
+}
+
+// triple parses three values separated by sep.
 func triple(s, sep string) ([3]float64, error) {
 	parts := strings.Split(strings.TrimSpace(s), sep)
 	var out [3]float64

@@ -1,6 +1,7 @@
 package zoo
 
 import (
+	"context"
 	"encoding/csv"
 	"math"
 	"path/filepath"
@@ -117,16 +118,17 @@ func TestArchitectures(t *testing.T) {
 				t.Fatal(err)
 			}
 			// The flops stage, counting the written file, must agree.
-			row, _, err := flops.Count(path, flops.Options{Batch: 1})
+			res, err := flops.Run(context.Background(), flops.Config{Batch: 1}, flops.Inputs{Files: []flops.File{{Name: a.Name, Path: path}}})
 			if err != nil {
 				t.Fatal(err)
 			}
+			row := res.Rows[0]
 			if row.Params != g.Params() || row.UnknownOps != "" {
-				t.Errorf("flops.Count: params %d (builder %d), unknown ops %q", row.Params, g.Params(), row.UnknownOps)
+				t.Errorf("flops.Run: params %d (builder %d), unknown ops %q", row.Params, g.Params(), row.UnknownOps)
 			}
 			fm := float64(row.MACs) / 1e9
 			if rel := math.Abs(fm-ref.gmacs) / ref.gmacs; rel > ref.macTol && math.Abs(fm-ref.gmacs) > ref.macRound {
-				t.Errorf("flops.Count GMACs %.4f, want %.4f (off by %.2f%%)", fm, ref.gmacs, 100*rel)
+				t.Errorf("flops.Run GMACs %.4f, want %.4f (off by %.2f%%)", fm, ref.gmacs, 100*rel)
 			}
 			s, err := onnxrt.NewSession(path, onnxrt.Options{IntraOpThreads: 2})
 			if err != nil {
