@@ -39,7 +39,7 @@ func (r *runner) accuracy(ctx context.Context, rows []models.Row, fl []flops.Row
 		am := accuracy.Model{Name: m.Model, Path: m.Path, Weights: m.Weights, Reference: m.Reference, Preprocess: p,
 			ActivationBytes: activation[m.Model]}
 		label := fmt.Sprintf("accuracy [%d/%d] %s", i+1, len(rows), m.Model)
-		cp := &accuracy.CacheCheckpoint{Store: r.store, ModelSHA256: m.SHA256, Runtime: r.ortVer, Device: r.dev.Name, Force: r.forced("accuracy")}
+		cp := &chunkCheckpoint{Store: r.store, ModelSHA256: m.SHA256, Runtime: r.ortVer, Device: r.dev.Name, Force: r.forced("accuracy")}
 		cached, measured := clock.cached, clock.measured
 		res, err := accuracy.Run(ctx, ac, accuracy.Inputs{Model: am, Checkpoint: cp, Progress: func(done, total int) {
 			clock.total = cached + measured + total*(len(rows)-i)

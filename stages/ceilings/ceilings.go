@@ -23,7 +23,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dnnbench/dnnbench/cache"
+	"github.com/dnnbench/dnnbench/internal/cachekey"
 	"github.com/dnnbench/dnnbench/internal/diag"
 	"github.com/dnnbench/dnnbench/internal/onnxrt"
 	"github.com/dnnbench/dnnbench/stages/timing"
@@ -142,7 +142,7 @@ func (c Config) Validate() error {
 // when the key cannot be encoded.
 func Key(cfg Config, fingerprint map[string]any) (string, error) {
 	cfg = cfg.WithDefaults()
-	return cache.Key(Schema, "ceilings", cfg.MatMul, cfg.Conv, cfg.Stream, cfg.MinRuns, cfg.MinSeconds, fingerprint)
+	return cachekey.Key(Schema, "ceilings", cfg.MatMul, cfg.Conv, cfg.Stream, cfg.MinRuns, cfg.MinSeconds, fingerprint)
 }
 
 // Inputs are what Run needs besides its Config.
