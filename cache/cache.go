@@ -274,14 +274,12 @@ func All[T any](s *Store, stage string) ([]T, error) {
 	}
 	var refs []ref
 	var only []T // the rows when a single pack holds everything
-	for _, p := range packs {
-		idx, err := s.packIndex(p)
-		if err != nil {
-			if s.setAside(p, err) {
-				continue
-			}
-			return nil, err
-		}
+	indexed, err := s.packIndexes(packs)
+	if err != nil {
+		return nil, err
+	}
+	for _, ip := range indexed {
+		p, idx := ip.path, ip.idx
 		rows, err := readPack[T](p, idx)
 		if err != nil {
 			if s.setAside(p, err) {
@@ -354,43 +352,41 @@ func readDir(dir string) ([]os.DirEntry, error) {
 }
 
 // listEntries returns the keys of a stage directory's loose entries, sorted.
-func listEntries(dir string) ([]string, error) {
+func listEntries(dir string) ([]string, error) { return listKeys(dir, "") }
+
+// listPacks returns the paths of a stage directory's packs, sorted by name.
+func listPacks(dir string) ([]string, error) {
+	pdir := filepath.Join(dir, packsDir)
+	sums, err := listKeys(pdir, packPrefix)
+	if err != nil {
+		return nil, err
+	}
+	var paths []string
+	for _, sum := range sums {
+		paths = append(paths, filepath.Join(pdir, packPrefix+sum+entryExt))
+	}
+	return paths, nil
+}
+
+// listKeys returns the valid keys of the regular files in dir named
+// prefix+key+entryExt, sorted.
+func listKeys(dir, prefix string) ([]string, error) {
 	des, err := readDir(dir)
 	if err != nil {
 		return nil, err
 	}
 	var keys []string
 	for _, de := range des {
-		name := de.Name()
-		key, ok := strings.CutSuffix(name, entryExt)
+		key, ok := strings.CutPrefix(de.Name(), prefix)
+		if ok {
+			key, ok = strings.CutSuffix(key, entryExt)
+		}
 		if !ok || !de.Type().IsRegular() || !validKey(key) {
 			continue
 		}
 		keys = append(keys, key)
 	}
-	return keys, nil // os.ReadDir sorts by name
-}
-
-// listPacks returns the paths of a stage directory's packs, sorted by name.
-func listPacks(dir string) ([]string, error) {
-	pdir := filepath.Join(dir, packsDir)
-	des, err := readDir(pdir)
-	if err != nil {
-		return nil, err
-	}
-	var paths []string
-	for _, de := range des {
-		name := de.Name()
-		sum, ok := strings.CutPrefix(name, packPrefix)
-		if !ok || !de.Type().IsRegular() {
-			continue
-		}
-		if sum, ok = strings.CutSuffix(sum, entryExt); !ok || !validKey(sum) {
-			continue
-		}
-		paths = append(paths, filepath.Join(pdir, name))
-	}
-	return paths, nil
+	return keys, nil // os.ReadDir sorts by name, and every name has the same prefix
 }
 
 // writeAtomic writes path through write, atomically (see atomicfile.Write).

@@ -48,6 +48,30 @@ func (x *packIndex) find(key string) (packEntry, bool) {
 	return x.entries[i], true
 }
 
+// indexedPack is a readable pack and its index.
+type indexedPack struct {
+	path string
+	idx  *packIndex
+}
+
+// packIndexes reads the index of each of packs, in order. A damaged pack
+// is moved aside and left out (see setAside); one that cannot be is an
+// error.
+func (s *Store) packIndexes(packs []string) ([]indexedPack, error) {
+	var out []indexedPack
+	for _, p := range packs {
+		idx, err := s.packIndex(p)
+		if err != nil {
+			if s.setAside(p, err) {
+				continue
+			}
+			return nil, err
+		}
+		out = append(out, indexedPack{p, idx})
+	}
+	return out, nil
+}
+
 // packIndex returns the index of the pack at path, from the Store's memory
 // when the file is unchanged. Read from disk, the pack must match the
 // checksum in its name (Compact names a pack by its content's sha256), so
@@ -322,14 +346,12 @@ func (s *Store) Compact(stage string) error {
 	}
 	var schema *parquet.Schema
 	byKey := map[string][]parquet.Row{}
-	for _, p := range packs {
-		idx, err := s.packIndex(p)
-		if err != nil {
-			if s.setAside(p, err) {
-				continue
-			}
-			return err
-		}
+	indexed, err := s.packIndexes(packs)
+	if err != nil {
+		return err
+	}
+	for _, ip := range indexed {
+		p, idx := ip.path, ip.idx
 		rows, sch, err := readRaw(p, schema)
 		if err == nil && len(rows) != idx.total {
 			err = corrupt(p, fmt.Errorf("read %d rows, index lists %d", len(rows), idx.total))

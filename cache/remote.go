@@ -222,15 +222,12 @@ func (s *Store) localNames() (map[string]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, p := range packs {
-			idx, err := s.packIndex(p)
-			if err != nil {
-				if s.setAside(p, err) {
-					continue
-				}
-				return nil, err
-			}
-			for _, e := range idx.entries {
+		indexed, err := s.packIndexes(packs)
+		if err != nil {
+			return nil, err
+		}
+		for _, ip := range indexed {
+			for _, e := range ip.idx.entries {
 				out[st+"/"+e.key+entryExt] = ""
 			}
 		}

@@ -113,21 +113,10 @@ func Render(res *analyse.Result, opt Options) ([]Figure, error) {
 
 	// Figure 3: one panel per device, at most three per row; a single
 	// device gets the page's width, since many models crowd its labels.
-	var panels []*plot.Plot
-	var f3 []string
-	n3 := 0
-	for _, d := range res.Devices {
-		p, n, fams, err := fpsPanel(res, d)
-		if err != nil {
-			return nil, fmt.Errorf("plots: %w", err)
-		}
-		if n > 0 {
-			panels = append(panels, p)
-			f3 = append(f3, fams...)
-			n3 += n
-		}
+	g3, err := devicePanels(res.Devices, 3, func(d string) (*plot.Plot, int, []string, error) { return fpsPanel(res, d) })
+	if err != nil {
+		return nil, fmt.Errorf("plots: %w", err)
 	}
-	rows, cols, draw3 := panelGrid(panels, 3)
 	title3 := "Top-1 accuracy vs. images per second at batch 1 (log scale), one panel per device; the dashed line is the accuracy upper bound: the best top-1 of any model at least that fast; colour is the architecture family."
 	for _, r := range res.DeviceModels {
 		if r.HasAccuracy && r.TimingStatus == analyse.StatusOK && r.FPS > 0 && !r.TimingStable {
@@ -136,7 +125,7 @@ func Render(res *analyse.Result, opt Options) ([]Figure, error) {
 		}
 	}
 	specs = append(specs, figureSpec{"fig3", "3", title3,
-		max(vg.Length(cols)*3.6*vg.Inch, 6.5*vg.Inch) + 1.3*vg.Inch, vg.Length(max(rows, 1)) * panelHeight(n3/max(len(panels), 1)), n3, "no model has both an accuracy and a batch-1 timing", WithFamilyLegend(f3, []LegendLine{{Label: "accuracy upper bound", Style: envelopeStyle}}, draw3)})
+		max(vg.Length(g3.cols)*3.6*vg.Inch, 6.5*vg.Inch) + 1.3*vg.Inch, vg.Length(max(g3.rows, 1)) * panelHeight(g3.perPanel()), g3.points, "no model has both an accuracy and a batch-1 timing", WithFamilyLegend(g3.families, []LegendLine{{Label: "accuracy upper bound", Style: envelopeStyle}}, g3.draw)})
 
 	p4, n, log4, err := memoryFigure(res, opt.LogAxes)
 	if err != nil {
@@ -240,6 +229,42 @@ func writeFile(path string, data []byte) error {
 		_, err := w.Write(data)
 		return err
 	})
+}
+
+// panelSet is a figure of one panel per device, laid out in a grid.
+type panelSet struct {
+	// rows and cols are the grid's size; draw draws every panel on a canvas.
+	rows, cols int
+	draw       func(draw.Canvas)
+	// n is the number of panels, points the models they place in all and
+	// families those models' families, panel by panel.
+	n, points int
+	families  []string
+}
+
+// perPanel is the number of models a panel places, on average.
+func (p panelSet) perPanel() int { return p.points / max(p.n, 1) }
+
+// devicePanels draws a panel for each of items with panel, which returns
+// the panel, the models it places and their families, keeps the panels
+// that place a model and lays them out in rows of at most maxCols.
+func devicePanels[T any](items []T, maxCols int, panel func(T) (*plot.Plot, int, []string, error)) (panelSet, error) {
+	var out panelSet
+	var kept []*plot.Plot
+	for _, it := range items {
+		p, n, fams, err := panel(it)
+		if err != nil {
+			return panelSet{}, err
+		}
+		if n > 0 {
+			kept = append(kept, p)
+			out.families = append(out.families, fams...)
+			out.points += n
+		}
+	}
+	out.n = len(kept)
+	out.rows, out.cols, out.draw = panelGrid(kept, maxCols)
+	return out, nil
 }
 
 // panelGrid lays panels out in rows of at most maxCols, and returns the

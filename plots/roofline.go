@@ -23,26 +23,20 @@ const rooflineTitle = "Roofline, one panel per device (log–log): achieved GFLO
 // rooflineFigure is Figure 5: per device with ceilings, the roofline and
 // every model at batch 1 and at its best batch.
 func rooflineFigure(res *analyse.Result) (figureSpec, error) {
-	var panels []*plot.Plot
-	var fams []string
-	n := 0
-	for _, c := range res.Ceilings {
-		p, k, f, err := rooflinePanel(res, c)
+	g, err := devicePanels(res.Ceilings, 2, func(c ceilings.Row) (*plot.Plot, int, []string, error) {
+		p, n, fams, err := rooflinePanel(res, c)
 		if err != nil {
-			return figureSpec{}, fmt.Errorf("figure 5: %s: %w", c.Device, err)
+			err = fmt.Errorf("figure 5: %s: %w", c.Device, err)
 		}
-		if k > 0 {
-			panels = append(panels, p)
-			fams = append(fams, f...)
-			n += k
-		}
+		return p, n, fams, err
+	})
+	if err != nil {
+		return figureSpec{}, err
 	}
-	rows, cols, drawGrid := panelGrid(panels, 2)
-	perPanel := n / max(len(panels), 1)
 	return figureSpec{"fig5", "5", rooflineTitle,
-		max(vg.Length(cols)*4.2*vg.Inch, 6.5*vg.Inch) + 1.3*vg.Inch, vg.Length(max(rows, 1)) * max(panelHeight(perPanel), 4.5*vg.Inch),
-		n, "no device has both ceilings (analysis/ceilings.csv) and a timing result",
-		WithFamilyLegend(fams, []LegendLine{{Label: "ceilings", Style: roofStyle}}, drawGrid)}, nil
+		max(vg.Length(g.cols)*4.2*vg.Inch, 6.5*vg.Inch) + 1.3*vg.Inch, vg.Length(max(g.rows, 1)) * max(panelHeight(g.perPanel()), 4.5*vg.Inch),
+		g.points, "no device has both ceilings (analysis/ceilings.csv) and a timing result",
+		WithFamilyLegend(g.families, []LegendLine{{Label: "ceilings", Style: roofStyle}}, g.draw)}, nil
 }
 
 // roofStyle draws the ceilings.

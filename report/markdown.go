@@ -124,6 +124,15 @@ type section struct {
 	Template string
 }
 
+// deviceTables prints a []deviceTable: per device its name in bold, the
+// caption if any, the table and its notes. Sections call it by name.
+const deviceTables = `{{define "deviceTables"}}{{range .}}**{{.Device}}**{{if .Caption}} {{.Caption}}{{end}}
+
+{{.Table}}{{range .Notes}}
+- {{.}}{{end}}
+{{if .Notes}}
+{{end}}{{end}}{{end}}`
+
 // sections lists the report's sections in the order they print.
 func sections() []section {
 	return []section{
@@ -173,12 +182,7 @@ Accuracy density is top-1 accuracy divided by millions of parameters: how much a
 
 Each cell is the median batch latency divided by the batch size. A dagger (†) marks a cell that failed the stability rule (Section 9), followed by the half-width of its 95% interval of the median; the note under the table says why. OOM: out of memory; error and skipped: see the note under the table; – : not run. The last two columns give the model's highest achieved GFLOP/s over the batch sizes (FLOPs per image divided by the time per image) and that figure as a percentage of the device's compute ceiling (Section 9); – where the device has no ceilings.
 
-{{range .Table1}}**{{.Device}}**
-
-{{.Table}}{{range .Notes}}
-- {{.}}{{end}}
-{{if .Notes}}
-{{end}}{{end}}
+{{template "deviceTables" .Table1}}
 `},
 		{"compare", `{{if .Compare}}{{.Compare}}
 {{end}}`},
@@ -203,12 +207,7 @@ Figure 6 places each model's accuracy against the energy one image took at batch
 
 Total memory: the peak during inference above the baseline read before the session existed, in MB (10⁶ bytes). What the baseline holds depends on the memory sampler, given under each device; Section 9 defines each.
 
-{{range .Table2}}**{{.Device}}**{{if .Caption}} {{.Caption}}{{end}}
-
-{{.Table}}{{range .Notes}}
-- {{.}}{{end}}
-{{if .Notes}}
-{{end}}{{end}}
+{{template "deviceTables" .Table2}}
 `},
 		{"constraints", `## 6. Models under memory and speed constraints
 
@@ -216,12 +215,7 @@ Total memory: the peak during inference above the baseline read before the sessi
 
 Batch 1; models ranked by top-1 accuracy (in parentheses, %).
 
-{{range .Table3}}**{{.Device}}**
-
-{{.Table}}{{range .Notes}}
-- {{.}}{{end}}
-{{if .Notes}}
-{{end}}{{end}}
+{{template "deviceTables" .Table3}}
 `},
 		{"findings", `## 7. The paper's findings, re-tested
 
@@ -267,7 +261,10 @@ func figLink(figs map[string]figureView, number string) string {
 // markdown renders the report's Markdown source.
 func markdown(opt Options, setup Setup, res *analyse.Result, figs []plots.Figure) ([]byte, error) {
 	v := buildView(opt, setup, res, figs)
-	t := template.New("report").Funcs(template.FuncMap{"fig": figLink})
+	t, err := template.New("report").Funcs(template.FuncMap{"fig": figLink}).Parse(deviceTables)
+	if err != nil {
+		return nil, fmt.Errorf("report: device tables: %w", err)
+	}
 	secs := sections()
 	for _, s := range secs {
 		if _, err := t.New(s.Name).Parse(s.Template); err != nil {

@@ -457,83 +457,70 @@ func (w *pdfWriter) table(t *east.Table) {
 			align[i] = "R"
 		}
 	}
-	drawRow := func(r []string, bold bool) {
-		style := ""
-		if bold {
-			style = "B"
-		}
-		w.fonts.set(sansFont, style, size)
-		lines := make([][]string, ncol)
-		n := 1
-		for ci := 0; ci < ncol; ci++ {
-			txt := ""
-			if ci < len(r) {
-				txt = r[ci]
-			}
-			lines[ci] = w.wrap(txt, widths[ci]-2*pad+0.01)
-			if len(lines[ci]) == 0 {
-				lines[ci] = []string{""}
-			}
-			n = max(n, len(lines[ci]))
-		}
-		h := float64(n)*lh + 2
-		if w.pdf.GetY()+h > w.pageBottom() {
-			w.pdf.AddPage()
-			if !bold && header > 0 {
-				w.drawHeader(rows[0], widths, align, size, lh, pad)
-				w.fonts.set(sansFont, style, size)
-			}
-		}
-		x, y := w.left, w.pdf.GetY()
-		if bold {
-			w.pdf.SetFillColor(235, 235, 235)
-		}
-		for ci := 0; ci < ncol; ci++ {
-			mode := "D"
-			if bold {
-				mode = "FD"
-			}
-			w.pdf.SetDrawColor(170, 170, 170)
-			w.pdf.Rect(x, y, widths[ci], h, mode)
-			for li, l := range lines[ci] {
-				w.pdf.SetXY(x+pad, y+1+float64(li)*lh)
-				w.pdf.CellFormat(widths[ci]-2*pad, lh, l, "", 0, align[ci], false, 0, "")
-			}
-			x += widths[ci]
-		}
-		w.pdf.SetDrawColor(0, 0, 0)
-		w.pdf.SetXY(w.left, y+h)
-	}
+	cells := tableCells{widths: widths, align: align, size: size, lh: lh, pad: pad}
 	w.ensure(lh*6 + 8)
 	for ri, r := range rows {
-		drawRow(r, ri < header)
+		var repeat []string
+		if ri >= header && header > 0 {
+			repeat = rows[0]
+		}
+		w.tableRow(r, repeat, cells, ri < header)
 	}
 	w.pdf.Ln(lh)
 	w.size, w.style, w.mono = bodySize, "", false
 	w.font()
 }
 
-func (w *pdfWriter) drawHeader(r []string, widths []float64, align []string, size, lh, pad float64) {
-	w.fonts.set(sansFont, "B", size)
-	x, y := w.left, w.pdf.GetY()
+// tableCells is the geometry of a table's cells: column widths and
+// alignments, and the font size, line height and padding in points.
+type tableCells struct {
+	widths  []float64
+	align   []string
+	size    float64
+	lh, pad float64
+}
+
+// tableRow draws row r of a table in grey boxes, filled and bold for a
+// header row, and moves below it. A row that does not fit goes on a new
+// page, after the header row repeat (when not nil).
+func (w *pdfWriter) tableRow(r, repeat []string, c tableCells, bold bool) {
+	style := ""
+	if bold {
+		style = "B"
+	}
+	w.fonts.set(sansFont, style, c.size)
+	lines := make([][]string, len(c.widths))
 	n := 1
-	lines := make([][]string, len(widths))
-	for ci := range widths {
+	for ci, width := range c.widths {
+		txt := ""
 		if ci < len(r) {
-			lines[ci] = w.wrap(r[ci], widths[ci]-2*pad+0.01)
+			txt = r[ci]
 		}
+		lines[ci] = w.wrap(txt, width-2*c.pad+0.01)
 		n = max(n, len(lines[ci]))
 	}
-	h := float64(n)*lh + 2
-	w.pdf.SetFillColor(235, 235, 235)
-	w.pdf.SetDrawColor(170, 170, 170)
-	for ci := range widths {
-		w.pdf.Rect(x, y, widths[ci], h, "FD")
-		for li, l := range lines[ci] {
-			w.pdf.SetXY(x+pad, y+1+float64(li)*lh)
-			w.pdf.CellFormat(widths[ci]-2*pad, lh, l, "", 0, align[ci], false, 0, "")
+	h := float64(n)*c.lh + 2
+	if w.pdf.GetY()+h > w.pageBottom() {
+		w.pdf.AddPage()
+		if repeat != nil {
+			w.tableRow(repeat, nil, c, true)
+			w.fonts.set(sansFont, style, c.size)
 		}
-		x += widths[ci]
+	}
+	x, y := w.left, w.pdf.GetY()
+	mode := "D"
+	if bold {
+		w.pdf.SetFillColor(235, 235, 235)
+		mode = "FD"
+	}
+	w.pdf.SetDrawColor(170, 170, 170)
+	for ci, width := range c.widths {
+		w.pdf.Rect(x, y, width, h, mode)
+		for li, l := range lines[ci] {
+			w.pdf.SetXY(x+c.pad, y+1+float64(li)*c.lh)
+			w.pdf.CellFormat(width-2*c.pad, c.lh, l, "", 0, c.align[ci], false, 0, "")
+		}
+		x += width
 	}
 	w.pdf.SetDrawColor(0, 0, 0)
 	w.pdf.SetXY(w.left, y+h)

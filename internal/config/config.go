@@ -4,6 +4,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"runtime"
@@ -261,6 +262,23 @@ func (c *Config) applyDefaults(has func(path ...string) bool) {
 	}
 }
 
+// problems collects validation messages, each after the place in the file
+// it concerns.
+type problems []string
+
+// add records a problem at where.
+func (p *problems) add(where, format string, args ...any) {
+	*p = append(*p, where+": "+fmt.Sprintf(format, args...))
+}
+
+// err returns the problems, one a line, or nil when there are none.
+func (p problems) err() error {
+	if len(p) == 0 {
+		return nil
+	}
+	return errors.New(strings.Join(p, "\n"))
+}
+
 // listed checks that a configured list is not empty and holds no value
 // twice; what names the key for messages.
 func listed[T comparable](bad func(where, format string, args ...any), where, what string, list []T) {
@@ -278,10 +296,8 @@ func listed[T comparable](bad func(where, format string, args ...any), where, wh
 
 // validate checks values; at reports the line of a key path for messages.
 func (c *Config) validate(at func(path ...string) string) error {
-	var errs []string
-	bad := func(where, format string, args ...any) {
-		errs = append(errs, where+": "+fmt.Sprintf(format, args...))
-	}
+	var errs problems
+	bad := errs.add
 	if !ValidName(c.Name) {
 		bad(at("name"), "name %q must be 1–128 letters, digits, '.', '_' or '-'", c.Name)
 	}
@@ -428,10 +444,7 @@ func (c *Config) validate(at func(path ...string) string) error {
 	if c.Report.Compare != nil {
 		c.Report.Compare.validate(at, bad)
 	}
-	if len(errs) > 0 {
-		return fmt.Errorf("%s", strings.Join(errs, "\n"))
-	}
-	return nil
+	return errs.err()
 }
 
 // MaxThreads is the largest thread count a device profile may set: four per
@@ -455,10 +468,8 @@ func (d *Device) applyDefaults() {
 }
 
 func (d *Device) validate(at func(path ...string) string) error {
-	var errs []string
-	bad := func(where, format string, args ...any) {
-		errs = append(errs, where+": "+fmt.Sprintf(format, args...))
-	}
+	var errs problems
+	bad := errs.add
 	if !ValidName(d.Name) {
 		bad(at("name"), "name %q must be letters, digits, '.', '_' or '-'", d.Name)
 	}
@@ -485,8 +496,5 @@ func (d *Device) validate(at func(path ...string) string) error {
 			bad(at(t.key), "%s %d is more than %d (4 threads per core, %d cores here); use at most %d, or 0 to let ONNX Runtime choose", t.key, t.n, limit, runtime.NumCPU(), limit)
 		}
 	}
-	if len(errs) > 0 {
-		return fmt.Errorf("%s", strings.Join(errs, "\n"))
-	}
-	return nil
+	return errs.err()
 }

@@ -11,6 +11,8 @@ import (
 	"errors"
 	"math"
 	"strings"
+
+	"github.com/dnnbench/dnnbench/internal/tegrastats"
 )
 
 // Meter measures the energy used between Start and Stop.
@@ -65,7 +67,7 @@ func Open(ctx context.Context, opts Options) Meter {
 			return t
 		}
 		// tegrastats missing is expected off a Jetson: the RAPL reason is the one to show.
-		if !errors.Is(terr, errNoTegrastats) {
+		if !errors.Is(terr, tegrastats.ErrNotFound) {
 			reasons = append(reasons, terr.Error())
 		}
 	}

@@ -12,6 +12,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dnnbench/dnnbench/internal/tegrastats"
+	"github.com/dnnbench/dnnbench/internal/tegrastats/tegrastatstest"
 )
 
 // fakeSysfs writes the powercap tree listed in testdata/name (zone/file,
@@ -298,55 +301,25 @@ func TestGPUMeter(t *testing.T) {
 	}
 }
 
-// tegraFixture is one line of testdata/tegrastats.txt.
-type tegraFixture struct {
-	board, rail string
-	mw          int
-	line        string
-}
-
-func tegraFixtures(t *testing.T) []tegraFixture {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "tegrastats.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []tegraFixture
-	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		if strings.HasPrefix(l, "#") {
-			continue
+// TestInputPower reads the input rail of every recorded board in watts;
+// boards that print only per-module rails are errors that name the rails
+// looked for and those found.
+func TestInputPower(t *testing.T) {
+	want := map[string]float64{"nano": 0.9, "nano-iram": 4.52, "tx1": 2.532, "tx2": 1.931, "tx2-lfb-kB": 14.025, "xavier-nx-jp512": 2.763}
+	for _, f := range tegrastatstest.Fixtures(t) {
+		l, err := tegrastats.Parse(f.Line)
+		if err != nil {
+			t.Fatal(err)
 		}
-		f := strings.SplitN(l, "\t", 4)
-		if len(f) != 4 {
-			t.Fatalf("tegrastats.txt: %q has %d fields", l, len(f))
-		}
-		x := tegraFixture{board: f[0], rail: f[1], line: f[3]}
-		if f[2] != "" {
-			if x.mw, err = strconv.Atoi(f[2]); err != nil {
-				t.Fatal(err)
-			}
-		}
-		out = append(out, x)
-	}
-	if len(out) < 9 {
-		t.Fatalf("only %d fixtures", len(out))
-	}
-	return out
-}
-
-// TestParseTegraPower reads the input rail of every recorded board; boards
-// that print only per-module rails are errors that say so.
-func TestParseTegraPower(t *testing.T) {
-	for _, f := range tegraFixtures(t) {
-		p, err := ParseTegraPower(f.line)
-		if f.rail == "" {
-			if err == nil || !strings.Contains(err.Error(), "no POM_5V_IN or VDD_IN input rail") {
-				t.Errorf("%s: %+v, %v; want an error naming the rails", f.board, p, err)
+		r, w, err := inputPower(l)
+		if _, ok := want[f.Board]; !ok {
+			if err == nil || !strings.Contains(err.Error(), "no POM_5V_IN or VDD_IN input rail among "+f.Rails[0].Name+", ") {
+				t.Errorf("%s: %+v, %v; want an error naming the rails", f.Board, r, err)
 			}
 			continue
 		}
-		if err != nil || p.Rail != f.rail || !near(p.Watts, float64(f.mw)/1e3) {
-			t.Errorf("%s: %+v, %v; want %s %d mW", f.board, p, err, f.rail, f.mw)
+		if err != nil || !near(w, want[f.Board]) || r.Name != f.Rails[0].Name {
+			t.Errorf("%s: %s %v W, %v; want %s %v W", f.Board, r.Name, w, err, f.Rails[0].Name, want[f.Board])
 		}
 	}
 }
@@ -373,22 +346,7 @@ func TestIntegrate(t *testing.T) {
 // line under load (14025 mW) and one idle (1931 mW) alternately: any
 // interval's energy lies between the two powers times its length.
 func TestTegraMeterProcess(t *testing.T) {
-	var busy, idle string
-	for _, f := range tegraFixtures(t) {
-		switch f.board {
-		case "tx2-lfb-kB":
-			busy = f.line
-		case "tx2":
-			idle = f.line
-		}
-	}
-	dir := t.TempDir()
-	script := "#!/bin/sh\n[ \"$1\" = --interval ] || { echo \"usage: --interval N\" >&2; exit 2; }\n" +
-		"while true; do echo '" + busy + "'; sleep 0.01; echo '" + idle + "'; sleep 0.01; done\n"
-	exe := filepath.Join(dir, "tegrastats")
-	if err := os.WriteFile(exe, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	exe := tegrastatstest.StandIn(t, "tegrastats", tegrastatstest.Line(t, "tx2-lfb-kB"), tegrastatstest.Line(t, "tx2"))
 	m, err := OpenTegrastats(context.Background(), exe, 10)
 	if err != nil {
 		t.Fatal(err)
@@ -408,20 +366,11 @@ func TestTegraMeterProcess(t *testing.T) {
 		t.Errorf("Stop = %v J, %v; want between 1.931 W × 0.1 s and 14.025 W × %.3f s", j, err, d)
 	}
 
-	if _, err := OpenTegrastats(context.Background(), filepath.Join(dir, "absent"), 10); !errors.Is(err, errNoTegrastats) {
+	if _, err := OpenTegrastats(context.Background(), filepath.Join(t.TempDir(), "absent"), 10); !errors.Is(err, tegrastats.ErrNotFound) {
 		t.Errorf("absent tegrastats: err %v", err)
 	}
 	// An AGX Orin prints no input rail: opening says so.
-	var orin string
-	for _, f := range tegraFixtures(t) {
-		if f.board == "agx-orin-jp6" {
-			orin = f.line
-		}
-	}
-	exe2 := filepath.Join(dir, "tegrastats-orin")
-	if err := os.WriteFile(exe2, []byte("#!/bin/sh\nwhile true; do echo '"+orin+"'; sleep 0.01; done\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	exe2 := tegrastatstest.StandIn(t, "tegrastats", tegrastatstest.Line(t, "agx-orin-jp6"))
 	if _, err := OpenTegrastats(context.Background(), exe2, 10); err == nil || !strings.Contains(err.Error(), "no POM_5V_IN or VDD_IN") {
 		t.Errorf("AGX Orin: err %v", err)
 	}
@@ -432,8 +381,12 @@ func TestTegraMeterProcess(t *testing.T) {
 func TestTegraMeterStall(t *testing.T) {
 	now := time.Unix(1_700_000_000, 0)
 	m := newTegraMeter(func() time.Time { return now }, 20*time.Millisecond)
-	m.read(strings.NewReader("RAM 1685/7854MB VDD_IN 1931/1931\n"))
-	// read returned (the reader ended): tegrastats has exited.
+	done := make(chan struct{})
+	m.done = done
+	if err := tegrastats.Read(strings.NewReader("RAM 1685/7854MB VDD_IN 1931/1931\n"), m.handle); err != nil {
+		t.Fatal(err)
+	}
+	close(done) // the output ended: tegrastats has exited.
 	if err := m.Start(); err != nil {
 		t.Fatal(err)
 	}

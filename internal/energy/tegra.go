@@ -1,48 +1,37 @@
 package energy
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os/exec"
-	"regexp"
-	"strconv"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/dnnbench/dnnbench/internal/tegrastats"
 )
 
-// errNoTegrastats reports that the tegrastats executable was not found.
-var errNoTegrastats = errors.New("energy: tegrastats not found (it ships with JetPack on NVIDIA Jetson boards)")
-
-// inputRail matches a board's input power rail in a tegrastats line:
-// "POM_5V_IN 2557/2557" (Nano, TX1), "VDD_IN 2290/2290" (TX2, Xavier NX)
-// or "VDD_IN 4740mW/4740mW" (Orin, JetPack 5 and later): the current and
-// the average power in milliwatts.
-var inputRail = regexp.MustCompile(`\b(POM_5V_IN|VDD_IN) (\d+)(?:mW)?/(\d+)(?:mW)?\b`)
-
-// TegraPower is the input rail of one tegrastats line.
-type TegraPower struct {
-	// Rail is the rail's name, "POM_5V_IN" or "VDD_IN".
-	Rail string
-	// Watts is its current power.
-	Watts float64
+// inputPower returns the board's input power rail of a tegrastats line and
+// its current power in watts. Boards that print only per-module rails (AGX
+// Xavier, AGX Orin) have no input rail, which is an error naming the rails
+// looked for.
+func inputPower(l tegrastats.Line) (tegrastats.Rail, float64, error) {
+	r, ok := l.InputRail()
+	if !ok {
+		return tegrastats.Rail{}, 0, fmt.Errorf("tegrastats: no %s input rail among %s (AGX Xavier and AGX Orin print only per-module rails)", strings.Join(tegrastats.InputRails, " or "), railNames(l.Rails))
+	}
+	return r, float64(r.Now) / 1e3, nil
 }
 
-// ParseTegraPower reads the board's input power from one tegrastats line.
-// Boards that print only per-module rails (AGX Xavier, AGX Orin) have no
-// input rail, which is an error naming the rails looked for.
-func ParseTegraPower(line string) (TegraPower, error) {
-	m := inputRail.FindStringSubmatch(line)
-	if m == nil {
-		return TegraPower{}, fmt.Errorf("energy: tegrastats: no POM_5V_IN or VDD_IN input rail in %q (AGX Xavier and AGX Orin print only per-module rails)", truncate(line, 80))
+func railNames(rails []tegrastats.Rail) string {
+	if len(rails) == 0 {
+		return "no rails"
 	}
-	mw, err := strconv.ParseInt(m[2], 10, 64)
-	if err != nil {
-		return TegraPower{}, fmt.Errorf("energy: tegrastats: %s: %w", m[1], err)
+	names := make([]string, len(rails))
+	for i, r := range rails {
+		names[i] = r.Name
 	}
-	return TegraPower{Rail: m[1], Watts: float64(mw) / 1e3}, nil
+	return strings.Join(names, ", ")
 }
 
 // powerSample is one power reading and when it was read.
@@ -88,8 +77,8 @@ func earlier(x, y time.Time) time.Time {
 
 // tegraMeter runs tegrastats and integrates its input rail over time.
 type tegraMeter struct {
-	cmd      *exec.Cmd
-	cancel   context.CancelFunc
+	proc     *tegrastats.Process
+	done     <-chan struct{} // closed once tegrastats has exited
 	interval time.Duration
 	now      func() time.Time
 
@@ -99,50 +88,23 @@ type tegraMeter struct {
 	err     error
 	start   time.Time
 	begun   bool
-	have    chan struct{}
-	once    sync.Once
-	done    chan struct{}
 }
 
 // OpenTegrastats starts exe (default "tegrastats") with the given interval
 // in milliseconds (default 20) and waits for its first input-rail reading.
+// tegrastats that is not found is an error wrapping tegrastats.ErrNotFound.
 func OpenTegrastats(ctx context.Context, exe string, intervalMs int) (Meter, error) {
-	if exe == "" {
-		exe = "tegrastats"
-	}
-	path, err := exec.LookPath(exe)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", errNoTegrastats, err)
-	}
 	if intervalMs < 1 {
 		intervalMs = 20
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	cmd := exec.CommandContext(ctx, path, "--interval", strconv.Itoa(intervalMs))
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		cancel()
-		return nil, fmt.Errorf("energy: tegrastats: %w", err)
-	}
-	if err := cmd.Start(); err != nil {
-		cancel()
-		return nil, fmt.Errorf("energy: tegrastats: starting %s: %w", path, err)
-	}
 	t := newTegraMeter(time.Now, time.Duration(intervalMs)*time.Millisecond)
-	t.cmd, t.cancel = cmd, cancel
-	go t.read(out)
-	select {
-	case <-t.have:
-	case <-t.done:
-	case <-time.After(5*time.Second + 3*t.interval):
-		t.Close()
-		return nil, errors.New("energy: tegrastats: no output within 5 s")
+	p, err := tegrastats.Start(ctx, exe, t.interval, t.handle)
+	if err != nil {
+		return nil, fmt.Errorf("energy: %w", err)
 	}
+	t.proc, t.done = p, p.Done()
 	t.mu.Lock()
 	err = t.err
-	if len(t.samples) == 0 && err == nil {
-		err = errors.New("energy: tegrastats exited before its first line")
-	}
 	t.mu.Unlock()
 	if err != nil {
 		t.Close()
@@ -152,29 +114,28 @@ func OpenTegrastats(ctx context.Context, exe string, intervalMs int) (Meter, err
 }
 
 func newTegraMeter(now func() time.Time, interval time.Duration) *tegraMeter {
-	return &tegraMeter{now: now, interval: interval, have: make(chan struct{}), done: make(chan struct{})}
+	return &tegraMeter{now: now, interval: interval}
 }
 
-// read parses tegrastats lines until r ends, stamping each reading with
-// the time it was read.
-func (t *tegraMeter) read(r io.Reader) {
-	defer close(t.done)
-	sc := bufio.NewScanner(r)
-	for sc.Scan() {
-		p, err := ParseTegraPower(sc.Text())
-		at := t.now()
-		t.mu.Lock()
-		if err != nil {
-			t.err = err
-		} else {
-			t.err, t.rail = nil, p.Rail
-			t.samples = append(t.samples, powerSample{at: at, watts: p.Watts})
-			if !t.begun && len(t.samples) > 1 {
-				t.samples = t.samples[len(t.samples)-1:] // between intervals only the latest matters
-			}
-		}
-		t.mu.Unlock()
-		t.once.Do(func() { close(t.have) })
+// handle takes one parsed tegrastats line, stamping its reading with the
+// time it arrived.
+func (t *tegraMeter) handle(l tegrastats.Line, err error) {
+	at := t.now()
+	var r tegrastats.Rail
+	var w float64
+	if err == nil {
+		r, w, err = inputPower(l)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err != nil {
+		t.err = fmt.Errorf("energy: %w", err)
+		return
+	}
+	t.err, t.rail = nil, r.Name
+	t.samples = append(t.samples, powerSample{at: at, watts: w})
+	if !t.begun && len(t.samples) > 1 {
+		t.samples = t.samples[len(t.samples)-1:] // between intervals only the latest matters
 	}
 }
 
@@ -210,10 +171,8 @@ func (t *tegraMeter) Stop() (float64, error) {
 	if t.err != nil {
 		return 0, t.err
 	}
-	select {
-	case <-t.done:
+	if t.exited() {
 		return 0, errors.New("energy: tegrastats exited during the interval")
-	default:
 	}
 	last := t.samples[len(t.samples)-1].at
 	if stall := end.Sub(last); stall > 5*t.interval+time.Second {
@@ -224,11 +183,20 @@ func (t *tegraMeter) Stop() (float64, error) {
 	return j, err
 }
 
+// exited reports whether tegrastats has exited.
+func (t *tegraMeter) exited() bool {
+	select {
+	case <-t.done:
+		return true
+	default:
+		return false
+	}
+}
+
 // Close stops tegrastats.
 func (t *tegraMeter) Close() error {
-	if t.cancel != nil {
-		t.cancel()
-		_ = t.cmd.Wait()
+	if t.proc != nil {
+		return t.proc.Close()
 	}
 	return nil
 }

@@ -49,12 +49,9 @@ func Setup(ctx context.Context, root string, step func(string)) (string, error) 
 	if p, err := Locate(root); err == nil {
 		return p, nil
 	}
-	if root == "" {
-		r, err := RepoRoot()
-		if err != nil {
-			return "", err
-		}
-		root = r
+	root, err := rootOrRepo(root)
+	if err != nil {
+		return "", err
 	}
 	platform := Platform()
 	want, ok := libSHA256[platform]

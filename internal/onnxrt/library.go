@@ -65,12 +65,9 @@ func Locate(root string) (string, error) {
 			return p, nil
 		}
 	}
-	if root == "" {
-		r, err := RepoRoot()
-		if err != nil {
-			return "", ErrNotFound
-		}
-		root = r
+	root, err := rootOrRepo(root)
+	if err != nil {
+		return "", ErrNotFound
 	}
 	p := LocalPath(root)
 	if _, err := os.Stat(p); err == nil {
@@ -95,4 +92,13 @@ func RepoRoot() (string, error) {
 		}
 		dir = parent
 	}
+}
+
+// rootOrRepo returns root, or the repository root (RepoRoot) when root is
+// empty.
+func rootOrRepo(root string) (string, error) {
+	if root != "" {
+		return root, nil
+	}
+	return RepoRoot()
 }

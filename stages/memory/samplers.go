@@ -8,14 +8,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/dnnbench/dnnbench/internal/nvidia"
+	"github.com/dnnbench/dnnbench/internal/tegrastats"
 )
 
 // Sampler names.
@@ -149,81 +148,29 @@ func (*nvmlSampler) HighWater() (int64, bool, error) { return 0, false, nil }
 
 func (n *nvmlSampler) Close() error { return n.lib.Close() }
 
-// TegraRAM is the RAM figure of one tegrastats line.
-type TegraRAM struct {
-	// Used and Total are in bytes (tegrastats prints MB = MiB).
-	Used, Total int64
-}
-
-var tegraRAM = regexp.MustCompile(`\bRAM (\d+)/(\d+)MB\b`)
-
-// ParseTegrastats reads "RAM used/totalMB" from one tegrastats line (Jetson
-// Nano, TX1/TX2, Xavier and Orin formats, with or without a leading date).
-func ParseTegrastats(line string) (TegraRAM, error) {
-	m := tegraRAM.FindStringSubmatch(line)
-	if m == nil {
-		return TegraRAM{}, fmt.Errorf("memory: tegrastats: no \"RAM <used>/<total>MB\" in %q", truncate(line, 80))
-	}
-	used, err1 := strconv.ParseInt(m[1], 10, 64)
-	total, err2 := strconv.ParseInt(m[2], 10, 64)
-	if err := errors.Join(err1, err2); err != nil {
-		return TegraRAM{}, fmt.Errorf("memory: tegrastats: %w", err)
-	}
-	if used > total {
-		return TegraRAM{}, fmt.Errorf("memory: tegrastats: used %d MB exceeds total %d MB", used, total)
-	}
-	return TegraRAM{Used: used << 20, Total: total << 20}, nil
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
-}
-
 // tegraSampler runs tegrastats and keeps its latest RAM reading. Jetsons
 // share RAM between CPU and GPU, so this is system-wide memory in use.
 type tegraSampler struct {
-	cmd    *exec.Cmd
-	cancel context.CancelFunc
+	proc   *tegrastats.Process
 	mu     sync.Mutex
 	latest int64
 	lines  int64 // RAM readings parsed so far
-	have   chan struct{}
-	once   sync.Once
 	err    error
-	done   chan struct{}
 }
 
 func openTegrastats(ctx context.Context, exe string, intervalMs int) (Sampler, error) {
-	path, err := exec.LookPath(exe)
-	if err != nil {
-		return nil, fmt.Errorf("memory: tegrastats sampler: %s not found (it ships with JetPack on NVIDIA Jetson boards; use memory_sampler proc elsewhere): %w", exe, err)
-	}
 	if intervalMs < 1 {
 		intervalMs = 10
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	cmd := exec.CommandContext(ctx, path, "--interval", strconv.Itoa(intervalMs))
-	out, err := cmd.StdoutPipe()
+	t := &tegraSampler{}
+	p, err := tegrastats.Start(ctx, exe, time.Duration(intervalMs)*time.Millisecond, t.handle)
+	if errors.Is(err, tegrastats.ErrNotFound) {
+		return nil, fmt.Errorf("memory: tegrastats sampler: %w (use memory_sampler proc elsewhere)", err)
+	}
 	if err != nil {
-		cancel()
 		return nil, fmt.Errorf("memory: tegrastats sampler: %w", err)
 	}
-	if err := cmd.Start(); err != nil {
-		cancel()
-		return nil, fmt.Errorf("memory: tegrastats sampler: starting %s: %w", path, err)
-	}
-	t := &tegraSampler{cmd: cmd, cancel: cancel, have: make(chan struct{}), done: make(chan struct{})}
-	go t.read(out)
-	select {
-	case <-t.have:
-	case <-t.done:
-	case <-time.After(5*time.Second + 3*time.Duration(intervalMs)*time.Millisecond):
-		t.Close()
-		return nil, errors.New("memory: tegrastats sampler: no output within 5 s")
-	}
+	t.proc = p
 	if _, err := t.Read(); err != nil {
 		t.Close()
 		return nil, err
@@ -231,31 +178,21 @@ func openTegrastats(ctx context.Context, exe string, intervalMs int) (Sampler, e
 	return t, nil
 }
 
-func (t *tegraSampler) read(r io.Reader) {
-	defer close(t.done)
-	sc := bufio.NewScanner(r)
-	for sc.Scan() {
-		ram, err := ParseTegrastats(sc.Text())
-		t.mu.Lock()
-		if err != nil {
-			t.err = err
-		} else {
-			t.latest, t.err = ram.Used, nil
-			t.lines++
-		}
-		t.mu.Unlock()
-		t.once.Do(func() { close(t.have) })
+// handle takes one parsed tegrastats line.
+func (t *tegraSampler) handle(l tegrastats.Line, err error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err != nil {
+		t.err = fmt.Errorf("memory: %w", err)
+		return
 	}
+	t.latest, t.err = l.RAMUsed, nil
+	t.lines++
 }
 
 func (t *tegraSampler) Read() (int64, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	select {
-	case <-t.have:
-	default:
-		return 0, errors.New("memory: tegrastats sampler: tegrastats exited before its first line")
-	}
 	return t.latest, t.err
 }
 
@@ -269,11 +206,7 @@ func (t *tegraSampler) Readings() int64 {
 
 func (*tegraSampler) HighWater() (int64, bool, error) { return 0, false, nil }
 
-func (t *tegraSampler) Close() error {
-	t.cancel()
-	_ = t.cmd.Wait()
-	return nil
-}
+func (t *tegraSampler) Close() error { return t.proc.Close() }
 
 // readingCounter is a sampler that takes readings on its own schedule
 // (tegrastats prints a line per interval) and whose Read returns the

@@ -1,17 +1,17 @@
 package memory
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/dnnbench/dnnbench/internal/nvidia"
+	"github.com/dnnbench/dnnbench/internal/tegrastats"
+	"github.com/dnnbench/dnnbench/internal/tegrastats/tegrastatstest"
 )
 
 func TestParseProcStatusRecorded(t *testing.T) {
@@ -77,64 +77,10 @@ func TestProcSamplerLive(t *testing.T) {
 	_ = buf[len(buf)-1]
 }
 
-// tegraLines reads testdata/tegrastats.txt: board, used MB, total MB, line.
-func tegraLines(t *testing.T) [][4]string {
-	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", "tegrastats.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out [][4]string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		if strings.HasPrefix(sc.Text(), "#") {
-			continue
-		}
-		p := strings.SplitN(sc.Text(), "\t", 4)
-		if len(p) != 4 {
-			t.Fatalf("bad fixture line %q", sc.Text())
-		}
-		out = append(out, [4]string(p))
-	}
-	if len(out) < 5 {
-		t.Fatalf("only %d tegrastats fixtures", len(out))
-	}
-	return out
-}
-
-func TestParseTegrastatsRecorded(t *testing.T) {
-	for _, c := range tegraLines(t) {
-		used, _ := strconv.ParseInt(c[1], 10, 64)
-		total, _ := strconv.ParseInt(c[2], 10, 64)
-		got, err := ParseTegrastats(c[3])
-		if err != nil {
-			t.Errorf("%s: %v", c[0], err)
-			continue
-		}
-		if got.Used != used<<20 || got.Total != total<<20 {
-			t.Errorf("%s: used %d total %d, want %d MiB %d MiB", c[0], got.Used, got.Total, used, total)
-		}
-	}
-	for _, bad := range []string{"", "SWAP 0/1982MB (cached 0MB)", "RAM 5000/4000MB (lfb 1x4MB)", "IRAM 0/252kB(lfb 252kB)"} {
-		if _, err := ParseTegrastats(bad); err == nil {
-			t.Errorf("%q: want an error", bad)
-		}
-	}
-}
-
 // TestTegrastatsSamplerProcess runs a stand-in tegrastats that prints
 // recorded Orin lines, so the process handling is exercised for real.
 func TestTegrastatsSamplerProcess(t *testing.T) {
-	lines := tegraLines(t)
-	dir := t.TempDir()
-	script := "#!/bin/sh\n[ \"$1\" = --interval ] || { echo \"usage: --interval N\" >&2; exit 2; }\n" +
-		"while true; do echo '" + lines[len(lines)-1][3] + "'; sleep 0.01; done\n"
-	exe := filepath.Join(dir, "tegrastats")
-	if err := os.WriteFile(exe, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	exe := tegrastatstest.StandIn(t, "tegrastats", tegrastatstest.Line(t, "agx-orin-jp6"))
 	s, err := openTegrastats(context.Background(), exe, 10)
 	if err != nil {
 		t.Fatal(err)
@@ -160,6 +106,24 @@ func TestTegrastatsSamplerProcess(t *testing.T) {
 	}
 	if _, ok, _ := s.HighWater(); ok {
 		t.Error("tegrastats has no high-water mark of its own")
+	}
+}
+
+// TestTegrastatsSamplerBadLine: a line without RAM is an error until the
+// next good line replaces it.
+func TestTegrastatsSamplerBadLine(t *testing.T) {
+	ts := &tegraSampler{}
+	if err := tegrastats.Read(strings.NewReader(tegrastatstest.Line(t, "nano")+"\nSWAP 0/1982MB\n"), ts.handle); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.Read(); err == nil || !strings.Contains(err.Error(), "memory: tegrastats: no \"RAM") {
+		t.Errorf("after a line without RAM: err %v", err)
+	}
+	if err := tegrastats.Read(strings.NewReader(tegrastatstest.Line(t, "tx2")+"\n"), ts.handle); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := ts.Read(); err != nil || v != 1685<<20 || ts.Readings() != 2 {
+		t.Errorf("after a good line: %d, %v, %d readings; want 1685 MiB, nil, 2", v, err, ts.Readings())
 	}
 }
 
