@@ -318,8 +318,7 @@ func (r *runner) timing(ctx context.Context, rows []models.Row) error {
 		return err
 	}
 	t := r.cfg.Timing
-	tc := timing.Config{Worker: r.worker(exe), Device: r.dev.Name, NVML: r.dev.MemorySampler == "nvml",
-		Warmup: t.Warmup, Runs: t.Runs, MinSeconds: t.MinSeconds, Rounds: t.Rounds}
+	tc := r.timingConfig(r.worker(exe))
 	if err := tc.Validate(); err != nil {
 		return err
 	}
@@ -332,11 +331,30 @@ func (r *runner) timing(ctx context.Context, rows []models.Row) error {
 			clock.total += len(batches) // re-measuring adds work to the stage
 		}
 		measured := clock.measured
-		cond, err := timing.Sweep(ctx, tc, timing.Model{Name: m.Model, Path: m.Path, Prior: prior}, batches, func(row timing.Row) error {
+		res, err := timing.Run(ctx, tc, timing.Inputs{Model: timing.Model{Name: m.Model, Path: m.Path, Prior: prior}, Batches: batches,
+			Progress: func(p sweep.Progress) {
+				clock.measured = measured + p.Done
+				// A model counts as done once its whole sweep is (re-measuring: all are).
+				done := i + p.Done/p.Total
+				if prior != nil {
+					done = len(rows)
+				}
+				r.log.Step(fmt.Sprintf("%s batch %d (%d/%d, model ETA %s); stage: %d/%d models done, %s",
+					label, p.Batch, p.Done, p.Total, p.ETA.Round(time.Second), done, len(rows), clock.Left(time.Now())))
+			}})
+		clock.measured = measured + len(batches)
+		if err != nil {
+			return err
+		}
+		// Into the cache before the next model: a later failure loses none of these.
+		for _, row := range res.Rows {
 			row.ModelSHA256 = m.SHA256
 			key, err := r.timingKey(m, int(row.Batch))
+			if err == nil {
+				err = cache.Put(r.store, timing.Entries, key, []timing.Row{row})
+			}
 			if err != nil {
-				return err
+				return fmt.Errorf("timing: %s batch %d: %w", row.Model, row.Batch, err)
 			}
 			if row.Status == sweep.OK && !row.Stable {
 				unstable[i] = append(unstable[i], row)
@@ -344,24 +362,11 @@ func (r *runner) timing(ctx context.Context, rows []models.Row) error {
 			// Later models' rounds are judged against the fastest host
 			// canary of the run so far.
 			tc.CanaryRefMs = timing.FastestCanary(tc.CanaryRefMs, row)
-			return cache.Put(r.store, timing.Entries, key, []timing.Row{row})
-		}, func(p sweep.Progress) {
-			clock.measured = measured + p.Done
-			// A model counts as done once its whole sweep is (re-measuring: all are).
-			done := i + p.Done/p.Total
-			if prior != nil {
-				done = len(rows)
-			}
-			r.log.Step(fmt.Sprintf("%s batch %d (%d/%d, model ETA %s); stage: %d/%d models done, %s",
-				label, p.Batch, p.Done, p.Total, p.ETA.Round(time.Second), done, len(rows), clock.Left(time.Now())))
-		})
-		clock.measured = measured + len(batches)
-		if err != nil {
-			return err
 		}
-		if cond.ORTVersion != "" {
-			r.conds = &cond
-			return r.saveConditions(cond)
+		r.warnings = append(r.warnings, res.Warnings...)
+		if res.Conditions.ORTVersion != "" {
+			r.conds = &res.Conditions
+			return r.saveConditions(res.Conditions)
 		}
 		return nil
 	}
@@ -412,7 +417,7 @@ func (r *runner) memory(ctx context.Context, rows []models.Row) error {
 	if err != nil {
 		return err
 	}
-	mc := memory.Config{Worker: r.worker(exe), Device: r.dev.Name, Sampler: r.dev.MemorySampler}
+	mc := r.memoryConfig(r.worker(exe))
 	if err := mc.Validate(); err != nil {
 		return err
 	}
@@ -428,17 +433,21 @@ func (r *runner) memory(ctx context.Context, rows []models.Row) error {
 		}
 		label := fmt.Sprintf("memory   [%d/%d] %s", i+1, len(rows), m.Model)
 		measured := clock.measured
-		err = memory.Sweep(ctx, mc, memory.Model{Name: m.Model, Path: m.Path}, missing, func(row memory.Row) error {
-			row.ModelSHA256 = m.SHA256
-			return cache.Put(r.store, memory.Entries, keys[int(row.Batch)], []memory.Row{row})
-		}, func(p sweep.Progress) {
-			clock.measured = measured + p.Done
-			r.log.Step(fmt.Sprintf("%s batch %d (%d/%d); stage: %d/%d models done, %s", label, p.Batch, p.Done, p.Total, i+p.Done/p.Total, len(rows), clock.Left(time.Now())))
-		})
+		res, err := memory.Run(ctx, mc, memory.Inputs{Model: memory.Model{Name: m.Model, Path: m.Path}, Batches: missing,
+			// Each row goes into the cache as soon as it is known.
+			Checkpoint: func(row memory.Row) error {
+				row.ModelSHA256 = m.SHA256
+				return cache.Put(r.store, memory.Entries, keys[int(row.Batch)], []memory.Row{row})
+			},
+			Progress: func(p sweep.Progress) {
+				clock.measured = measured + p.Done
+				r.log.Step(fmt.Sprintf("%s batch %d (%d/%d); stage: %d/%d models done, %s", label, p.Batch, p.Done, p.Total, i+p.Done/p.Total, len(rows), clock.Left(time.Now())))
+			}})
 		clock.measured = measured + len(missing)
 		if err != nil {
 			return err
 		}
+		r.warnings = append(r.warnings, res.Warnings...)
 	}
 	return nil
 }
@@ -453,7 +462,7 @@ func (r *runner) worker(exe string) sweep.Worker {
 // device stage and the batch sizes, in the order given, that must be
 // measured: those whose entry is not in the cache, or all of them when
 // --force applies to the stage.
-func missingBatches[T deviceRow](r *runner, stage, entries string, m models.Row, batches []int, key func(models.Row, int) (string, error)) (map[int]string, []int, error) {
+func missingBatches[T any](r *runner, stage, entries string, m models.Row, batches []int, key func(models.Row, int) (string, error)) (map[int]string, []int, error) {
 	keys := map[int]string{}
 	var missing []int
 	for _, b := range batches {
@@ -473,22 +482,35 @@ func missingBatches[T deviceRow](r *runner, stage, entries string, m models.Row,
 	return keys, missing, nil
 }
 
-// timingKey identifies one timing measurement.
-func (r *runner) timingKey(m models.Row, batch int) (string, error) {
+// timingConfig is the timing stage's settings for this run, its workers
+// started as w.
+func (r *runner) timingConfig(w sweep.Worker) timing.Config {
 	t := r.cfg.Timing
-	return cache.Key(timing.Schema, "timing", m.SHA256, batch, t.Warmup, t.Runs, t.MinSeconds, t.Rounds, r.fingerprint())
+	return timing.Config{Worker: w, Device: r.dev.Name, NVML: r.dev.MemorySampler == "nvml",
+		Warmup: t.Warmup, Runs: t.Runs, MinSeconds: t.MinSeconds, Rounds: t.Rounds}
 }
 
-// memoryKey identifies one memory measurement; the sampler's defaults are
-// part of the method, so they are part of the key.
+// memoryConfig is the memory stage's settings for this run, its workers
+// started as w.
+func (r *runner) memoryConfig(w sweep.Worker) memory.Config {
+	return memory.Config{Worker: w, Device: r.dev.Name, Sampler: r.dev.MemorySampler}
+}
+
+// timingKey is timing.Key for model m's batch size on this run's device.
+func (r *runner) timingKey(m models.Row, batch int) (string, error) {
+	return timing.Key(r.timingConfig(sweep.Worker{}), m.SHA256, batch, r.fingerprint())
+}
+
+// memoryKey is memory.Key for model m's batch size on this run's device.
 func (r *runner) memoryKey(m models.Row, batch int) (string, error) {
-	mc := memory.Config{Sampler: r.dev.MemorySampler}.WithDefaults()
-	return cache.Key(memory.Schema, "memory", m.SHA256, batch, mc.Runs, mc.IntervalMs, r.fingerprint())
+	return memory.Key(r.memoryConfig(sweep.Worker{}), m.SHA256, batch, r.fingerprint())
 }
 
-// deviceRow is a row that names its model, device and batch.
-type deviceRow interface {
-	timing.Row | memory.Row
+// deviceRow is a pointer to a row of the timing or memory table.
+type deviceRow[T any] interface {
+	*T
+	Cell() sweep.Cell
+	SetModel(name string)
 }
 
 // mergedRows reads a stage's rows for the configured models. Rows belong to
@@ -498,9 +520,19 @@ type deviceRow interface {
 // of the current keys; other devices' rows (a cache copied from a Jetson,
 // say) are matched by the file's sha256 and taken as found, one per model ×
 // device × batch.
-func mergedRows[T deviceRow](r *runner, stage string, rows []models.Row, batches []int, key func(models.Row, int) (string, error)) ([]T, error) {
+func mergedRows[T any, P deviceRow[T]](r *runner, stage string, rows []models.Row, batches []int, key func(models.Row, int) (string, error)) ([]T, error) {
 	var out []T
-	seen := map[string]bool{}
+	seen := map[sweep.Cell]bool{}
+	// add keeps row under model m's config name; another device's row only
+	// when no row for its model × device × batch is kept yet.
+	add := func(row T, m models.Row, other bool) {
+		P(&row).SetModel(m.Model)
+		id := ident(P(&row).Cell())
+		if !other || !seen[id] {
+			seen[id] = true
+			out = append(out, row)
+		}
+	}
 	for _, m := range rows {
 		for _, b := range batches {
 			k, err := key(m, b)
@@ -512,9 +544,7 @@ func mergedRows[T deviceRow](r *runner, stage string, rows []models.Row, batches
 				return nil, err
 			}
 			if ok && len(got) == 1 {
-				row := labelled(got[0], m)
-				out = append(out, row)
-				seen[ident(row)] = true
+				add(got[0], m, false)
 			}
 		}
 	}
@@ -527,50 +557,23 @@ func mergedRows[T deviceRow](r *runner, stage string, rows []models.Row, batches
 		bySHA[m.SHA256] = append(bySHA[m.SHA256], m)
 	}
 	for _, row := range all {
-		f := fields(row)
-		if f.device == r.dev.Name && r.measures() {
+		c := P(&row).Cell()
+		if c.Device == r.dev.Name && r.measures() {
 			continue
 		}
-		for _, m := range bySHA[f.sha] {
-			row := labelled(row, m)
-			if id := ident(row); !seen[id] {
-				seen[id] = true
-				out = append(out, row)
-			}
+		for _, m := range bySHA[c.ModelSHA256] {
+			add(row, m, true)
 		}
 	}
-	slices.SortStableFunc(out, func(a, b T) int { return strings.Compare(ident(a), ident(b)) })
+	slices.SortStableFunc(out, func(a, b T) int {
+		ca, cb := P(&a).Cell(), P(&b).Cell()
+		return cmp.Or(strings.Compare(ca.Model, cb.Model), strings.Compare(ca.Device, cb.Device), cmp.Compare(ca.Batch, cb.Batch))
+	})
 	return out, nil
 }
 
-// labelled returns row under model m's config name.
-func labelled[T deviceRow](row T, m models.Row) T {
-	switch v := any(&row).(type) {
-	case *timing.Row:
-		v.Model = m.Model
-	case *memory.Row:
-		v.Model = m.Model
-	}
-	return row
-}
-
-func ident[T deviceRow](row T) string {
-	f := fields(row)
-	return fmt.Sprintf("%s\x00%s\x00%08d", f.model, f.device, f.batch)
-}
-
-// rowFields are what mergedRows matches and sorts rows by.
-type rowFields struct {
-	model, device, sha string
-	batch              int64
-}
-
-func fields[T deviceRow](row T) rowFields {
-	switch v := any(row).(type) {
-	case timing.Row:
-		return rowFields{v.Model, v.Device, v.ModelSHA256, v.Batch}
-	case memory.Row:
-		return rowFields{v.Model, v.Device, v.ModelSHA256, v.Batch}
-	}
-	return rowFields{}
+// ident is what makes a merged row unique: its model's config name, device
+// and batch size.
+func ident(c sweep.Cell) sweep.Cell {
+	return sweep.Cell{Model: c.Model, Device: c.Device, Batch: c.Batch}
 }

@@ -21,6 +21,14 @@ const (
 	Skipped = "skipped"
 )
 
+// Cell identifies one row of the timing or memory table: the model file,
+// by the name a config gives it and its sha256, the device and the batch
+// size.
+type Cell struct {
+	Model, ModelSHA256, Device string
+	Batch                      int64
+}
+
 // Progress reports how a model's sweep is going.
 type Progress struct {
 	// Model is the model being measured; Batch the batch size starting or just done.

@@ -1,7 +1,7 @@
 // Package memory measures the memory a model needs per batch size on one
 // device: a baseline before the session exists, the static allocation after
 // session creation, and the peak during inference. Every batch size runs in
-// a fresh child process (see Worker; the parent side is Sweep), because a
+// a fresh child process (see Worker; the parent side is Run), because a
 // process's peak resident set (VmHWM) cannot be reset.
 package memory
 

@@ -1,5 +1,7 @@
 package memory
 
+import "github.com/dnnbench/dnnbench/internal/sweep"
+
 // Row is one model × device × batch memory measurement: the memory stage's table.
 // The first nine columns are the stable memory.csv contract.
 type Row struct {
@@ -26,6 +28,14 @@ type Row struct {
 	// to, whatever name a config gives that file (not in CSV).
 	ModelSHA256 string `parquet:"model_sha256" csv:"-"`
 }
+
+// Cell is the model file, device and batch size r is about.
+func (r Row) Cell() sweep.Cell {
+	return sweep.Cell{Model: r.Model, ModelSHA256: r.ModelSHA256, Device: r.Device, Batch: r.Batch}
+}
+
+// SetModel names r's model as a config names its file.
+func (r *Row) SetModel(name string) { r.Model = name }
 
 // Schema is the version of this stage's rows and method in cache keys, and
 // Entries the cache folder of its rows (see timing.Schema).

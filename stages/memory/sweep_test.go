@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,13 +16,25 @@ import (
 	"github.com/dnnbench/dnnbench/stages/models/zoo"
 )
 
+// collect runs a sweep and returns the rows it gave its Checkpoint, after
+// checking that they are the result's rows, and its progress reports.
 func collect(t *testing.T, cfg Config, m Model, batches []int) ([]Row, []sweep.Progress, error) {
 	t.Helper()
 	var rows []Row
 	var prog []sweep.Progress
-	err := Sweep(context.Background(), cfg, m, batches, func(r Row) error { rows = append(rows, r); return nil },
-		func(p sweep.Progress) { prog = append(prog, p) })
-	return rows, prog, err
+	res, err := Run(context.Background(), cfg, Inputs{Model: m, Batches: batches,
+		Checkpoint: func(r Row) error { rows = append(rows, r); return nil },
+		Progress:   func(p sweep.Progress) { prog = append(prog, p) }})
+	if err != nil {
+		if res != nil {
+			t.Errorf("Run returned a result with its error %v", err)
+		}
+		return rows, prog, err
+	}
+	if !reflect.DeepEqual(res.Rows, rows) {
+		t.Errorf("result rows %s differ from the checkpointed rows %s", rowStatuses(res.Rows), rowStatuses(rows))
+	}
+	return rows, prog, nil
 }
 
 func rowStatuses(rows []Row) string {
@@ -91,11 +104,11 @@ func TestSweepOOMThenSkipped(t *testing.T) {
 func TestSweepGoOutOfMemoryIsOOM(t *testing.T) {
 	cfg := testConfig(t, envOOMAt+"=4")
 	m := Model{Name: "tiny", Path: writeModel(t, testmodel.Spec{})}
-	var rows []Row
-	err := Sweep(context.Background(), cfg, m, []int{1, 4, 8}, func(r Row) error { rows = append(rows, r); return nil }, nil)
+	res, err := Run(context.Background(), cfg, Inputs{Model: m, Batches: []int{1, 4, 8}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	rows := res.Rows
 	if len(rows) != 3 || rows[0].Status != "ok" || rows[1].Status != "oom" || rows[2].Status != "skipped" {
 		t.Fatalf("rows %+v, want ok, oom, skipped", rows)
 	}

@@ -56,12 +56,11 @@ func BenchmarkHarnessOverhead(b *testing.B) {
 				defer batch.Close()
 				Fill(batch.Input())
 				stage := func() float64 {
-					var row Row
-					_, err := Sweep(context.Background(), cfg, Model{Name: arch, Path: path}, []int{n},
-						func(r Row) error { row = r; return nil }, nil)
+					res, err := Run(context.Background(), cfg, Inputs{Model: Model{Name: arch, Path: path}, Batches: []int{n}})
 					if err != nil {
 						b.Fatal(err)
 					}
+					row := res.Rows[0]
 					if row.Status != "ok" || len(row.SamplesMs) < cfg.Runs {
 						b.Fatalf("%s batch %d: status %q, %d samples: %s", arch, n, row.Status, len(row.SamplesMs), row.Error)
 					}

@@ -166,13 +166,13 @@ func sortedCells(rows map[cellID]Row) []cellID {
 func sweepAll(b *testing.B, cfg Config, ms []Model, batches []int, remeasure int) map[cellID]Row {
 	out := map[cellID]Row{}
 	run := func(m Model, bs []int) {
-		_, err := Sweep(context.Background(), cfg, m, bs, func(r Row) error {
-			out[cellID{r.Model, r.Batch}] = r
-			cfg.CanaryRefMs = FastestCanary(cfg.CanaryRefMs, r) // as the pipeline does
-			return nil
-		}, nil)
+		res, err := Run(context.Background(), cfg, Inputs{Model: m, Batches: bs})
 		if err != nil {
 			b.Fatal(err)
+		}
+		for _, r := range res.Rows {
+			out[cellID{r.Model, r.Batch}] = r
+			cfg.CanaryRefMs = FastestCanary(cfg.CanaryRefMs, r) // as the pipeline does
 		}
 	}
 	for _, m := range ms {

@@ -1,6 +1,6 @@
 // Package timing measures inference latency per model and batch size on one
 // device. Each model runs in a fresh child process (see Worker) so models
-// cannot disturb each other; the parent (see Sweep) turns the child's raw
+// cannot disturb each other; the parent (see Run) turns the child's raw
 // samples into rows with medians, percentiles and confidence intervals.
 package timing
 

@@ -1,6 +1,10 @@
 package timing
 
-import "math"
+import (
+	"math"
+
+	"github.com/dnnbench/dnnbench/internal/sweep"
+)
 
 // Row is one model × device × batch timing: the timing stage's table.
 // The first fifteen columns are the stable timing.csv contract, then stable
@@ -145,6 +149,14 @@ func (r *Row) setRounds(rounds []Round, e Estimate, ref float64) {
 	r.Stable, r.UnstableReason = e.Stable, e.Reason
 	fill(r, e.Stats)
 }
+
+// Cell is the model file, device and batch size r is about.
+func (r Row) Cell() sweep.Cell {
+	return sweep.Cell{Model: r.Model, ModelSHA256: r.ModelSHA256, Device: r.Device, Batch: r.Batch}
+}
+
+// SetModel names r's model as a config names its file.
+func (r *Row) SetModel(name string) { r.Model = name }
 
 // Schema is the version of this stage's rows and method in cache keys, and
 // Entries the cache folder of its rows: bump Schema when the rows or the

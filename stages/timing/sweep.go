@@ -1,111 +1,14 @@
 package timing
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"math"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/dnnbench/dnnbench/internal/conditions"
-	"github.com/dnnbench/dnnbench/internal/onnxrt"
 	"github.com/dnnbench/dnnbench/internal/sweep"
 )
-
-// Sweep times model m at each batch size in a fresh child process (see
-// Worker: interleaved rounds) and delivers one row per batch size to onRow,
-// in ascending batch order, once the child is done: "ok" rows with the
-// stability rule's statistics (Judge); an "oom" or "error" row for the
-// batch that failed (or was in flight when the child died), then "skipped"
-// rows for the larger ones. Pass only the batch sizes still missing from
-// the cache, or those re-measured (with m.Prior). progress may be nil. It
-// returns the conditions the child recorded (zero if it never made a
-// session). The error is non-nil when the sweep could not run at all (bad
-// config, device unusable, ctx cancelled) or onRow failed; a model that
-// fails is rows, not an error.
-func Sweep(ctx context.Context, cfg Config, m Model, batches []int, onRow func(Row) error, progress func(sweep.Progress)) (conditions.Conditions, error) {
-	var cond conditions.Conditions
-	if err := cfg.Validate(); err != nil {
-		return cond, err
-	}
-	bs, err := sweep.Batches(batches)
-	if err != nil {
-		return cond, fmt.Errorf("timing: %s: %w", m.Name, err)
-	}
-	if len(bs) == 0 {
-		return cond, nil
-	}
-	lib, err := cfg.Library("timing", cfg.Device)
-	if err != nil {
-		return cond, err
-	}
-	if progress == nil {
-		progress = func(sweep.Progress) {}
-	}
-	gpu, _ := cfg.GPU() // checked by Validate
-	req := request{
-		Request: sweep.Request{Model: m.Name, Path: m.Path, LibPath: lib, Session: cfg.Session},
-		Batches: bs, Warmup: cfg.Warmup, Runs: cfg.Runs, MinSeconds: cfg.MinSeconds, Rounds: cfg.Rounds, NVML: cfg.NVML, GPU: gpu,
-	}
-	start := time.Now()
-	child, err := cfg.Start(ctx, "timing", req)
-	if err != nil {
-		return cond, fmt.Errorf("timing: %s: %w", m.Name, err)
-	}
-	defer func() {
-		child.Kill()
-		_ = child.Wait() // reap it; its error, if any, was reported already
-	}()
-
-	s := newSweepState(cfg, m, bs)
-	report := func(batch int) {
-		done := s.done()
-		progress(sweep.Progress{Model: m.Name, Batch: batch, Done: done, Total: len(bs),
-			Elapsed: time.Since(start), ETA: estimate(cfg, bs[min(done, len(bs)):], s.perImageMs)})
-	}
-	for {
-		var ev event
-		err := child.Next(&ev)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			child.Kill()
-			_ = child.Wait()
-			return cond, fmt.Errorf("timing: %s: %w", m.Name, err)
-		}
-		if ev.Kind == evSession && ev.Conditions != nil {
-			cond = *ev.Conditions
-		}
-		if ev.Kind == evFatal && ev.ProviderMissing {
-			return cond, sweep.DeviceError("timing", cfg.Device, fmt.Errorf("%s (%s)", ev.Message, onnxrt.ProviderHint(cfg.Session.Provider)))
-		}
-		if err := s.handle(ev); err != nil {
-			return cond, err
-		}
-		if ev.Kind == evBegin || ev.Kind == evRound {
-			report(ev.Batch)
-		}
-	}
-	werr := child.Wait()
-	if err := ctx.Err(); err != nil {
-		return cond, err
-	}
-	status, ended := sweep.Ended(werr, "worker ended before this batch size")
-	rows, err := s.rows(ended, status)
-	if err != nil {
-		return cond, err
-	}
-	for _, r := range rows {
-		if err := onRow(r); err != nil {
-			return cond, fmt.Errorf("timing: %s batch %d: %w", r.Model, r.Batch, err)
-		}
-	}
-	progress(sweep.Progress{Model: m.Name, Batch: bs[len(bs)-1], Done: len(bs), Total: len(bs), Elapsed: time.Since(start)})
-	return cond, nil
-}
 
 // cellState is what a sweep has heard about one batch size.
 type cellState struct {

@@ -20,33 +20,28 @@ import (
 // collect runs a sweep and returns its rows and progress reports.
 func collect(t *testing.T, cfg Config, m Model, batches []int) ([]Row, []sweep.Progress, error) {
 	t.Helper()
-	var rows []Row
 	var prog []sweep.Progress
-	_, err := Sweep(context.Background(), cfg, m, batches, func(r Row) error {
-		rows = append(rows, r)
-		return nil
-	}, func(p sweep.Progress) { prog = append(prog, p) })
-	return rows, prog, err
-}
-
-func statuses(rows []Row) string {
-	var s []string
-	for _, r := range rows {
-		s = append(s, strings.Join([]string{itoa(r.Batch), r.Status}, ":"))
+	res, err := Run(context.Background(), cfg, Inputs{Model: m, Batches: batches, Progress: func(p sweep.Progress) { prog = append(prog, p) }})
+	if err != nil {
+		if res != nil {
+			t.Errorf("Run returned a result with its error %v", err)
+		}
+		return nil, prog, err
 	}
-	return strings.Join(s, " ")
-}
-
-func itoa(n int64) string { return strings.TrimSpace(strings.Repeat(" ", 0) + formatInt(n)) }
-
-func formatInt(n int64) string {
-	return strings.TrimLeft(strings.Replace(string(rune('0'+n%10)), "", "", 0), "") // replaced below
+	return res.Rows, prog, nil
 }
 
 func TestSweepOK(t *testing.T) {
 	cfg := testConfig(t)
 	m := Model{Name: "tiny", Path: writeModel(t, testmodel.Spec{})}
-	cond, err := Sweep(context.Background(), cfg, m, []int{4, 1, 2, 2}, func(r Row) error {
+	res, err := Run(context.Background(), cfg, Inputs{Model: m, Batches: []int{4, 1, 2, 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rowStatuses(res.Rows); got != "1:ok 2:ok 4:ok" {
+		t.Errorf("rows %q, want one ok row per distinct batch size, ascending", got)
+	}
+	for _, r := range res.Rows {
 		if r.Status != sweep.OK {
 			t.Errorf("batch %d: status %s (%s)", r.Batch, r.Status, r.Error)
 		}
@@ -84,12 +79,8 @@ func TestSweepOK(t *testing.T) {
 		if r.Model != "tiny" || r.Device != "cpu" || r.Provider != "cpu" || r.Threads != 1 {
 			t.Errorf("batch %d: identity columns wrong: %+v", r.Batch, r)
 		}
-		return nil
-	}, nil)
-	if err != nil {
-		t.Fatal(err)
 	}
-	if cond.ORTVersion == "" || cond.Provider != "cpu" || cond.IntraOpThreads != 1 || cond.LogicalCPUs < 1 {
+	if cond := res.Conditions; cond.ORTVersion == "" || cond.Provider != "cpu" || cond.IntraOpThreads != 1 || cond.LogicalCPUs < 1 {
 		t.Errorf("conditions not recorded: %+v", cond)
 	}
 }
@@ -304,33 +295,21 @@ func TestSweepCancelled(t *testing.T) {
 	cfg.MinSeconds = 30
 	m := Model{Name: "tiny", Path: writeModel(t, testmodel.Spec{})}
 	ctx, cancel := context.WithCancel(context.Background())
-	var rows []Row
 	start := time.Now()
-	_, err := Sweep(ctx, cfg, m, []int{1}, func(r Row) error { rows = append(rows, r); return nil },
-		func(p sweep.Progress) {
+	res, err := Run(ctx, cfg, Inputs{Model: m, Batches: []int{1},
+		Progress: func(p sweep.Progress) {
 			if p.Done == 0 {
 				cancel()
 			}
-		})
+		}})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err %v, want context.Canceled", err)
 	}
-	if len(rows) != 0 {
-		t.Errorf("a cancelled sweep wrote rows for the batch in flight: %v", rowStatuses(rows))
+	if res != nil {
+		t.Errorf("a cancelled sweep returned rows for the batch in flight: %v", rowStatuses(res.Rows))
 	}
 	if time.Since(start) > 20*time.Second {
 		t.Errorf("cancellation did not stop the child")
-	}
-}
-
-func TestSweepOnRowErrorStops(t *testing.T) {
-	cfg := testConfig(t)
-	m := Model{Name: "tiny", Path: writeModel(t, testmodel.Spec{})}
-	boom := errors.New("disk full")
-	n := 0
-	_, err := Sweep(context.Background(), cfg, m, []int{1, 2}, func(Row) error { n++; return boom }, nil)
-	if !errors.Is(err, boom) || n != 1 {
-		t.Fatalf("err %v after %d rows; want the callback's error after 1", err, n)
 	}
 }
 
@@ -405,11 +384,11 @@ func TestSweepRecordsNVMLNote(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.NVML = true
 	m := Model{Name: "tiny", Path: writeModel(t, testmodel.Spec{})}
-	cond, err := Sweep(context.Background(), cfg, m, []int{1}, func(Row) error { return nil }, nil)
+	res, err := Run(context.Background(), cfg, Inputs{Model: m, Batches: []int{1}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cond.GPUs) == 0 && !strings.Contains(strings.Join(cond.Notes, " "), "libnvidia-ml.so.1") {
+	if cond := res.Conditions; len(cond.GPUs) == 0 && !strings.Contains(strings.Join(cond.Notes, " "), "libnvidia-ml.so.1") {
 		t.Errorf("no GPU facts and no note why: %+v", cond)
 	}
 }

@@ -2,7 +2,7 @@
 
 // Record writes samples.csv: real batch latencies, in milliseconds, of two
 // tiny test models (internal/testmodel) timed by the timing stage's own
-// Sweep and Worker on the CPU. Run from the repository root:
+// Run and Worker on the CPU. Run from the repository root:
 //
 //	go run ./stages/compare/testdata/record.go > stages/compare/testdata/samples.csv
 package main
@@ -16,6 +16,7 @@ import (
 	"strconv"
 
 	"github.com/dnnbench/dnnbench/internal/onnxrt"
+	"github.com/dnnbench/dnnbench/internal/sweep"
 	"github.com/dnnbench/dnnbench/internal/testmodel"
 	"github.com/dnnbench/dnnbench/stages/timing"
 )
@@ -41,7 +42,7 @@ func run() error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	cfg := timing.Config{Exe: exe, Device: "cpu", Session: onnxrt.Options{Provider: "cpu", IntraOpThreads: 1, InterOpThreads: 1},
+	cfg := timing.Config{Worker: sweep.Worker{Exe: exe, Session: onnxrt.Options{Provider: "cpu", IntraOpThreads: 1, InterOpThreads: 1}}, Device: "cpu",
 		Warmup: 20, Runs: 120, Rounds: 3}
 	w := csv.NewWriter(os.Stdout)
 	w.Write([]string{"series", "batch", "round", "ms"})
@@ -53,17 +54,17 @@ func run() error {
 		if err := testmodel.Write(path, m.spec); err != nil {
 			return err
 		}
-		_, err := timing.Sweep(ctx, cfg, timing.Model{Name: m.series, Path: path}, []int{1, 8}, func(r timing.Row) error {
+		res, err := timing.Run(ctx, cfg, timing.Inputs{Model: timing.Model{Name: m.series, Path: path}, Batches: []int{1, 8}})
+		if err != nil {
+			return err
+		}
+		for _, r := range res.Rows {
 			if r.Status != "ok" {
 				return fmt.Errorf("%s batch %d: %s %s", m.series, r.Batch, r.Status, r.Error)
 			}
 			for i, x := range r.SamplesMs {
 				w.Write([]string{m.series, strconv.FormatInt(r.Batch, 10), strconv.FormatInt(r.SampleRound[i], 10), strconv.FormatFloat(x, 'g', -1, 64)})
 			}
-			return nil
-		}, nil)
-		if err != nil {
-			return err
 		}
 	}
 	w.Flush()
