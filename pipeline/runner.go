@@ -325,6 +325,7 @@ func (r *runner) timing(ctx context.Context, rows []models.Row) error {
 	clock := newStageClock(time.Now(), len(rows)*len(t.BatchSizes))
 	// unstable holds, per model index, this run's unstable "ok" rows.
 	unstable := map[int][]timing.Row{}
+	var canaries []float64 // every round's host canary so far
 	measure := func(i int, m models.Row, label string, batches []int, prior []timing.Row) error {
 		delete(unstable, i)
 		if prior != nil {
@@ -359,9 +360,10 @@ func (r *runner) timing(ctx context.Context, rows []models.Row) error {
 			if row.Status == sweep.OK && !row.Stable {
 				unstable[i] = append(unstable[i], row)
 			}
-			// Later models' rounds are judged against the fastest host
-			// canary of the run so far.
-			tc.CanaryRefMs = timing.FastestCanary(tc.CanaryRefMs, row)
+			// Later models' rounds are judged against the canary
+			// reference of the run so far.
+			canaries = append(canaries, row.LatestCanaries()...)
+			tc.CanaryRefMs = timing.CanaryReference(canaries)
 		}
 		r.warnings = append(r.warnings, res.Warnings...)
 		if res.Conditions.ORTVersion != "" {

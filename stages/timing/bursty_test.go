@@ -78,7 +78,7 @@ func BenchmarkBurstyLoad(b *testing.B) {
 		stop()
 		quiet2 := sweepAll(b, cfg, ms, batches, 0)
 
-		b.Logf("%-20s %5s %9s %9s %9s %6s %6s %-6s %s", "model", "batch", "quiet1", "quiet2", "loaded", "q2/q1", "ratio", "stable", "attempts; round medians (other cores, canary/fastest) *used; reason")
+		b.Logf("%-20s %5s %9s %9s %9s %6s %6s %-6s %s", "model", "batch", "quiet1", "quiet2", "loaded", "q2/q1", "ratio", "stable", "attempts; round medians (other cores, canary/reference) *used; reason")
 		stable, within := 0, 0
 		for _, k := range sortedCells(loaded) {
 			q1, q2, l := quiet1[k], quiet2[k], loaded[k]
@@ -116,7 +116,7 @@ func BenchmarkBurstyLoad(b *testing.B) {
 }
 
 // roundsText lists a row's round medians with other processes' load and
-// the canary's slowdown against the run's fastest, the rounds the estimate
+// the canary's slowdown against the run's reference, the rounds the estimate
 // used starred.
 func roundsText(r Row) string {
 	used := map[int64]bool{}
@@ -162,9 +162,10 @@ func sortedCells(rows map[cellID]Row) []cellID {
 
 // sweepAll times every model, then re-measures unstable cells up to
 // remeasure times, pooling the attempts and judging against the sweep's
-// fastest canary as the pipeline does.
+// canary reference as the pipeline does.
 func sweepAll(b *testing.B, cfg Config, ms []Model, batches []int, remeasure int) map[cellID]Row {
 	out := map[cellID]Row{}
+	var canaries []float64
 	run := func(m Model, bs []int) {
 		res, err := Run(context.Background(), cfg, Inputs{Model: m, Batches: bs})
 		if err != nil {
@@ -172,7 +173,8 @@ func sweepAll(b *testing.B, cfg Config, ms []Model, batches []int, remeasure int
 		}
 		for _, r := range res.Rows {
 			out[cellID{r.Model, r.Batch}] = r
-			cfg.CanaryRefMs = FastestCanary(cfg.CanaryRefMs, r) // as the pipeline does
+			canaries = append(canaries, r.LatestCanaries()...) // as the pipeline does
+			cfg.CanaryRefMs = CanaryReference(canaries)
 		}
 	}
 	for _, m := range ms {

@@ -10,16 +10,22 @@ import (
 // CanaryRuns is how many times the canary runs after each round; the
 // round's canary time is their median, so one run slowed by the session's
 // threads winding down does not count.
-const CanaryRuns = 5
+const CanaryRuns = 7
 
-// canaryBytes is the memory each canary thread streams through per run:
+// CanaryPause is how long the canary waits after a round: ONNX Runtime's
+// threads spin for a while after a Run, and a canary timed beside them
+// measured them (1.2–1.8 ms against 0.9 ms alone right after the runs;
+// back to 1.0 ms after 50–100 ms).
+const CanaryPause = 100 * time.Millisecond
+
+// CanaryBytes is the memory each canary thread streams through per run:
 // larger than a core's L2, so the canary feels memory contention as well as
 // a slower or preempted core.
-const canaryBytes = 2 << 20
+const CanaryBytes = 4 << 20
 
 // canaryFLOPs is the length of each canary thread's chain of dependent
-// multiply-adds per run: about half a millisecond on a 2020s core.
-const canaryFLOPs = 1 << 19
+// multiply-adds per run: about a millisecond on a 2020s core.
+const canaryFLOPs = 1 << 20
 
 // canary is a fixed task of arithmetic and memory traffic on as many
 // threads as the session uses. Timed beside each round, it sees what
@@ -39,7 +45,7 @@ func newCanary(threads int) *canary {
 	}
 	c := &canary{bufs: make([][]float64, threads), sink: make([]float64, threads)}
 	for i := range c.bufs {
-		c.bufs[i] = make([]float64, canaryBytes/8)
+		c.bufs[i] = make([]float64, CanaryBytes/8)
 		for j := range c.bufs[i] {
 			c.bufs[i][j] = float64(j%7) * 0.25
 		}
@@ -70,8 +76,10 @@ func (c *canary) once() time.Duration {
 	return time.Since(start)
 }
 
-// Canary runs the task CanaryRuns times and returns the median time.
+// Canary waits CanaryPause, then runs the task CanaryRuns times and
+// returns the median time.
 func (c *canary) Canary() (time.Duration, bool) {
+	time.Sleep(CanaryPause)
 	ds := make([]time.Duration, CanaryRuns)
 	for i := range ds {
 		ds[i] = c.once()
@@ -80,16 +88,34 @@ func (c *canary) Canary() (time.Duration, bool) {
 	return ds[CanaryRuns/2], true
 }
 
-// FastestCanary returns the fastest host canary time, in milliseconds,
-// among rows' rounds and refMs (0 when none): the reference the next
-// sweep's rows are judged against (Config.CanaryRefMs).
-func FastestCanary(refMs float64, rows ...Row) float64 {
-	for _, r := range rows {
-		for _, c := range r.RoundCanaryMs {
-			if c > 0 && (refMs <= 0 || c < refMs) {
-				refMs = c
-			}
+// CanaryReference is the canary time rounds are judged against, from the
+// canary times (ms) of a run's rounds so far: their lower decile (linear
+// interpolation; the fastest when there are few), robust to the odd
+// canary that runs fast by luck. NaN and non-positive times are ignored;
+// 0 when none is left.
+func CanaryReference(canaries []float64) float64 {
+	var xs []float64
+	for _, c := range canaries {
+		if c > 0 {
+			xs = append(xs, c)
 		}
 	}
-	return refMs
+	if len(xs) == 0 {
+		return 0
+	}
+	sort.Float64s(xs)
+	return quantile(xs, 0.1)
+}
+
+// LatestCanaries returns the canary times of the row's last attempt: what
+// a sweep adds to the run's canaries (earlier attempts were added when
+// they were measured).
+func (r Row) LatestCanaries() []float64 {
+	var out []float64
+	for i, c := range r.RoundCanaryMs {
+		if i < len(r.RoundAttempt) && r.RoundAttempt[i] == r.Attempts {
+			out = append(out, c)
+		}
+	}
+	return out
 }

@@ -50,10 +50,11 @@ type Config struct {
 	// this many interleaved rounds (at least 1; recommended DefaultRounds),
 	// each with ⌈Runs/Rounds⌉ runs and MinSeconds/Rounds.
 	Rounds int
-	// CanaryRefMs is the fastest host canary time, in milliseconds, seen so
-	// far in this run (0 when none): rounds after which the canary ran more
-	// than MaxCanarySlowdown slower are not clean (see Judge). The pipeline
-	// lowers it as rows arrive (FastestCanary).
+	// CanaryRefMs is the run's host canary reference in milliseconds:
+	// CanaryReference of every round's canary so far in this run (0 when
+	// none). Rounds after which the canary ran more than MaxCanarySlowdown
+	// slower are not clean (see Judge). The pipeline updates it as rows
+	// arrive (Row.LatestCanaries).
 	CanaryRefMs float64
 }
 

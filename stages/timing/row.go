@@ -74,8 +74,8 @@ type Row struct {
 	RoundOtherCPU []float64 `parquet:"round_other_cpu_cores,list" csv:"-"`
 	UsedRounds    []int64   `parquet:"used_rounds,list" csv:"-"`
 	// RoundCanaryMs is each round's host canary time in milliseconds (NaN
-	// when not recorded), and CanaryRefMs the fastest canary the verdict
-	// judged them against (NaN when none; see Judge).
+	// when not recorded), and CanaryRefMs the reference the verdict judged
+	// them against (NaN when none; see Judge).
 	RoundCanaryMs []float64 `parquet:"round_canary_ms,list" csv:"-"`
 	CanaryRefMs   float64   `parquet:"canary_ref_ms" csv:"-"`
 }

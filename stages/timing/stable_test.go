@@ -206,9 +206,13 @@ func TestSlowHostInEveryRoundIsUnstable(t *testing.T) {
 	if !alone[0].Stable {
 		t.Errorf("slow in every round, no reference: unstable (%s); the rounds agree", alone[0].UnstableReason)
 	}
-	ref := FastestCanary(0, clean...)
-	if ref != 1 {
-		t.Fatalf("fastest canary of the clean rows %v ms, want 1", ref)
+	var cs []float64
+	for _, r := range clean {
+		cs = append(cs, r.LatestCanaries()...)
+	}
+	ref := CanaryReference(cs)
+	if ref != 1 || len(cs) != 9 {
+		t.Fatalf("canary reference of the clean rows' %d canaries %v ms, want 9 and 1", len(cs), ref)
 	}
 	rows := sweepScriptedRef(t, &scripted{canary: true, slow: all}, nil, ref)
 	blind := sweepScriptedRef(t, &scripted{slow: all}, nil, ref)
@@ -216,7 +220,7 @@ func TestSlowHostInEveryRoundIsUnstable(t *testing.T) {
 		t.Errorf("without canaries a slow sweep was caught (%s): the test does not test the canary", blind[0].UnstableReason)
 	}
 	for i, r := range rows {
-		if r.Stable || !strings.Contains(r.UnstableReason, "host slow in 3 of 3 rounds (canary up to 1.60×") {
+		if r.Stable || !strings.Contains(r.UnstableReason, "host slow in 3 of 3 rounds (canary up to 1.60× the run's reference > 1.5)") {
 			t.Errorf("batch %d: stable %v (%q); want unstable, host slow", r.Batch, r.Stable, r.UnstableReason)
 		}
 		if ratio := r.LatencyMsMedian / clean[i].LatencyMsMedian; math.Abs(ratio-burstFactor) > 0.03 {
@@ -234,8 +238,8 @@ func TestSlowHostInEveryRoundIsUnstable(t *testing.T) {
 
 func TestCanaryRef(t *testing.T) {
 	rs := []Round{{CanaryMs: 2}, {CanaryMs: math.NaN()}, {CanaryMs: 1.5}}
-	if got := CanaryRef(rs, 0); got != 1.5 {
-		t.Errorf("CanaryRef without a run reference = %v, want the rounds' fastest 1.5", got)
+	if got := CanaryRef(rs, 0); math.Abs(got-1.55) > 1e-12 {
+		t.Errorf("CanaryRef without a run reference = %v, want the lower decile of 1.5 and 2, 1.55", got)
 	}
 	if got := CanaryRef(rs, 1.2); got != 1.2 {
 		t.Errorf("CanaryRef with the run's 1.2 = %v", got)
@@ -243,8 +247,17 @@ func TestCanaryRef(t *testing.T) {
 	if got := CanaryRef([]Round{{CanaryMs: math.NaN()}}, 0); !math.IsInf(got, 1) {
 		t.Errorf("CanaryRef without any canary = %v, want +Inf (no round slow)", got)
 	}
-	if got := FastestCanary(3, Row{RoundCanaryMs: []float64{math.NaN(), 2.5}}, Row{}); got != 2.5 {
-		t.Errorf("FastestCanary = %v, want 2.5", got)
+	// One lucky fast canary among many does not set the reference.
+	cs := []float64{0.6, math.NaN(), 0}
+	for i := range 20 {
+		cs = append(cs, 1+0.01*float64(i))
+	}
+	if got := CanaryReference(cs); got < 0.99 || got > 1.02 {
+		t.Errorf("CanaryReference = %v, want the lower decile near 1.0, not the outlier 0.6", got)
+	}
+	r := Row{Attempts: 2, RoundAttempt: []int64{1, 1, 2, 2}, RoundCanaryMs: []float64{1, 2, 3, 4}}
+	if got := fmt.Sprint(r.LatestCanaries()); got != "[3 4]" {
+		t.Errorf("LatestCanaries = %s, want the second attempt's [3 4]", got)
 	}
 }
 
