@@ -322,22 +322,29 @@ func (r *runner) timing(ctx context.Context, rows []models.Row) error {
 	if err := tc.Validate(); err != nil {
 		return err
 	}
-	clock := newStageClock(time.Now(), len(rows)*len(t.BatchSizes))
+	procs := max(t.Processes, 1)
+	clock := newStageClock(time.Now(), len(rows)*len(t.BatchSizes)*procs)
 	// unstable holds, per model index, this run's unstable "ok" rows.
 	unstable := map[int][]timing.Row{}
 	var canaries []float64 // every round's host canary so far
-	measure := func(i int, m models.Row, label string, batches []int, prior []timing.Row) error {
+	// measure runs one worker process over model i's batches, pooling
+	// prior; remeasure marks work beyond the first pass, last the model's
+	// last process of the first pass.
+	measure := func(i int, m models.Row, label string, batches []int, prior []timing.Row, remeasure, last bool) ([]timing.Row, error) {
 		delete(unstable, i)
-		if prior != nil {
+		if remeasure {
 			clock.total += len(batches) // re-measuring adds work to the stage
 		}
 		measured := clock.measured
 		res, err := timing.Run(ctx, tc, timing.Inputs{Model: timing.Model{Name: m.Model, Path: m.Path, Prior: prior}, Batches: batches,
 			Progress: func(p sweep.Progress) {
 				clock.measured = measured + p.Done
-				// A model counts as done once its whole sweep is (re-measuring: all are).
-				done := i + p.Done/p.Total
-				if prior != nil {
+				// A model counts as done once its last process is (re-measuring: all are).
+				done := i
+				if last {
+					done += p.Done / p.Total
+				}
+				if remeasure {
 					done = len(rows)
 				}
 				r.log.Step(fmt.Sprintf("%s batch %d (%d/%d, model ETA %s); stage: %d/%d models done, %s",
@@ -345,7 +352,7 @@ func (r *runner) timing(ctx context.Context, rows []models.Row) error {
 			}})
 		clock.measured = measured + len(batches)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		// Into the cache before the next model: a later failure loses none of these.
 		for _, row := range res.Rows {
@@ -355,7 +362,7 @@ func (r *runner) timing(ctx context.Context, rows []models.Row) error {
 				err = cache.Put(r.store, timing.Entries, key, []timing.Row{row})
 			}
 			if err != nil {
-				return fmt.Errorf("timing: %s batch %d: %w", row.Model, row.Batch, err)
+				return nil, fmt.Errorf("timing: %s batch %d: %w", row.Model, row.Batch, err)
 			}
 			if row.Status == sweep.OK && !row.Stable {
 				unstable[i] = append(unstable[i], row)
@@ -368,21 +375,42 @@ func (r *runner) timing(ctx context.Context, rows []models.Row) error {
 		r.warnings = append(r.warnings, res.Warnings...)
 		if res.Conditions.ORTVersion != "" {
 			r.conds = &res.Conditions
-			return r.saveConditions(res.Conditions)
+			return res.Rows, r.saveConditions(res.Conditions)
 		}
-		return nil
+		return res.Rows, nil
 	}
 	for i, m := range rows {
 		_, missing, err := missingBatches[timing.Row](r, "timing", timing.Entries, m, t.BatchSizes, r.timingKey)
 		if err != nil {
 			return err
 		}
-		clock.cached += len(t.BatchSizes) - len(missing)
+		clock.cached += (len(t.BatchSizes) - len(missing)) * procs
 		if len(missing) == 0 {
 			continue
 		}
-		if err := measure(i, m, fmt.Sprintf("timing   [%d/%d] %s", i+1, len(rows), m.Model), missing, nil); err != nil {
-			return err
+		// Each model is timed by procs worker processes in turn, each
+		// pooling the rounds of the ones before (see timing.Config.Processes).
+		var prior []timing.Row
+		for p := 1; p <= procs; p++ {
+			label := fmt.Sprintf("timing   [%d/%d] %s", i+1, len(rows), m.Model)
+			if procs > 1 {
+				label += fmt.Sprintf(" (process %d/%d)", p, procs)
+			}
+			got, err := measure(i, m, label, missing, prior, false, p == procs)
+			if err != nil {
+				return err
+			}
+			asked := len(missing)
+			prior, missing = nil, nil
+			for _, row := range got {
+				if row.Status == sweep.OK {
+					prior, missing = append(prior, row), append(missing, int(row.Batch))
+				}
+			}
+			clock.total -= (asked - len(missing)) * (procs - p) // failed cells are not timed again
+			if len(missing) == 0 {
+				break
+			}
 		}
 	}
 	start := time.Now()
@@ -406,7 +434,7 @@ func (r *runner) timing(ctx context.Context, rows []models.Row) error {
 				batches = append(batches, int(p.Batch))
 			}
 			label := fmt.Sprintf("timing   re-measure %d/%d [%d/%d] %s", pass, t.MaxRemeasure, i+1, len(rows), m.Model)
-			if err := measure(i, m, label, batches, prior); err != nil {
+			if _, err := measure(i, m, label, batches, prior, true, false); err != nil {
 				return err
 			}
 		}
@@ -489,7 +517,7 @@ func missingBatches[T any](r *runner, stage, entries string, m models.Row, batch
 func (r *runner) timingConfig(w sweep.Worker) timing.Config {
 	t := r.cfg.Timing
 	return timing.Config{Worker: w, Device: r.dev.Name, NVML: r.dev.MemorySampler == "nvml",
-		Warmup: t.Warmup, Runs: t.Runs, MinSeconds: t.MinSeconds, Rounds: t.Rounds}
+		Warmup: t.Warmup, Runs: t.Runs, MinSeconds: t.MinSeconds, Rounds: t.Rounds, Processes: t.Processes}
 }
 
 // memoryConfig is the memory stage's settings for this run, its workers

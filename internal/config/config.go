@@ -136,6 +136,11 @@ type Timing struct {
 	// Rounds splits each batch size's timed runs and min_seconds into this
 	// many interleaved rounds; default 3 (or runs, when fewer).
 	Rounds int `yaml:"rounds"`
+	// Processes is how many fresh worker processes time each model, one
+	// after the other, each warming up again and doing its rounds with its
+	// share of runs and min_seconds; a stable cell needs agreeing rounds
+	// from two of them. Default 2 (or runs/rounds, when fewer).
+	Processes int `yaml:"processes"`
 	// MaxRemeasure is how many times an unstable cell is measured again
 	// after the first pass; default 2 (0: never).
 	MaxRemeasure int `yaml:"max_remeasure"`
@@ -238,6 +243,9 @@ func (c *Config) applyDefaults(has func(path ...string) bool) {
 	}
 	if !has("timing", "rounds") {
 		c.Timing.Rounds = max(min(3, c.Timing.Runs), 1)
+	}
+	if !has("timing", "processes") {
+		c.Timing.Processes = max(min(2, c.Timing.Runs/max(c.Timing.Rounds, 1)), 1)
 	}
 	if !has("timing", "max_remeasure") {
 		c.Timing.MaxRemeasure = 2
@@ -419,6 +427,9 @@ func (c *Config) validate(at func(path ...string) string) error {
 	}
 	if c.Timing.Rounds < 1 || c.Timing.Rounds > c.Timing.Runs {
 		bad(at("timing", "rounds"), "timing.rounds: %d must be between 1 and runs (%d): each round needs a timed run", c.Timing.Rounds, c.Timing.Runs)
+	}
+	if c.Timing.Processes < 1 || c.Timing.Rounds >= 1 && c.Timing.Processes*c.Timing.Rounds > c.Timing.Runs {
+		bad(at("timing", "processes"), "timing.processes: %d must be at least 1 and processes × rounds (%d) at most runs (%d): each round needs a timed run", c.Timing.Processes, c.Timing.Processes*c.Timing.Rounds, c.Timing.Runs)
 	}
 	if c.Timing.MaxRemeasure < 0 || c.Timing.RemeasureSeconds < 0 {
 		bad(at("timing"), "timing: max_remeasure and remeasure_seconds must be ≥ 0 (0: no re-measurement)")

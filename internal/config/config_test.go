@@ -29,7 +29,7 @@ func TestParseAppliesDefaults(t *testing.T) {
 	if c.Device != "cpu" || c.Timing.Runs != 10 || c.Timing.Warmup != 3 || c.Timing.MinSeconds != 1 {
 		t.Errorf("defaults not applied: %+v", c.Timing)
 	}
-	if c.Timing.Rounds != 3 || c.Timing.MaxRemeasure != 2 || c.Timing.RemeasureSeconds != 180 {
+	if c.Timing.Rounds != 3 || c.Timing.Processes != 2 || c.Timing.MaxRemeasure != 2 || c.Timing.RemeasureSeconds != 180 {
 		t.Errorf("round defaults not applied: %+v", c.Timing)
 	}
 	if got := c.Memory.BatchSizes; len(got) != 3 || got[2] != 64 {
@@ -67,6 +67,8 @@ func TestParseErrorsNameFileLineAndKey(t *testing.T) {
 		{"bad crop", "name: t\nmodels:\n  - name: a\n    arch: x\naccuracy: {crops: [corner]}\n", `"corner" must be center or ten`},
 		{"unsorted batches", "name: t\nmodels:\n  - name: a\n    arch: x\ntiming: {batch_sizes: [4, 1]}\n", `increasing order`},
 		{"more rounds than runs", "name: t\nmodels:\n  - name: a\n    arch: x\ntiming:\n  runs: 2\n  rounds: 3\n", `bad.yaml:7: timing.rounds: 3 must be between 1 and runs (2)`},
+		{"processes past the runs", "name: t\nmodels:\n  - name: a\n    arch: x\ntiming:\n  runs: 10\n  rounds: 3\n  processes: 4\n", `bad.yaml:8: timing.processes: 4 must be at least 1 and processes × rounds (12) at most runs (10)`},
+		{"no processes", "name: t\nmodels:\n  - name: a\n    arch: x\ntiming:\n  processes: 0\n", `bad.yaml:6: timing.processes: 0 must be at least 1`},
 		{"no models", "name: t\n", `list at least one model`},
 		{"max_skipped above 100", "name: t\nmodels:\n  - name: a\n    arch: x\naccuracy:\n  max_skipped: 150\n", `bad.yaml:6: accuracy.max_skipped: 150 must be a percentage between 0 and 100`},
 		{"workers past the cores", "name: t\nmodels:\n  - name: a\n    arch: x\naccuracy:\n  workers: 100000\n", `bad.yaml:6: accuracy.workers: 100000 is more than 4 per core`},

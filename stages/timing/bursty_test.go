@@ -24,7 +24,8 @@ var (
 	burstyModels  = flag.String("bursty.models", "resnet18,squeezenet1_1,mobilenet_v3_small", "zoo architectures to time")
 	burstyBatches = flag.String("bursty.batches", "1,2,4", "batch sizes")
 	burstyRuns    = flag.Int("bursty.runs", 10, "timed runs per cell")
-	burstyRounds  = flag.Int("bursty.rounds", DefaultRounds, "rounds per cell")
+	burstyRounds  = flag.Int("bursty.rounds", DefaultRounds, "rounds per cell and process")
+	burstyProcs   = flag.Int("bursty.processes", DefaultProcesses, "worker processes per model")
 	burstyMinSec  = flag.Float64("bursty.minsec", 0.3, "min_seconds per cell")
 	burstyRemeas  = flag.Int("bursty.remeasure", 2, "re-measurements of an unstable cell")
 	burstyLoad    = flag.String("bursty.load", "1.5s,3s", "BUSY,IDLE of the one-core load")
@@ -47,7 +48,7 @@ var (
 func BenchmarkBurstyLoad(b *testing.B) {
 	cfg := testConfig(b)
 	cfg.Session.IntraOpThreads = 0 // the default CPU device: ONNX Runtime's choice
-	cfg.Warmup, cfg.Runs, cfg.Rounds, cfg.MinSeconds = 3, *burstyRuns, *burstyRounds, *burstyMinSec
+	cfg.Warmup, cfg.Runs, cfg.Rounds, cfg.MinSeconds, cfg.Processes = 3, *burstyRuns, *burstyRounds, *burstyMinSec, *burstyProcs
 	if err := cfg.Validate(); err != nil {
 		b.Fatal(err)
 	}
@@ -160,7 +161,8 @@ func sortedCells(rows map[cellID]Row) []cellID {
 	return ks
 }
 
-// sweepAll times every model, then re-measures unstable cells up to
+// sweepAll times every model in cfg.Processes worker processes in turn,
+// then re-measures unstable cells up to
 // remeasure times, pooling the attempts and judging against the sweep's
 // canary reference as the pipeline does.
 func sweepAll(b *testing.B, cfg Config, ms []Model, batches []int, remeasure int) map[cellID]Row {
@@ -178,7 +180,20 @@ func sweepAll(b *testing.B, cfg Config, ms []Model, batches []int, remeasure int
 		}
 	}
 	for _, m := range ms {
-		run(m, batches)
+		for p := 1; p <= cfg.processes(); p++ {
+			var prior []Row
+			var bs []int
+			for _, bt := range batches {
+				if r, ok := out[cellID{m.Name, int64(bt)}]; p == 1 || ok && r.Status == sweep.OK {
+					bs = append(bs, bt)
+					if ok {
+						prior = append(prior, r)
+					}
+				}
+			}
+			m.Prior = prior
+			run(m, bs)
+		}
 	}
 	for range remeasure {
 		for _, m := range ms {

@@ -23,6 +23,11 @@ const (
 	// DefaultRounds splits each batch size's timed runs into three rounds:
 	// two can agree while a third is hit by a burst of outside load.
 	DefaultRounds = 3
+	// DefaultProcesses times each model in two worker processes: a process
+	// can settle in a slow state for its whole life (squeezenet1_1 took
+	// 11.1 ms at batch 2 in one process and 7.6 ms in the next, each with
+	// three rounds that agreed).
+	DefaultProcesses = 2
 )
 
 // Config is what one timing sweep needs. The pipeline fills it from the
@@ -50,6 +55,13 @@ type Config struct {
 	// this many interleaved rounds (at least 1; recommended DefaultRounds),
 	// each with ⌈Runs/Rounds⌉ runs and MinSeconds/Rounds.
 	Rounds int
+	// Processes is how many worker processes time a model in turn (0 is 1;
+	// recommended DefaultProcesses). Each warms up in full and does
+	// Rounds rounds with ⌈Runs/Processes⌉ runs and MinSeconds/Processes of
+	// timed runs; the pipeline calls Run once per process, passing the
+	// earlier processes' rows as Model.Prior. A stable cell needs agreeing
+	// rounds from min(2, Processes) of them (see Judge).
+	Processes int
 	// CanaryRefMs is the run's host canary reference in milliseconds:
 	// CanaryReference of every round's canary so far in this run (0 when
 	// none). Rounds after which the canary ran more than MaxCanarySlowdown
@@ -81,6 +93,9 @@ func (c Config) Validate() error {
 	if c.Rounds < 1 {
 		errs = append(errs, fmt.Sprintf("rounds %d must be ≥ 1", c.Rounds))
 	}
+	if c.Processes < 0 {
+		errs = append(errs, fmt.Sprintf("processes %d must be ≥ 0 (0 is 1)", c.Processes))
+	}
 	if c.MinSeconds < 0 || math.IsNaN(c.MinSeconds) || math.IsInf(c.MinSeconds, 0) {
 		errs = append(errs, fmt.Sprintf("min_seconds %v must be a finite number ≥ 0", c.MinSeconds))
 	}
@@ -94,3 +109,6 @@ func (c Config) Validate() error {
 func (c Config) minDuration() time.Duration {
 	return time.Duration(c.MinSeconds * float64(time.Second))
 }
+
+// processes is Processes, at least 1.
+func (c Config) processes() int { return max(c.Processes, 1) }

@@ -157,6 +157,16 @@ type plan struct {
 	// runs and minDur are each batch size's totals, split evenly over rounds.
 	runs   int
 	minDur time.Duration
+	// warmDur is the least warm-up time per batch size; minDur when zero.
+	warmDur time.Duration
+}
+
+// warmup is the least warm-up time per batch size.
+func (p plan) warmup() time.Duration {
+	if p.warmDur > 0 {
+		return p.warmDur
+	}
+	return p.minDur
 }
 
 // perRound is round r's (from 1) sample count and minimum duration: the
@@ -212,7 +222,7 @@ func timeAll(ctx context.Context, batches []int, prepare func(n int) (func() err
 		run, err := prepare(b)
 		var m measured
 		if err == nil {
-			m, err = warmUp(ctx, run, warmup, pl.minDur, p)
+			m, err = warmUp(ctx, run, warmup, pl.warmup(), p)
 		}
 		if err != nil {
 			if err := fail(b, err); err != nil {

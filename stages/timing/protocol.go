@@ -13,8 +13,11 @@ type request struct {
 	Runs       int     `json:"runs"`
 	MinSeconds float64 `json:"min_seconds"`
 	Rounds     int     `json:"rounds"`
-	NVML       bool    `json:"nvml"`
-	GPU        int     `json:"gpu"`
+	// Processes is the number of processes the runs and min_seconds of
+	// the timed runs are shared among (this worker does its share).
+	Processes int  `json:"processes"`
+	NVML      bool `json:"nvml"`
+	GPU       int  `json:"gpu"`
 }
 
 // Event kinds the worker sends, one JSON line each.

@@ -72,7 +72,7 @@ func Run(ctx context.Context, cfg Config, in Inputs) (*Result, error) {
 	gpu, _ := cfg.GPU() // checked by Validate
 	req := request{
 		Request: sweep.Request{Model: m.Name, Path: m.Path, LibPath: lib, Session: cfg.Session},
-		Batches: bs, Warmup: cfg.Warmup, Runs: cfg.Runs, MinSeconds: cfg.MinSeconds, Rounds: cfg.Rounds, NVML: cfg.NVML, GPU: gpu,
+		Batches: bs, Warmup: cfg.Warmup, Runs: cfg.Runs, MinSeconds: cfg.MinSeconds, Rounds: cfg.Rounds, Processes: cfg.processes(), NVML: cfg.NVML, GPU: gpu,
 	}
 	start := time.Now()
 	child, err := cfg.Start(ctx, "timing", req)
@@ -133,5 +133,9 @@ func Run(ctx context.Context, cfg Config, in Inputs) (*Result, error) {
 // and runtime. The error is cachekey.Key's, for a fingerprint JSON cannot
 // encode.
 func Key(cfg Config, modelSHA256 string, batch int, fingerprint map[string]any) (string, error) {
-	return cachekey.Key(Schema, "timing", modelSHA256, batch, cfg.Warmup, cfg.Runs, cfg.MinSeconds, cfg.Rounds, fingerprint)
+	parts := []any{"timing", modelSHA256, batch, cfg.Warmup, cfg.Runs, cfg.MinSeconds, cfg.Rounds, fingerprint}
+	if p := cfg.processes(); p > 1 {
+		parts = append(parts, "processes", p)
+	}
+	return cachekey.Key(Schema, parts...)
 }

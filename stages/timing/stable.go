@@ -15,8 +15,10 @@ import (
 // reference, the lower decile of its canaries (or there is no canary). The rounds that agree are
 // the clean rounds whose median is within MaxCIFraction of the lowest clean
 // round median; the cell's estimate pools their samples. The cell is stable
-// when at least two rounds agree (one when a single round is configured) and
-// the 95% interval of the pooled median lies within ±MaxCIFraction of it.
+// when at least two rounds agree (one when a single round is configured),
+// they come from at least two worker processes (one when a single process
+// is configured), and the 95% interval of the pooled median lies within
+// ±MaxCIFraction of it.
 const (
 	// MaxCIFraction is the widest accepted 95% interval of the median, as a
 	// fraction of it on either side, and the agreement band of round medians.
@@ -63,18 +65,28 @@ type Estimate struct {
 	Reason string
 }
 
-// Judge applies the stability rule to a cell's rounds. minAgree is the
-// number of agreeing rounds a stable cell needs (two, or one when a single
-// round per attempt is configured). canaryRefMs is the run's canary
-// reference (CanaryReference of every canary so far; 0 when none, and then
-// the rounds' own canaries give it).
-// When no round is clean, every round is used and the cell is unstable:
-// the figure is shown, marked, never silently replaced.
-func Judge(rounds []Round, minAgree int, canaryRefMs float64) (Estimate, error) {
+// Rule is what Judge needs beyond the rounds.
+type Rule struct {
+	// MinAgree is the number of agreeing rounds a stable cell needs (two, or
+	// one when a single round per process is configured).
+	MinAgree int
+	// MinProcesses is the number of worker processes (attempts) the
+	// agreeing rounds must come from (two, or one when a single process is
+	// configured).
+	MinProcesses int
+	// CanaryRefMs is the run's canary reference (CanaryReference of every
+	// canary so far); 0 when none, and then the rounds' own canaries give it.
+	CanaryRefMs float64
+}
+
+// Judge applies the stability rule to a cell's rounds. When no round is
+// clean, every round is used and the cell is unstable: the figure is
+// shown, marked, never silently replaced.
+func Judge(rounds []Round, rule Rule) (Estimate, error) {
 	if len(rounds) == 0 {
 		return Estimate{}, fmt.Errorf("timing: no rounds to judge")
 	}
-	minAgree = max(minAgree, 1)
+	minAgree, minProcs, canaryRefMs := max(rule.MinAgree, 1), max(rule.MinProcesses, 1), rule.CanaryRefMs
 	e := Estimate{Used: make([]bool, len(rounds)), Medians: make([]float64, len(rounds))}
 	ref := CanaryRef(rounds, canaryRefMs)
 	clean := make([]bool, len(rounds))
@@ -99,10 +111,12 @@ func Judge(rounds []Round, minAgree int, canaryRefMs float64) (Estimate, error) 
 		lowest = min(lowest, e.Medians[i])
 	}
 	agree := 0
-	for i := range rounds {
+	procs := map[int]bool{}
+	for i, r := range rounds {
 		if clean[i] && e.Medians[i] <= lowest*(1+MaxCIFraction) {
 			e.Used[i] = true
 			agree++
+			procs[r.Attempt] = true
 		}
 	}
 	if agree == 0 {
@@ -138,6 +152,9 @@ func Judge(rounds []Round, minAgree int, canaryRefMs float64) (Estimate, error) 
 	case agree < minAgree:
 		why = append(why, fmt.Sprintf("rounds disagree: %d of %d round medians within %.0f%% of the lowest (%s ms)",
 			agree, len(rounds), 100*MaxCIFraction, medianRange(e.Medians)))
+	case len(procs) < minProcs:
+		why = append(why, fmt.Sprintf("processes disagree: the %d agreeing rounds come from %d process, %d needed (round medians %s ms)",
+			agree, len(procs), minProcs, medianRange(e.Medians)))
 	case math.IsNaN(st.CILow) || math.IsNaN(st.CIHigh):
 		why = append(why, fmt.Sprintf("too few samples for a 95%% interval of the median (%d)", st.N))
 	case st.CILow < st.Median*(1-MaxCIFraction) || st.CIHigh > st.Median*(1+MaxCIFraction):

@@ -276,7 +276,7 @@ func TestJudgeDisagreeingRounds(t *testing.T) {
 	mk := func(med float64) Round {
 		return Round{Attempt: 1, OtherCPU: math.NaN(), SamplesMs: []float64{med * 0.99, med, med, med * 1.01}}
 	}
-	e, err := Judge([]Round{mk(10), mk(13), mk(16)}, 2, 0)
+	e, err := Judge([]Round{mk(10), mk(13), mk(16)}, Rule{MinAgree: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,14 +284,14 @@ func TestJudgeDisagreeingRounds(t *testing.T) {
 		t.Errorf("stable %v (%q), median %v; want unstable, resting on the lowest round", e.Stable, e.Reason, e.Stats.Median)
 	}
 	wide := Round{Attempt: 1, OtherCPU: 0.1, SamplesMs: []float64{8, 9, 10, 10, 11, 12}}
-	e, err = Judge([]Round{wide, wide}, 2, 0)
+	e, err = Judge([]Round{wide, wide}, Rule{MinAgree: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if e.Stable || !strings.Contains(e.Reason, "wider than ±5%") {
 		t.Errorf("wide interval: stable %v (%q)", e.Stable, e.Reason)
 	}
-	if _, err := Judge(nil, 2, 0); err == nil {
+	if _, err := Judge(nil, Rule{MinAgree: 2}); err == nil {
 		t.Error("Judge of no rounds: no error")
 	}
 }
@@ -306,5 +306,51 @@ func TestParseBusy(t *testing.T) {
 	}
 	if _, ok := hostBusySeconds("/proc/stat"); !ok {
 		t.Error("cannot read /proc/stat on this host")
+	}
+}
+
+// A worker process can settle in a slow state for its life: its rounds
+// agree with each other, so a stable cell needs agreeing rounds from two
+// processes.
+func TestJudgeNeedsTwoProcesses(t *testing.T) {
+	mk := func(attempt int, med float64) Round {
+		return Round{Attempt: attempt, OtherCPU: 0, CanaryMs: math.NaN(), SamplesMs: []float64{med * 0.995, med, med, med * 1.005, med, med}}
+	}
+	rule := Rule{MinAgree: 2, MinProcesses: 2}
+	slowFirst := []Round{mk(1, 11.1), mk(1, 11.2), mk(1, 11.0), mk(2, 7.6), mk(2, 7.7), mk(2, 7.6)}
+	e, err := Judge(slowFirst, rule)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Stable || !strings.Contains(e.Reason, "processes disagree: the 3 agreeing rounds come from 1 process, 2 needed") {
+		t.Errorf("one fast process, one slow: stable %v (%q); want unstable, processes disagree", e.Stable, e.Reason)
+	}
+	if one, _ := Judge(slowFirst, Rule{MinAgree: 2, MinProcesses: 1}); !one.Stable {
+		t.Errorf("with one process required: unstable (%s)", one.Reason)
+	}
+	// A third process that agrees with the fast one makes the cell stable
+	// at the fast figure, from rounds of processes 2 and 3.
+	e, err = Judge(append(slowFirst, mk(3, 7.65), mk(3, 7.6)), rule)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !e.Stable || math.Abs(e.Stats.Median-7.6) > 0.05 || fmt.Sprint(e.Used) != "[false false false true true true true true]" {
+		t.Errorf("third process agrees: stable %v (%s), median %.3f, used %v", e.Stable, e.Reason, e.Stats.Median, e.Used)
+	}
+}
+
+func TestPlanSplitsProcessShare(t *testing.T) {
+	// 10 runs over 2 processes of 3 rounds: each process does 5, as 2, 2, 1.
+	pl := request{Runs: 10, Rounds: 3, MinSeconds: 1, Processes: 2}.plan()
+	var got []int
+	for r := 1; r <= 3; r++ {
+		n, d := pl.perRound(r)
+		got = append(got, n)
+		if d != time.Second/6 {
+			t.Errorf("round %d: min duration %v, want 1/6 s", r, d)
+		}
+	}
+	if fmt.Sprint(got) != "[2 2 1]" || pl.warmup() != time.Second {
+		t.Errorf("runs per round %v, warm-up %v; want [2 2 1] and the full second", got, pl.warmup())
 	}
 }

@@ -205,7 +205,7 @@ func (s *sweepState) okRow(b int, c *cellState) (Row, error) {
 		r.FirstRunMs, r.SessionMs = p.FirstRunMs, p.SessionMs
 		r.Warmup += p.Warmup
 	}
-	e, err := Judge(rounds, min(2, s.cfg.Rounds), s.cfg.CanaryRefMs)
+	e, err := Judge(rounds, Rule{MinAgree: min(2, s.cfg.Rounds), MinProcesses: min(2, s.cfg.processes()), CanaryRefMs: s.cfg.CanaryRefMs})
 	if err != nil {
 		return r, fmt.Errorf("timing: %s batch %d: %w", s.model.Name, b, err)
 	}

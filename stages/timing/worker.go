@@ -54,7 +54,7 @@ func Worker(ctx context.Context, in io.Reader, out io.Writer) error {
 	if err := enc.Send(event{Kind: evSession, SessionMs: ms(time.Since(t0)), Conditions: &cond, EnergySource: meter.Source()}); err != nil {
 		return err
 	}
-	pl := plan{rounds: req.Rounds, runs: req.Runs, minDur: time.Duration(req.MinSeconds * float64(time.Second))}
+	pl := req.plan()
 	prepare := func(n int) (func() error, error) {
 		if err := checkInput(sess, n); err != nil {
 			return nil, err
@@ -98,4 +98,13 @@ func providerName(p string) string {
 		return "cpu"
 	}
 	return strings.ToLower(p)
+}
+
+// plan is this worker's share of the timed runs: ⌈runs/processes⌉ runs and
+// min_seconds/processes of timed runs over its rounds, after a full
+// warm-up of warmup runs and min_seconds.
+func (req request) plan() plan {
+	procs := max(req.Processes, 1)
+	warm := time.Duration(req.MinSeconds * float64(time.Second))
+	return plan{rounds: req.Rounds, runs: (req.Runs + procs - 1) / procs, minDur: warm / time.Duration(procs), warmDur: warm}
 }
