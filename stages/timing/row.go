@@ -112,14 +112,14 @@ func (r Row) rounds() []Round {
 	return kept
 }
 
-// setRounds writes rounds and their judgement, against canary reference
-// ref, into the row's lists and statistics.
-func (r *Row) setRounds(rounds []Round, e Estimate, ref float64) {
+// setRounds writes rounds and their judgement into the row's lists and
+// statistics.
+func (r *Row) setRounds(rounds []Round, e Estimate) {
 	r.SamplesMs, r.SampleRound, r.SampleUnixNs = nil, nil, nil
 	r.RoundAttempt, r.RoundMedianMs, r.RoundOtherCPU, r.UsedRounds, r.RoundCanaryMs = nil, nil, nil, nil, nil
 	r.CanaryRefMs = math.NaN()
-	if !math.IsInf(ref, 1) {
-		r.CanaryRefMs = ref
+	if !math.IsInf(e.CanaryRefMs, 1) {
+		r.CanaryRefMs = e.CanaryRefMs
 	}
 	r.Rounds, r.RoundsUsed, r.Attempts, r.OtherCPUMax = int64(len(rounds)), 0, 0, math.NaN()
 	for i, rd := range rounds {

@@ -3,6 +3,7 @@ package timing
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -63,6 +64,9 @@ type Estimate struct {
 	// Stable is the rule's verdict; Reason says why not.
 	Stable bool
 	Reason string
+	// CanaryRefMs is the canary reference the rounds were judged against;
+	// +Inf when there was none.
+	CanaryRefMs float64
 }
 
 // Rule is what Judge needs beyond the rounds.
@@ -89,6 +93,7 @@ func Judge(rounds []Round, rule Rule) (Estimate, error) {
 	minAgree, minProcs, canaryRefMs := max(rule.MinAgree, 1), max(rule.MinProcesses, 1), rule.CanaryRefMs
 	e := Estimate{Used: make([]bool, len(rounds)), Medians: make([]float64, len(rounds))}
 	ref := CanaryRef(rounds, canaryRefMs)
+	e.CanaryRefMs = ref
 	clean := make([]bool, len(rounds))
 	lowest := math.Inf(1)
 	var loaded, slow []float64
@@ -138,11 +143,11 @@ func Judge(rounds []Round, rule Rule) (Estimate, error) {
 	var why []string
 	if len(loaded) > 0 {
 		why = append(why, fmt.Sprintf("host busy in %d of %d rounds (other processes up to %.2f cores > %.2g)",
-			len(loaded), len(rounds), slicesMax(loaded), MaxOtherCPU))
+			len(loaded), len(rounds), slices.Max(loaded), MaxOtherCPU))
 	}
 	if len(slow) > 0 {
 		why = append(why, fmt.Sprintf("host slow in %d of %d rounds (canary up to %.2f× the run's reference > %s)",
-			len(slow), len(rounds), slicesMax(slow), strconv.FormatFloat(1+MaxCanarySlowdown, 'f', -1, 64)))
+			len(slow), len(rounds), slices.Max(slow), strconv.FormatFloat(1+MaxCanarySlowdown, 'f', -1, 64)))
 	}
 	switch {
 	case len(rounds) < minAgree:
@@ -184,14 +189,6 @@ func CanaryRef(rounds []Round, refMs float64) float64 {
 		return ref
 	}
 	return math.Inf(1)
-}
-
-func slicesMax(xs []float64) float64 {
-	m := math.Inf(-1)
-	for _, x := range xs {
-		m = max(m, x)
-	}
-	return m
 }
 
 // medianRange formats the lowest and highest of the medians.

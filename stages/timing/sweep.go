@@ -209,7 +209,7 @@ func (s *sweepState) okRow(b int, c *cellState) (Row, error) {
 	if err != nil {
 		return r, fmt.Errorf("timing: %s batch %d: %w", s.model.Name, b, err)
 	}
-	r.setRounds(rounds, e, CanaryRef(rounds, s.cfg.CanaryRefMs))
+	r.setRounds(rounds, e)
 	s.setEnergy(&r, c, e.Used[len(rounds)-len(c.rounds):], p, hasPrior)
 	if len(c.rounds) < s.cfg.Rounds {
 		r.Warnings = append(r.Warnings, fmt.Sprintf("only %d of %d rounds measured (the worker stopped)", len(c.rounds), s.cfg.Rounds))
