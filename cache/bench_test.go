@@ -39,7 +39,7 @@ func timingRows(n int) []timing.Row {
 			Stable: i%5 != 0, Rounds: 3, RoundsUsed: 2, Attempts: 1, OtherCPUMax: 0.25,
 			SampleRound: make([]int64, len(samples)), SampleUnixNs: make([]int64, len(samples)),
 			RoundAttempt: []int64{1, 1, 1}, RoundMedianMs: samples[:3], RoundOtherCPU: []float64{0.01, 0.25, 0.02}, UsedRounds: []int64{0, 2},
-			RoundCanaryMs: []float64{1.5, 1.75, 1.5}, CanaryRefMs: 1.5,
+			RoundCanaryMs: []float64{1.5, 1.75, 1.5}, CanaryRefMs: 1.5, RoundWait: []float64{0.02, 0.4, 0.03},
 		}
 		if !rows[i].Stable {
 			rows[i].UnstableReason = "rounds disagree"

@@ -488,7 +488,7 @@ func TestCompactMergesAndOverrides(t *testing.T) {
 	}
 	// Overwrite a packed entry: the loose one wins in Get and All.
 	newer := []timing.Row{{Model: "newer", Status: "ok", Warnings: []string{}, SamplesMs: []float64{1}, SampleRound: []int64{0}, SampleUnixNs: []int64{1},
-		RoundAttempt: []int64{1}, RoundMedianMs: []float64{1}, RoundOtherCPU: []float64{0}, UsedRounds: []int64{0}, RoundCanaryMs: []float64{1}}}
+		RoundAttempt: []int64{1}, RoundMedianMs: []float64{1}, RoundOtherCPU: []float64{0}, UsedRounds: []int64{0}, RoundCanaryMs: []float64{1}, RoundWait: []float64{0.01}}}
 	if err := Put(s, "timing", keys[7], newer); err != nil {
 		t.Fatal(err)
 	}

@@ -133,8 +133,9 @@ type Timing struct {
 	Runs int `yaml:"runs"`
 	// MinSeconds is the least time spent both warming up and timing; default 1; 0 means no minimum.
 	MinSeconds float64 `yaml:"min_seconds"`
-	// Rounds splits each batch size's timed runs and min_seconds into this
-	// many interleaved rounds; default 3 (or runs, when fewer).
+	// Rounds splits each process's share of a batch size's timed runs and
+	// min_seconds into this many interleaved rounds, each of at least
+	// min(3, runs) runs; default 2 (or runs, when fewer).
 	Rounds int `yaml:"rounds"`
 	// Processes is how many fresh worker processes time each model, one
 	// after the other, each warming up again and doing its rounds with its
@@ -242,7 +243,7 @@ func (c *Config) applyDefaults(has func(path ...string) bool) {
 		c.Timing.MinSeconds = 1
 	}
 	if !has("timing", "rounds") {
-		c.Timing.Rounds = max(min(3, c.Timing.Runs), 1)
+		c.Timing.Rounds = max(min(2, c.Timing.Runs), 1)
 	}
 	if !has("timing", "processes") {
 		c.Timing.Processes = max(min(2, c.Timing.Runs/max(c.Timing.Rounds, 1)), 1)

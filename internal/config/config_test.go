@@ -29,7 +29,7 @@ func TestParseAppliesDefaults(t *testing.T) {
 	if c.Device != "cpu" || c.Timing.Runs != 10 || c.Timing.Warmup != 3 || c.Timing.MinSeconds != 1 {
 		t.Errorf("defaults not applied: %+v", c.Timing)
 	}
-	if c.Timing.Rounds != 3 || c.Timing.Processes != 2 || c.Timing.MaxRemeasure != 2 || c.Timing.RemeasureSeconds != 180 {
+	if c.Timing.Rounds != 2 || c.Timing.Processes != 2 || c.Timing.MaxRemeasure != 2 || c.Timing.RemeasureSeconds != 180 {
 		t.Errorf("round defaults not applied: %+v", c.Timing)
 	}
 	if got := c.Memory.BatchSizes; len(got) != 3 || got[2] != 64 {

@@ -203,14 +203,20 @@ type DeviceRow struct {
 	Rounds        int64 `parquet:"rounds"`
 	StableCells   int   `parquet:"stable_cells"`
 	UnstableCells int   `parquet:"unstable_cells"`
-	// RoundsWithLoad counts the timing rounds with a recorded host load;
-	// LoadedRounds those where other processes used more than
-	// timing.MaxOtherCPU cores. OtherCPUMedian and OtherCPUMax summarise
-	// other processes' CPU over those rounds, in cores (NaN when none).
+	// RoundsWithLoad counts the timing rounds with a recorded host load
+	// (other processes' CPU); LoadedRounds the rounds timing.Loaded calls
+	// loaded. OtherCPUMedian and OtherCPUMax summarise other processes'
+	// CPU over those rounds, in cores (NaN when none).
 	RoundsWithLoad int     `parquet:"rounds_with_load"`
 	LoadedRounds   int     `parquet:"loaded_rounds"`
 	OtherCPUMedian float64 `parquet:"other_cpu_cores_median"`
 	OtherCPUMax    float64 `parquet:"other_cpu_cores_max"`
+	// RoundsWithWait counts the timing rounds with a recorded run-queue
+	// wait of the worker's threads; WaitMedian and WaitMax summarise it, in
+	// thread-seconds per second (NaN when none).
+	RoundsWithWait int     `parquet:"rounds_with_wait"`
+	WaitMedian     float64 `parquet:"wait_median"`
+	WaitMax        float64 `parquet:"wait_max"`
 	// RoundsWithCanary counts the timing rounds with a host canary time;
 	// SlowRounds those whose canary took more than 1+timing.MaxCanarySlowdown
 	// times the reference their cell was judged against (host slow).

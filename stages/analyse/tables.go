@@ -351,7 +351,7 @@ func deviceInfo(in Inputs, devices []string) []DeviceRow {
 		r := DeviceRow{Device: d}
 		var prov, samp []string
 		var th, wu, runs, rounds []int64
-		var loads []float64
+		var loads, waits []float64
 		for _, t := range in.Timing {
 			if t.Device == d {
 				r.TimingRows++
@@ -368,6 +368,16 @@ func deviceInfo(in Inputs, devices []string) []DeviceRow {
 							loads = append(loads, l)
 						}
 					}
+					for _, w := range t.RoundWait {
+						if !math.IsNaN(w) {
+							waits = append(waits, w)
+						}
+					}
+					for i := range t.RoundMedianMs {
+						if t.LoadedRound(i) {
+							r.LoadedRounds++
+						}
+					}
 					for _, c := range t.RoundCanaryMs {
 						if c > 0 {
 							r.RoundsWithCanary++
@@ -380,20 +390,9 @@ func deviceInfo(in Inputs, devices []string) []DeviceRow {
 			}
 		}
 		r.Rounds = mode(rounds)
-		r.RoundsWithLoad = len(loads)
-		r.OtherCPUMedian, r.OtherCPUMax = math.NaN(), math.NaN()
-		if len(loads) > 0 {
-			sort.Float64s(loads)
-			r.OtherCPUMedian, r.OtherCPUMax = loads[len(loads)/2], loads[len(loads)-1]
-			if len(loads)%2 == 0 {
-				r.OtherCPUMedian = (loads[len(loads)/2-1] + loads[len(loads)/2]) / 2
-			}
-			for _, l := range loads {
-				if l > timing.MaxOtherCPU {
-					r.LoadedRounds++
-				}
-			}
-		}
+		r.RoundsWithLoad, r.RoundsWithWait = len(loads), len(waits)
+		r.OtherCPUMedian, r.OtherCPUMax = medianMax(loads)
+		r.WaitMedian, r.WaitMax = medianMax(waits)
 		var base []float64
 		for _, m := range in.Memory {
 			if m.Device == d {
@@ -412,4 +411,19 @@ func deviceInfo(in Inputs, devices []string) []DeviceRow {
 		rows = append(rows, r)
 	}
 	return rows
+}
+
+// medianMax is the median and the largest of xs (reordered); NaN, NaN when
+// xs is empty.
+func medianMax(xs []float64) (float64, float64) {
+	if len(xs) == 0 {
+		return math.NaN(), math.NaN()
+	}
+	sort.Float64s(xs)
+	n := len(xs)
+	med := xs[n/2]
+	if n%2 == 0 {
+		med = (xs[n/2-1] + xs[n/2]) / 2
+	}
+	return med, xs[n-1]
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"os/exec"
@@ -31,9 +32,9 @@ var (
 	burstyLoad    = flag.String("bursty.load", "1.5s,3s", "BUSY,IDLE of the one-core load")
 )
 
-// BenchmarkBurstyLoad times a few cells on a quiet machine, then again
-// while a separate process loads one core in bursts, re-measuring unstable
-// cells after all models as the pipeline does, then quiet again; it logs
+// BenchmarkBurstyLoad times each model's cells on a quiet machine, then
+// again while a separate process loads one core in bursts, then quiet
+// again, each time re-measuring unstable cells as the pipeline does; it logs
 // per cell both quiet medians and the loaded one (ms per batch), the
 // quiet-to-quiet drift, the loaded-to-quiet ratio, the loaded cell's rounds
 // and verdict. It fails when a cell judged stable under load is more than
@@ -70,16 +71,23 @@ func BenchmarkBurstyLoad(b *testing.B) {
 		ms = append(ms, Model{Name: arch, Path: path})
 	}
 	for range b.N {
-		// Quiet sweeps before and after the loaded one: the machine drifts
-		// (frequency, neighbours on the host), and the reference is their
-		// mean, with their ratio logged as the quiet-to-quiet noise floor.
-		quiet1 := sweepAll(b, cfg, ms, batches, 0)
-		stop := startBurst(b, *burstyLoad)
-		loaded := sweepAll(b, cfg, ms, batches, *burstyRemeas)
-		stop()
-		quiet2 := sweepAll(b, cfg, ms, batches, 0)
+		// Per model: a quiet measurement, one under the load, and a quiet
+		// one again, each with the pipeline's re-measurements. The machine
+		// drifts (frequency, neighbours on the host) over tens of seconds,
+		// so the three are taken close together; the reference is the mean
+		// of the two quiet values, with their ratio logged as the
+		// quiet-to-quiet noise floor.
+		quiet1, loaded, quiet2 := map[cellID]Row{}, map[cellID]Row{}, map[cellID]Row{}
+		var canaries []float64 // the run's, as in the pipeline
+		for _, m := range ms {
+			maps.Copy(quiet1, sweepAll(b, cfg, []Model{m}, batches, *burstyRemeas, &canaries))
+			stop := startBurst(b, *burstyLoad)
+			maps.Copy(loaded, sweepAll(b, cfg, []Model{m}, batches, *burstyRemeas, &canaries))
+			stop()
+			maps.Copy(quiet2, sweepAll(b, cfg, []Model{m}, batches, *burstyRemeas, &canaries))
+		}
 
-		b.Logf("%-20s %5s %9s %9s %9s %6s %6s %-6s %s", "model", "batch", "quiet1", "quiet2", "loaded", "q2/q1", "ratio", "stable", "attempts; round medians (other cores, canary/reference) *used; reason")
+		b.Logf("%-20s %5s %9s %9s %9s %6s %6s %-6s %s", "model", "batch", "quiet1", "quiet2", "loaded", "q2/q1", "ratio", "stable", "attempts; round medians (wait, canary/reference) *used; reason")
 		stable, within := 0, 0
 		for _, k := range sortedCells(loaded) {
 			q1, q2, l := quiet1[k], quiet2[k], loaded[k]
@@ -100,15 +108,20 @@ func BenchmarkBurstyLoad(b *testing.B) {
 				}
 			}
 		}
-		var quietLoad []float64
+		var quietLoad, quietWait []float64
 		for _, rows := range []map[cellID]Row{quiet1, quiet2} {
 			for _, r := range rows {
 				quietLoad = append(quietLoad, r.RoundOtherCPU...)
+				quietWait = append(quietWait, r.RoundWait...)
 			}
 		}
 		sort.Float64s(quietLoad)
+		sort.Float64s(quietWait)
 		if n := len(quietLoad); n > 0 {
 			b.Logf("other processes during the %d quiet rounds: median %.3f, p90 %.3f, max %.3f cores", n, quietLoad[n/2], quietLoad[n*9/10], quietLoad[n-1])
+		}
+		if n := len(quietWait); n > 0 {
+			b.Logf("run-queue wait during the %d quiet rounds: median %.3f, p90 %.3f, max %.3f thread-s/s", n, quietWait[n/2], quietWait[n*9/10], quietWait[n-1])
 		}
 		b.ReportMetric(float64(len(loaded)), "cells")
 		b.ReportMetric(float64(stable), "stable")
@@ -116,9 +129,9 @@ func BenchmarkBurstyLoad(b *testing.B) {
 	}
 }
 
-// roundsText lists a row's round medians with other processes' load and
-// the canary's slowdown against the run's reference, the rounds the estimate
-// used starred.
+// roundsText lists a row's round medians with the run-queue wait (or,
+// without it, other processes' load) and the canary's slowdown against the
+// run's reference, the rounds the estimate used starred.
 func roundsText(r Row) string {
 	used := map[int64]bool{}
 	for _, u := range r.UsedRounds {
@@ -133,6 +146,9 @@ func roundsText(r Row) string {
 		load, slow := math.NaN(), math.NaN()
 		if i < len(r.RoundOtherCPU) {
 			load = r.RoundOtherCPU[i]
+		}
+		if i < len(r.RoundWait) && !math.IsNaN(r.RoundWait[i]) {
+			load = r.RoundWait[i]
 		}
 		if i < len(r.RoundCanaryMs) {
 			slow = r.RoundCanaryMs[i] / r.CanaryRefMs
@@ -163,11 +179,12 @@ func sortedCells(rows map[cellID]Row) []cellID {
 
 // sweepAll times every model in cfg.Processes worker processes in turn,
 // then re-measures unstable cells up to
-// remeasure times, pooling the attempts and judging against the sweep's
-// canary reference as the pipeline does.
-func sweepAll(b *testing.B, cfg Config, ms []Model, batches []int, remeasure int) map[cellID]Row {
+// remeasure times, pooling the attempts and judging against the canary
+// reference of every canary in *canaries, which it extends, as the
+// pipeline does over a run.
+func sweepAll(b *testing.B, cfg Config, ms []Model, batches []int, remeasure int, canaries *[]float64) map[cellID]Row {
 	out := map[cellID]Row{}
-	var canaries []float64
+	cfg.CanaryRefMs = CanaryReference(*canaries)
 	run := func(m Model, bs []int) {
 		res, err := Run(context.Background(), cfg, Inputs{Model: m, Batches: bs})
 		if err != nil {
@@ -175,8 +192,8 @@ func sweepAll(b *testing.B, cfg Config, ms []Model, batches []int, remeasure int
 		}
 		for _, r := range res.Rows {
 			out[cellID{r.Model, r.Batch}] = r
-			canaries = append(canaries, r.LatestCanaries()...) // as the pipeline does
-			cfg.CanaryRefMs = CanaryReference(canaries)
+			*canaries = append(*canaries, r.LatestCanaries()...) // as the pipeline does
+			cfg.CanaryRefMs = CanaryReference(*canaries)
 		}
 	}
 	for _, m := range ms {

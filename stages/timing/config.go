@@ -20,9 +20,11 @@ const (
 	DefaultWarmup     = 10
 	DefaultRuns       = 10
 	DefaultMinSeconds = 1.0
-	// DefaultRounds splits each batch size's timed runs into three rounds:
-	// two can agree while a third is hit by a burst of outside load.
-	DefaultRounds = 3
+	// DefaultRounds splits each process's share of a batch size's timed runs
+	// into two rounds: with two processes a cell has four rounds, of which
+	// two can agree while two are hit by outside load, and each round keeps
+	// MinRoundRuns runs or more for the same work as three rounds of two.
+	DefaultRounds = 2
 	// DefaultProcesses times each model in two worker processes: a process
 	// can settle in a slow state for its whole life (squeezenet1_1 took
 	// 11.1 ms at batch 2 in one process and 7.6 ms in the next, each with
@@ -52,8 +54,9 @@ type Config struct {
 	// again of the timed runs, per batch size.
 	MinSeconds float64
 	// Rounds splits the timed runs and MinSeconds of each batch size into
-	// this many interleaved rounds (at least 1; recommended DefaultRounds),
-	// each with ⌈Runs/Rounds⌉ runs and MinSeconds/Rounds.
+	// this many interleaved rounds per process (at least 1; recommended
+	// DefaultRounds), each with an even share of the runs, at least
+	// min(MinRoundRuns, runs), and of MinSeconds.
 	Rounds int
 	// Processes is how many worker processes time a model in turn (0 is 1;
 	// recommended DefaultProcesses). Each warms up in full and does

@@ -22,6 +22,14 @@ type probe interface {
 	OtherCPU() (seconds float64, ok bool)
 }
 
+// waitProbe is a probe that reads how long this process's threads waited
+// for a CPU (see hostProbe.RunWait); scripted tests may.
+type waitProbe interface {
+	// RunWait is the threads' summed run-queue wait in seconds from an
+	// arbitrary origin; ok is false when the host does not say.
+	RunWait() (seconds float64, ok bool)
+}
+
 // canaryProbe is a probe that can time the host canary (see canary): the
 // worker's does, scripted tests may.
 type canaryProbe interface {
@@ -49,6 +57,9 @@ type chunk struct {
 	// OtherCPU is the CPU used by other processes during the chunk, in cores
 	// (CPU seconds per wall second); NaN when the host does not say.
 	OtherCPU float64
+	// Wait is how long the worker's threads waited for a CPU during the
+	// chunk, in thread-seconds per wall second; NaN when the host does not say.
+	Wait float64
 	// Joules is the energy the probe's meter read over the timed runs; NaN
 	// without a meter, and EnergyErr says why a reading failed.
 	Joules    float64
@@ -86,13 +97,18 @@ func warmUp(ctx context.Context, run func() error, warmup int, minDur time.Durat
 // batch size (caches, the allocator) is not timed. Only run is inside the
 // timed interval; the host's other load is read around the timed runs.
 func timeChunk(ctx context.Context, run func() error, n int, minDur time.Duration, rewarm bool, p probe) (chunk, error) {
-	c := chunk{SamplesMs: make([]float64, 0, n), StartsNs: make([]int64, 0, n), OtherCPU: math.NaN(), Joules: math.NaN(), CanaryMs: math.NaN()}
+	c := chunk{SamplesMs: make([]float64, 0, n), StartsNs: make([]int64, 0, n), OtherCPU: math.NaN(), Wait: math.NaN(), Joules: math.NaN(), CanaryMs: math.NaN()}
 	if rewarm {
 		if err := run(); err != nil {
 			return c, err
 		}
 	}
 	o0, ok0 := p.OtherCPU()
+	wp, hasWait := p.(waitProbe)
+	var q0 float64
+	if hasWait {
+		q0, hasWait = wp.RunWait()
+	}
 	stopEnergy := startEnergy(p)
 	w0 := p.Now()
 	var total time.Duration
@@ -115,8 +131,14 @@ func timeChunk(ctx context.Context, run func() error, n int, minDur time.Duratio
 	}
 	c.Joules, c.EnergyErr = stopEnergy()
 	o1, ok1 := p.OtherCPU()
-	if wall := p.Now().Sub(w0).Seconds(); ok0 && ok1 && wall > 0 {
+	wall := p.Now().Sub(w0).Seconds()
+	if ok0 && ok1 && wall > 0 {
 		c.OtherCPU = max(0, (o1-o0)/wall)
+	}
+	if hasWait && wall > 0 {
+		if q1, ok := wp.RunWait(); ok {
+			c.Wait = max(0, (q1-q0)/wall)
+		}
 	}
 	if cp, ok := p.(canaryProbe); ok {
 		if d, ok := cp.Canary(); ok {
@@ -169,17 +191,22 @@ func (p plan) warmup() time.Duration {
 	return p.minDur
 }
 
+// MinRoundRuns is the fewest timed runs in a round (fewer when runs is
+// smaller): two agreeing rounds then hold the six samples a 95% interval of
+// the median needs.
+const MinRoundRuns = 3
+
 // perRound is round r's (from 1) sample count and minimum duration: the
 // runs are split as evenly as possible, the earlier rounds taking one more
-// (10 runs in 3 rounds: 4, 3, 3), so every cell has exactly runs samples
-// unless min_seconds asks for more.
+// (10 runs in 3 rounds: 4, 3, 3), and no round has fewer than
+// min(MinRoundRuns, runs), so every cell has at least runs samples.
 func (p plan) perRound(r int) (int, time.Duration) {
 	k := max(p.rounds, 1)
 	n := p.runs / k
 	if r <= p.runs%k {
 		n++
 	}
-	return max(n, 1), p.minDur / time.Duration(k)
+	return max(n, min(MinRoundRuns, p.runs), 1), p.minDur / time.Duration(k)
 }
 
 // timeAll warms up and times every batch size. In ascending order, each
@@ -199,6 +226,9 @@ func timeAll(ctx context.Context, batches []int, prepare func(n int) (func() err
 		}
 		if !math.IsNaN(c.OtherCPU) {
 			ev.OtherCPU = &c.OtherCPU
+		}
+		if !math.IsNaN(c.Wait) {
+			ev.Wait = &c.Wait
 		}
 		if !math.IsNaN(c.CanaryMs) {
 			ev.CanaryMs = &c.CanaryMs

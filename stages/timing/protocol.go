@@ -25,7 +25,7 @@ const (
 	evSession = "session" // session created: SessionMs, Conditions, EnergySource
 	evBegin   = "begin"   // warming up Batch
 	evReady   = "ready"   // Batch warmed up: FirstRunMs, Warmup
-	evRound   = "round"   // one round of Batch timed: Round, SamplesMs, StartsNs, OtherCPU, CanaryMs, Joules
+	evRound   = "round"   // one round of Batch timed: Round, SamplesMs, StartsNs, OtherCPU, Wait, CanaryMs, Joules
 	evFailed  = "failed"  // Batch failed: OOM, Message (see Worker for what follows)
 	evFatal   = "fatal"   // the session could not be made: Message, Provider
 )
@@ -44,6 +44,9 @@ type event struct {
 	// OtherCPU is other processes' CPU during the round in cores; absent
 	// when the host does not say.
 	OtherCPU *float64 `json:"other_cpu,omitempty"`
+	// Wait is how long the worker's threads waited for a CPU during the
+	// round, in thread-seconds per second; absent when the host does not say.
+	Wait *float64 `json:"wait,omitempty"`
 	// CanaryMs is the host canary's time after the round (see canary);
 	// absent without one.
 	CanaryMs *float64 `json:"canary_ms,omitempty"`

@@ -72,7 +72,10 @@ type Row struct {
 	RoundAttempt  []int64   `parquet:"round_attempt,list" csv:"-"`
 	RoundMedianMs []float64 `parquet:"round_median_ms,list" csv:"-"`
 	RoundOtherCPU []float64 `parquet:"round_other_cpu_cores,list" csv:"-"`
-	UsedRounds    []int64   `parquet:"used_rounds,list" csv:"-"`
+	// RoundWait is how long the worker's threads waited for a CPU in each
+	// round, in thread-seconds per second (NaN when not recorded).
+	RoundWait  []float64 `parquet:"round_wait,list" csv:"-"`
+	UsedRounds []int64   `parquet:"used_rounds,list" csv:"-"`
 	// RoundCanaryMs is each round's host canary time in milliseconds (NaN
 	// when not recorded), and CanaryRefMs the reference the verdict judged
 	// them against (NaN when none; see Judge).
@@ -85,9 +88,12 @@ type Row struct {
 func (r Row) rounds() []Round {
 	out := make([]Round, len(r.RoundAttempt))
 	for i := range out {
-		out[i] = Round{Attempt: int(r.RoundAttempt[i]), OtherCPU: math.NaN(), CanaryMs: math.NaN()}
+		out[i] = Round{Attempt: int(r.RoundAttempt[i]), OtherCPU: math.NaN(), Wait: math.NaN(), CanaryMs: math.NaN()}
 		if i < len(r.RoundOtherCPU) {
 			out[i].OtherCPU = r.RoundOtherCPU[i]
+		}
+		if i < len(r.RoundWait) {
+			out[i].Wait = r.RoundWait[i]
 		}
 		if i < len(r.RoundCanaryMs) {
 			out[i].CanaryMs = r.RoundCanaryMs[i]
@@ -116,7 +122,7 @@ func (r Row) rounds() []Round {
 // statistics.
 func (r *Row) setRounds(rounds []Round, e Estimate) {
 	r.SamplesMs, r.SampleRound, r.SampleUnixNs = nil, nil, nil
-	r.RoundAttempt, r.RoundMedianMs, r.RoundOtherCPU, r.UsedRounds, r.RoundCanaryMs = nil, nil, nil, nil, nil
+	r.RoundAttempt, r.RoundMedianMs, r.RoundOtherCPU, r.RoundWait, r.UsedRounds, r.RoundCanaryMs = nil, nil, nil, nil, nil, nil
 	r.CanaryRefMs = math.NaN()
 	if !math.IsInf(e.CanaryRefMs, 1) {
 		r.CanaryRefMs = e.CanaryRefMs
@@ -135,6 +141,7 @@ func (r *Row) setRounds(rounds []Round, e Estimate) {
 		r.RoundAttempt = append(r.RoundAttempt, int64(rd.Attempt))
 		r.RoundMedianMs = append(r.RoundMedianMs, e.Medians[i])
 		r.RoundOtherCPU = append(r.RoundOtherCPU, rd.OtherCPU)
+		r.RoundWait = append(r.RoundWait, rd.Wait)
 		r.RoundCanaryMs = append(r.RoundCanaryMs, rd.CanaryMs)
 		if e.Used[i] {
 			r.UsedRounds = append(r.UsedRounds, int64(i))
@@ -164,8 +171,23 @@ func (r *Row) SetModel(name string) { r.Model = name }
 // row layout changes, so old rows are never read back or merged.
 // v2: the model file's sha256; v3: rounds, host load, stability verdict;
 // v4: joules per image, energy source; v5: warnings a list; v6: loaded
-// rounds above 0.25 cores (was 0.5); v7: the host canary in the rule.
+// rounds above 0.25 cores (was 0.5); v7: the host canary in the rule;
+// v8: the worker's run-queue wait in the rule, the lowest agreeing group,
+// rounds of at least three runs.
 const (
-	Schema  = 7
-	Entries = "timing-v5"
+	Schema  = 8
+	Entries = "timing-v6"
 )
+
+// LoadedRound reports whether round i (from 0) of the row was loaded (see
+// Loaded).
+func (r Row) LoadedRound(i int) bool {
+	other, wait := math.NaN(), math.NaN()
+	if i < len(r.RoundOtherCPU) {
+		other = r.RoundOtherCPU[i]
+	}
+	if i < len(r.RoundWait) {
+		wait = r.RoundWait[i]
+	}
+	return Loaded(other, wait)
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,12 +22,17 @@ type scripted struct {
 	calls    int
 	otherCPU float64 // seconds
 	noLoad   bool    // the host does not report load
-	burst    func(call int) bool
+	// wait, with waitScripted, is the worker's threads' run-queue wait in
+	// seconds: a burst makes them wait 0.7 s per second of its Run calls.
+	wait  float64
+	burst func(call int) bool
 	// slow is a slower host that /proc/stat does not show (a range of Run
 	// calls slowed by burstFactor without other processes' CPU); with canary
 	// set the probe times a 1 ms canary, slowed alike after a slow call.
 	slow   func(call int) bool
 	canary bool
+	// reportWait makes the probe a waitScripted (not with canary).
+	reportWait bool
 	// ends records the call count when each round of each batch was sent.
 	ends map[[2]int]int
 }
@@ -38,6 +45,11 @@ const (
 func (s *scripted) Now() time.Time { return time.Unix(1_700_000_000, 0).Add(s.now) }
 
 func (s *scripted) OtherCPU() (float64, bool) { return s.otherCPU, !s.noLoad }
+
+// waitScripted is the scripted source that reports run-queue wait.
+type waitScripted struct{ *scripted }
+
+func (s waitScripted) RunWait() (float64, bool) { return s.wait, true }
 
 // canaryScripted is the scripted source with a host canary.
 type canaryScripted struct{ *scripted }
@@ -57,6 +69,7 @@ func (s *scripted) prepare(n int) (func() error, error) {
 		if s.burst != nil && s.burst(s.calls) {
 			lat *= burstFactor
 			s.otherCPU += lat / 1000
+			s.wait += 0.7 * lat / 1000
 		}
 		if s.slow != nil && s.slow(s.calls) {
 			lat *= burstFactor
@@ -84,8 +97,11 @@ func sweepScriptedRef(t *testing.T, src *scripted, prior []Row, canaryRefMs floa
 	src.ends = map[[2]int]int{}
 	pl := plan{rounds: cfg.Rounds, runs: cfg.Runs}
 	var p probe = src
-	if src.canary {
+	switch {
+	case src.canary:
 		p = canaryScripted{src}
+	case src.reportWait:
+		p = waitScripted{src}
 	}
 	err := timeAll(context.Background(), scriptedBatches, src.prepare, cfg.Warmup, pl, p, func(ev event) error {
 		if ev.Kind == evRound {
@@ -121,24 +137,74 @@ func roundCalls(t *testing.T, r int) func(int) bool {
 
 func TestBurstInOneRoundIsRejected(t *testing.T) {
 	clean := sweepScripted(t, &scripted{}, nil)
-	for _, noLoad := range []bool{false, true} {
-		src := &scripted{noLoad: noLoad, burst: roundCalls(t, 2)}
+	for _, mode := range []string{"/proc/stat", "no load data", "run-queue wait"} {
+		src := &scripted{noLoad: mode != "/proc/stat", reportWait: mode == "run-queue wait", burst: roundCalls(t, 2)}
 		rows := sweepScripted(t, src, nil)
 		for i, r := range rows {
 			want := clean[i].LatencyMsMedian
 			if !r.Stable || r.UnstableReason != "" {
-				t.Errorf("no load data %v, batch %d: unstable (%s); want the burst's round set aside", noLoad, r.Batch, r.UnstableReason)
+				t.Errorf("%s, batch %d: unstable (%s); want the burst's round set aside", mode, r.Batch, r.UnstableReason)
 			}
 			if d := math.Abs(r.LatencyMsMedian/want - 1); d > 0.02 {
-				t.Errorf("no load data %v, batch %d: median %.3f ms vs clean %.3f ms (%.1f%% off, want ≤ 2%%)", noLoad, r.Batch, r.LatencyMsMedian, want, 100*d)
+				t.Errorf("%s, batch %d: median %.3f ms vs clean %.3f ms (%.1f%% off, want ≤ 2%%)", mode, r.Batch, r.LatencyMsMedian, want, 100*d)
 			}
 			if r.Rounds != 3 || r.RoundsUsed != 2 || fmt.Sprint(r.UsedRounds) != "[0 2]" {
-				t.Errorf("no load data %v, batch %d: rounds %d, used %d %v; want round 2 of 3 set aside", noLoad, r.Batch, r.Rounds, r.RoundsUsed, r.UsedRounds)
+				t.Errorf("%s, batch %d: rounds %d, used %d %v; want round 2 of 3 set aside", mode, r.Batch, r.Rounds, r.RoundsUsed, r.UsedRounds)
 			}
-			if noLoad != math.IsNaN(r.RoundOtherCPU[1]) || (!noLoad && r.RoundOtherCPU[1] < 0.9) {
-				t.Errorf("no load data %v, batch %d: round loads %v; want round 2 ≈ 1 core (NaN without data)", noLoad, r.Batch, r.RoundOtherCPU)
+			if src.noLoad != math.IsNaN(r.RoundOtherCPU[1]) || (!src.noLoad && r.RoundOtherCPU[1] < 0.9) {
+				t.Errorf("%s, batch %d: round loads %v; want round 2 ≈ 1 core (NaN without data)", mode, r.Batch, r.RoundOtherCPU)
+			}
+			if src.reportWait != !math.IsNaN(r.RoundWait[1]) || (src.reportWait && (r.RoundWait[1] < 0.6 || r.RoundWait[0] != 0 || !r.LoadedRound(1) || r.LoadedRound(0))) {
+				t.Errorf("%s, batch %d: round waits %v; want round 2 ≈ 0.7 and loaded (NaN without data)", mode, r.Batch, r.RoundWait)
 			}
 		}
+	}
+}
+
+// The worker's own waiting for a CPU decides, where the host reports it;
+// other processes' CPU only where it does not.
+func TestLoaded(t *testing.T) {
+	nan := math.NaN()
+	for _, c := range []struct {
+		other, wait float64
+		want        bool
+	}{
+		{0.9, 0.1, false}, // a neighbour used the idle core: no waiting, not loaded
+		{0.1, 0.5, true},
+		{0.5, nan, true},
+		{0.2, nan, false},
+		{nan, nan, false},
+	} {
+		if got := Loaded(c.other, c.wait); got != c.want {
+			t.Errorf("Loaded(other %v, wait %v) = %v, want %v", c.other, c.wait, got, c.want)
+		}
+	}
+}
+
+func TestRunWait(t *testing.T) {
+	if n, ok := parseSchedstat([]byte("12884 87943 17\n")); !ok || n != 87943 {
+		t.Errorf("parseSchedstat = %d %v, want 87943", n, ok)
+	}
+	if _, ok := parseSchedstat([]byte("12884\n")); ok {
+		t.Error("a one-field schedstat was read")
+	}
+	dir := t.TempDir()
+	for tid, line := range map[string]string{"101": "5000000 250000000 9\n", "102": "7000 750000000 3\n"} {
+		if err := os.MkdirAll(filepath.Join(dir, tid), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, tid, "schedstat"), []byte(line), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, ok := runWait(dir); !ok || math.Abs(got-1) > 1e-9 {
+		t.Errorf("runWait = %v %v, want 1 s summed over two threads", got, ok)
+	}
+	if _, ok := runWait(t.TempDir()); ok {
+		t.Error("runWait of no threads: ok")
+	}
+	if _, ok := (hostProbe{}).RunWait(); !ok {
+		t.Error("this host has no /proc/self/task/*/schedstat")
 	}
 }
 
@@ -280,7 +346,7 @@ func TestJudgeDisagreeingRounds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.Stable || !strings.Contains(e.Reason, "rounds disagree: 1 of 3") || e.Stats.Median != 10 {
+	if e.Stable || !strings.Contains(e.Reason, "rounds disagree: at most 1 of 3") || e.Stats.Median != 10 {
 		t.Errorf("stable %v (%q), median %v; want unstable, resting on the lowest round", e.Stable, e.Reason, e.Stats.Median)
 	}
 	wide := Round{Attempt: 1, OtherCPU: 0.1, SamplesMs: []float64{8, 9, 10, 10, 11, 12}}
@@ -340,17 +406,51 @@ func TestJudgeNeedsTwoProcesses(t *testing.T) {
 }
 
 func TestPlanSplitsProcessShare(t *testing.T) {
-	// 10 runs over 2 processes of 3 rounds: each process does 5, as 2, 2, 1.
-	pl := request{Runs: 10, Rounds: 3, MinSeconds: 1, Processes: 2}.plan()
-	var got []int
-	for r := 1; r <= 3; r++ {
-		n, d := pl.perRound(r)
-		got = append(got, n)
-		if d != time.Second/6 {
-			t.Errorf("round %d: min duration %v, want 1/6 s", r, d)
+	for _, c := range []struct {
+		runs, rounds, procs int
+		want                string
+	}{
+		{10, 2, 2, "[3 3]"},   // 5 runs a process, as 3 and 2, raised to 3
+		{10, 3, 2, "[3 3 3]"}, // 2, 2, 1, raised to MinRoundRuns
+		{20, 2, 2, "[5 5]"},
+		{2, 2, 1, "[2 2]"}, // never more than runs
+		{1, 1, 1, "[1]"},
+	} {
+		pl := request{Runs: c.runs, Rounds: c.rounds, MinSeconds: 1, Processes: c.procs}.plan()
+		var got []int
+		for r := 1; r <= c.rounds; r++ {
+			n, d := pl.perRound(r)
+			got = append(got, n)
+			if want := time.Second / time.Duration(c.procs*c.rounds); d != want {
+				t.Errorf("%+v round %d: min duration %v, want %v", c, r, d, want)
+			}
+		}
+		if fmt.Sprint(got) != c.want || pl.warmup() != time.Second {
+			t.Errorf("%+v: runs per round %v, warm-up %v; want %s and the full second", c, got, pl.warmup(), c.want)
 		}
 	}
-	if fmt.Sprint(got) != "[2 2 1]" || pl.warmup() != time.Second {
-		t.Errorf("runs per round %v, warm-up %v; want [2 2 1] and the full second", got, pl.warmup())
+}
+
+// The agreeing rounds are the cell's floor: a lone lucky round does not
+// block two that agree just above it, but a slow group far above a lone
+// fast round does not pass for the cell's time.
+func TestJudgeFloorGroup(t *testing.T) {
+	mk := func(attempt int, med float64) Round {
+		return Round{Attempt: attempt, OtherCPU: 0, Wait: math.NaN(), CanaryMs: math.NaN(), SamplesMs: []float64{med * 0.995, med, med, med * 1.005, med}}
+	}
+	rule := Rule{MinAgree: 2, MinProcesses: 2}
+	e, err := Judge([]Round{mk(1, 9.0), mk(1, 9.4), mk(2, 9.8), mk(2, 12)}, rule)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !e.Stable || fmt.Sprint(e.Used) != "[false true true false]" || e.Stats.Median < 9.4 || e.Stats.Median > 9.8 {
+		t.Errorf("lucky lowest round: stable %v (%s), used %v, median %.3f; want rounds 2 and 3, 9.4–9.8", e.Stable, e.Reason, e.Used, e.Stats.Median)
+	}
+	e, err = Judge([]Round{mk(1, 9.0), mk(1, 12), mk(2, 12.1), mk(2, 12.2)}, rule)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Stable || !strings.Contains(e.Reason, "rounds disagree: at most 1 of 4") || e.Stats.Median != 9.0 {
+		t.Errorf("slow group above a fast round: stable %v (%s), median %.3f; want unstable at the fast round", e.Stable, e.Reason, e.Stats.Median)
 	}
 }

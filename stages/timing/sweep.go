@@ -85,9 +85,12 @@ func (s *sweepState) handle(ev event) error {
 		if c == nil || ev.Round != len(c.rounds)+1 || len(ev.SamplesMs) == 0 || len(ev.StartsNs) != len(ev.SamplesMs) {
 			return fmt.Errorf("timing: %s batch %d: worker reported round %d out of order or without samples", s.model.Name, ev.Batch, ev.Round)
 		}
-		rd := Round{Attempt: s.attempt(ev.Batch), SamplesMs: ev.SamplesMs, StartsNs: ev.StartsNs, OtherCPU: math.NaN(), CanaryMs: math.NaN()}
+		rd := Round{Attempt: s.attempt(ev.Batch), SamplesMs: ev.SamplesMs, StartsNs: ev.StartsNs, OtherCPU: math.NaN(), Wait: math.NaN(), CanaryMs: math.NaN()}
 		if ev.OtherCPU != nil {
 			rd.OtherCPU = *ev.OtherCPU
+		}
+		if ev.Wait != nil {
+			rd.Wait = *ev.Wait
 		}
 		if ev.CanaryMs != nil {
 			rd.CanaryMs = *ev.CanaryMs
