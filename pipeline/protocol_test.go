@@ -11,13 +11,13 @@ import (
 )
 
 // TestWarmupZeroRunsNone: warmup: 0 with min_seconds: 0 runs no warm-up
-// and exactly the runs asked for in one round, through the worker to the
+// and exactly the runs asked for in one round of one process, through the worker to the
 // row (with no re-measurement, which would add an attempt's runs; more
 // rounds would each take at least min(3, runs)).
 func TestWarmupZeroRunsNone(t *testing.T) {
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "zero.yaml")
-	os.WriteFile(cfg, []byte("name: zero\nmodels:\n  - {name: sq, arch: squeezenet1_1}\ntiming: {batch_sizes: [1], warmup: 0, runs: 3, rounds: 1, min_seconds: 0, max_remeasure: 0}\n"), 0o644)
+	os.WriteFile(cfg, []byte("name: zero\nmodels:\n  - {name: sq, arch: squeezenet1_1}\ntiming: {batch_sizes: [1], warmup: 0, runs: 3, rounds: 1, processes: 1, min_seconds: 0, max_remeasure: 0}\n"), 0o644)
 	out, cacheDir := filepath.Join(dir, "out"), filepath.Join(dir, "cache")
 	if log, err := runArgs(t, "--config", cfg, "--out", out, "--cache", cacheDir, "--quiet", "--stage", "timing"); err != nil {
 		t.Fatalf("%v\n%s", err, log)
