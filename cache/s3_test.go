@@ -2,16 +2,12 @@ package cache
 
 import (
 	"bytes"
-
 	"context"
 	"errors"
 	"fmt"
-	"github.com/parquet-go/parquet-go"
 	"io"
-	"log"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -27,6 +23,9 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/dnnbench/dnnbench/internal/s3test"
 )
 
 // testAccessKey is the only access key the test server accepts.
@@ -47,33 +46,11 @@ type s3Server struct {
 // AWS_* variables at it, as a user of MinIO would.
 func startS3(t testing.TB) *s3Server {
 	t.Helper()
-	srv := &s3Server{backend: s3mem.New()}
-	if err := srv.backend.CreateBucket("lab"); err != nil {
-		t.Fatal(err)
-	}
-	fake := gofakes3.New(srv.backend, gofakes3.WithIntegrityCheck(true))
-	ts := httptest.NewUnstartedServer(srv.handler(fake.Server()))
-	// Writes after a cut connection are expected; keep them out of the log.
-	ts.Config.ErrorLog = log.New(io.Discard, "", 0)
-	ts.Start()
-	t.Cleanup(ts.Close)
-	srv.url = ts.URL
-	s3Env(t, srv.url, testAccessKey)
+	srv := &s3Server{}
+	fake := s3test.Start(t, srv.handler, gofakes3.WithIntegrityCheck(true))
+	srv.url, srv.backend = fake.URL, fake.Backend
+	s3test.Env(t, srv.url, testAccessKey, testSecret, "AWS_MAX_ATTEMPTS", "1")
 	return srv
-}
-
-// s3Env sets the AWS variables for a test and hides the user's own files.
-func s3Env(t testing.TB, endpoint, key string) {
-	t.Helper()
-	none := filepath.Join(t.TempDir(), "none")
-	for k, v := range map[string]string{
-		"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": testSecret,
-		"AWS_REGION": "us-east-1", "AWS_CONFIG_FILE": none, "AWS_SHARED_CREDENTIALS_FILE": none,
-		"AWS_EC2_METADATA_DISABLED": "true", "AWS_MAX_ATTEMPTS": "1", "AWS_PROFILE": "", "AWS_SESSION_TOKEN": "",
-		"AWS_ENDPOINT_URL_S3": "",
-	} {
-		t.Setenv(k, v)
-	}
 }
 
 // testSecret is the secret key of testAccessKey.
@@ -167,16 +144,7 @@ func (c *cutBody) Close() error { return c.r.Close() }
 // objects lists the bucket's object keys.
 func (srv *s3Server) objects(t testing.TB) []string {
 	t.Helper()
-	res, err := srv.backend.ListBucket("lab", &gofakes3.Prefix{}, gofakes3.ListBucketPage{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, o := range res.Contents {
-		out = append(out, o.Key)
-	}
-	slices.Sort(out)
-	return out
+	return s3test.Objects(t, srv.backend, "")
 }
 
 // countingTransport counts the HTTP requests sent through it, by method.

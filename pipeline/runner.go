@@ -133,21 +133,11 @@ func (r *runner) run(ctx context.Context) (err error) {
 		{"flops", func() (err error) { t.Flops, t.Ops, err = r.flops(ctx, rows); return err }},
 		{"accuracy", func() (err error) { t.Accuracy, err = r.accuracy(ctx, rows, t.Flops); return err }},
 		{"timing", func() (err error) {
-			if r.measures() {
-				if err := r.timing(ctx, rows); err != nil {
-					return err
-				}
-			}
-			t.Timing, err = mergedRows[timing.Row](r, timing.Entries, rows, r.cfg.Timing.BatchSizes, r.timingKey)
+			t.Timing, err = measuredRows[timing.Row](ctx, r, r.timing, timing.Entries, rows, r.cfg.Timing.BatchSizes, r.timingKey)
 			return err
 		}},
 		{"memory", func() (err error) {
-			if r.measures() {
-				if err := r.memory(ctx, rows); err != nil {
-					return err
-				}
-			}
-			t.Memory, err = mergedRows[memory.Row](r, memory.Entries, rows, r.cfg.Memory.BatchSizes, r.memoryKey)
+			t.Memory, err = measuredRows[memory.Row](ctx, r, r.memory, memory.Entries, rows, r.cfg.Memory.BatchSizes, r.memoryKey)
 			return err
 		}},
 		// The ceilings run with timing: the roofline needs both.
@@ -541,6 +531,18 @@ type deviceRow[T any] interface {
 	*T
 	Cell() sweep.Cell
 	SetModel(name string)
+}
+
+// measuredRows is a device stage's step: it runs measure (the stage's
+// sweep over what the cache lacks) when this run measures, then reads the
+// stage's rows with mergedRows.
+func measuredRows[T any, P deviceRow[T]](ctx context.Context, r *runner, measure func(context.Context, []models.Row) error, stage string, rows []models.Row, batches []int, key func(models.Row, int) (string, error)) ([]T, error) {
+	if r.measures() {
+		if err := measure(ctx, rows); err != nil {
+			return nil, err
+		}
+	}
+	return mergedRows[T, P](r, stage, rows, batches, key)
 }
 
 // mergedRows reads a stage's rows for the configured models. Rows belong to

@@ -2,11 +2,6 @@ package main
 
 import (
 	"bytes"
-	"github.com/dnnbench/dnnbench/stages/memory"
-	"github.com/dnnbench/dnnbench/stages/timing"
-	"io"
-	"log"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,49 +10,23 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/dnnbench/dnnbench/internal/onnxrt"
-	"github.com/dnnbench/dnnbench/internal/testmodel"
-	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"github.com/dnnbench/dnnbench/internal/onnxrt"
+	"github.com/dnnbench/dnnbench/internal/s3test"
+	"github.com/dnnbench/dnnbench/internal/testmodel"
+	"github.com/dnnbench/dnnbench/stages/memory"
+	"github.com/dnnbench/dnnbench/stages/timing"
 )
 
-// startBucket starts an S3-protocol server (gofakes3, in memory) on
-// 127.0.0.1 with the bucket "lab", and points the standard AWS_* variables
-// at it, as a lab using MinIO would; child processes inherit them.
+// startBucket starts an S3-protocol server (s3test) with the bucket "lab"
+// and points the standard AWS_* variables at it, as a lab using MinIO
+// would; child processes inherit them.
 func startBucket(t *testing.T) (*s3mem.Backend, string) {
 	t.Helper()
-	backend := s3mem.New()
-	if err := backend.CreateBucket("lab"); err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewUnstartedServer(gofakes3.New(backend).Server())
-	ts.Config.ErrorLog = log.New(io.Discard, "", 0)
-	ts.Start()
-	t.Cleanup(ts.Close)
-	none := filepath.Join(t.TempDir(), "none")
-	for k, v := range map[string]string{
-		"AWS_ENDPOINT_URL": ts.URL, "AWS_ACCESS_KEY_ID": "lab-key", "AWS_SECRET_ACCESS_KEY": "lab-secret",
-		"AWS_REGION": "us-east-1", "AWS_CONFIG_FILE": none, "AWS_SHARED_CREDENTIALS_FILE": none,
-		"AWS_EC2_METADATA_DISABLED": "true", "AWS_PROFILE": "", "AWS_SESSION_TOKEN": "", "AWS_ENDPOINT_URL_S3": "",
-	} {
-		t.Setenv(k, v)
-	}
-	return backend, ts.URL
-}
-
-// bucketObjects lists the bucket's keys under prefix.
-func bucketObjects(t *testing.T, backend *s3mem.Backend, prefix string) []string {
-	t.Helper()
-	res, err := backend.ListBucket("lab", &gofakes3.Prefix{Prefix: prefix, HasPrefix: true}, gofakes3.ListBucketPage{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, o := range res.Contents {
-		out = append(out, o.Key)
-	}
-	slices.Sort(out)
-	return out
+	srv := s3test.Start(t, nil)
+	s3test.Env(t, srv.URL, "lab-key", "lab-secret")
+	return srv.Backend, srv.URL
 }
 
 // TestLabOfDevicesInOneBucket: two machines (separate working directories
@@ -130,22 +99,22 @@ report: {formats: [md]}
 	}
 	// Each machine's entries are in the bucket: 2 devices × 2 batches of
 	// timing, 2 × 1 of memory, and both devices' conditions.
-	if got := len(bucketObjects(t, backend, "fleet/"+timing.Entries+"/")); got != 4 {
+	if got := len(s3test.Objects(t, backend, "fleet/"+timing.Entries+"/")); got != 4 {
 		t.Errorf("bucket holds %d timing entries, want 4", got)
 	}
-	if got := len(bucketObjects(t, backend, "fleet/"+memory.Entries+"/")); got != 2 {
+	if got := len(s3test.Objects(t, backend, "fleet/"+memory.Entries+"/")); got != 2 {
 		t.Errorf("bucket holds %d memory entries, want 2", got)
 	}
-	if got := bucketObjects(t, backend, "fleet/conditions/"); !slices.Equal(got, []string{"fleet/conditions/bench2.json", "fleet/conditions/cpu.json"}) {
+	if got := s3test.Objects(t, backend, "fleet/conditions/"); !slices.Equal(got, []string{"fleet/conditions/bench2.json", "fleet/conditions/cpu.json"}) {
 		t.Errorf("bucket conditions %v", got)
 	}
 	// Nothing local travelled: no packs, no model files, no lock.
-	for _, k := range bucketObjects(t, backend, "fleet/") {
+	for _, k := range s3test.Objects(t, backend, "fleet/") {
 		if strings.Contains(k, "/packs/") || strings.Contains(k, "/files/") || strings.HasSuffix(k, ".lock") {
 			t.Errorf("bucket holds local-only file %s", k)
 		}
 	}
-	before := bucketObjects(t, backend, "")
+	before := s3test.Objects(t, backend, "")
 
 	// Machine C has no cache, and a "cpu" profile of its own (one thread):
 	// its keys match none in the bucket, so a run that measured would
@@ -166,7 +135,7 @@ report: {formats: [md]}
 	if !strings.Contains(logC.String(), "cache s3://lab/fleet: ") || !strings.Contains(logC.String(), "downloaded") {
 		t.Errorf("machine c does not report its sync:\n%s", logC.String())
 	}
-	if after := bucketObjects(t, backend, ""); !slices.Equal(before, after) {
+	if after := s3test.Objects(t, backend, ""); !slices.Equal(before, after) {
 		t.Errorf("machine c changed the bucket:\nbefore %v\nafter  %v", before, after)
 	}
 	res := filepath.Join(c, "out", "lab")

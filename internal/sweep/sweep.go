@@ -1,10 +1,10 @@
 // Package sweep is the harness the timing and memory stages share for a
 // per-model sweep over batch sizes in child processes: how a worker is
-// started and what every request carries (Worker, Request), the worker's
-// prologue (Request.Init), the order of the batch sizes (Batches), the
-// error that stops the pipeline because the device is unusable
-// (ErrDevice), the status a row ends in (Ended, SessionFailed), and the
-// progress the pipeline prints.
+// started and what every request carries (Worker, Request), the parent's
+// prologue (Worker.Prepare) and the worker's (Request.Init), the order of
+// the batch sizes (Batches), the error that stops the pipeline because the
+// device is unusable (ErrDevice), the status a row ends in (Ended,
+// SessionFailed), and the progress the pipeline prints.
 package sweep
 
 import "time"

@@ -95,6 +95,44 @@ func (w Worker) Library(stage, device string) (string, error) {
 	return lib, nil
 }
 
+// Prepared is what Prepare resolved for one model's sweep.
+type Prepared struct {
+	// Batches are the distinct batch sizes to measure, ascending; empty
+	// when none were asked for.
+	Batches []int
+	// Lib is the ONNX Runtime library the workers load; "" when Batches is
+	// empty.
+	Lib string
+	// GPU is provider option device_id (see GPU); 0 when it is invalid,
+	// which the stage's config validation reports.
+	GPU int
+	// Progress is the caller's progress callback, or one that does nothing.
+	Progress func(Progress)
+}
+
+// Prepare is the parent's prologue of stage's sweep of model on device: it
+// orders batches (Batches) and, when any are left, finds the runtime
+// library (Library). A bad batch size errors naming stage and model; a
+// library error wraps ErrDevice.
+func (w Worker) Prepare(stage, device, model string, batches []int, progress func(Progress)) (Prepared, error) {
+	bs, err := Batches(batches)
+	if err != nil {
+		return Prepared{}, fmt.Errorf("%s: %s: %w", stage, model, err)
+	}
+	if progress == nil {
+		progress = func(Progress) {}
+	}
+	p := Prepared{Batches: bs, Progress: progress}
+	if len(bs) == 0 {
+		return p, nil
+	}
+	if p.Lib, err = w.Library(stage, device); err != nil {
+		return Prepared{}, err
+	}
+	p.GPU, _ = w.GPU()
+	return p, nil
+}
+
 // Start starts a worker process for stage: Exe with args "worker STAGE",
 // Env added to its environment, Hold inherited, and req (a stage's request,
 // embedding Request) on its stdin.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -153,4 +154,37 @@ func TestSessionFailed(t *testing.T) {
 	if status, _ := SessionFailed("Failed to allocate memory for requested buffer of size 123"); status != OOM {
 		t.Errorf("allocation failure: status %q, want %q", status, OOM)
 	}
+}
+
+// TestPrepare: the parent's prologue orders the batch sizes, names stage
+// and model on a bad one, looks for the library only when there is work,
+// and always hands back a progress callback.
+func TestPrepare(t *testing.T) {
+	dir := t.TempDir()
+	lib := filepath.Join(dir, "libonnxruntime.so.1")
+	if err := os.WriteFile(lib, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w := Worker{LibPath: lib, Session: onnxrt.Options{ProviderOptions: map[string]string{"device_id": "2"}}}
+	var got []Progress
+	p, err := w.Prepare("timing", "cpu", "m", []int{8, 1, 8, 2}, func(pr Progress) { got = append(got, pr) })
+	if err != nil || !slices.Equal(p.Batches, []int{1, 2, 8}) || p.Lib != lib || p.GPU != 2 {
+		t.Fatalf("Prepare = %+v, %v; want batches [1 2 8], the library, GPU 2", p, err)
+	}
+	p.Progress(Progress{Model: "m"})
+	if len(got) != 1 || got[0].Model != "m" {
+		t.Errorf("progress calls %+v; want the caller's callback", got)
+	}
+	if _, err := w.Prepare("memory", "cpu", "m", []int{4, 0}, nil); err == nil || err.Error() != "memory: m: batch size 0 must be at least 1" {
+		t.Errorf("batch 0: %v; want an error naming stage and model", err)
+	}
+	w.Session.Provider = "cuda" // its libraries are not beside lib
+	if _, err := w.Prepare("memory", "gpu0", "m", []int{1}, nil); !errors.Is(err, ErrDevice) {
+		t.Errorf("cuda without its libraries: %v; want a device error", err)
+	}
+	p, err = w.Prepare("memory", "gpu0", "m", nil, nil)
+	if err != nil || len(p.Batches) != 0 || p.Lib != "" || p.Progress == nil {
+		t.Errorf("no batches: %+v, %v; want nothing to do, no library looked for, a callback", p, err)
+	}
+	p.Progress(Progress{}) // must not panic
 }

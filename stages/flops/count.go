@@ -1,6 +1,7 @@
 package flops
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -49,19 +50,21 @@ type Analysis struct {
 // inferred shapes. It errors when cfg binds a dim below 1 or the graph
 // cannot be ordered (a cycle, an input nobody produces).
 func Analyze(m *Model, cfg Config) (*Analysis, error) {
-	res, err := analyze(m, cfg)
+	res, err := analyze(context.Background(), m, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("flops: %w", err)
 	}
 	return res, nil
 }
 
-func analyze(m *Model, cfg Config) (*Analysis, error) {
+// analyze is Analyze, checking ctx before each node it infers or counts
+// and returning ctx's error once it is done.
+func analyze(ctx context.Context, m *Model, cfg Config) (*Analysis, error) {
 	batch := cfg.Batch
 	if batch == 0 {
 		batch = 1
 	}
-	inf, err := inferShapes(m, batch, cfg.Dims)
+	inf, err := inferShapes(ctx, m, batch, cfg.Dims)
 	if err != nil {
 		return nil, err
 	}
@@ -98,6 +101,9 @@ func analyze(m *Model, cfg Config) (*Analysis, error) {
 	unknown := map[string]int{}
 	uncounted := map[string][]string{}
 	for _, i := range inf.Order {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		n := g.Nodes[i]
 		nc := NodeCount{Index: i, Name: n.Proto.GetName(), Op: n.OpType()}
 		for _, name := range n.Proto.GetInput() {

@@ -1,6 +1,7 @@
 package flops
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -152,14 +153,16 @@ var errCycle = errors.New("graph has a cycle or a node input that is never produ
 // op cannot be inferred, the shapes the file records in value_info or graph
 // outputs are used instead, and a warning says so.
 func InferShapes(m *Model, batch int64, dims map[string]int64) (*Inference, error) {
-	in, err := inferShapes(m, batch, dims)
+	in, err := inferShapes(context.Background(), m, batch, dims)
 	if err != nil {
 		return nil, fmt.Errorf("flops: %w", err)
 	}
 	return in, nil
 }
 
-func inferShapes(m *Model, batch int64, bind map[string]int64) (*Inference, error) {
+// inferShapes is InferShapes, checking ctx before each node and returning
+// ctx's error once it is done.
+func inferShapes(ctx context.Context, m *Model, batch int64, bind map[string]int64) (*Inference, error) {
 	if batch < 1 {
 		return nil, fmt.Errorf("batch %d must be at least 1", batch)
 	}
@@ -227,6 +230,9 @@ func inferShapes(m *Model, batch int64, bind map[string]int64) (*Inference, erro
 	}
 	in.Order = order
 	for _, i := range order {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		n := g.Nodes[i]
 		ins := make([]*value, len(n.Proto.GetInput()))
 		for j, name := range n.Proto.GetInput() {

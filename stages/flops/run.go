@@ -33,8 +33,9 @@ type Result struct {
 	Warnings []diag.Warning
 }
 
-// Run reads and counts each file in order, checking ctx before each. It
-// errors, naming the file's path, when ctx is cancelled or a file cannot
+// Run reads and counts each file in order, checking ctx before each file
+// and, while inferring shapes and counting, before each node. It errors,
+// naming the file's path, when ctx is cancelled or a file cannot
 // be read or counted (not ONNX, a graph cycle, cfg's batch or a bound dim
 // below 1); the counts of earlier files are then not returned.
 func Run(ctx context.Context, cfg Config, in Inputs) (*Result, error) {
@@ -47,7 +48,7 @@ func Run(ctx context.Context, cfg Config, in Inputs) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		a, err := analyze(m, cfg)
+		a, err := analyze(ctx, m, cfg)
 		if err != nil {
 			return nil, fmt.Errorf("flops: %s: %w", f.Path, err)
 		}

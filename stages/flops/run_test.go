@@ -83,3 +83,50 @@ func TestKeyMatchesThePipelinesFormerKey(t *testing.T) {
 		t.Error("another file size gave the same key")
 	}
 }
+
+// cancelAfter is a context whose Err is nil for its first n calls and
+// context.Canceled from then on, so a test can cancel between two nodes.
+type cancelAfter struct {
+	context.Context
+	n, calls int
+}
+
+func (c *cancelAfter) Err() error {
+	c.calls++
+	if c.calls > c.n {
+		return context.Canceled
+	}
+	return nil
+}
+
+func TestRunStopsBetweenNodes(t *testing.T) {
+	path := flattenGraph().write(t, t.TempDir())
+	m, err := Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodes := len(m.Graph.Nodes)
+	if nodes < 2 {
+		t.Fatalf("test graph has %d nodes, want at least 2", nodes)
+	}
+	// One check passes before the file; then inference checks each node,
+	// then counting does: cancel in the middle of each.
+	for _, n := range []int{1 + nodes/2, 1 + nodes + nodes/2} {
+		ctx := &cancelAfter{Context: context.Background(), n: n}
+		res, err := Run(ctx, Config{}, Inputs{Files: []File{{Name: "a", Path: path}}})
+		if !errors.Is(err, context.Canceled) || res != nil {
+			t.Errorf("cancelled after %d checks: Run = %v, %v; want context.Canceled", n, res, err)
+		}
+		if ctx.calls != n+1 {
+			t.Errorf("cancelled after %d checks: Run checked ctx %d times, want it to stop at the first failed check (%d)", n, ctx.calls, n+1)
+		}
+	}
+	// Uncancelled, every node is checked twice (inference, counting).
+	ctx := &cancelAfter{Context: context.Background(), n: 1 << 30}
+	if _, err := Run(ctx, Config{}, Inputs{Files: []File{{Name: "a", Path: path}}}); err != nil {
+		t.Fatal(err)
+	}
+	if want := 1 + 2*nodes; ctx.calls != want {
+		t.Errorf("Run checked ctx %d times for %d nodes, want %d", ctx.calls, nodes, want)
+	}
+}

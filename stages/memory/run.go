@@ -55,20 +55,13 @@ func Run(ctx context.Context, cfg Config, in Inputs) (*Result, error) {
 		return nil, err
 	}
 	cfg = cfg.WithDefaults()
-	bs, err := sweep.Batches(in.Batches)
-	if err != nil {
-		return nil, fmt.Errorf("memory: %s: %w", m.Name, err)
-	}
-	if len(bs) == 0 {
-		return &Result{}, nil
-	}
-	lib, err := cfg.Library("memory", cfg.Device)
+	p, err := cfg.Prepare("memory", cfg.Device, m.Name, in.Batches, in.Progress)
 	if err != nil {
 		return nil, err
 	}
-	progress := in.Progress
-	if progress == nil {
-		progress = func(sweep.Progress) {}
+	bs, progress := p.Batches, p.Progress
+	if len(bs) == 0 {
+		return &Result{}, nil
 	}
 	res := &Result{}
 	keep := func(r Row) error {
@@ -80,7 +73,6 @@ func Run(ctx context.Context, cfg Config, in Inputs) (*Result, error) {
 		res.Rows = append(res.Rows, r)
 		return nil
 	}
-	gpu, _ := cfg.GPU() // checked by Validate
 	start := time.Now()
 	base := func(batch int) Row {
 		return Row{Model: m.Name, Device: cfg.Device, Batch: int64(batch), Sampler: cfg.Sampler, ArenaGrowOnly: true}
@@ -93,8 +85,8 @@ func Run(ctx context.Context, cfg Config, in Inputs) (*Result, error) {
 		}
 		progress(sweep.Progress{Model: m.Name, Batch: b, Done: i, Total: len(bs), Elapsed: elapsed, ETA: eta})
 		req := request{
-			Request: sweep.Request{Model: m.Name, Path: m.Path, LibPath: lib, Session: cfg.Session},
-			Sampler: cfg.Sampler, GPU: gpu, IntervalMs: cfg.IntervalMs, Runs: cfg.Runs, Batch: b,
+			Request: sweep.Request{Model: m.Name, Path: m.Path, LibPath: p.Lib, Session: cfg.Session},
+			Sampler: cfg.Sampler, GPU: p.GPU, IntervalMs: cfg.IntervalMs, Runs: cfg.Runs, Batch: b,
 		}
 		ev, err := runChild(ctx, cfg, req)
 		if err != nil {

@@ -54,25 +54,17 @@ func Run(ctx context.Context, cfg Config, in Inputs) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	bs, err := sweep.Batches(in.Batches)
-	if err != nil {
-		return nil, fmt.Errorf("timing: %s: %w", m.Name, err)
-	}
-	if len(bs) == 0 {
-		return &Result{}, nil
-	}
-	lib, err := cfg.Library("timing", cfg.Device)
+	p, err := cfg.Prepare("timing", cfg.Device, m.Name, in.Batches, in.Progress)
 	if err != nil {
 		return nil, err
 	}
-	progress := in.Progress
-	if progress == nil {
-		progress = func(sweep.Progress) {}
+	bs, progress := p.Batches, p.Progress
+	if len(bs) == 0 {
+		return &Result{}, nil
 	}
-	gpu, _ := cfg.GPU() // checked by Validate
 	req := request{
-		Request: sweep.Request{Model: m.Name, Path: m.Path, LibPath: lib, Session: cfg.Session},
-		Batches: bs, Warmup: cfg.Warmup, Runs: cfg.Runs, MinSeconds: cfg.MinSeconds, Rounds: cfg.Rounds, Processes: cfg.processes(), NVML: cfg.NVML, GPU: gpu,
+		Request: sweep.Request{Model: m.Name, Path: m.Path, LibPath: p.Lib, Session: cfg.Session},
+		Batches: bs, Warmup: cfg.Warmup, Runs: cfg.Runs, MinSeconds: cfg.MinSeconds, Rounds: cfg.Rounds, Processes: cfg.processes(), NVML: cfg.NVML, GPU: p.GPU,
 	}
 	start := time.Now()
 	child, err := cfg.Start(ctx, "timing", req)

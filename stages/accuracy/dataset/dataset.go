@@ -76,9 +76,9 @@ func Open(dir string, classes *Classes) (*Dataset, error) {
 		if sub := filepath.Join(dir, "ILSVRC", "Data", "CLS-LOC", "val"); isDir(sub) {
 			img = sub
 		}
-		d, err = readKaggle(filepath.Join(dir, KaggleSolution), img, classes)
+		d, err = readList(filepath.Join(dir, KaggleSolution), Kaggle, img, classes, kaggleItems)
 	case exists(filepath.Join(dir, CaffeList)):
-		d, err = readValTxt(filepath.Join(dir, CaffeList), dir, classes)
+		d, err = readList(filepath.Join(dir, CaffeList), ValTxt, dir, classes, valTxtItems)
 	default:
 		d, err = readImageFolder(dir, classes)
 	}
@@ -211,13 +211,25 @@ func linkError(p string, err error) error {
 	return fmt.Errorf("%q is a broken symbolic link: its target %s does not exist", filepath.Base(p), target)
 }
 
-func readKaggle(list, imageDir string, classes *Classes) (*Dataset, error) {
+// readList reads the image list file list with parse, which reads one
+// layout's list (named list in its errors), into a Dataset of that layout
+// whose images are in imageDir.
+func readList(list, layout, imageDir string, classes *Classes, parse func(r io.Reader, list string, classes *Classes) ([]Item, error)) (*Dataset, error) {
 	f, err := os.Open(list)
 	if err != nil {
 		return nil, fmt.Errorf("dataset: %w", err)
 	}
 	defer f.Close()
-	d := &Dataset{Layout: Kaggle, ImageDir: imageDir}
+	items, err := parse(f, list, classes)
+	if err != nil {
+		return nil, err
+	}
+	return &Dataset{Layout: layout, ImageDir: imageDir, Items: items}, nil
+}
+
+// kaggleItems reads a Kaggle LOC_val_solution.csv.
+func kaggleItems(f io.Reader, list string, classes *Classes) ([]Item, error) {
+	var items []Item
 	r := csv.NewReader(f)
 	r.FieldsPerRecord = -1
 	head, err := r.Read()
@@ -254,18 +266,14 @@ func readKaggle(list, imageDir string, classes *Classes) (*Dataset, error) {
 		if !ok {
 			return nil, fmt.Errorf("dataset: %s:%d: %q is not an ImageNet class", list, line, fields[0])
 		}
-		d.Items = append(d.Items, Item{Name: name, Label: label})
+		items = append(items, Item{Name: name, Label: label})
 	}
-	return d, nil
+	return items, nil
 }
 
-func readValTxt(list, imageDir string, classes *Classes) (*Dataset, error) {
-	f, err := os.Open(list)
-	if err != nil {
-		return nil, fmt.Errorf("dataset: %w", err)
-	}
-	defer f.Close()
-	d := &Dataset{Layout: ValTxt, ImageDir: imageDir}
+// valTxtItems reads a Caffe val.txt.
+func valTxtItems(f io.Reader, list string, classes *Classes) ([]Item, error) {
+	var items []Item
 	sc := bufio.NewScanner(f)
 	for line := 1; sc.Scan(); line++ {
 		fields := strings.Fields(sc.Text())
@@ -283,12 +291,12 @@ func readValTxt(list, imageDir string, classes *Classes) (*Dataset, error) {
 		if err != nil || label < 0 || label >= classes.Len() {
 			return nil, fmt.Errorf("dataset: %s:%d: label %q must be a class index 0..%d", list, line, fields[1], classes.Len()-1)
 		}
-		d.Items = append(d.Items, Item{Name: name, Label: label})
+		items = append(items, Item{Name: name, Label: label})
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("dataset: %s: %w", list, err)
 	}
-	return d, nil
+	return items, nil
 }
 
 // Subset returns at most limit items spread evenly over the sorted list
