@@ -1,6 +1,10 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -92,5 +96,66 @@ func TestShrunkFormatsRemoveOldReports(t *testing.T) {
 	}
 	if _, err := os.Stat(notes); err != nil {
 		t.Errorf("a user's file was removed: %v", err)
+	}
+}
+
+// cancelOn cancels a run once its log shows a line containing mark.
+type cancelOn struct {
+	mark   string
+	cancel context.CancelFunc
+	buf    bytes.Buffer
+}
+
+func (c *cancelOn) Write(p []byte) (int, error) {
+	c.buf.Write(p)
+	if strings.Contains(c.buf.String(), c.mark) {
+		c.cancel()
+	}
+	return len(p), nil
+}
+
+// TestTimingPassesAndResume: with two processes each model is timed once
+// per pass over the models, so a cell's two processes are a pass apart;
+// a run stopped in its second pass leaves one-process rows that the next
+// run completes with a second process, pooling the first's rounds.
+func TestTimingPassesAndResume(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "two.yaml")
+	os.WriteFile(cfg, []byte("name: two\nmodels:\n  - {name: a, arch: squeezenet1_1}\n  - {name: b, arch: squeezenet1_0}\n"+
+		"timing: {batch_sizes: [1], warmup: 1, runs: 2, rounds: 1, processes: 2, min_seconds: 0, max_remeasure: 0}\n"), 0o644)
+	out, cacheDir := filepath.Join(dir, "out"), filepath.Join(dir, "cache")
+	args := []string{"--config", cfg, "--out", out, "--cache", cacheDir, "--stage", "timing"}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stop := &cancelOn{mark: "[2/2] b (process 2/2)", cancel: cancel}
+	if err := run(ctx, io.Discard, stop, args); err == nil {
+		t.Fatalf("the run was not stopped in its second pass:\n%s", stop.buf.String())
+	}
+	log := stop.buf.String()
+	if i, j := strings.Index(log, "[2/2] b (process 1/2)"), strings.Index(log, "[1/2] a (process 2/2)"); i < 0 || j < i {
+		t.Errorf("model b's first process does not come before model a's second:\n%s", log)
+	}
+	log, err := runArgs(t, args...)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, log)
+	}
+	if strings.Contains(log, "(process 1/2)") || strings.Contains(log, "[1/2] a (process 2/2)") || !strings.Contains(log, "[2/2] b (process 2/2)") {
+		t.Errorf("the resumed run should time only b's second process:\n%s", log)
+	}
+	store, err := cache.Open(cacheDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := cache.All[timing.Row](store, timing.Entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 {
+		t.Fatalf("%d cached rows, want 2", len(rows))
+	}
+	for _, r := range rows {
+		if r.Attempts != 2 || fmt.Sprint(r.RoundAttempt) != "[1 2]" {
+			t.Errorf("%s: attempts %d, round attempts %v; want one round from each of 2 processes", r.Model, r.Attempts, r.RoundAttempt)
+		}
 	}
 }

@@ -298,10 +298,18 @@ func (r *runner) exe() (string, error) {
 	return exe, nil
 }
 
-// timing measures the cells missing from the cache, then re-measures the
-// ones this run found unstable (timing.max_remeasure times at most, while
-// the run's re-measurements stay under timing.remeasure_seconds), pooling
-// every attempt's rounds.
+// timing measures the cells missing from the cache in timing.processes
+// passes over the models, then re-measures the ones this run found
+// unstable (timing.max_remeasure times at most, while the run's
+// re-measurements stay under timing.remeasure_seconds), pooling every
+// attempt's rounds.
+//
+// Pass p times each model in its p-th worker process, so a cell's
+// processes are a whole pass apart: a slow spell of the host lasting
+// seconds or tens of seconds, which no probe sees, cannot cover both, and
+// a stable cell needs their rounds to agree. A cell whose row holds fewer
+// processes than its pass (a run killed between passes) is completed by
+// the next run's later passes.
 func (r *runner) timing(ctx context.Context, rows []models.Row) error {
 	exe, err := r.exe()
 	if err != nil {
@@ -313,32 +321,47 @@ func (r *runner) timing(ctx context.Context, rows []models.Row) error {
 		return err
 	}
 	procs := max(t.Processes, 1)
-	clock := newStageClock(time.Now(), len(rows)*len(t.BatchSizes)*procs)
+	// cur holds each model's latest row per batch size (cached or measured
+	// in this run); first the batch sizes missing from the cache.
+	cur := make([]map[int]timing.Row, len(rows))
+	first := make([][]int, len(rows))
+	clock := newStageClock(time.Now(), 0)
+	for i, m := range rows {
+		keys, missing, err := missingBatches[timing.Row](r, "timing", timing.Entries, m, t.BatchSizes, r.timingKey)
+		if err != nil {
+			return err
+		}
+		first[i], cur[i] = missing, map[int]timing.Row{}
+		clock.total += len(missing) * procs
+		for _, b := range t.BatchSizes {
+			if slices.Contains(missing, b) {
+				continue
+			}
+			got, ok, err := cache.Get[timing.Row](r.store, timing.Entries, keys[b])
+			if err != nil {
+				return err
+			}
+			if ok && len(got) == 1 {
+				cur[i][b] = got[0]
+				if got[0].Status == sweep.OK && got[0].Attempts < int64(procs) {
+					clock.total += procs - int(got[0].Attempts)
+				}
+			}
+		}
+	}
 	// unstable holds, per model index, this run's unstable "ok" rows.
 	unstable := map[int][]timing.Row{}
 	var canaries []float64 // every round's host canary so far
 	// measure runs one worker process over model i's batches, pooling
-	// prior; remeasure marks work beyond the first pass, last the model's
-	// last process of the first pass.
-	measure := func(i int, m models.Row, label string, batches []int, prior []timing.Row, remeasure, last bool) ([]timing.Row, error) {
+	// prior; stage describes the stage's progress for the log line.
+	measure := func(i int, m models.Row, label string, batches []int, prior []timing.Row, stage func(modelDone bool) string) ([]timing.Row, error) {
 		delete(unstable, i)
-		if remeasure {
-			clock.total += len(batches) // re-measuring adds work to the stage
-		}
 		measured := clock.measured
 		res, err := timing.Run(ctx, tc, timing.Inputs{Model: timing.Model{Name: m.Model, Path: m.Path, Prior: prior}, Batches: batches,
 			Progress: func(p sweep.Progress) {
 				clock.measured = measured + p.Done
-				// A model counts as done once its last process is (re-measuring: all are).
-				done := i
-				if last {
-					done += p.Done / p.Total
-				}
-				if remeasure {
-					done = len(rows)
-				}
-				r.log.Step(fmt.Sprintf("%s batch %d (%d/%d, model ETA %s); stage: %d/%d models done, %s",
-					label, p.Batch, p.Done, p.Total, p.ETA.Round(time.Second), done, len(rows), clock.Left(time.Now())))
+				r.log.Step(fmt.Sprintf("%s batch %d (%d/%d, model ETA %s); stage: %s, %s",
+					label, p.Batch, p.Done, p.Total, p.ETA.Round(time.Second), stage(p.Done == p.Total), clock.Left(time.Now())))
 			}})
 		clock.measured = measured + len(batches)
 		if err != nil {
@@ -369,37 +392,46 @@ func (r *runner) timing(ctx context.Context, rows []models.Row) error {
 		}
 		return res.Rows, nil
 	}
-	for i, m := range rows {
-		_, missing, err := missingBatches[timing.Row](r, "timing", timing.Entries, m, t.BatchSizes, r.timingKey)
-		if err != nil {
-			return err
-		}
-		clock.cached += (len(t.BatchSizes) - len(missing)) * procs
-		if len(missing) == 0 {
-			continue
-		}
-		// Each model is timed by procs worker processes in turn, each
-		// pooling the rounds of the ones before (see timing.Config.Processes).
-		var prior []timing.Row
-		for p := 1; p <= procs; p++ {
+	for p := 1; p <= procs; p++ {
+		for i, m := range rows {
+			// Pass 1 times the missing cells; later passes the "ok" rows
+			// with fewer processes than the pass, pooling their rounds.
+			batches := first[i]
+			var prior []timing.Row
+			if p > 1 {
+				batches = nil
+				for _, b := range t.BatchSizes {
+					if row, ok := cur[i][b]; ok && row.Status == sweep.OK && row.Attempts < int64(p) {
+						batches, prior = append(batches, b), append(prior, row)
+					}
+				}
+			}
+			if len(batches) == 0 {
+				continue
+			}
 			label := fmt.Sprintf("timing   [%d/%d] %s", i+1, len(rows), m.Model)
+			stage := func(done bool) string {
+				n := i
+				if done {
+					n++
+				}
+				if procs == 1 {
+					return fmt.Sprintf("%d/%d models done", n, len(rows))
+				}
+				return fmt.Sprintf("pass %d/%d, %d/%d models done", p, procs, n, len(rows))
+			}
 			if procs > 1 {
 				label += fmt.Sprintf(" (process %d/%d)", p, procs)
 			}
-			got, err := measure(i, m, label, missing, prior, false, p == procs)
+			got, err := measure(i, m, label, batches, prior, stage)
 			if err != nil {
 				return err
 			}
-			asked := len(missing)
-			prior, missing = nil, nil
 			for _, row := range got {
-				if row.Status == sweep.OK {
-					prior, missing = append(prior, row), append(missing, int(row.Batch))
+				cur[i][int(row.Batch)] = row
+				if row.Status != sweep.OK {
+					clock.total -= procs - p // a failed cell is not timed again
 				}
-			}
-			clock.total -= (asked - len(missing)) * (procs - p) // failed cells are not timed again
-			if len(missing) == 0 {
-				break
 			}
 		}
 	}
@@ -423,8 +455,9 @@ func (r *runner) timing(ctx context.Context, rows []models.Row) error {
 			for _, p := range prior {
 				batches = append(batches, int(p.Batch))
 			}
+			clock.total += len(batches) // re-measuring adds work to the stage
 			label := fmt.Sprintf("timing   re-measure %d/%d [%d/%d] %s", pass, t.MaxRemeasure, i+1, len(rows), m.Model)
-			if _, err := measure(i, m, label, batches, prior, true, false); err != nil {
+			if _, err := measure(i, m, label, batches, prior, func(bool) string { return fmt.Sprintf("%d/%d models done", len(rows), len(rows)) }); err != nil {
 				return err
 			}
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"maps"
 	"math"
 	"os"
 	"os/exec"
@@ -30,15 +29,19 @@ var (
 	burstyMinSec  = flag.Float64("bursty.minsec", 0.3, "min_seconds per cell")
 	burstyRemeas  = flag.Int("bursty.remeasure", 2, "re-measurements of an unstable cell")
 	burstyLoad    = flag.String("bursty.load", "1.5s,3s", "BUSY,IDLE of the one-core load")
+	burstyVerbose = flag.Bool("bursty.v", false, "log the quiet cells' rounds too")
 )
 
-// BenchmarkBurstyLoad times each model's cells on a quiet machine, then
+// BenchmarkBurstyLoad times the models' cells on a quiet machine, then
 // again while a separate process loads one core in bursts, then quiet
-// again, each time re-measuring unstable cells as the pipeline does; it logs
+// again, each time as the pipeline does (a pass over the models per
+// process, then re-measurements of unstable cells); it logs
 // per cell both quiet medians and the loaded one (ms per batch), the
 // quiet-to-quiet drift, the loaded-to-quiet ratio, the loaded cell's rounds
 // and verdict. It fails when a cell judged stable under load is more than
-// 10% off the mean of its two quiet values. Run it on an otherwise idle machine:
+// 10% off the mean of its stable quiet values (a quiet value marked † is
+// unstable; a cell with no stable quiet value is not checked, and counted).
+// Run it on an otherwise idle machine:
 //
 //	go test ./stages/timing -run '^$' -bench BurstyLoad -benchtime 1x
 //
@@ -71,36 +74,46 @@ func BenchmarkBurstyLoad(b *testing.B) {
 		ms = append(ms, Model{Name: arch, Path: path})
 	}
 	for range b.N {
-		// Per model: a quiet measurement, one under the load, and a quiet
-		// one again, each with the pipeline's re-measurements. The machine
-		// drifts (frequency, neighbours on the host) over tens of seconds,
-		// so the three are taken close together; the reference is the mean
-		// of the two quiet values, with their ratio logged as the
-		// quiet-to-quiet noise floor.
-		quiet1, loaded, quiet2 := map[cellID]Row{}, map[cellID]Row{}, map[cellID]Row{}
+		// Quiet sweeps before and after the loaded one: the machine drifts
+		// (frequency, neighbours on the host), and the reference is their
+		// mean (of the stable ones), with their ratio logged as the
+		// quiet-to-quiet noise floor. Each sweep is what the pipeline does:
+		// a pass over the models per process, then re-measurements.
 		var canaries []float64 // the run's, as in the pipeline
-		for _, m := range ms {
-			maps.Copy(quiet1, sweepAll(b, cfg, []Model{m}, batches, *burstyRemeas, &canaries))
-			stop := startBurst(b, *burstyLoad)
-			maps.Copy(loaded, sweepAll(b, cfg, []Model{m}, batches, *burstyRemeas, &canaries))
-			stop()
-			maps.Copy(quiet2, sweepAll(b, cfg, []Model{m}, batches, *burstyRemeas, &canaries))
-		}
+		quiet1 := sweepAll(b, cfg, ms, batches, *burstyRemeas, &canaries)
+		stop := startBurst(b, *burstyLoad)
+		loaded := sweepAll(b, cfg, ms, batches, *burstyRemeas, &canaries)
+		stop()
+		quiet2 := sweepAll(b, cfg, ms, batches, *burstyRemeas, &canaries)
 
 		b.Logf("%-20s %5s %9s %9s %9s %6s %6s %-6s %s", "model", "batch", "quiet1", "quiet2", "loaded", "q2/q1", "ratio", "stable", "attempts; round medians (wait, canary/reference) *used; reason")
-		stable, within := 0, 0
+		stable, within, noRef := 0, 0, 0
 		for _, k := range sortedCells(loaded) {
 			q1, q2, l := quiet1[k], quiet2[k], loaded[k]
 			if q1.Status != sweep.OK || q2.Status != sweep.OK || l.Status != sweep.OK {
 				b.Logf("%-20s %5d quiet %s/%s, loaded %s", k.model, k.batch, q1.Status, q2.Status, l.Status)
 				continue
 			}
-			ref := (q1.LatencyMsMedian + q2.LatencyMsMedian) / 2
+			// The reference is the mean of the quiet values that are
+			// themselves stable: an unstable quiet value (the host slow
+			// through a whole quiet measurement) is no yardstick. A cell
+			// with neither is logged against the mean of both and not
+			// checked.
+			ref, refd := quietRef(q1, q2)
 			ratio := l.LatencyMsMedian / ref
-			b.Logf("%-20s %5d %9.3f %9.3f %9.3f %6.3f %6.3f %-6v %d; %s; %s", k.model, k.batch, q1.LatencyMsMedian, q2.LatencyMsMedian,
+			b.Logf("%-20s %5d %8.3f%s %8.3f%s %9.3f %6.3f %6.3f %-6v %d; %s; %s", k.model, k.batch, q1.LatencyMsMedian, mark(q1), q2.LatencyMsMedian, mark(q2),
 				l.LatencyMsMedian, q2.LatencyMsMedian/q1.LatencyMsMedian, ratio, l.Stable, l.Attempts, roundsText(l), l.UnstableReason)
+			if *burstyVerbose {
+				b.Logf("    quiet1 %s; %s", roundsText(q1), q1.UnstableReason)
+				b.Logf("    quiet2 %s; %s", roundsText(q2), q2.UnstableReason)
+			}
 			if l.Stable {
 				stable++
+				if !refd {
+					noRef++
+					b.Logf("%s batch %d: stable under load, but neither quiet measurement was stable: not checked", k.model, k.batch)
+					continue
+				}
 				if math.Abs(ratio-1) <= 0.10 {
 					within++
 				} else {
@@ -126,7 +139,30 @@ func BenchmarkBurstyLoad(b *testing.B) {
 		b.ReportMetric(float64(len(loaded)), "cells")
 		b.ReportMetric(float64(stable), "stable")
 		b.ReportMetric(float64(within), "stable-within-10%")
+		b.ReportMetric(float64(noRef), "stable-without-quiet-reference")
 	}
+}
+
+// quietRef is the mean of the stable ones of the two quiet values, and
+// true; the mean of both and false when neither is stable.
+func quietRef(q1, q2 Row) (float64, bool) {
+	switch {
+	case q1.Stable && q2.Stable:
+		return (q1.LatencyMsMedian + q2.LatencyMsMedian) / 2, true
+	case q1.Stable:
+		return q1.LatencyMsMedian, true
+	case q2.Stable:
+		return q2.LatencyMsMedian, true
+	}
+	return (q1.LatencyMsMedian + q2.LatencyMsMedian) / 2, false
+}
+
+// mark is "†" for an unstable row, else " ".
+func mark(r Row) string {
+	if r.Stable {
+		return " "
+	}
+	return "†"
 }
 
 // roundsText lists a row's round medians with the run-queue wait (or,
@@ -177,8 +213,8 @@ func sortedCells(rows map[cellID]Row) []cellID {
 	return ks
 }
 
-// sweepAll times every model in cfg.Processes worker processes in turn,
-// then re-measures unstable cells up to
+// sweepAll times every model in cfg.Processes passes over the models, one
+// worker process per model and pass, then re-measures unstable cells up to
 // remeasure times, pooling the attempts and judging against the canary
 // reference of every canary in *canaries, which it extends, as the
 // pipeline does over a run.
@@ -196,8 +232,8 @@ func sweepAll(b *testing.B, cfg Config, ms []Model, batches []int, remeasure int
 			cfg.CanaryRefMs = CanaryReference(*canaries)
 		}
 	}
-	for _, m := range ms {
-		for p := 1; p <= cfg.processes(); p++ {
+	for p := 1; p <= cfg.processes(); p++ {
+		for _, m := range ms {
 			var prior []Row
 			var bs []int
 			for _, bt := range batches {

@@ -170,7 +170,7 @@ func TestLoaded(t *testing.T) {
 		want        bool
 	}{
 		{0.9, 0.1, false}, // a neighbour used the idle core: no waiting, not loaded
-		{0.1, 0.5, true},
+		{0.1, 0.6, true},
 		{0.5, nan, true},
 		{0.2, nan, false},
 		{nan, nan, false},
