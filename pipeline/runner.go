@@ -353,15 +353,16 @@ func (r *runner) timing(ctx context.Context, rows []models.Row) error {
 	unstable := map[int][]timing.Row{}
 	var canaries []float64 // every round's host canary so far
 	// measure runs one worker process over model i's batches, pooling
-	// prior; stage describes the stage's progress for the log line.
+	// prior; stage says, for the log line, how far the stage is and what
+	// is left of it.
 	measure := func(i int, m models.Row, label string, batches []int, prior []timing.Row, stage func(modelDone bool) string) ([]timing.Row, error) {
 		delete(unstable, i)
 		measured := clock.measured
 		res, err := timing.Run(ctx, tc, timing.Inputs{Model: timing.Model{Name: m.Model, Path: m.Path, Prior: prior}, Batches: batches,
 			Progress: func(p sweep.Progress) {
 				clock.measured = measured + p.Done
-				r.log.Step(fmt.Sprintf("%s batch %d (%d/%d, model ETA %s); stage: %s, %s",
-					label, p.Batch, p.Done, p.Total, p.ETA.Round(time.Second), stage(p.Done == p.Total), clock.Left(time.Now())))
+				r.log.Step(fmt.Sprintf("%s batch %d (%d/%d, model ETA %s); stage: %s",
+					label, p.Batch, p.Done, p.Total, p.ETA.Round(time.Second), stage(p.Done == p.Total)))
 			}})
 		clock.measured = measured + len(batches)
 		if err != nil {
@@ -416,9 +417,9 @@ func (r *runner) timing(ctx context.Context, rows []models.Row) error {
 					n++
 				}
 				if procs == 1 {
-					return fmt.Sprintf("%d/%d models done", n, len(rows))
+					return fmt.Sprintf("%d/%d models done, %s", n, len(rows), clock.Left(time.Now()))
 				}
-				return fmt.Sprintf("pass %d/%d, %d/%d models done", p, procs, n, len(rows))
+				return fmt.Sprintf("pass %d/%d, %d/%d models done, %s", p, procs, n, len(rows), clock.Left(time.Now()))
 			}
 			if procs > 1 {
 				label += fmt.Sprintf(" (process %d/%d)", p, procs)
@@ -457,7 +458,10 @@ func (r *runner) timing(ctx context.Context, rows []models.Row) error {
 			}
 			clock.total += len(batches) // re-measuring adds work to the stage
 			label := fmt.Sprintf("timing   re-measure %d/%d [%d/%d] %s", pass, t.MaxRemeasure, i+1, len(rows), m.Model)
-			if _, err := measure(i, m, label, batches, prior, func(bool) string { return fmt.Sprintf("%d/%d models done", len(rows), len(rows)) }); err != nil {
+			left := (budget - time.Since(start)).Round(time.Second)
+			if _, err := measure(i, m, label, batches, prior, func(bool) string {
+				return fmt.Sprintf("%d/%d models done, re-measuring unstable cells for at most %s more (timing.remeasure_seconds)", len(rows), len(rows), left)
+			}); err != nil {
 				return err
 			}
 		}
