@@ -159,3 +159,18 @@ func TestTimingPassesAndResume(t *testing.T) {
 		}
 	}
 }
+
+// The re-measurement budget goes to the cheapest cells first.
+func TestCheapestFirst(t *testing.T) {
+	row := func(ms float64) timing.Row { return timing.Row{LatencyMsMedian: ms} }
+	got := cheapestFirst(map[int][]timing.Row{
+		0: {row(400), row(800)}, // vgg: 1.2 s
+		3: {row(5)},
+		5: {row(2), row(3)}, // 5 ms, ties with 3: index order
+		7: nil,
+		9: {row(60)},
+	})
+	if fmt.Sprint(got) != "[3 5 9 0]" {
+		t.Errorf("order %v, want [3 5 9 0]", got)
+	}
+}

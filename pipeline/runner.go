@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -439,8 +440,8 @@ func (r *runner) timing(ctx context.Context, rows []models.Row) error {
 	start := time.Now()
 	budget := time.Duration(t.RemeasureSeconds * float64(time.Second))
 	for pass := 1; pass <= t.MaxRemeasure && len(unstable) > 0; pass++ {
-		for i, m := range rows {
-			prior := unstable[i]
+		for _, i := range cheapestFirst(unstable) {
+			m, prior := rows[i], unstable[i]
 			if len(prior) == 0 {
 				continue
 			}
@@ -467,6 +468,31 @@ func (r *runner) timing(ctx context.Context, rows []models.Row) error {
 		}
 	}
 	return nil
+}
+
+// cheapestFirst orders the models of unstable by what re-measuring their
+// cells costs, the sum of the cells' median batch latencies, cheapest
+// first (then by index): within timing.remeasure_seconds the most cells get
+// another look, rather than the budget going to a few slow networks.
+func cheapestFirst(unstable map[int][]timing.Row) []int {
+	cost := map[int]float64{}
+	var order []int
+	for i, rows := range unstable {
+		if len(rows) == 0 {
+			continue
+		}
+		for _, r := range rows {
+			cost[i] += r.LatencyMsMedian
+		}
+		order = append(order, i)
+	}
+	sort.Slice(order, func(a, b int) bool {
+		if cost[order[a]] != cost[order[b]] {
+			return cost[order[a]] < cost[order[b]]
+		}
+		return order[a] < order[b]
+	})
+	return order
 }
 
 func (r *runner) memory(ctx context.Context, rows []models.Row) error {
