@@ -523,7 +523,7 @@ timing: {batch_sizes: [1], warmup: 1, runs: 2, rounds: 2, min_seconds: 0.000001,
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(m), "re-measurement stopped at its 0 s budget") || !strings.Contains(string(m), "1 unstable cells not measured again") {
+	if !strings.Contains(string(m), "re-measurement stopped at its 0 s budget") || !strings.Contains(string(m), "in pass 1 of 2: 1 unstable cells were not measured again in that pass, and 1 cells remain unstable") {
 		t.Errorf("manifest does not say the re-measurement budget ran out:\n%s", m)
 	}
 }

@@ -440,17 +440,19 @@ func (r *runner) timing(ctx context.Context, rows []models.Row) error {
 	start := time.Now()
 	budget := time.Duration(t.RemeasureSeconds * float64(time.Second))
 	for pass := 1; pass <= t.MaxRemeasure && len(unstable) > 0; pass++ {
-		for _, i := range cheapestFirst(unstable) {
+		order := cheapestFirst(unstable)
+		for k, i := range order {
 			m, prior := rows[i], unstable[i]
-			if len(prior) == 0 {
-				continue
-			}
 			if time.Since(start) >= budget {
-				n := 0
-				for _, u := range unstable {
-					n += len(u)
+				left, all := 0, 0
+				for _, j := range order[k:] {
+					left += len(unstable[j])
 				}
-				r.warnings = append(r.warnings, diag.Warning{Stage: "timing", Code: "remeasure-budget", Message: fmt.Sprintf("re-measurement stopped at its %.0f s budget (timing.remeasure_seconds) with %d unstable cells not measured again", t.RemeasureSeconds, n)})
+				for _, u := range unstable {
+					all += len(u)
+				}
+				r.warnings = append(r.warnings, diag.Warning{Stage: "timing", Code: "remeasure-budget", Message: fmt.Sprintf(
+					"re-measurement stopped at its %.0f s budget (timing.remeasure_seconds) in pass %d of %d: %d unstable cells were not measured again in that pass, and %d cells remain unstable", t.RemeasureSeconds, pass, t.MaxRemeasure, left, all)})
 				return nil
 			}
 			var batches []int
