@@ -88,7 +88,8 @@ func timingPacks(t *testing.T, cacheDir string) []string {
 	return p
 }
 
-func cachedTiming(t *testing.T, cacheDir string) map[string][]float64 {
+// timingRows reads every timing row in the cache at cacheDir.
+func timingRows(t *testing.T, cacheDir string) []timing.Row {
 	t.Helper()
 	store, err := cache.Open(cacheDir)
 	if err != nil {
@@ -98,8 +99,13 @@ func cachedTiming(t *testing.T, cacheDir string) map[string][]float64 {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return rows
+}
+
+func cachedTiming(t *testing.T, cacheDir string) map[string][]float64 {
+	t.Helper()
 	out := map[string][]float64{}
-	for _, r := range rows {
+	for _, r := range timingRows(t, cacheDir) {
 		out[fmt.Sprintf("%s/%d", r.Model, r.Batch)] = r.SamplesMs
 	}
 	return out

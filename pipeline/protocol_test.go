@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dnnbench/dnnbench/cache"
 	"github.com/dnnbench/dnnbench/stages/timing"
 )
 
@@ -30,14 +29,7 @@ func TestWarmupZeroRunsNone(t *testing.T) {
 	if w, r := column(t, path, "warmup"), column(t, path, "runs"); len(w) != 1 || w[0] != "0" || r[0] != "3" {
 		t.Errorf("timing.csv warmup %v runs %v, want 0 and 3", w, r)
 	}
-	store, err := cache.Open(cacheDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows, err := cache.All[timing.Row](store, timing.Entries)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := timingRows(t, cacheDir)
 	if len(rows) != 1 || rows[0].Warmup != 0 || len(rows[0].SamplesMs) != 3 || rows[0].FirstRunMs != rows[0].SamplesMs[0] {
 		t.Errorf("cached rows %+v, want one with no warm-up, 3 samples, the first of them the first run", rows)
 	}
@@ -142,14 +134,7 @@ func TestTimingPassesAndResume(t *testing.T) {
 	if strings.Contains(log, "(process 1/2)") || strings.Contains(log, "[1/2] a (process 2/2)") || !strings.Contains(log, "[2/2] b (process 2/2)") {
 		t.Errorf("the resumed run should time only b's second process:\n%s", log)
 	}
-	store, err := cache.Open(cacheDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows, err := cache.All[timing.Row](store, timing.Entries)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := timingRows(t, cacheDir)
 	if len(rows) != 2 {
 		t.Fatalf("%d cached rows, want 2", len(rows))
 	}
