@@ -138,7 +138,7 @@ type Timing struct {
 	// min(3, runs) runs; default 2 (or runs, when fewer).
 	Rounds int `yaml:"rounds"`
 	// Processes is how many fresh worker processes time each model, one
-	// after the other, each warming up again and doing its rounds with its
+	// per pass over all the models, each warming up again and doing its rounds with its
 	// share of runs and min_seconds; a stable cell needs agreeing rounds
 	// from two of them. Default 2 (or runs/rounds, when fewer).
 	Processes int `yaml:"processes"`

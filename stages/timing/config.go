@@ -58,11 +58,12 @@ type Config struct {
 	// DefaultRounds), each with an even share of the runs, at least
 	// min(MinRoundRuns, runs), and of MinSeconds.
 	Rounds int
-	// Processes is how many worker processes time a model in turn (0 is 1;
+	// Processes is how many worker processes time a model (0 is 1;
 	// recommended DefaultProcesses). Each warms up in full and does
 	// Rounds rounds with ⌈Runs/Processes⌉ runs and MinSeconds/Processes of
-	// timed runs; the pipeline calls Run once per process, passing the
-	// earlier processes' rows as Model.Prior. A stable cell needs agreeing
+	// timed runs; the pipeline calls Run once per process, one process per
+	// pass over all the models, passing the earlier processes' rows as
+	// Model.Prior. A stable cell needs agreeing
 	// rounds from min(2, Processes) of them (see Judge).
 	Processes int
 	// CanaryRefMs is the run's host canary reference in milliseconds:
