@@ -518,16 +518,18 @@ func (r *runner) memory(ctx context.Context, rows []models.Row) error {
 		}
 		label := fmt.Sprintf("memory   [%d/%d] %s", i+1, len(rows), m.Model)
 		measured := clock.measured
-		res, err := memory.Run(ctx, mc, memory.Inputs{Model: memory.Model{Name: m.Model, Path: m.Path}, Batches: missing,
+		res, err := memory.Run(ctx, mc, memory.Inputs{
+			Inputs: sweep.Inputs[memory.Model]{Model: memory.Model{Name: m.Model, Path: m.Path}, Batches: missing,
+				Progress: func(p sweep.Progress) {
+					clock.measured = measured + p.Done
+					r.log.Step(fmt.Sprintf("%s batch %d (%d/%d); stage: %d/%d models done, %s", label, p.Batch, p.Done, p.Total, i+p.Done/p.Total, len(rows), clock.Left(time.Now())))
+				}},
 			// Each row goes into the cache as soon as it is known.
 			Checkpoint: func(row memory.Row) error {
 				row.ModelSHA256 = m.SHA256
 				return cache.Put(r.store, memory.Entries, keys[int(row.Batch)], []memory.Row{row})
 			},
-			Progress: func(p sweep.Progress) {
-				clock.measured = measured + p.Done
-				r.log.Step(fmt.Sprintf("%s batch %d (%d/%d); stage: %d/%d models done, %s", label, p.Batch, p.Done, p.Total, i+p.Done/p.Total, len(rows), clock.Left(time.Now())))
-			}})
+		})
 		clock.measured = measured + len(missing)
 		if err != nil {
 			return err

@@ -8,22 +8,15 @@ import (
 	"time"
 
 	"github.com/dnnbench/dnnbench/internal/cachekey"
-	"github.com/dnnbench/dnnbench/internal/diag"
 	"github.com/dnnbench/dnnbench/internal/onnxrt"
 	"github.com/dnnbench/dnnbench/internal/sweep"
 )
 
-// Inputs is what one Run measures.
+// Inputs is what one Run measures: the model and its batch sizes (see
+// sweep.Inputs; Progress is called as each batch size starts and once at
+// the end), and where each row goes as soon as it is known.
 type Inputs struct {
-	// Model is the model to measure.
-	Model Model
-	// Batches are the batch sizes to measure, normally those still missing
-	// from the cache. Order and repeats do not matter; Run measures each
-	// once, smallest first.
-	Batches []int
-	// Progress, if not nil, is called as each batch size starts and once at
-	// the end.
-	Progress func(sweep.Progress)
+	sweep.Inputs[Model]
 	// Checkpoint, if not nil, is given each row as soon as it is known,
 	// before the next batch size starts, so that the caller can store it and
 	// an interrupted run loses no completed measurement. An error from it
@@ -31,16 +24,10 @@ type Inputs struct {
 	Checkpoint func(Row) error
 }
 
-// Result is what one Run measured.
-type Result struct {
-	// Rows holds one row per distinct batch size of Inputs.Batches,
-	// ascending (the rows Checkpoint was given); empty when Inputs.Batches
-	// was.
-	Rows []Row
-	// Warnings are about the run as a whole; a row's own warnings are in
-	// Row.Warnings. Run itself yields none today.
-	Warnings []diag.Warning
-}
+// Result is what one Run measured: one row per distinct batch size of
+// Inputs.Batches, ascending (the rows Checkpoint was given), and warnings
+// about the run as a whole, of which Run itself yields none today.
+type Result = sweep.Result[Row]
 
 // Run measures in.Model at each batch size of in.Batches, each in a fresh
 // child process, and returns one row per batch size. A batch size that runs

@@ -17,7 +17,7 @@ func TestRunCheckpointErrorStops(t *testing.T) {
 	m := Model{Name: "tiny", Path: writeModel(t, testmodel.Spec{})}
 	boom := errors.New("disk full")
 	n := 0
-	res, err := Run(context.Background(), cfg, Inputs{Model: m, Batches: []int{1, 2},
+	res, err := Run(context.Background(), cfg, Inputs{Inputs: sweep.Inputs[Model]{Model: m, Batches: []int{1, 2}},
 		Checkpoint: func(Row) error { n++; return boom }})
 	if !errors.Is(err, boom) || n != 1 || res != nil {
 		t.Fatalf("err %v after %d rows, result %v; want the checkpoint's error after 1 row and no result", err, n, res)
@@ -25,7 +25,7 @@ func TestRunCheckpointErrorStops(t *testing.T) {
 }
 
 func TestRunNoBatches(t *testing.T) {
-	res, err := Run(context.Background(), testConfig(t), Inputs{Model: Model{Name: "tiny", Path: "absent.onnx"}})
+	res, err := Run(context.Background(), testConfig(t), Inputs{Inputs: sweep.Inputs[Model]{Model: Model{Name: "tiny", Path: "absent.onnx"}}})
 	if err != nil || res == nil || len(res.Rows) != 0 || len(res.Warnings) != 0 {
 		t.Fatalf("no batch sizes: result %+v, err %v; want an empty result", res, err)
 	}

@@ -22,9 +22,9 @@ func collect(t *testing.T, cfg Config, m Model, batches []int) ([]Row, []sweep.P
 	t.Helper()
 	var rows []Row
 	var prog []sweep.Progress
-	res, err := Run(context.Background(), cfg, Inputs{Model: m, Batches: batches,
-		Checkpoint: func(r Row) error { rows = append(rows, r); return nil },
-		Progress:   func(p sweep.Progress) { prog = append(prog, p) }})
+	res, err := Run(context.Background(), cfg, Inputs{
+		Inputs:     sweep.Inputs[Model]{Model: m, Batches: batches, Progress: func(p sweep.Progress) { prog = append(prog, p) }},
+		Checkpoint: func(r Row) error { rows = append(rows, r); return nil }})
 	if err != nil {
 		if res != nil {
 			t.Errorf("Run returned a result with its error %v", err)
@@ -104,7 +104,7 @@ func TestSweepOOMThenSkipped(t *testing.T) {
 func TestSweepGoOutOfMemoryIsOOM(t *testing.T) {
 	cfg := testConfig(t, envOOMAt+"=4")
 	m := Model{Name: "tiny", Path: writeModel(t, testmodel.Spec{})}
-	res, err := Run(context.Background(), cfg, Inputs{Model: m, Batches: []int{1, 4, 8}})
+	res, err := Run(context.Background(), cfg, Inputs{Inputs: sweep.Inputs[Model]{Model: m, Batches: []int{1, 4, 8}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,35 +8,24 @@ import (
 
 	"github.com/dnnbench/dnnbench/internal/cachekey"
 	"github.com/dnnbench/dnnbench/internal/conditions"
-	"github.com/dnnbench/dnnbench/internal/diag"
 	"github.com/dnnbench/dnnbench/internal/onnxrt"
 	"github.com/dnnbench/dnnbench/internal/sweep"
 )
 
-// Inputs is what one Run measures.
-type Inputs struct {
-	// Model is the model to time, with its earlier rows when re-measured.
-	Model Model
-	// Batches are the batch sizes to time: those still missing from the
-	// cache, or those re-measured (with Model.Prior). Order and repeats do
-	// not matter; Run times each once, smallest first.
-	Batches []int
-	// Progress, if not nil, is called as the child begins each batch size,
-	// after each round and once at the end.
-	Progress func(sweep.Progress)
-}
+// Inputs is what one Run times: the model, with its earlier rows when
+// re-measured (Model.Prior), and its batch sizes, those still missing from
+// the cache or those re-measured. Progress is called as the child begins
+// each batch size, after each round and once at the end.
+type Inputs = sweep.Inputs[Model]
 
-// Result is what one Run measured.
+// Result is what one Run measured: its rows and warnings (see
+// sweep.Result; Run itself yields no warnings today), and the conditions
+// of the machine the child recorded.
 type Result struct {
-	// Rows holds one row per distinct batch size of Inputs.Batches,
-	// ascending; empty when Inputs.Batches was.
-	Rows []Row
+	sweep.Result[Row]
 	// Conditions are what the child recorded about the machine, zero when it
 	// never made a session.
 	Conditions conditions.Conditions
-	// Warnings are about the run as a whole; a row's own warnings are in
-	// Row.Warnings. Run itself yields none today.
-	Warnings []diag.Warning
 }
 
 // Run times in.Model at each batch size of in.Batches in one fresh child
