@@ -2,10 +2,13 @@ package sweep
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/dnnbench/dnnbench/internal/childproc"
 )
 
 // envEcho turns the test binary into a worker that answers with its
@@ -28,13 +31,11 @@ type echoRequest struct {
 
 func TestMain(m *testing.M) {
 	if v := os.Getenv(envEcho); v != "" {
-		var req echoRequest
-		enc, err := Accept("echo", os.Stdin, os.Stdout, &req)
+		err := Serve(context.Background(), "echo", os.Stdin, os.Stdout, func(_ context.Context, req echoRequest, enc *childproc.Encoder) error {
+			return enc.Send(echo{Args: os.Args[1:], Env: v, Model: req.Model, Batch: req.Batch})
+		})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		if err := enc.Send(echo{Args: os.Args[1:], Env: v, Model: req.Model, Batch: req.Batch}); err != nil {
 			os.Exit(1)
 		}
 		os.Exit(0)
@@ -43,7 +44,7 @@ func TestMain(m *testing.M) {
 }
 
 // TestWorkerStart: the child gets "worker STAGE", the extra environment
-// and the request, which it reads through Accept.
+// and the request, which it reads through Serve.
 func TestWorkerStart(t *testing.T) {
 	exe, err := os.Executable()
 	if err != nil {
@@ -69,16 +70,37 @@ func TestWorkerStart(t *testing.T) {
 	}
 }
 
-// TestAcceptRejectsUnknownFields: a request with a field the stage does not
-// know is an error that names the stage's worker.
-func TestAcceptRejectsUnknownFields(t *testing.T) {
-	var req echoRequest
+// TestServeRejectsUnknownFields: a request with a field the stage does not
+// know is an error that names the stage's worker, and the work never runs.
+func TestServeRejectsUnknownFields(t *testing.T) {
 	var out strings.Builder
-	_, err := Accept("memory", strings.NewReader(`{"model":"m","colour":"red"}`+"\n"), &out, &req)
+	ran := false
+	err := Serve(context.Background(), "memory", strings.NewReader(`{"model":"m","colour":"red"}`+"\n"), &out,
+		func(context.Context, echoRequest, *childproc.Encoder) error { ran = true; return nil })
 	if err == nil || !strings.HasPrefix(err.Error(), "memory: worker: ") || !strings.Contains(err.Error(), "colour") {
 		t.Errorf("err %v, want a memory worker error naming the unknown field", err)
 	}
-	if out.Len() != 0 {
-		t.Errorf("Accept wrote %q before any event", out.String())
+	if ran || out.Len() != 0 {
+		t.Errorf("the work ran (%v) or wrote %q on a bad request", ran, out.String())
+	}
+}
+
+// TestServeHandsOverTheRequest: the work gets the decoded request and
+// writes its events on out; its error is Serve's.
+func TestServeHandsOverTheRequest(t *testing.T) {
+	var out strings.Builder
+	boom := errors.New("boom")
+	err := Serve(context.Background(), "timing", strings.NewReader(`{"model":"m","batch":4}`+"\n"), &out,
+		func(_ context.Context, req echoRequest, enc *childproc.Encoder) error {
+			if err := enc.Send(echo{Model: req.Model, Batch: req.Batch}); err != nil {
+				return err
+			}
+			return boom
+		})
+	if !errors.Is(err, boom) {
+		t.Errorf("err %v, want the work's", err)
+	}
+	if got, want := out.String(), `{"args":null,"env":"","model":"m","batch":4}`+"\n"; got != want {
+		t.Errorf("events %q, want %q", got, want)
 	}
 }

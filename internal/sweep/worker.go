@@ -174,17 +174,20 @@ type Request struct {
 	Session onnxrt.Options `json:"session"`
 }
 
-// Accept begins a worker of stage: it reads the one request on in into req
-// (a pointer to the stage's request; unknown fields are errors) and returns
-// the encoder of the events the worker writes on out.
-func Accept(stage string, in io.Reader, out io.Writer, req any) (*childproc.Encoder, error) {
-	if err := childproc.ReadRequest(in, req); err != nil {
-		return nil, fmt.Errorf("%s: worker: %w", stage, err)
+// Serve is the worker's main for stage: it reads the one request on in
+// into a Req (a stage's request, embedding Request; unknown fields are
+// errors) and hands it to work with the encoder of the events work writes
+// on out. Its error is the request's or work's; a worker errs only when it
+// cannot talk to its parent.
+func Serve[Req any](ctx context.Context, stage string, in io.Reader, out io.Writer, work func(context.Context, Req, *childproc.Encoder) error) error {
+	var req Req
+	if err := childproc.ReadRequest(in, &req); err != nil {
+		return fmt.Errorf("%s: worker: %w", stage, err)
 	}
-	return childproc.NewEncoder(out), nil
+	return work(ctx, req, childproc.NewEncoder(out))
 }
 
-// Init is the worker's prologue after Accept: it checks that the execution provider's
+// Init is the worker's prologue once Serve has its request: it checks that the execution provider's
 // libraries are beside the ONNX Runtime library, then initialises the
 // runtime and returns its version. missing is true when the provider check
 // failed (the device's fault, not the model's).

@@ -14,6 +14,7 @@ import (
 	"github.com/advancedclimatesystems/gonnx/onnx"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/dnnbench/dnnbench/internal/childproc"
 	"github.com/dnnbench/dnnbench/internal/headroom"
 	"github.com/dnnbench/dnnbench/internal/onnxrt"
 	"github.com/dnnbench/dnnbench/internal/sweep"
@@ -24,13 +25,9 @@ import (
 // size) from in and writes one result, failed or fatal event to out. It
 // returns an error only when it cannot talk to its parent.
 func Worker(ctx context.Context, in io.Reader, out io.Writer) error {
-	var req request
-	enc, err := sweep.Accept("memory", in, out, &req)
-	if err != nil {
-		return err
-	}
-	ev := measure(ctx, req)
-	return enc.Send(ev)
+	return sweep.Serve(ctx, "memory", in, out, func(ctx context.Context, req request, enc *childproc.Encoder) error {
+		return enc.Send(measure(ctx, req))
+	})
 }
 
 func fatal(err error, device bool) event {

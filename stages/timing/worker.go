@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dnnbench/dnnbench/internal/childproc"
 	"github.com/dnnbench/dnnbench/internal/conditions"
 	"github.com/dnnbench/dnnbench/internal/energy"
 	"github.com/dnnbench/dnnbench/internal/headroom"
@@ -20,11 +21,11 @@ import (
 // events to out; the timed runs themselves are timeChunk's loop. Worker
 // returns an error only when it cannot talk to its parent.
 func Worker(ctx context.Context, in io.Reader, out io.Writer) error {
-	var req request
-	enc, err := sweep.Accept("timing", in, out, &req)
-	if err != nil {
-		return err
-	}
+	return sweep.Serve(ctx, "timing", in, out, timeRequest)
+}
+
+// timeRequest is Worker's work once it has its request.
+func timeRequest(ctx context.Context, req request, enc *childproc.Encoder) error {
 	fatal := func(err error, providerMissing bool) error {
 		return enc.Send(event{Kind: evFatal, Message: err.Error(), ProviderMissing: providerMissing})
 	}
