@@ -50,12 +50,8 @@ type Config struct {
 }
 
 func (c Config) withDefaults() Config {
-	if c.Alpha == 0 {
-		c.Alpha = DefaultAlpha
-	}
-	if c.Confidence == 0 {
-		c.Confidence = DefaultConfidence
-	}
+	c.Alpha = cmp.Or(c.Alpha, DefaultAlpha)
+	c.Confidence = cmp.Or(c.Confidence, DefaultConfidence)
 	return c
 }
 

@@ -6,6 +6,7 @@
 package memory
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"strings"
@@ -52,15 +53,9 @@ type Model struct {
 
 // WithDefaults fills unset sampling settings with their defaults.
 func (c Config) WithDefaults() Config {
-	if c.IntervalMs == 0 {
-		c.IntervalMs = DefaultIntervalMs
-	}
-	if c.Runs == 0 {
-		c.Runs = DefaultRuns
-	}
-	if c.Sampler == "" {
-		c.Sampler = SamplerProc
-	}
+	c.IntervalMs = cmp.Or(c.IntervalMs, DefaultIntervalMs)
+	c.Runs = cmp.Or(c.Runs, DefaultRuns)
+	c.Sampler = cmp.Or(c.Sampler, SamplerProc)
 	return c
 }
 
