@@ -428,32 +428,33 @@ func orNotSet(s string) string {
 
 func setupTable(s Setup, res *analyse.Result) table {
 	t := table{Header: []string{"Item", "Value"}}
-	date := "not set"
+	// Zero values stay "" and read "not set", as empty strings do.
+	var date, mem, cores string
 	if !s.Date.IsZero() {
-		date = esc(s.Date.UTC().Format("2006-01-02 15:04 UTC"))
+		date = s.Date.UTC().Format("2006-01-02 15:04 UTC")
 	}
-	mem := "not set"
 	if s.HostMemoryBytes > 0 {
 		mem = f1(float64(s.HostMemoryBytes)/(1<<30)) + " GiB"
 	}
-	cores := "not set"
 	if s.HostCores > 0 {
 		cores = strconv.Itoa(s.HostCores)
 	}
-	t.Rows = [][]string{
-		{"dnnbench", orNotSet(s.ToolVersion)},
-		{"Commit", orNotSet(s.Commit)},
-		{"Go", orNotSet(s.GoVersion)},
-		{"ONNX Runtime", orNotSet(s.ORTVersion)},
-		{"Host CPU", orNotSet(s.HostCPU)},
+	for _, item := range [][2]string{
+		{"dnnbench", s.ToolVersion},
+		{"Commit", s.Commit},
+		{"Go", s.GoVersion},
+		{"ONNX Runtime", s.ORTVersion},
+		{"Host CPU", s.HostCPU},
 		{"Logical CPUs", cores},
 		{"Memory", mem},
-		{"OS", orNotSet(s.OS)},
-		{"Kernel", orNotSet(s.Kernel)},
-		{"Distribution", orNotSet(s.Distro)},
-		{"Configuration", orNotSet(s.ConfigName)},
-		{"Configuration sha256", orNotSet(s.ConfigHash)},
+		{"OS", s.OS},
+		{"Kernel", s.Kernel},
+		{"Distribution", s.Distro},
+		{"Configuration", s.ConfigName},
+		{"Configuration sha256", s.ConfigHash},
 		{"Date", date},
+	} {
+		t.Rows = append(t.Rows, []string{item[0], orNotSet(item[1])})
 	}
 	for _, c := range s.Conditions {
 		name, val, ok := strings.Cut(c, ":")

@@ -80,13 +80,9 @@ func Formats() []string { return []string{"md", "html", "pdf"} }
 
 // Write writes the report in format, one of Formats.
 func (r *Report) Write(format string, w io.Writer) error {
-	switch format {
-	case "md":
-		return r.WriteMarkdown(w)
-	case "html":
-		return r.WriteHTML(w)
-	case "pdf":
-		return r.WritePDF(w)
+	write, ok := map[string]func(io.Writer) error{"md": r.WriteMarkdown, "html": r.WriteHTML, "pdf": r.WritePDF}[format]
+	if !ok {
+		return fmt.Errorf("report: format %q: want md, html or pdf", format)
 	}
-	return fmt.Errorf("report: format %q: want md, html or pdf", format)
+	return write(w)
 }
