@@ -49,12 +49,6 @@ type Config struct {
 	Confidence float64
 }
 
-func (c Config) withDefaults() Config {
-	c.Alpha = cmp.Or(c.Alpha, DefaultAlpha)
-	c.Confidence = cmp.Or(c.Confidence, DefaultConfidence)
-	return c
-}
-
 func (c Config) validate() error {
 	if !(c.Alpha > 0 && c.Alpha < 1) {
 		return fmt.Errorf("compare: alpha %v must be between 0 and 1", c.Alpha)
@@ -149,7 +143,8 @@ func Run(ctx context.Context, cfg Config, in Inputs) (*Result, error) {
 		return nil, err
 	}
 	base, new := in.Base, in.New
-	cfg = cfg.withDefaults()
+	cfg.Alpha = cmp.Or(cfg.Alpha, DefaultAlpha)
+	cfg.Confidence = cmp.Or(cfg.Confidence, DefaultConfidence)
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}

@@ -337,6 +337,19 @@ func TestConfigValidation(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	in := Inputs{Base: side("a", "cpu", row("m", "cpu", 1, []float64{1, 2, 3})), New: side("b", "cpu", row("m", "cpu", 1, []float64{1, 2, 3}))}
+	// Unset settings take their defaults; set ones are kept.
+	for _, c := range []struct{ cfg, want Config }{
+		{Config{}, Config{Alpha: DefaultAlpha, Confidence: DefaultConfidence}},
+		{Config{Alpha: 0.01, Confidence: 0.9}, Config{Alpha: 0.01, Confidence: 0.9}},
+	} {
+		res, err := Run(context.Background(), c.cfg, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Alpha != c.want.Alpha || res.Confidence != c.want.Confidence {
+			t.Errorf("config %+v ran with alpha %v, confidence %v; want %+v", c.cfg, res.Alpha, res.Confidence, c.want)
+		}
+	}
 	if _, err := Run(ctx, Config{}, in); err != context.Canceled {
 		t.Errorf("cancelled context: err = %v, want context.Canceled", err)
 	}

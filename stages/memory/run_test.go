@@ -66,3 +66,16 @@ func TestRowCellAndSetModel(t *testing.T) {
 		t.Errorf("Cell %+v, want %+v", got, want)
 	}
 }
+
+// TestWithDefaults: unset sampling settings take their defaults and set
+// ones are kept.
+func TestWithDefaults(t *testing.T) {
+	got := Config{}.WithDefaults()
+	if got.IntervalMs != DefaultIntervalMs || got.Runs != DefaultRuns || got.Sampler != SamplerProc {
+		t.Errorf("defaults: interval %d ms, runs %d, sampler %q; want %d, %d, %q", got.IntervalMs, got.Runs, got.Sampler, DefaultIntervalMs, DefaultRuns, SamplerProc)
+	}
+	set := Config{IntervalMs: 7, Runs: 3, Sampler: SamplerNVML}
+	if got := set.WithDefaults(); got.IntervalMs != 7 || got.Runs != 3 || got.Sampler != SamplerNVML {
+		t.Errorf("set values changed: %+v", got)
+	}
+}
