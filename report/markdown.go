@@ -571,6 +571,10 @@ func loadNote(res *analyse.Result, device string) string {
 			s += fmt.Sprintf(" The host canary ran more than %s× the run's canary reference (host slow) after %d of the %d rounds it timed.",
 				strconv.FormatFloat(1+timing.MaxCanarySlowdown, 'f', -1, 64), d.SlowRounds, d.RoundsWithCanary)
 		}
+		if d.CellsTwoProcesses > 0 {
+			s += fmt.Sprintf(" Reproducibility: the two processes that timed a cell, a pass over the models apart, differed by a median of %s%% (90th percentile %s%%); %d of %d cells agreed within %s%%.",
+				f1(100*d.ProcessSpreadMedian), f1(100*d.ProcessSpreadP90), d.CellsReproduced, d.CellsTwoProcesses, strconv.FormatFloat(100*analyse.ReproducibleSpread, 'f', -1, 64))
+		}
 		return s
 	}
 	return ""
