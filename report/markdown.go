@@ -298,9 +298,7 @@ func buildView(opt Options, setup Setup, res *analyse.Result, figs []plots.Figur
 	v.Corr = corrLines(res)
 	v.Table1 = batchTables(res, res.Table1, res.TimingBatches, func(x float64) string { return f2(x) })
 	for i := range v.Table1 {
-		if n := loadNote(res, res.Devices[i]); n != "" {
-			v.Table1[i].Notes = append(v.Table1[i].Notes, n)
-		}
+		v.Table1[i].Notes = append(v.Table1[i].Notes, loadNotes(res, res.Devices[i])...)
 	}
 	for i := range v.Table1 {
 		addRooflineColumns(&v.Table1[i], res, res.Devices[i])
@@ -543,9 +541,10 @@ func ciText(c analyse.BatchCell) string {
 	return " ±" + strconv.FormatFloat(w, 'f', 0, 64) + "%"
 }
 
-// loadNote summarises a device's timing cells by stability and the host
-// load recorded during their rounds.
-func loadNote(res *analyse.Result, device string) string {
+// loadNotes summarise a device's timing cells by stability and the host
+// load recorded during their rounds, then, when cells were timed by two
+// processes, how well the host reproduced its own timings.
+func loadNotes(res *analyse.Result, device string) []string {
 	for _, d := range res.DeviceInfo {
 		if d.Device != device || d.StableCells+d.UnstableCells == 0 {
 			continue
@@ -571,13 +570,14 @@ func loadNote(res *analyse.Result, device string) string {
 			s += fmt.Sprintf(" The host canary ran more than %s× the run's canary reference (host slow) after %d of the %d rounds it timed.",
 				strconv.FormatFloat(1+timing.MaxCanarySlowdown, 'f', -1, 64), d.SlowRounds, d.RoundsWithCanary)
 		}
+		notes := []string{s}
 		if d.CellsTwoProcesses > 0 {
-			s += fmt.Sprintf(" Reproducibility: the two processes that timed a cell, a pass over the models apart, differed by a median of %s%% (90th percentile %s%%); %d of %d cells agreed within %s%%.",
-				f1(100*d.ProcessSpreadMedian), f1(100*d.ProcessSpreadP90), d.CellsReproduced, d.CellsTwoProcesses, strconv.FormatFloat(100*analyse.ReproducibleSpread, 'f', -1, 64))
+			notes = append(notes, fmt.Sprintf("Reproducibility: the two processes that timed a cell, a pass over the models apart, differed by a median of %s%% (90th percentile %s%%); %d of %d cells agreed within %s%%.",
+				f1(100*d.ProcessSpreadMedian), f1(100*d.ProcessSpreadP90), d.CellsReproduced, d.CellsTwoProcesses, strconv.FormatFloat(100*analyse.ReproducibleSpread, 'f', -1, 64)))
 		}
-		return s
+		return notes
 	}
-	return ""
+	return nil
 }
 
 // batchTables lays out Table 1 or 2 per device: models as rows, batch sizes as columns.
