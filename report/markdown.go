@@ -408,6 +408,12 @@ func abstract(setup Setup, res *analyse.Result) []string {
 	if unstable > 0 {
 		p = append(p, fmt.Sprintf("%d of %d timing cells failed the stability rule (Section 9); they are marked † in Table 1, and at batch 1 also in Table 3 and hollow in Figure 3.", unstable, stable+unstable))
 	}
+	for _, w := range res.Warnings {
+		if w.Code == analyse.CodeNotReproduced {
+			p = append(p, fmt.Sprintf("The host did not reproduce its own timings on %s (see the note under Table 1): read speed differences between models smaller than %s%% there as noise.",
+				esc(w.Device), f1(100*spreadOf(res, w.Device))))
+		}
+	}
 	count := map[string]int{}
 	for _, f := range res.Findings {
 		count[f.Verdict]++
@@ -915,4 +921,15 @@ func modelTable(res *analyse.Result) table {
 		t.Rows = append(t.Rows, []string{esc(m.Model), orNotSet(m.Source), orNotSet(m.Weights), mparams(m.Params), gflops(m.FLOPs), orNotSet(sha)})
 	}
 	return t
+}
+
+// spreadOf is the median process spread of device's timing cells (see
+// analyse.DeviceRow), 0 when the device has none.
+func spreadOf(res *analyse.Result, device string) float64 {
+	for _, d := range res.DeviceInfo {
+		if d.Device == device && d.CellsTwoProcesses > 0 {
+			return d.ProcessSpreadMedian
+		}
+	}
+	return 0
 }

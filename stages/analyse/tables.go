@@ -424,6 +424,10 @@ func deviceInfo(in Inputs, devices []string) []DeviceRow {
 	return rows
 }
 
+// CodeNotReproduced is the code of the warning that a device's host did not
+// reproduce its own timings.
+const CodeNotReproduced = "timing-not-reproduced"
+
 // reproWarnings warns about each device whose host did not reproduce its
 // own timings: of at least minReproCells cells timed by two processes, fewer
 // than half within ReproducibleSpread.
@@ -433,7 +437,7 @@ func reproWarnings(devices []DeviceRow) []Warning {
 		if d.CellsTwoProcesses < minReproCells || 2*d.CellsReproduced >= d.CellsTwoProcesses {
 			continue
 		}
-		out = append(out, Warning{Stage: "analyse", Device: d.Device, Code: "timing-not-reproduced",
+		out = append(out, Warning{Stage: "analyse", Device: d.Device, Code: CodeNotReproduced,
 			Message: fmt.Sprintf("the host did not reproduce its own timings: the two processes that timed a cell, a pass apart, agreed within %.0f%% in only %d of %d cells (median %.0f%% apart); differences between models smaller than that are not meaningful here, so compare on a quieter machine",
 				100*ReproducibleSpread, d.CellsReproduced, d.CellsTwoProcesses, 100*d.ProcessSpreadMedian)})
 	}
