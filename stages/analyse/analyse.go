@@ -237,9 +237,9 @@ type DeviceRow struct {
 // and still count as reproduced (see DeviceRow.CellsReproduced).
 const ReproducibleSpread = 0.10
 
-// minReproCells is the fewest two-process cells a device needs before the
+// MinReproCells is the fewest two-process cells a device needs before the
 // analysis judges whether its host reproduces its timings.
-const minReproCells = 4
+const MinReproCells = 4
 
 // FrontRow is one Pareto-optimal model: no other model is at least as
 // accurate and at least as cheap on the axis, and better on one of them.

@@ -429,12 +429,12 @@ func deviceInfo(in Inputs, devices []string) []DeviceRow {
 const CodeNotReproduced = "timing-not-reproduced"
 
 // reproWarnings warns about each device whose host did not reproduce its
-// own timings: of at least minReproCells cells timed by two processes, fewer
+// own timings: of at least MinReproCells cells timed by two processes, fewer
 // than half within ReproducibleSpread.
 func reproWarnings(devices []DeviceRow) []Warning {
 	var out []Warning
 	for _, d := range devices {
-		if d.CellsTwoProcesses < minReproCells || 2*d.CellsReproduced >= d.CellsTwoProcesses {
+		if d.CellsTwoProcesses < MinReproCells || 2*d.CellsReproduced >= d.CellsTwoProcesses {
 			continue
 		}
 		out = append(out, Warning{Stage: "analyse", Device: d.Device, Code: CodeNotReproduced,
