@@ -298,9 +298,7 @@ func buildView(opt Options, setup Setup, res *analyse.Result, figs []plots.Figur
 	v.Corr = corrLines(res)
 	v.Table1 = batchTables(res, res.Table1, res.TimingBatches, func(x float64) string { return f2(x) })
 	for i := range v.Table1 {
-		if n := loadNote(res, res.Devices[i]); n != "" {
-			v.Table1[i].Notes = append(v.Table1[i].Notes, n)
-		}
+		v.Table1[i].Notes = append(v.Table1[i].Notes, loadNotes(res, res.Devices[i])...)
 	}
 	for i := range v.Table1 {
 		addRooflineColumns(&v.Table1[i], res, res.Devices[i])
@@ -409,6 +407,12 @@ func abstract(setup Setup, res *analyse.Result) []string {
 	}
 	if unstable > 0 {
 		p = append(p, fmt.Sprintf("%d of %d timing cells failed the stability rule (Section 9); they are marked † in Table 1, and at batch 1 also in Table 3 and hollow in Figure 3.", unstable, stable+unstable))
+	}
+	for _, w := range res.Warnings {
+		if w.Code == analyse.CodeNotReproduced {
+			p = append(p, fmt.Sprintf("The host did not reproduce its own timings on %s (see the note under Table 1): read speed differences between models smaller than %s%% there as noise.",
+				esc(w.Device), f1(100*spreadOf(res, w.Device))))
+		}
 	}
 	count := map[string]int{}
 	for _, f := range res.Findings {
@@ -544,9 +548,10 @@ func ciText(c analyse.BatchCell) string {
 	return " ±" + strconv.FormatFloat(w, 'f', 0, 64) + "%"
 }
 
-// loadNote summarises a device's timing cells by stability and the host
-// load recorded during their rounds.
-func loadNote(res *analyse.Result, device string) string {
+// loadNotes summarise a device's timing cells by stability and the host
+// load recorded during their rounds, then, when cells were timed by two
+// processes, how well the host reproduced its own timings.
+func loadNotes(res *analyse.Result, device string) []string {
 	for _, d := range res.DeviceInfo {
 		if d.Device != device || d.StableCells+d.UnstableCells == 0 {
 			continue
@@ -572,9 +577,14 @@ func loadNote(res *analyse.Result, device string) string {
 			s += fmt.Sprintf(" The host canary ran more than %s× the run's canary reference (host slow) after %d of the %d rounds it timed.",
 				strconv.FormatFloat(1+timing.MaxCanarySlowdown, 'f', -1, 64), d.SlowRounds, d.RoundsWithCanary)
 		}
-		return s
+		notes := []string{s}
+		if d.CellsTwoProcesses > 0 {
+			notes = append(notes, fmt.Sprintf("Reproducibility: the two processes that timed a cell, a pass over the models apart, differed by a median of %s%% (90th percentile %s%%); %d of %d cells agreed within %s%%.",
+				f1(100*d.ProcessSpreadMedian), f1(100*d.ProcessSpreadP90), d.CellsReproduced, d.CellsTwoProcesses, strconv.FormatFloat(100*analyse.ReproducibleSpread, 'f', -1, 64)))
+		}
+		return notes
 	}
-	return ""
+	return nil
 }
 
 // batchTables lays out Table 1 or 2 per device: models as rows, batch sizes as columns.
@@ -685,7 +695,7 @@ func methodology(res *analyse.Result) []string {
 		"**Accuracy.** Top-1 and top-5 are percentages of the ImageNet-1k validation images whose label is the first, or among the five first, predictions, with one centre crop unless noted. Measured values come from the accuracy stage, with a 95% binomial interval; where no validation set was given, or a model has random weights, the published value of the model's reference is shown instead and marked *published*. A measured value is preferred over a published one. Unreadable images are skipped and counted next to the value; a model with more of its images skipped than the config allows (default 1 %) gets no measured value, and the table says why.",
 		"**Complexity.** Parameters count the float initializers of the ONNX graph (BatchNormalization running statistics excluded). Operations are FLOPs at batch 1: two per multiply-accumulate of Conv, ConvTranspose, Gemm and MatMul (integer ones of their quantized forms included) plus one per output element of the other counted ops; ops the counter does not know are counted as zero and reported as warnings. The paper counted convolution multiply-accumulates only; the flops table's paper_macs column gives that convention.",
 		"**Inference time.** The timing stage runs each model in fresh worker processes, one in each of timing.processes passes over all the models (default 2; they share the timed runs and their minimum duration, and a pass apart, a slow spell of the host cannot cover both), through ONNX Runtime on a fixed pseudo-random input written once into the input tensor, timing only the session's Run call; image loading, decoding and preprocessing are not timed. In each process, for each batch size in ascending order, it does a first run (reported apart; the first process's), warm-up runs and the first round of timed runs; it then revisits every batch size in further rounds (timing.rounds, default 2, over which the process's timed runs and minimum duration are split evenly, each round keeping at least " + strconv.Itoa(timing.MinRoundRuns) + " runs; a round begins with one untimed run when the batch size changes), so that a burst of outside load hits one round of a cell rather than all of it, and a process that settles in a slow state for its life shows against the other. Every sample is kept with its round and start time. During each round the stage records how long the worker's threads waited for a CPU (the run-queue delay of every thread, from /proc/self/task/*/schedstat) and the CPU used by other processes (the host's busy time from /proc/stat less the timing process's own CPU time, from getrusage)." + copiesText(res),
-		"**Stability rule.** A round during which the worker's threads waited for a CPU more than " + strconv.FormatFloat(timing.MaxRunWait, 'f', -1, 64) + " thread-seconds per second (their run-queue delay, from /proc/self/task/*/schedstat) is set aside as loaded; where the kernel does not report that wait, a round in which other processes used more than " + strconv.FormatFloat(timing.MaxOtherCPU, 'f', -1, 64) + " cores (from /proc/stat) is; a round with neither reading is not set aside for load. A round is also set aside (host slow) when a fixed host canary (a chain of multiply-adds and a " + strconv.Itoa(timing.CanaryBytes>>20) + " MiB streaming sum on each of the session's threads, median of " + strconv.Itoa(timing.CanaryRuns) + " runs, timed " + timing.CanaryPause.String() + " after the round) took more than " + strconv.FormatFloat(1+timing.MaxCanarySlowdown, 'f', -1, 64) + "× the run's canary reference, the lower decile of the canary times of the run so far: a host that runs this machine slower without any process to show for it. The other rounds are clean. Each round has at least " + strconv.Itoa(timing.MinRoundRuns) + " timed runs (fewer only when timing.runs is). The agreeing rounds are the lowest group of clean rounds whose medians lie within " + strconv.FormatFloat(100*timing.MaxCIFraction, 'f', -1, 64) + "% above the group's smallest, itself within " + strconv.FormatFloat(100*timing.MaxCIFraction, 'f', -1, 64) + "% of the lowest clean round median: the first such group, from the bottom, with enough rounds and processes to be stable, else the largest. A cell's median, percentiles and 95% confidence interval of the median (distribution-free, golang.org/x/perf/benchmath) pool their samples. A cell is stable when at least two rounds agree (one when a single round is configured), they come from at least two of its processes (one when timing.processes is 1), and that interval lies within ±" + strconv.FormatFloat(100*timing.MaxCIFraction, 'f', -1, 64) + "% of the median. A cell that fails is measured again after every model has been timed, in a new process, the models whose unstable cells cost least first, up to timing.max_remeasure times while the run's re-measurements stay within timing.remeasure_seconds (defaults 2 and 180 s); the rounds of every attempt are kept and judged together. A cell still unstable keeps its figure, from the agreeing rounds or, when no round is clean, from every round: it is marked † with its interval in Table 1, drawn hollow in Figure 3 and marked † in Table 3, and the speed findings name it.",
+		"**Stability rule.** A round during which the worker's threads waited for a CPU more than " + strconv.FormatFloat(timing.MaxRunWait, 'f', -1, 64) + " thread-seconds per second (their run-queue delay, from /proc/self/task/*/schedstat) is set aside as loaded; where the kernel does not report that wait, a round in which other processes used more than " + strconv.FormatFloat(timing.MaxOtherCPU, 'f', -1, 64) + " cores (from /proc/stat) is; a round with neither reading is not set aside for load. A round is also set aside (host slow) when a fixed host canary (a chain of multiply-adds and a " + strconv.Itoa(timing.CanaryBytes>>20) + " MiB streaming sum on each of the session's threads, median of " + strconv.Itoa(timing.CanaryRuns) + " runs, timed " + timing.CanaryPause.String() + " after the round) took more than " + strconv.FormatFloat(1+timing.MaxCanarySlowdown, 'f', -1, 64) + "× the run's canary reference, the lower decile of the canary times of the run so far: a host that runs this machine slower without any process to show for it. The other rounds are clean. Each round has at least " + strconv.Itoa(timing.MinRoundRuns) + " timed runs (fewer only when timing.runs is). The agreeing rounds are the lowest group of clean rounds whose medians lie within " + strconv.FormatFloat(100*timing.MaxCIFraction, 'f', -1, 64) + "% above the group's smallest, itself within " + strconv.FormatFloat(100*timing.MaxCIFraction, 'f', -1, 64) + "% of the lowest clean round median: the first such group, from the bottom, with enough rounds and processes to be stable, else the largest. A cell's median, percentiles and 95% confidence interval of the median (distribution-free, golang.org/x/perf/benchmath) pool their samples. A cell is stable when at least two rounds agree (one when a single round is configured), they come from at least two of its processes (one when timing.processes is 1), and that interval lies within ±" + strconv.FormatFloat(100*timing.MaxCIFraction, 'f', -1, 64) + "% of the median. A cell that fails is measured again after every model has been timed, in a new process, the models whose unstable cells cost least first, up to timing.max_remeasure times while the run's re-measurements stay within timing.remeasure_seconds (defaults 2 and 180 s); the rounds of every attempt are kept and judged together. A cell still unstable keeps its figure, from the agreeing rounds or, when no round is clean, from every round: it is marked † with its interval in Table 1, drawn hollow in Figure 3 and marked † in Table 3, and the speed findings name it. Reproducibility is judged across cells: a cell's spread is how far apart the medians of its first two processes (a pass over the models apart, every sample counted) lie; when fewer than half of at least " + strconv.Itoa(analyse.MinReproCells) + " such cells on a device lie within " + strconv.FormatFloat(100*analyse.ReproducibleSpread, 'f', -1, 64) + "%, the report warns that the host did not reproduce its own timings, and the abstract says below what difference speeds there are noise.",
 		energyText(res),
 		"**Time per image.** Each cell of Table 1 is the median batch latency divided by the batch size; images per second at batch 1 are 1000 divided by the median latency in ms.",
 		"**Memory.** The memory stage loads ONNX Runtime, reads a baseline before the model's session exists, then samples memory while the batch runs. The total of Table 2, Figure 4 and Table 3 is the peak above that baseline, so what the baseline holds is left out of it." + samplerText(res) + " GB are 10⁹ bytes, MB 10⁶ bytes.",
@@ -912,4 +922,15 @@ func modelTable(res *analyse.Result) table {
 		t.Rows = append(t.Rows, []string{esc(m.Model), orNotSet(m.Source), orNotSet(m.Weights), mparams(m.Params), gflops(m.FLOPs), orNotSet(sha)})
 	}
 	return t
+}
+
+// spreadOf is the median process spread of device's timing cells (see
+// analyse.DeviceRow), 0 when the device has none.
+func spreadOf(res *analyse.Result, device string) float64 {
+	for _, d := range res.DeviceInfo {
+		if d.Device == device && d.CellsTwoProcesses > 0 {
+			return d.ProcessSpreadMedian
+		}
+	}
+	return 0
 }

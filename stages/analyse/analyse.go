@@ -222,7 +222,24 @@ type DeviceRow struct {
 	// times the reference their cell was judged against (host slow).
 	RoundsWithCanary int `parquet:"rounds_with_canary"`
 	SlowRounds       int `parquet:"slow_rounds"`
+	// CellsTwoProcesses counts the "ok" timing cells timed by two
+	// processes a pass apart; ProcessSpreadMedian and ProcessSpreadP90
+	// summarise how far apart those processes' medians lay
+	// (timing.Row.ProcessSpread: 0.2 is 20 %; NaN when no cell had two), and
+	// CellsReproduced counts the cells within ReproducibleSpread.
+	CellsTwoProcesses   int     `parquet:"cells_two_processes"`
+	ProcessSpreadMedian float64 `parquet:"process_spread_median"`
+	ProcessSpreadP90    float64 `parquet:"process_spread_p90"`
+	CellsReproduced     int     `parquet:"cells_reproduced"`
 }
+
+// ReproducibleSpread is how far apart a cell's two processes may time it
+// and still count as reproduced (see DeviceRow.CellsReproduced).
+const ReproducibleSpread = 0.10
+
+// MinReproCells is the fewest two-process cells a device needs before the
+// analysis judges whether its host reproduces its timings.
+const MinReproCells = 4
 
 // FrontRow is one Pareto-optimal model: no other model is at least as
 // accurate and at least as cheap on the axis, and better on one of them.
@@ -323,6 +340,7 @@ func Run(ctx context.Context, cfg Config, in Inputs) (*Result, error) {
 	}
 	res.Devices, res.TimingBatches, res.MemoryBatches = devicesAndBatches(in)
 	res.DeviceInfo = deviceInfo(in, res.Devices)
+	warns = append(warns, reproWarnings(res.DeviceInfo)...)
 	res.DeviceModels = deviceModelTable(in, res.Models, res.Devices)
 	res.Table1, warns = table1(in, res.Models, res.Devices, res.TimingBatches, warns)
 	res.Table2 = table2(in, res.Models, res.Devices, res.MemoryBatches)

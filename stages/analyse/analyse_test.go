@@ -361,3 +361,49 @@ func TestFailedAccuracy(t *testing.T) {
 		t.Errorf("no warning names the failure: %+v", res.Warnings)
 	}
 }
+
+// TestHostNotReproduced: the fixture's CPU cells, timed by two processes
+// within 2 % of each other, draw no warning; slowing the second process by
+// 30 % in most cells draws one naming the device and the counts.
+func TestHostNotReproduced(t *testing.T) {
+	res := run(t, analysetest.Inputs(), analyse.Config{})
+	d := res.DeviceInfo[0]
+	if d.Device != "cpu" || d.CellsTwoProcesses < 4 || d.CellsReproduced != d.CellsTwoProcesses || !(d.ProcessSpreadMedian > 0 && d.ProcessSpreadMedian < 0.02) {
+		t.Fatalf("cpu summary %+v: want every two-process cell reproduced within 2%%", d)
+	}
+	for _, w := range res.Warnings {
+		if w.Code == "timing-not-reproduced" {
+			t.Errorf("reproduced timings warned about: %s", w)
+		}
+	}
+	in := analysetest.Inputs()
+	slowed := 0
+	for i, r := range in.Timing {
+		if r.Device != "cpu" || len(r.SamplesMs) == 0 || slowed == d.CellsTwoProcesses-1 {
+			continue
+		}
+		r.SamplesMs = append([]float64(nil), r.SamplesMs...)
+		for k, round := range r.SampleRound {
+			if r.RoundAttempt[round] == 2 {
+				r.SamplesMs[k] *= 1.3
+			}
+		}
+		in.Timing[i] = r
+		slowed++
+	}
+	res = run(t, in, analyse.Config{})
+	d = res.DeviceInfo[0]
+	if d.CellsReproduced != 1 || d.ProcessSpreadMedian < 0.25 {
+		t.Errorf("after slowing: %d of %d cells reproduced, median spread %v; want 1, about 0.3", d.CellsReproduced, d.CellsTwoProcesses, d.ProcessSpreadMedian)
+	}
+	var got []string
+	for _, w := range res.Warnings {
+		if w.Code == "timing-not-reproduced" {
+			got = append(got, w.String())
+		}
+	}
+	want := fmt.Sprintf("only 1 of %d cells", d.CellsTwoProcesses)
+	if len(got) != 1 || !strings.Contains(got[0], "cpu") || !strings.Contains(got[0], want) {
+		t.Errorf("warnings %q: want one about cpu saying %q", got, want)
+	}
+}

@@ -351,7 +351,7 @@ func deviceInfo(in Inputs, devices []string) []DeviceRow {
 		r := DeviceRow{Device: d}
 		var prov, samp []string
 		var th, wu, runs, rounds []int64
-		var loads, waits []float64
+		var loads, waits, spreads []float64
 		for _, t := range in.Timing {
 			if t.Device == d {
 				r.TimingRows++
@@ -378,6 +378,12 @@ func deviceInfo(in Inputs, devices []string) []DeviceRow {
 							r.LoadedRounds++
 						}
 					}
+					if sp, ok := t.ProcessSpread(); ok {
+						spreads = append(spreads, sp)
+						if sp <= ReproducibleSpread {
+							r.CellsReproduced++
+						}
+					}
 					for _, c := range t.RoundCanaryMs {
 						if c > 0 {
 							r.RoundsWithCanary++
@@ -393,6 +399,11 @@ func deviceInfo(in Inputs, devices []string) []DeviceRow {
 		r.RoundsWithLoad, r.RoundsWithWait = len(loads), len(waits)
 		r.OtherCPUMedian, r.OtherCPUMax = medianMax(loads)
 		r.WaitMedian, r.WaitMax = medianMax(waits)
+		r.CellsTwoProcesses = len(spreads)
+		r.ProcessSpreadMedian, r.ProcessSpreadP90 = medianMax(spreads)
+		if len(spreads) > 0 {
+			r.ProcessSpreadP90 = stat.Quantile(0.9, stat.Empirical, spreads, nil)
+		}
 		var base []float64
 		for _, m := range in.Memory {
 			if m.Device == d {
@@ -411,6 +422,26 @@ func deviceInfo(in Inputs, devices []string) []DeviceRow {
 		rows = append(rows, r)
 	}
 	return rows
+}
+
+// CodeNotReproduced is the code of the warning that a device's host did not
+// reproduce its own timings.
+const CodeNotReproduced = "timing-not-reproduced"
+
+// reproWarnings warns about each device whose host did not reproduce its
+// own timings: of at least MinReproCells cells timed by two processes, fewer
+// than half within ReproducibleSpread.
+func reproWarnings(devices []DeviceRow) []Warning {
+	var out []Warning
+	for _, d := range devices {
+		if d.CellsTwoProcesses < MinReproCells || 2*d.CellsReproduced >= d.CellsTwoProcesses {
+			continue
+		}
+		out = append(out, Warning{Stage: "analyse", Device: d.Device, Code: CodeNotReproduced,
+			Message: fmt.Sprintf("the host did not reproduce its own timings: the two processes that timed a cell, a pass apart, agreed within %.0f%% in only %d of %d cells (median %.0f%% apart); differences between models smaller than that are not meaningful here, so compare on a quieter machine",
+				100*ReproducibleSpread, d.CellsReproduced, d.CellsTwoProcesses, 100*d.ProcessSpreadMedian)})
+	}
+	return out
 }
 
 // medianMax is the median and the largest of xs (reordered); NaN, NaN when

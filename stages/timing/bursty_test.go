@@ -41,6 +41,9 @@ var (
 // and verdict. It fails when a cell judged stable under load is more than
 // 10% off the mean of its stable quiet values (a quiet value marked † is
 // unstable; a cell with no stable quiet value is not checked, and counted).
+// It also logs how well the host reproduces its own quiet timings (the two
+// quiet sweeps, and each quiet cell's two processes), the precondition of
+// any comparison within 10 %.
 // Run it on an otherwise idle machine:
 //
 //	go test ./stages/timing -run '^$' -bench BurstyLoad -benchtime 1x
@@ -136,6 +139,35 @@ func BenchmarkBurstyLoad(b *testing.B) {
 		if n := len(quietWait); n > 0 {
 			b.Logf("run-queue wait during the %d quiet rounds: median %.3f, p90 %.3f, max %.3f thread-s/s", n, quietWait[n/2], quietWait[n*9/10], quietWait[n-1])
 		}
+		// How well the host reproduces its own quiet timings: the two quiet
+		// sweeps' medians, and each quiet cell's two processes. Where these
+		// disagree by more than 10 %, no rule can put a loaded cell within
+		// 10 % of "the" quiet value.
+		sweepsAgree, pairs, procsAgree := 0, 0, 0
+		var spreads []float64
+		for k, q1 := range quiet1 {
+			q2, ok := quiet2[k]
+			if ok && q1.LatencyMsMedian > 0 && q2.LatencyMsMedian > 0 {
+				pairs++
+				if r := q2.LatencyMsMedian / q1.LatencyMsMedian; r <= 1.10 && r >= 1/1.10 {
+					sweepsAgree++
+				}
+			}
+			for _, q := range []Row{q1, q2} {
+				if sp, ok := q.ProcessSpread(); ok {
+					spreads = append(spreads, sp)
+					if sp <= 0.10 {
+						procsAgree++
+					}
+				}
+			}
+		}
+		sort.Float64s(spreads)
+		if n := len(spreads); n > 0 {
+			b.Logf("host reproducibility: the two quiet sweeps agreed within 10%% in %d of %d cells; a quiet cell's two processes in %d of %d (median %.1f%% apart, max %.1f%%)",
+				sweepsAgree, pairs, procsAgree, n, 100*spreads[n/2], 100*spreads[n-1])
+		}
+		b.ReportMetric(float64(sweepsAgree), "quiet-sweeps-within-10%")
 		b.ReportMetric(float64(len(loaded)), "cells")
 		b.ReportMetric(float64(stable), "stable")
 		b.ReportMetric(float64(within), "stable-within-10%")
