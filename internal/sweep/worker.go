@@ -187,10 +187,10 @@ func Serve[Req any](ctx context.Context, stage string, in io.Reader, out io.Writ
 	return work(ctx, req, childproc.NewEncoder(out))
 }
 
-// Init is the worker's prologue once Serve has its request: it checks that the execution provider's
-// libraries are beside the ONNX Runtime library, then initialises the
-// runtime and returns its version. missing is true when the provider check
-// failed (the device's fault, not the model's).
+// Init is the worker's prologue once Serve has its request: it checks that
+// the execution provider's libraries are beside the ONNX Runtime library,
+// then initialises the runtime and returns its version. missing is true
+// when the provider check failed (the device's fault, not the model's).
 func (r Request) Init() (version string, missing bool, err error) {
 	if err := onnxrt.CheckProvider(r.LibPath, r.Session.Provider); err != nil {
 		return "", true, err
