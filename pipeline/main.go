@@ -48,9 +48,20 @@ func main() {
 		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(0)
 		}
-		fmt.Fprintf(os.Stderr, "pipeline: %v\n", err)
-		os.Exit(1)
+		msg, code := failure(ctx, err)
+		fmt.Fprintln(os.Stderr, msg)
+		os.Exit(code)
 	}
+}
+
+// failure is what main prints for err, and its exit status: 130 with a note
+// that nothing completed is lost when the run was interrupted (ctx is the
+// signal context), else err and 1.
+func failure(ctx context.Context, err error) (string, int) {
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		return "pipeline: interrupted; every measurement completed so far is in the cache: run the same command again to continue", 130
+	}
+	return fmt.Sprintf("pipeline: %v", err), 1
 }
 
 // options are the parsed command-line flags of a run.

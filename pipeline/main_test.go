@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -525,5 +526,25 @@ timing: {batch_sizes: [1], warmup: 1, runs: 2, rounds: 2, min_seconds: 0.000001,
 	}
 	if !strings.Contains(string(m), "re-measurement stopped at its 0 s budget") || !strings.Contains(string(m), "in pass 1 of 2: 1 unstable cells were not measured again in that pass, and 1 cells remain unstable") {
 		t.Errorf("manifest does not say the re-measurement budget ran out:\n%s", m)
+	}
+}
+
+// TestFailureOnInterrupt: an interrupted run says the cache keeps what was
+// completed and exits 130; a cancellation the user did not ask for, or any
+// other error, is printed as it is with status 1.
+func TestFailureOnInterrupt(t *testing.T) {
+	stopped, cancel := context.WithCancel(context.Background())
+	cancel()
+	msg, code := failure(stopped, fmt.Errorf("timing: resnet18: %w", context.Canceled))
+	if code != 130 || !strings.Contains(msg, "interrupted") || !strings.Contains(msg, "run the same command again") {
+		t.Errorf("interrupted: %q, %d", msg, code)
+	}
+	msg, code = failure(context.Background(), fmt.Errorf("download: %w", context.Canceled))
+	if code != 1 || msg != "pipeline: download: context canceled" {
+		t.Errorf("not interrupted: %q, %d", msg, code)
+	}
+	msg, code = failure(stopped, errors.New("models: no such file"))
+	if code != 1 || msg != "pipeline: models: no such file" {
+		t.Errorf("other error: %q, %d", msg, code)
 	}
 }
