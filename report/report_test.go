@@ -406,19 +406,7 @@ func TestNotReproducedInAbstract(t *testing.T) {
 	if md := string(out.Markdown); strings.Contains(md, warn) || !strings.Contains(md, "cells agreed within 10%.") {
 		t.Errorf("reproduced fixture: abstract warns (%v) or Table 1 lacks the reproducibility note", strings.Contains(md, warn))
 	}
-	in := analysetest.Inputs()
-	for i, r := range in.Timing {
-		if r.Device != "cpu" {
-			continue
-		}
-		r.SamplesMs = append([]float64(nil), r.SamplesMs...)
-		for k, round := range r.SampleRound {
-			if r.RoundAttempt[round] == 2 {
-				r.SamplesMs[k] *= 1.3
-			}
-		}
-		in.Timing[i] = r
-	}
+	in := analysetest.SlowSecondProcess(analysetest.Inputs(), 1.3, -1)
 	out, _ = render(t, in)
 	md := string(out.Markdown)
 	_, abstract, _ := strings.Cut(md, "## Abstract\n")

@@ -376,21 +376,7 @@ func TestHostNotReproduced(t *testing.T) {
 			t.Errorf("reproduced timings warned about: %s", w)
 		}
 	}
-	in := analysetest.Inputs()
-	slowed := 0
-	for i, r := range in.Timing {
-		if r.Device != "cpu" || len(r.SamplesMs) == 0 || slowed == d.CellsTwoProcesses-1 {
-			continue
-		}
-		r.SamplesMs = append([]float64(nil), r.SamplesMs...)
-		for k, round := range r.SampleRound {
-			if r.RoundAttempt[round] == 2 {
-				r.SamplesMs[k] *= 1.3
-			}
-		}
-		in.Timing[i] = r
-		slowed++
-	}
+	in := analysetest.SlowSecondProcess(analysetest.Inputs(), 1.3, d.CellsTwoProcesses-1)
 	res = run(t, in, analyse.Config{})
 	d = res.DeviceInfo[0]
 	if d.CellsReproduced != 1 || d.ProcessSpreadMedian < 0.25 {

@@ -207,3 +207,25 @@ func build(ms []model) analyse.Inputs {
 	}
 	return in
 }
+
+// SlowSecondProcess returns in with the second process of the first n (all
+// when n < 0) CPU
+// cells that have samples running factor times slower: a host that did not
+// reproduce its own timings. The other rows are shared with in.
+func SlowSecondProcess(in analyse.Inputs, factor float64, n int) analyse.Inputs {
+	in.Timing = append([]timing.Row(nil), in.Timing...)
+	for i, r := range in.Timing {
+		if r.Device != "cpu" || len(r.SamplesMs) == 0 || n == 0 {
+			continue
+		}
+		r.SamplesMs = append([]float64(nil), r.SamplesMs...)
+		for k, round := range r.SampleRound {
+			if r.RoundAttempt[round] == 2 {
+				r.SamplesMs[k] *= factor
+			}
+		}
+		in.Timing[i] = r
+		n--
+	}
+	return in
+}
