@@ -208,10 +208,10 @@ func build(ms []model) analyse.Inputs {
 	return in
 }
 
-// SlowSecondProcess returns in with the second process of the first n (all
-// when n < 0) CPU
-// cells that have samples running factor times slower: a host that did not
-// reproduce its own timings. The other rows are shared with in.
+// SlowSecondProcess returns in with the second process of the first n CPU
+// cells that have samples (all when n < 0) running factor times slower: a
+// host that did not reproduce its own timings. The other rows are shared
+// with in.
 func SlowSecondProcess(in analyse.Inputs, factor float64, n int) analyse.Inputs {
 	in.Timing = append([]timing.Row(nil), in.Timing...)
 	for i, r := range in.Timing {
