@@ -54,14 +54,15 @@ func main() {
 	}
 }
 
-// failure is what main prints for err, and its exit status: 130 with a note
-// that nothing completed is lost when the run was interrupted (ctx is the
-// signal context), else err and 1.
+// failure is what main prints for err, and its exit status (1). When the
+// run was interrupted (ctx is the signal context), a second line says that
+// nothing completed is lost and how to continue.
 func failure(ctx context.Context, err error) (string, int) {
+	msg := fmt.Sprintf("pipeline: %v", err)
 	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
-		return "pipeline: interrupted; every measurement completed so far is in the cache: run the same command again to continue", 130
+		msg += "\npipeline: interrupted; every measurement completed so far is in the cache: run the same command again to continue"
 	}
-	return fmt.Sprintf("pipeline: %v", err), 1
+	return msg, 1
 }
 
 // options are the parsed command-line flags of a run.

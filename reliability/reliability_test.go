@@ -359,7 +359,7 @@ func TestHostileInput(t *testing.T) {
 		{name: "silent download server", setup: download(silent, zeros, "--download-timeout", "500ms"),
 			exit: 1, want: []string{"/m.onnx sent nothing for 500ms (the server accepted the connection but does not answer)"}},
 		{name: "Ctrl-C during a download", setup: download(silent, zeros), interrupt: time.Second,
-			exit: 1, want: []string{"/m.onnx: interrupted: interrupt signal received (any partial download is kept and resumed next time)\n"}},
+			exit: 1, want: []string{"/m.onnx: interrupted: interrupt signal received (any partial download is kept and resumed next time)\n", "run the same command again to continue"}},
 		{name: "wrong sha256", setup: download(func(t *testing.T) string {
 			b := model(t, testmodel.Spec{})
 			return server(t, func(w http.ResponseWriter, _ <-chan struct{}) { w.Write(b) })
