@@ -24,15 +24,17 @@ func (r Row) ProcessSpread() (spread float64, ok bool) {
 	if len(a) == 0 || len(b) == 0 {
 		return 0, false
 	}
-	ma, mb := sortedMedian(a), sortedMedian(b)
+	ma, mb := median(a), median(b)
 	if !(ma > 0) || !(mb > 0) {
 		return 0, false
 	}
 	return math.Max(ma, mb)/math.Min(ma, mb) - 1, true
 }
 
-// sortedMedian sorts xs and returns its median.
-func sortedMedian(xs []float64) float64 {
-	sort.Float64s(xs)
-	return quantile(xs, 0.5)
+// median is the median of xs (interpolated, as quantile), which it leaves
+// in their order.
+func median(xs []float64) float64 {
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	return quantile(s, 0.5)
 }

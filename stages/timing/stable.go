@@ -129,9 +129,7 @@ func Judge(rounds []Round, rule Rule) (Estimate, error) {
 		if len(r.SamplesMs) == 0 {
 			return Estimate{}, fmt.Errorf("timing: round %d has no samples", i+1)
 		}
-		xs := append([]float64(nil), r.SamplesMs...)
-		sort.Float64s(xs)
-		e.Medians[i] = quantile(xs, 0.5)
+		e.Medians[i] = median(r.SamplesMs)
 		if Loaded(r.OtherCPU, r.Wait) {
 			loaded = append(loaded, r)
 			continue
